@@ -1,0 +1,132 @@
+/**
+ * Primitives and how they are applied under tracing.
+ *
+ * A primitive is an op with a forward computation on concrete tensors and a
+ * vector-Jacobian rule written with differentiable ops. `bind` applies one: at
+ * trace level L it computes the value one level down (recursively, so enclosing
+ * transforms record it too) and wraps the result as a level-L traced tensor that
+ * remembers its inputs. This is JAX's design: because a rule computes with the
+ * primal values (level < L), the backward pass of level L is itself recorded by
+ * every enclosing level, and `grad` of `grad` needs no special code.
+ */
+import { Tensor } from '../tensor/tensor.ts';
+import { AnomalyError } from '../tensor/errors.ts';
+
+/**
+ * Cotangents for the inputs, given the output cotangent `g`, the primal inputs and
+ * output, the parameters and which inputs need a cotangent at all. A rule may return
+ * a cotangent in the output's (broadcast) shape: the autodiff core sums it back to
+ * the input's shape, so broadcasting is undone in one place.
+ */
+export type VjpRule<P> = (
+  g: Tensor, inputs: readonly Tensor[], out: Tensor, params: P, needs: readonly boolean[],
+) => readonly (Tensor | null)[];
+
+export interface PrimitiveDef<P> {
+  readonly name: string;
+  /** Computes the output from concrete (untraced) inputs with the current backend. */
+  readonly forward: (inputs: readonly Tensor[], params: P) => Tensor;
+  /** The derivative rule, or 'nondiff' for ops with zero derivative almost everywhere (comparisons). */
+  readonly vjp: VjpRule<P> | 'nondiff';
+}
+
+// Dynamic scopes. Transient: set by a transform for the duration of one call and
+// restored in `finally`, like JAX's trace stack. They hold no data between calls.
+let lastLevel = 0;
+let noGradDepth = 0;
+let anomalyDepth = 0;
+let backwardOf: string | null = null;
+
+/** A fresh trace level, greater than every level in use. @internal */
+export function newLevel(): number {
+  return ++lastLevel;
+}
+
+/** Lowers a possibly traced tensor to its concrete value. */
+export function concreteOf(x: Tensor): Tensor {
+  let t = x;
+  while (t.primal !== null) t = t.primal;
+  return t;
+}
+
+/** Applies a primitive to inputs of any trace levels. @internal */
+export function bind<P>(prim: PrimitiveDef<P>, inputs: readonly Tensor[], params: P): Tensor {
+  let level = 0;
+  for (let i = 0; i < inputs.length; i++) {
+    const l = inputs[i]!.level;
+    if (l > level) level = l;
+  }
+  if (level === 0 || noGradDepth > 0 || prim.vjp === 'nondiff') {
+    const out = prim.forward(level === 0 ? inputs : inputs.map(concreteOf), params);
+    if (anomalyDepth > 0) checkFinite(out, prim.name);
+    return out;
+  }
+  const primals = new Array<Tensor>(inputs.length);
+  for (let i = 0; i < inputs.length; i++) {
+    const x = inputs[i]!;
+    primals[i] = x.level === level ? x.primal! : x;
+  }
+  const value = bind(prim, primals, params);
+  return new Tensor(value.data, value.shape, level, value, { prim, inputs, params });
+}
+
+function checkFinite(t: Tensor, op: string): void {
+  const d = t.data;
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i]!;
+    if (v - v !== 0) {
+      const where = backwardOf === null ? `op '${op}' (forward)` : `op '${op}' in the backward pass of '${backwardOf}'`;
+      throw new AnomalyError(`anomaly: ${where} produced ${v} at flat index ${i} of an output of shape [${t.shape.join(', ')}]`);
+    }
+  }
+}
+
+/** Runs `fn` with the backward rule of `name` as the anomaly context. @internal */
+export function inBackwardOf<T>(name: string, fn: () => T): T {
+  if (anomalyDepth === 0) return fn();
+  const saved = backwardOf;
+  backwardOf = name;
+  try {
+    return fn();
+  } finally {
+    backwardOf = saved;
+  }
+}
+
+/**
+ * Runs `fn` without recording any op for differentiation: tensors computed inside
+ * are constants to every enclosing transform.
+ *
+ * @example
+ * ```ts
+ * const g = grad((x: Tensor) => mul(x, noGrad(() => exp(x))).sum())(tensor([1, 2]));
+ * // d/dx [x * c] with c = exp(x) held constant: g == exp(x)
+ * ```
+ */
+export function noGrad<T>(fn: () => T): T {
+  noGradDepth++;
+  try {
+    return fn();
+  } finally {
+    noGradDepth--;
+  }
+}
+
+/**
+ * Runs `fn` in anomaly mode: the first op (forward or in a backward pass) that
+ * produces NaN or Inf throws an `AnomalyError` naming it. Costs one scan per op.
+ *
+ * @example
+ * ```ts
+ * withAnomalyDetection(() => grad((x: Tensor) => sqrt(x).sum())(tensor([0])));
+ * // AnomalyError: anomaly: op 'div' in the backward pass of 'sqrt' produced Infinity ...
+ * ```
+ */
+export function withAnomalyDetection<T>(fn: () => T): T {
+  anomalyDepth++;
+  try {
+    return fn();
+  } finally {
+    anomalyDepth--;
+  }
+}

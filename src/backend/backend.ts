@@ -1,0 +1,86 @@
+/**
+ * The backend interface: the few kernels that every op is built from.
+ *
+ * Kernels see flat typed arrays, lengths and strides only. Shapes, dtype checks,
+ * broadcasting rules and autodiff live in the ops layer (`src/tensor`), so a new
+ * backend implements this interface and nothing else. The pure-TypeScript backend
+ * (`./ts.ts`) is the reference definition of every kernel.
+ *
+ * Conventions shared by all kernels:
+ * - `out` is allocated by the caller, contiguous row-major, of the same dtype as the
+ *   inputs (float32 or float64; inputs of one call never mix dtypes).
+ * - Comparisons write 1 or 0 in the input dtype.
+ * - Kernels never keep a reference to an argument after returning.
+ */
+
+export type DType = 'float32' | 'float64';
+export type Storage = Float32Array | Float64Array;
+export type Shape = readonly number[];
+
+/** Elementwise maps of one input. `step` is 1 where x > 0 else 0 (relu's derivative). */
+export type UnaryOp =
+  | 'neg' | 'exp' | 'log' | 'sin' | 'cos' | 'tanh' | 'sqrt' | 'abs' | 'sign'
+  | 'sigmoid' | 'relu' | 'step' | 'square' | 'reciprocal';
+
+/** Elementwise maps of two inputs, NumPy-broadcast. */
+export type BinaryOp =
+  | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'
+  | 'gt' | 'ge' | 'lt' | 'le' | 'eq';
+
+export type ReduceOp = 'sum' | 'max' | 'min';
+
+/**
+ * A batched matrix product `out[t] = op(A[t]) · op(B[t])` for t < batch.
+ * `A[t]` starts at `t * aBatchStride` and is stored `[m, k]` (or `[k, m]` when
+ * `transA`); `B[t]` starts at `t * bBatchStride` and is stored `[k, n]` (or `[n, k]`
+ * when `transB`). A stride of 0 shares one matrix across the batch (broadcasting).
+ * `out` is contiguous `[batch, m, n]` and is overwritten.
+ */
+export interface MatmulSpec {
+  readonly batch: number;
+  readonly m: number;
+  readonly k: number;
+  readonly n: number;
+  readonly transA: boolean;
+  readonly transB: boolean;
+  readonly aBatchStride: number;
+  readonly bBatchStride: number;
+}
+
+export interface Backend {
+  readonly name: string;
+
+  /** out[i] = op(x[i]); `out.length === x.length`. */
+  unary(op: UnaryOp, x: Storage, out: Storage): void;
+
+  /** out = op(a, b) with NumPy broadcasting of `aShape` and `bShape` to `outShape`. */
+  binary(op: BinaryOp, a: Storage, aShape: Shape, b: Storage, bShape: Shape, out: Storage, outShape: Shape): void;
+
+  /** out = cond != 0 ? a : b, all three broadcast to `outShape`. */
+  where(
+    cond: Storage, condShape: Shape, a: Storage, aShape: Shape, b: Storage, bShape: Shape,
+    out: Storage, outShape: Shape,
+  ): void;
+
+  /** x viewed as `[outer, size, inner]`; out `[outer, inner]` = op over the middle axis. */
+  reduce(op: ReduceOp, x: Storage, out: Storage, outer: number, size: number, inner: number): void;
+
+  /** See {@link MatmulSpec}. */
+  matmul(a: Storage, b: Storage, out: Storage, spec: MatmulSpec): void;
+
+  /**
+   * Strided copy over an index box of `shape`:
+   * `dst[dstOffset + Σ i_d·dstStrides_d] = src[srcOffset + Σ i_d·srcStrides_d]`.
+   * Covers transpose (permuted strides), broadcast (zero strides), slice and pad.
+   */
+  copyStrided(
+    src: Storage, srcOffset: number, srcStrides: Shape,
+    dst: Storage, dstOffset: number, dstStrides: Shape, shape: Shape,
+  ): void;
+
+  /** x viewed as `[outer, axisSize, inner]`; out `[outer, idx.length, inner]` with out[o,j,i] = x[o, idx[j], i]. */
+  take(x: Storage, idx: Int32Array, out: Storage, outer: number, axisSize: number, inner: number): void;
+
+  /** The adjoint of `take`: out `[outer, axisSize, inner]` (caller zero-fills) += g `[outer, idx.length, inner]` at idx. */
+  scatterAdd(g: Storage, idx: Int32Array, out: Storage, outer: number, axisSize: number, inner: number): void;
+}

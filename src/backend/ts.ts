@@ -1,0 +1,230 @@
+/**
+ * The pure-TypeScript backend: the reference definition of every kernel.
+ *
+ * Works for float32 and float64 storage alike. Broadcast and strided loops are
+ * reduced to runs along the innermost (collapsed) dimension, so each op's loop
+ * body is a small monomorphic function and the per-run dispatch happens once per
+ * row, not once per element.
+ */
+import type { Backend, BinaryOp, MatmulSpec, ReduceOp, Shape, Storage, UnaryOp } from './backend.ts';
+import { broadcastStrides, collapseDims, stridesOf } from '../tensor/shape.ts';
+
+/** A run of `n` elements; `as`/`bs` are 0 (broadcast) or the element stride. */
+type Run = (a: Storage, ai: number, as: number, b: Storage, bi: number, bs: number, o: Storage, oi: number, n: number) => void;
+
+const binaryRuns: Record<BinaryOp, Run> = {
+  add: (a, ai, as, b, bi, bs, o, oi, n) => { for (let k = 0; k < n; k++, ai += as, bi += bs) o[oi + k] = a[ai]! + b[bi]!; },
+  sub: (a, ai, as, b, bi, bs, o, oi, n) => { for (let k = 0; k < n; k++, ai += as, bi += bs) o[oi + k] = a[ai]! - b[bi]!; },
+  mul: (a, ai, as, b, bi, bs, o, oi, n) => { for (let k = 0; k < n; k++, ai += as, bi += bs) o[oi + k] = a[ai]! * b[bi]!; },
+  div: (a, ai, as, b, bi, bs, o, oi, n) => { for (let k = 0; k < n; k++, ai += as, bi += bs) o[oi + k] = a[ai]! / b[bi]!; },
+  pow: (a, ai, as, b, bi, bs, o, oi, n) => { for (let k = 0; k < n; k++, ai += as, bi += bs) o[oi + k] = Math.pow(a[ai]!, b[bi]!); },
+  maximum: (a, ai, as, b, bi, bs, o, oi, n) => {
+    for (let k = 0; k < n; k++, ai += as, bi += bs) { const x = a[ai]!, y = b[bi]!; o[oi + k] = x > y || x !== x ? x : y; }
+  },
+  minimum: (a, ai, as, b, bi, bs, o, oi, n) => {
+    for (let k = 0; k < n; k++, ai += as, bi += bs) { const x = a[ai]!, y = b[bi]!; o[oi + k] = x < y || x !== x ? x : y; }
+  },
+  gt: (a, ai, as, b, bi, bs, o, oi, n) => { for (let k = 0; k < n; k++, ai += as, bi += bs) o[oi + k] = a[ai]! > b[bi]! ? 1 : 0; },
+  ge: (a, ai, as, b, bi, bs, o, oi, n) => { for (let k = 0; k < n; k++, ai += as, bi += bs) o[oi + k] = a[ai]! >= b[bi]! ? 1 : 0; },
+  lt: (a, ai, as, b, bi, bs, o, oi, n) => { for (let k = 0; k < n; k++, ai += as, bi += bs) o[oi + k] = a[ai]! < b[bi]! ? 1 : 0; },
+  le: (a, ai, as, b, bi, bs, o, oi, n) => { for (let k = 0; k < n; k++, ai += as, bi += bs) o[oi + k] = a[ai]! <= b[bi]! ? 1 : 0; },
+  eq: (a, ai, as, b, bi, bs, o, oi, n) => { for (let k = 0; k < n; k++, ai += as, bi += bs) o[oi + k] = a[ai]! === b[bi]! ? 1 : 0; },
+};
+
+type Map1 = (x: Storage, o: Storage, n: number) => void;
+
+const unaryMaps: Record<UnaryOp, Map1> = {
+  neg: (x, o, n) => { for (let i = 0; i < n; i++) o[i] = -x[i]!; },
+  exp: (x, o, n) => { for (let i = 0; i < n; i++) o[i] = Math.exp(x[i]!); },
+  log: (x, o, n) => { for (let i = 0; i < n; i++) o[i] = Math.log(x[i]!); },
+  sin: (x, o, n) => { for (let i = 0; i < n; i++) o[i] = Math.sin(x[i]!); },
+  cos: (x, o, n) => { for (let i = 0; i < n; i++) o[i] = Math.cos(x[i]!); },
+  tanh: (x, o, n) => { for (let i = 0; i < n; i++) o[i] = Math.tanh(x[i]!); },
+  sqrt: (x, o, n) => { for (let i = 0; i < n; i++) o[i] = Math.sqrt(x[i]!); },
+  abs: (x, o, n) => { for (let i = 0; i < n; i++) o[i] = Math.abs(x[i]!); },
+  sign: (x, o, n) => { for (let i = 0; i < n; i++) { const v = x[i]!; o[i] = v > 0 ? 1 : v < 0 ? -1 : v; } },
+  // Written so large |x| never overflows exp.
+  sigmoid: (x, o, n) => {
+    for (let i = 0; i < n; i++) {
+      const v = x[i]!;
+      if (v >= 0) o[i] = 1 / (1 + Math.exp(-v));
+      else { const e = Math.exp(v); o[i] = e / (1 + e); }
+    }
+  },
+  relu: (x, o, n) => { for (let i = 0; i < n; i++) { const v = x[i]!; o[i] = v > 0 ? v : v !== v ? v : 0; } },
+  step: (x, o, n) => { for (let i = 0; i < n; i++) o[i] = x[i]! > 0 ? 1 : 0; },
+  square: (x, o, n) => { for (let i = 0; i < n; i++) { const v = x[i]!; o[i] = v * v; } },
+  reciprocal: (x, o, n) => { for (let i = 0; i < n; i++) o[i] = 1 / x[i]!; },
+};
+
+/**
+ * Calls `visit(offsets, n)` once per innermost run of a strided walk over `shape`,
+ * with one start offset per operand. `strides` are per operand, already collapsed.
+ */
+function forEachRun(shape: number[], strides: number[][], visit: (offsets: number[], n: number) => void): void {
+  const rank = shape.length;
+  const nOps = strides.length;
+  const offsets = new Array<number>(nOps).fill(0);
+  if (rank === 0) { visit(offsets, 1); return; }
+  const inner = shape[rank - 1]!;
+  const outerRank = rank - 1;
+  let outer = 1;
+  for (let d = 0; d < outerRank; d++) outer *= shape[d]!;
+  const idx = new Array<number>(outerRank).fill(0);
+  for (let r = 0; r < outer; r++) {
+    visit(offsets, inner);
+    // Odometer increment of the outer index, updating offsets incrementally.
+    for (let d = outerRank - 1; d >= 0; d--) {
+      idx[d]!++;
+      for (let k = 0; k < nOps; k++) offsets[k]! += strides[k]![d]!;
+      if (idx[d]! < shape[d]!) break;
+      for (let k = 0; k < nOps; k++) offsets[k]! -= strides[k]![d]! * shape[d]!;
+      idx[d] = 0;
+    }
+  }
+}
+
+function innerStride(strides: number[]): number {
+  return strides.length === 0 ? 0 : strides[strides.length - 1]!;
+}
+
+function binary(op: BinaryOp, a: Storage, aShape: Shape, b: Storage, bShape: Shape, out: Storage, outShape: Shape): void {
+  const run = binaryRuns[op];
+  const n = out.length;
+  if (a.length === n && b.length === n) { run(a, 0, 1, b, 0, 1, out, 0, n); return; }
+  if (b.length === 1 && a.length === n) { run(a, 0, 1, b, 0, 0, out, 0, n); return; }
+  if (a.length === 1 && b.length === n) { run(a, 0, 0, b, 0, 1, out, 0, n); return; }
+  const c = collapseDims(outShape, [broadcastStrides(aShape, outShape), broadcastStrides(bShape, outShape), stridesOf(outShape)]);
+  const [sa, sb] = [innerStride(c.strides[0]!), innerStride(c.strides[1]!)];
+  forEachRun(c.shape, c.strides, (o, len) => run(a, o[0]!, sa, b, o[1]!, sb, out, o[2]!, len));
+}
+
+function where(
+  cond: Storage, condShape: Shape, a: Storage, aShape: Shape, b: Storage, bShape: Shape, out: Storage, outShape: Shape,
+): void {
+  const c = collapseDims(outShape, [
+    broadcastStrides(condShape, outShape), broadcastStrides(aShape, outShape),
+    broadcastStrides(bShape, outShape), stridesOf(outShape),
+  ]);
+  const [sc, sa, sb] = [innerStride(c.strides[0]!), innerStride(c.strides[1]!), innerStride(c.strides[2]!)];
+  forEachRun(c.shape, c.strides, (o, len) => {
+    let ci = o[0]!, ai = o[1]!, bi = o[2]!;
+    const oi = o[3]!;
+    for (let k = 0; k < len; k++, ci += sc, ai += sa, bi += sb) out[oi + k] = cond[ci]! !== 0 ? a[ai]! : b[bi]!;
+  });
+}
+
+function reduce(op: ReduceOp, x: Storage, out: Storage, outer: number, size: number, inner: number): void {
+  for (let o = 0; o < outer; o++) {
+    const base = o * size * inner;
+    const ob = o * inner;
+    if (op === 'sum') {
+      if (inner === 1) {
+        let s = 0;
+        for (let j = 0; j < size; j++) s += x[base + j]!;
+        out[ob] = s;
+      } else {
+        for (let i = 0; i < inner; i++) out[ob + i] = 0;
+        for (let j = 0; j < size; j++) {
+          const row = base + j * inner;
+          for (let i = 0; i < inner; i++) out[ob + i] = out[ob + i]! + x[row + i]!;
+        }
+      }
+    } else {
+      const isMax = op === 'max';
+      for (let i = 0; i < inner; i++) {
+        let m = isMax ? -Infinity : Infinity;
+        for (let j = 0; j < size; j++) {
+          const v = x[base + j * inner + i]!;
+          if (v !== v) { m = v; break; } // NaN propagates
+          if (isMax ? v > m : v < m) m = v;
+        }
+        out[ob + i] = m;
+      }
+    }
+  }
+}
+
+function matmul(a: Storage, b: Storage, out: Storage, spec: MatmulSpec): void {
+  const { batch, m, k, n, transA, transB, aBatchStride, bBatchStride } = spec;
+  // Element (i, p) of op(A) is a[ao + i*ars + p*acs]; (p, j) of op(B) is b[bo + p*brs + j*bcs].
+  const ars = transA ? 1 : k, acs = transA ? m : 1;
+  const brs = transB ? 1 : n, bcs = transB ? k : 1;
+  for (let t = 0; t < batch; t++) {
+    const ao = t * aBatchStride, bo = t * bBatchStride, oo = t * m * n;
+    if (transB) {
+      // Dot-product order: both operands walk p with their own stride.
+      for (let i = 0; i < m; i++) {
+        for (let j = 0; j < n; j++) {
+          let s = 0;
+          let ai = ao + i * ars, bi = bo + j * bcs;
+          for (let p = 0; p < k; p++, ai += acs, bi += brs) s += a[ai]! * b[bi]!;
+          out[oo + i * n + j] = s;
+        }
+      }
+    } else {
+      // i-p-j order: the inner loop streams one row of B and one row of out.
+      for (let i = 0; i < m; i++) {
+        const orow = oo + i * n;
+        for (let j = 0; j < n; j++) out[orow + j] = 0;
+        for (let p = 0; p < k; p++) {
+          const av = a[ao + i * ars + p * acs]!;
+          if (av === 0) continue;
+          const brow = bo + p * brs;
+          for (let j = 0; j < n; j++) out[orow + j] = out[orow + j]! + av * b[brow + j]!;
+        }
+      }
+    }
+  }
+}
+
+function copyStrided(
+  src: Storage, srcOffset: number, srcStrides: Shape, dst: Storage, dstOffset: number, dstStrides: Shape, shape: Shape,
+): void {
+  const c = collapseDims(shape, [srcStrides as number[], dstStrides as number[]]);
+  if (c.shape.length === 0) {
+    if (shape.every((d) => d > 0)) dst[dstOffset] = src[srcOffset]!;
+    return;
+  }
+  if (c.shape.some((d) => d === 0)) return;
+  const ss = innerStride(c.strides[0]!), ds = innerStride(c.strides[1]!);
+  forEachRun(c.shape, c.strides, (o, len) => {
+    let si = srcOffset + o[0]!, di = dstOffset + o[1]!;
+    for (let k = 0; k < len; k++, si += ss, di += ds) dst[di] = src[si]!;
+  });
+}
+
+function take(x: Storage, idx: Int32Array, out: Storage, outer: number, axisSize: number, inner: number): void {
+  const nIdx = idx.length;
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < nIdx; j++) {
+      const src = (o * axisSize + idx[j]!) * inner;
+      const dst = (o * nIdx + j) * inner;
+      for (let i = 0; i < inner; i++) out[dst + i] = x[src + i]!;
+    }
+  }
+}
+
+function scatterAdd(g: Storage, idx: Int32Array, out: Storage, outer: number, axisSize: number, inner: number): void {
+  const nIdx = idx.length;
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < nIdx; j++) {
+      const dst = (o * axisSize + idx[j]!) * inner;
+      const src = (o * nIdx + j) * inner;
+      for (let i = 0; i < inner; i++) out[dst + i] = out[dst + i]! + g[src + i]!;
+    }
+  }
+}
+
+/** The reference backend. */
+export const tsBackend: Backend = {
+  name: 'ts',
+  unary: (op, x, out) => unaryMaps[op](x, out, x.length),
+  binary,
+  where,
+  reduce,
+  matmul,
+  copyStrided,
+  take,
+  scatterAdd,
+};

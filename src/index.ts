@@ -1,0 +1,29 @@
+/**
+ * metagrad: float32 tensors, autodiff of any order, WebAssembly SIMD kernels and
+ * the MAML family, in one dependency-free package for Node, Deno and browsers.
+ *
+ * @example
+ * ```ts
+ * import { tensor, grad, sum, pow } from 'metagrad';
+ * const f = (x) => sum(pow(x, 3));
+ * grad(grad((x) => sum(grad(f)(x))))(tensor([1, 2])).toArray(); // [6, 6]
+ * ```
+ * @packageDocumentation
+ */
+export type { Backend, DType, Shape, Storage, MatmulSpec } from './backend/backend.ts';
+export { setBackend, getBackend, listBackends, registerBackend } from './backend/registry.ts';
+export { tsBackend } from './backend/ts.ts';
+
+export { Tensor, type NestedArray, type Operand } from './tensor/tensor.ts';
+export {
+  tensor, scalar, zeros, ones, full, zerosLike, onesLike, arange, linspace, eye, randomUniform, randomNormal,
+} from './tensor/create.ts';
+export { ShapeError, DTypeError, TreeError, AnomalyError, GradError } from './tensor/errors.ts';
+export { Rng } from './random/rng.ts';
+
+export * from './ops/index.ts';
+
+export { grad, valueAndGrad, vjp, jvp, hvp, treeVdot, type GradOptions } from './autodiff/transforms.ts';
+export { noGrad, withAnomalyDetection } from './autodiff/primitive.ts';
+export { treeMap, treeLeaves, treeZip, type Tree } from './autodiff/tree.ts';
+export { checkGrad, type CheckGradOptions, type CheckGradReport } from './autodiff/checkgrad.ts';

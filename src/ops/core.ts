@@ -1,0 +1,50 @@
+/** Helpers every op file shares: allocation, operand coercion, dtype checks. */
+import type { DType, Shape, Storage } from '../backend/backend.ts';
+import { Tensor, type Operand } from '../tensor/tensor.ts';
+import { DTypeError } from '../tensor/errors.ts';
+import { fmt } from '../tensor/shape.ts';
+
+export function alloc(dtype: DType, size: number): Storage {
+  return dtype === 'float64' ? new Float64Array(size) : new Float32Array(size);
+}
+
+/** A new concrete tensor over freshly allocated storage. */
+export function empty(dtype: DType, shape: Shape): Tensor {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return new Tensor(alloc(dtype, n), shape);
+}
+
+export function scalarOf(value: number, dtype: DType): Tensor {
+  const d = alloc(dtype, 1);
+  d[0] = value;
+  return new Tensor(d, []);
+}
+
+function checkTensor(x: unknown, op: string): asserts x is Tensor {
+  if (!(x instanceof Tensor)) {
+    throw new TypeError(`${op}: expected a Tensor or number, got ${x === null ? 'null' : typeof x}`);
+  }
+}
+
+/** Turns numbers into scalars of the other operand's dtype and checks dtypes agree. */
+export function coerce(op: string, a: Operand, b: Operand): [Tensor, Tensor] {
+  if (typeof a === 'number') {
+    if (typeof b === 'number') return [scalarOf(a, 'float32'), scalarOf(b, 'float32')];
+    checkTensor(b, op);
+    return [scalarOf(a, b.dtype), b];
+  }
+  checkTensor(a, op);
+  if (typeof b === 'number') return [a, scalarOf(b, a.dtype)];
+  checkTensor(b, op);
+  if (a.dtype !== b.dtype) {
+    throw new DTypeError(`${op}: mixed dtypes ${a.dtype} ${fmt(a.shape)} and ${b.dtype} ${fmt(b.shape)}; cast one with astype()`);
+  }
+  return [a, b];
+}
+
+export function asTensor(x: Operand, op: string, dtype: DType = 'float32'): Tensor {
+  if (typeof x === 'number') return scalarOf(x, dtype);
+  checkTensor(x, op);
+  return x;
+}

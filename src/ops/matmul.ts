@@ -1,0 +1,110 @@
+/**
+ * Matrix product with NumPy batch broadcasting, and its transpose variants.
+ *
+ * The primitive multiplies op(A)·op(B) where op optionally transposes the last two
+ * axes *by reading order*, so the backward pass never materialises a transpose:
+ * for C = A·B, dA = g·Bᵀ and dB = Aᵀ·g are products with transpose flags.
+ */
+import { getBackend } from '../backend/registry.ts';
+import { bind, type PrimitiveDef } from '../autodiff/primitive.ts';
+import { Tensor } from '../tensor/tensor.ts';
+import { ShapeError } from '../tensor/errors.ts';
+import { broadcastShapes, fmt, sameShape, sizeOf } from '../tensor/shape.ts';
+import { coerce, empty } from './core.ts';
+import { broadcastTo, reshape } from './movement.ts';
+
+interface MatmulParams { readonly transA: boolean; readonly transB: boolean }
+
+/** Rows/cols of op(X) for a stored [.., r, c] matrix. */
+function dims(x: Tensor, trans: boolean): [number, number] {
+  const r = x.shape[x.shape.length - 2]!, c = x.shape[x.shape.length - 1]!;
+  return trans ? [c, r] : [r, c];
+}
+
+function batchOf(x: Tensor): readonly number[] {
+  return x.shape.slice(0, -2);
+}
+
+/** Shape of op(A)·op(B) after batch broadcasting; throws a ShapeError naming both shapes. */
+function productShape(a: Tensor, b: Tensor, p: MatmulParams): number[] {
+  const [m, ka] = dims(a, p.transA);
+  const [kb, n] = dims(b, p.transB);
+  if (ka !== kb) {
+    throw new ShapeError(`matmul: inner dimensions differ: ${fmt(a.shape)}${p.transA ? 'ᵀ' : ''} @ ${fmt(b.shape)}${p.transB ? 'ᵀ' : ''} (${ka} vs ${kb})`);
+  }
+  return [...broadcastShapes('matmul', batchOf(a), batchOf(b)), m, n];
+}
+
+/** An operand's batch stride: shared (0), full, or materialised to the full batch. */
+function prepareOperand(x: Tensor, batch: readonly number[]): { data: Tensor; stride: number } {
+  const own = batchOf(x);
+  const matSize = x.shape[x.shape.length - 2]! * x.shape[x.shape.length - 1]!;
+  if (sizeOf(own) === 1) return { data: x, stride: 0 };
+  const padded = [...new Array<number>(batch.length - own.length).fill(1), ...own];
+  if (sameShape(padded, batch)) return { data: x, stride: matSize };
+  return { data: broadcastTo(x, [...batch, ...x.shape.slice(-2)]), stride: matSize };
+}
+
+export const matmulPrim: PrimitiveDef<MatmulParams> = {
+  name: 'matmul',
+  forward: ([a, b], p) => {
+    const shape = productShape(a!, b!, p);
+    const batch = shape.slice(0, -2);
+    const A = prepareOperand(a!, batch), B = prepareOperand(b!, batch);
+    const [m, k] = dims(a!, p.transA);
+    const n = shape[shape.length - 1]!;
+    const out = empty(a!.dtype, shape);
+    getBackend().matmul(A.data.data, B.data.data, out.data, {
+      batch: sizeOf(batch), m, k, n, transA: p.transA, transB: p.transB,
+      aBatchStride: A.stride, bBatchStride: B.stride,
+    });
+    return out;
+  },
+  // Stored-layout cotangents for each transpose combination (g has op(A)·op(B)'s shape):
+  //   A·B:   dA = g·Bᵀ    dB = Aᵀ·g        A·Bᵀ:  dA = g·B     dB = gᵀ·A
+  //   Aᵀ·B:  dA = B·gᵀ    dB = A·g         Aᵀ·Bᵀ: dA = Bᵀ·gᵀ   dB = gᵀ·Aᵀ
+  vjp: (g, [a, b], _out, { transA, transB }, needs) => {
+    let da: Tensor | null = null, db: Tensor | null = null;
+    if (needs[0]) da = transA ? matmulT(b!, g, transB, true) : matmulT(g, b!, false, !transB);
+    if (needs[1]) db = transB ? matmulT(g, a!, true, transA) : matmulT(a!, g, !transA, false);
+    return [da, db];
+  },
+};
+
+/**
+ * `op(a) · op(b)` where op transposes the last two axes when its flag is set,
+ * without materialising the transpose. Both operands must have rank ≥ 2; batch
+ * axes broadcast.
+ * @example matmulT(x, w, false, true) // x · wᵀ
+ */
+export function matmulT(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
+  if (a.shape.length < 2 || b.shape.length < 2) {
+    throw new ShapeError(`matmulT: operands need rank >= 2, got ${fmt(a.shape)} and ${fmt(b.shape)}`);
+  }
+  const p = { transA, transB };
+  productShape(a, b, p); // validate before recording
+  return bind(matmulPrim, [a, b], p);
+}
+
+/**
+ * Matrix product with NumPy semantics: batch axes broadcast (`[T,K,I] @ [I,O]`,
+ * `[T,K,I] @ [T,I,O]`); a 1-D operand is a vector (its axis is removed from the result).
+ * @example matmul(tensor([[1, 2]]), tensor([[3], [4]])) // [[11]]
+ */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  [a, b] = coerce('matmul', a, b);
+  if (a.shape.length === 0 || b.shape.length === 0) {
+    throw new ShapeError(`matmul: scalars are not matrices (shapes ${fmt(a.shape)} and ${fmt(b.shape)}); use mul`);
+  }
+  const vecA = a.shape.length === 1, vecB = b.shape.length === 1;
+  const A = vecA ? reshape(a, [1, a.shape[0]!]) : a;
+  const B = vecB ? reshape(b, [b.shape[0]!, 1]) : b;
+  let out = matmulT(A, B, false, false);
+  if (vecA || vecB) {
+    const s = out.shape.slice(0, -2);
+    if (!vecA) s.push(out.shape[out.shape.length - 2]!);
+    if (!vecB) s.push(out.shape[out.shape.length - 1]!);
+    out = reshape(out, s);
+  }
+  return out;
+}

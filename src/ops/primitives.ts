@@ -1,0 +1,29 @@
+/**
+ * The table of all primitives. Typed over the primitive names so that adding a
+ * name without its definition (forward and derivative rule) is a compile error.
+ */
+import type { PrimitiveDef } from '../autodiff/primitive.ts';
+import * as e from './elementwise.ts';
+import * as r from './reduce.ts';
+import * as m from './movement.ts';
+import { matmulPrim } from './matmul.ts';
+
+export type PrimitiveName =
+  | 'neg' | 'exp' | 'log' | 'sin' | 'cos' | 'tanh' | 'sqrt' | 'abs' | 'sign' | 'sigmoid' | 'relu' | 'step'
+  | 'square' | 'reciprocal' | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'
+  | 'gt' | 'ge' | 'lt' | 'le' | 'eq' | 'where' | 'cast'
+  | 'sum' | 'max' | 'min'
+  | 'reshape' | 'broadcastTo' | 'transpose' | 'slice' | 'pad' | 'concat' | 'take' | 'scatterAdd'
+  | 'matmul';
+
+export const primitives: { readonly [K in PrimitiveName]: PrimitiveDef<any> } = {
+  neg: e.negPrim, exp: e.expPrim, log: e.logPrim, sin: e.sinPrim, cos: e.cosPrim, tanh: e.tanhPrim,
+  sqrt: e.sqrtPrim, abs: e.absPrim, sign: e.signPrim, sigmoid: e.sigmoidPrim, relu: e.reluPrim, step: e.stepPrim,
+  square: e.squarePrim, reciprocal: e.reciprocalPrim, add: e.addPrim, sub: e.subPrim, mul: e.mulPrim,
+  div: e.divPrim, pow: e.powPrim, maximum: e.maximumPrim, minimum: e.minimumPrim,
+  gt: e.gtPrim, ge: e.gePrim, lt: e.ltPrim, le: e.lePrim, eq: e.eqPrim, where: e.wherePrim, cast: e.castPrim,
+  sum: r.sumPrim, max: r.maxPrim, min: r.minPrim,
+  reshape: m.reshapePrim, broadcastTo: m.broadcastPrim, transpose: m.transposePrim, slice: m.slicePrim,
+  pad: m.padPrim, concat: m.concatPrim, take: m.takePrim, scatterAdd: m.scatterAddPrim,
+  matmul: matmulPrim,
+};

@@ -1,0 +1,29 @@
+/** Log-sum-exp and softmax: composites with no derivative rules of their own. */
+import type { Tensor } from '../tensor/tensor.ts';
+import { normalizeAxes } from '../tensor/shape.ts';
+import { stopGradient } from '../autodiff/stop.ts';
+import { add, div, exp, log, sub } from './elementwise.ts';
+import { max, sum } from './reduce.ts';
+import { reshape } from './movement.ts';
+
+/**
+ * log Σ exp(x) over all elements or `axes`, computed stably by shifting with the
+ * (gradient-free) maximum, which cancels in the derivative.
+ */
+export function logSumExp(x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor {
+  const list = normalizeAxes(axes, x.shape.length, 'logSumExp');
+  const m = stopGradient(max(x, list, true));
+  const r = add(log(sum(exp(sub(x, m)), list, true)), m);
+  return keepDims ? r : reshape(r, x.shape.filter((_, i) => !list.includes(i)));
+}
+
+/** exp(x) / Σ exp(x) along `axis`. */
+export function softmax(x: Tensor, axis = -1): Tensor {
+  const e = exp(sub(x, stopGradient(max(x, axis, true))));
+  return div(e, sum(e, axis, true));
+}
+
+/** x − logSumExp(x) along `axis`. */
+export function logSoftmax(x: Tensor, axis = -1): Tensor {
+  return sub(x, logSumExp(x, axis, true));
+}
