@@ -27,3 +27,16 @@ export { grad, valueAndGrad, vjp, jvp, hvp, treeVdot, type GradOptions } from '.
 export { noGrad, withAnomalyDetection } from './autodiff/primitive.ts';
 export { treeMap, treeLeaves, treeZip, type Tree } from './autodiff/tree.ts';
 export { checkGrad, type CheckGradOptions, type CheckGradReport } from './autodiff/checkgrad.ts';
+
+export { initWasm, wasmMemoryBytes, type WasmOptions } from './backend/wasm/index.ts';
+
+// The wasm backend becomes the default once instantiated (asynchronously: browsers
+// refuse large synchronous compiles). Where WebAssembly SIMD is missing, the TS
+// reference backend stays selected.
+import { initWasm as loadWasm } from './backend/wasm/index.ts';
+import { registerBackend as register, setBackend as select } from './backend/registry.ts';
+const wasmBackend = await loadWasm();
+if (wasmBackend !== null) {
+  register(wasmBackend);
+  select(wasmBackend.name);
+}

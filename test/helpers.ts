@@ -1,6 +1,6 @@
 /** Shared test helpers: one approximate comparison, backend matrix, seeded data. */
 import * as assert from 'uvu/assert';
-import { Tensor, listBackends, setBackend, type NestedArray } from '../src/index.ts';
+import { Tensor, getBackend, listBackends, setBackend, type NestedArray } from '../src/index.ts';
 
 /** Elementwise |a − b| ≤ atol + rtol·|b|, with a message naming the first offending index. */
 export function allclose(actual: Tensor | NestedArray, expected: Tensor | NestedArray, rtol = 1e-6, atol = 1e-6, what = ''): void {
@@ -27,12 +27,13 @@ export function testBackends(): string[] {
   return listBackends();
 }
 
-/** Runs `fn` with `name` selected, restoring the reference backend afterwards. */
+/** Runs `fn` with `name` selected, restoring the previous backend afterwards. */
 export function onBackend<T>(name: string, fn: () => T): T {
+  const previous = getBackend().name;
   setBackend(name);
   try {
     return fn();
   } finally {
-    setBackend('ts');
+    setBackend(previous);
   }
 }

@@ -168,8 +168,8 @@ function matmul(a: Storage, b: Storage, out: Storage, spec: MatmulSpec): void {
         const orow = oo + i * n;
         for (let j = 0; j < n; j++) out[orow + j] = 0;
         for (let p = 0; p < k; p++) {
+          // NOTE: no skip of av === 0: 0 · Inf and 0 · NaN must give NaN.
           const av = a[ao + i * ars + p * acs]!;
-          if (av === 0) continue;
           const brow = bo + p * brs;
           for (let j = 0; j < n; j++) out[orow + j] = out[orow + j]! + av * b[brow + j]!;
         }

@@ -1,0 +1,5 @@
+// The module's exports. Kernels see byte addresses, lengths and strides only;
+// shapes, dtypes and autodiff stay in TypeScript (src/backend/wasm).
+export { arenaBase, arenaReserve } from './memory';
+export { MATMUL_BLOCKS, matmulF32 } from './matmul';
+export { binaryF32, unaryF32 } from './elementwise';

@@ -1,0 +1,381 @@
+// Batched f32 matrix product over packed panels (the GotoBLAS/BLIS scheme).
+//
+// C (m×n) = op(A) (m×k) · op(B) (k×n). Operands are read through a (row, column)
+// stride pair, so a transposed operand is just a swapped pair and is never
+// materialised; the packing routines absorb the layout. Packed panels are padded
+// with zeros to the register tile, so the microkernel always runs a full 4×8 tile
+// and only the final store of an edge tile is trimmed.
+
+/** Register tile: 4 rows of A × 8 columns of B = 8 v128 accumulators (16 would spill on V8/x64). */
+const MR: i32 = 4;
+const NR: i32 = 8;
+/** Cache blocks: a KC×NR panel of B (8 KiB) stays in L1, an MC×KC block of A (128 KiB) in L2. */
+const KC: i32 = 256;
+const MC: i32 = 128;
+const NC: i32 = 1024;
+
+/** Staging area for edge tiles, so they leave the fast path only at the final store. */
+const EDGE_TILE: usize = memory.data(MR * NR * 4, 16);
+
+// @ts-ignore: decorator
+@inline function madd(a: v128, b: v128, acc: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, acc);
+  return f32x4.add(acc, f32x4.mul(a, b));
+}
+
+/**
+ * Block sizes `[MR, NR, KC, MC, NC]`, for the host to size the packing scratch:
+ * packed A takes roundUp(min(m, MC), MR)·min(k, KC) floats, packed B
+ * roundUp(min(n, NC), NR)·min(k, KC). Exported as data so the host reads it once
+ * instead of calling into wasm on every matmul.
+ */
+export const MATMUL_BLOCKS: usize = memory.data<i32>([MR, NR, KC, MC, NC], 16);
+
+// Transposes the 4×4 block whose rows are r0..r3 and stores its rows at dst, dst+step, ...
+// @ts-ignore: decorator
+@inline function storeTransposed(r0: v128, r1: v128, r2: v128, r3: v128, dst: usize, step: usize): void {
+  const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5);
+  const t1 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
+  const t2 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
+  const t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+  v128.store(dst, i64x2.shuffle(t0, t2, 0, 2));
+  v128.store(dst + step, i64x2.shuffle(t0, t2, 1, 3));
+  v128.store(dst + 2 * step, i64x2.shuffle(t1, t3, 0, 2));
+  v128.store(dst + 3 * step, i64x2.shuffle(t1, t3, 1, 3));
+}
+
+/**
+ * Scalar packing of `lines` lines of a panel `width` floats wide: element (l, p) at
+ * `src + 4*(l*ls + p*ps)` goes to `dst + 4*(p*width + l)`.
+ */
+function copyStrided(src: usize, ls: i32, ps: i32, lines: i32, kc: i32, dst: usize, width: i32): void {
+  const pStep = <usize>ps << 2;
+  const dStep = <usize>width << 2;
+  for (let l = 0; l < lines; l++) {
+    let s = src + (<usize>(l * ls) << 2);
+    let d = dst + (<usize>l << 2);
+    for (let p = 0; p < kc; p++) {
+      store<f32>(d, load<f32>(s));
+      s += pStep;
+      d += dStep;
+    }
+  }
+}
+
+/**
+ * Packs the mc×kc block of A whose element (i, p) is at `a + 4*(i*rs + p*cs)` into
+ * panels of MR rows: panel r holds, for each p, the MR values A(r*MR.., p) side by side.
+ */
+function packA(a: usize, rs: i32, cs: i32, mc: i32, kc: i32, dst: usize): void {
+  for (let ir = 0; ir < mc; ir += MR) {
+    const mr = min(MR, mc - ir);
+    const panel = dst + (<usize>(ir * kc) << 2);
+    const src = a + (<usize>(ir * rs) << 2);
+    if (mr == MR && rs == 1) {
+      // Aᵀ stored: the MR values of one p are already adjacent.
+      const step = <usize>cs << 2;
+      for (let p = 0; p < kc; p++) {
+        v128.store(panel + (<usize>p << 4), v128.load(src + <usize>p * step));
+      }
+    } else if (mr == MR && cs == 1) {
+      // A stored row-major: transpose 4×4 blocks in registers rather than gather lanes.
+      const rowStep = <usize>rs << 2;
+      let p = 0;
+      for (; p + 4 <= kc; p += 4) {
+        const s = src + (<usize>p << 2);
+        storeTransposed(
+          v128.load(s), v128.load(s + rowStep), v128.load(s + 2 * rowStep), v128.load(s + 3 * rowStep),
+          panel + (<usize>p << 4), 16,
+        );
+      }
+      for (; p < kc; p++) {
+        const s = src + (<usize>p << 2);
+        const d = panel + (<usize>p << 4);
+        for (let i = 0; i < MR; i++) store<f32>(d + (<usize>i << 2), load<f32>(s + <usize>i * rowStep));
+      }
+    } else {
+      // Edge panel: zero the padding rows in bulk, then copy the mr real rows.
+      if (mr < MR) memory.fill(panel, 0, <usize>kc << 4);
+      copyStrided(src, rs, cs, mr, kc, panel, MR);
+    }
+  }
+}
+
+/**
+ * Packs the kc×nc block of B whose element (p, j) is at `b + 4*(p*rs + j*cs)` into
+ * panels of NR columns: panel q holds, for each p, the NR values B(p, q*NR..) side by side.
+ */
+function packB(b: usize, rs: i32, cs: i32, kc: i32, nc: i32, dst: usize): void {
+  for (let jr = 0; jr < nc; jr += NR) {
+    const nr = min(NR, nc - jr);
+    const panel = dst + (<usize>(jr * kc) << 2);
+    const src = b + (<usize>(jr * cs) << 2);
+    if (nr == NR && cs == 1) {
+      const step = <usize>rs << 2;
+      for (let p = 0; p < kc; p++) {
+        const s = src + <usize>p * step;
+        const d = panel + (<usize>p << 5);
+        v128.store(d, v128.load(s));
+        v128.store(d, v128.load(s, 16), 16);
+      }
+    } else if (nr == NR && rs == 1) {
+      // Bᵀ stored: each column is contiguous in p; two 4×4 transposes per 4 values of p.
+      const colStep = <usize>cs << 2;
+      let p = 0;
+      for (; p + 4 <= kc; p += 4) {
+        const s = src + (<usize>p << 2);
+        const d = panel + (<usize>p << 5);
+        storeTransposed(
+          v128.load(s), v128.load(s + colStep), v128.load(s + 2 * colStep), v128.load(s + 3 * colStep),
+          d, 32,
+        );
+        const s4 = s + 4 * colStep;
+        storeTransposed(
+          v128.load(s4), v128.load(s4 + colStep), v128.load(s4 + 2 * colStep), v128.load(s4 + 3 * colStep),
+          d + 16, 32,
+        );
+      }
+      for (; p < kc; p++) {
+        const s = src + (<usize>p << 2);
+        const d = panel + (<usize>p << 5);
+        for (let j = 0; j < NR; j++) store<f32>(d + (<usize>j << 2), load<f32>(s + <usize>j * colStep));
+      }
+    } else {
+      if (nr < NR) memory.fill(panel, 0, <usize>kc << 5);
+      copyStrided(src, cs, rs, nr, kc, panel, NR);
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function storeRow(dst: usize, lo: v128, hi: v128, accumulate: bool): void {
+  if (accumulate) {
+    v128.store(dst, f32x4.add(v128.load(dst), lo));
+    v128.store(dst, f32x4.add(v128.load(dst, 16), hi), 16);
+  } else {
+    v128.store(dst, lo);
+    v128.store(dst, hi, 16);
+  }
+}
+
+/**
+ * The microkernel: a 4×8 tile of C (row pitch `ldc` bytes) from one packed A panel and
+ * one packed B panel of depth kc. Only the top-left mr×nr of the tile is stored.
+ */
+// @ts-ignore: decorator
+@inline function tile(pa: usize, pb: usize, kc: i32, c: usize, ldc: usize, mr: i32, nr: i32, accumulate: bool): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    let a = v128.load32_splat(pa);
+    c00 = madd(a, b0, c00); c01 = madd(a, b1, c01);
+    a = v128.load32_splat(pa, 4);
+    c10 = madd(a, b0, c10); c11 = madd(a, b1, c11);
+    a = v128.load32_splat(pa, 8);
+    c20 = madd(a, b0, c20); c21 = madd(a, b1, c21);
+    a = v128.load32_splat(pa, 12);
+    c30 = madd(a, b0, c30); c31 = madd(a, b1, c31);
+    pa += 16;
+    pb += 32;
+  }
+  if (mr == MR && nr == NR) {
+    storeRow(c, c00, c01, accumulate);
+    storeRow(c + ldc, c10, c11, accumulate);
+    storeRow(c + 2 * ldc, c20, c21, accumulate);
+    storeRow(c + 3 * ldc, c30, c31, accumulate);
+    return;
+  }
+  v128.store(EDGE_TILE, c00); v128.store(EDGE_TILE, c01, 16);
+  v128.store(EDGE_TILE, c10, 32); v128.store(EDGE_TILE, c11, 48);
+  v128.store(EDGE_TILE, c20, 64); v128.store(EDGE_TILE, c21, 80);
+  v128.store(EDGE_TILE, c30, 96); v128.store(EDGE_TILE, c31, 112);
+  for (let i = 0; i < mr; i++) {
+    const row = c + <usize>i * ldc;
+    const t = EDGE_TILE + (<usize>(i * NR) << 2);
+    for (let j = 0; j < nr; j++) {
+      const d = row + (<usize>j << 2);
+      const v = load<f32>(t + (<usize>j << 2));
+      store<f32>(d, accumulate ? load<f32>(d) + v : v);
+    }
+  }
+}
+
+// Thin products (k, n or m equal to 1) skip packing: a 4×8 tile would waste up to 7/8
+// of its lanes on them, and in meta-learning they are common (a 1-unit input or output
+// layer and its gradients). With one dimension 1 the vector operand is contiguous
+// whatever the transpose flags, and so is each line of the matrix in one of two ways.
+
+/** out[r] = Σ_p rows[r·rowStride + p]·v[p] for r < count: dot products of contiguous lines. */
+function dots(rows: usize, rowStride: i32, v: usize, len: i32, count: i32, out: usize): void {
+  const rowStep = <usize>rowStride << 2;
+  for (let r = 0; r < count; r++) {
+    const row = rows + <usize>r * rowStep;
+    let acc0 = f32x4.splat(0), acc1 = f32x4.splat(0);
+    let p = 0;
+    for (; p + 8 <= len; p += 8) {
+      const off = <usize>p << 2;
+      acc0 = madd(v128.load(row + off), v128.load(v + off), acc0);
+      acc1 = madd(v128.load(row + off, 16), v128.load(v + off, 16), acc1);
+    }
+    for (; p + 4 <= len; p += 4) {
+      const off = <usize>p << 2;
+      acc0 = madd(v128.load(row + off), v128.load(v + off), acc0);
+    }
+    const acc = f32x4.add(acc0, acc1);
+    let sum = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) +
+      f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
+    for (; p < len; p++) sum += load<f32>(row + (<usize>p << 2)) * load<f32>(v + (<usize>p << 2));
+    store<f32>(out + (<usize>r << 2), sum);
+  }
+}
+
+/** out[x] = Σ_p s[p]·mat[p·matStride + x] for x < count: scaled sums of contiguous lines. */
+function axpys(mat: usize, matStride: i32, s: usize, len: i32, count: i32, out: usize): void {
+  const pStep = <usize>matStride << 2;
+  let x = 0;
+  for (; x + 16 <= count; x += 16) {
+    let acc0 = f32x4.splat(0), acc1 = f32x4.splat(0), acc2 = f32x4.splat(0), acc3 = f32x4.splat(0);
+    let src = mat + (<usize>x << 2);
+    for (let p = 0; p < len; p++) {
+      const sp = v128.load32_splat(s + (<usize>p << 2));
+      acc0 = madd(sp, v128.load(src), acc0);
+      acc1 = madd(sp, v128.load(src, 16), acc1);
+      acc2 = madd(sp, v128.load(src, 32), acc2);
+      acc3 = madd(sp, v128.load(src, 48), acc3);
+      src += pStep;
+    }
+    const d = out + (<usize>x << 2);
+    v128.store(d, acc0); v128.store(d, acc1, 16); v128.store(d, acc2, 32); v128.store(d, acc3, 48);
+  }
+  for (; x + 4 <= count; x += 4) {
+    let acc = f32x4.splat(0);
+    let src = mat + (<usize>x << 2);
+    for (let p = 0; p < len; p++) {
+      acc = madd(v128.load32_splat(s + (<usize>p << 2)), v128.load(src), acc);
+      src += pStep;
+    }
+    v128.store(out + (<usize>x << 2), acc);
+  }
+  for (; x < count; x++) {
+    let sum: f32 = 0;
+    let src = mat + (<usize>x << 2);
+    for (let p = 0; p < len; p++) {
+      sum += load<f32>(s + (<usize>p << 2)) * load<f32>(src);
+      src += pStep;
+    }
+    store<f32>(out + (<usize>x << 2), sum);
+  }
+}
+
+/** out (m×n) = a ⊗ b for contiguous vectors a (m) and b (n): the k = 1 product. */
+function outer(a: usize, b: usize, m: i32, n: i32, out: usize): void {
+  const rowStep = <usize>n << 2;
+  for (let i = 0; i < m; i++) {
+    const ai: f32 = load<f32>(a + (<usize>i << 2));
+    const av = f32x4.splat(ai);
+    const row = out + <usize>i * rowStep;
+    let j = 0;
+    for (; j + 4 <= n; j += 4) v128.store(row + (<usize>j << 2), f32x4.mul(av, v128.load(b + (<usize>j << 2))));
+    for (; j < n; j++) store<f32>(row + (<usize>j << 2), ai * load<f32>(b + (<usize>j << 2)));
+  }
+}
+
+/**
+ * One thin product (k, n or m is 1) of `matmulF32`'s batch. `ars`.. are the element
+ * strides of op(A) and op(B) as in `matmulF32`.
+ */
+// @ts-ignore: decorator
+@inline function thin(
+  a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, ars: i32, acs: i32, brs: i32, bcs: i32,
+): void {
+  if (k == 1) {
+    outer(a, b, m, n, c); // A(i,0) at i·ars, ars = 1 either way; likewise B(0,j).
+  } else if (n == 1) {
+    // B(p,0) is contiguous in p; A's rows are contiguous (dots) or A's columns are (axpys).
+    if (acs == 1) dots(a, ars, b, k, m, c);
+    else axpys(a, acs, b, k, m, c);
+  } else {
+    // m == 1: A(0,p) is contiguous in p; B's rows are contiguous (axpys) or its columns are (dots).
+    if (bcs == 1) axpys(b, brs, a, k, n, c);
+    else dots(b, bcs, a, k, n, c);
+  }
+}
+
+/**
+ * Batched product `C[t] = op(A[t]) · op(B[t])` for t < batch, all in one call.
+ * Pointers are byte addresses; strides and sizes count f32 elements. `A[t]` starts at
+ * `a + 4*t*aBatchStride` and is stored m×k (k×m when transA); `B[t]` starts at
+ * `b + 4*t*bBatchStride` and is stored k×n (n×k when transB); a batch stride of 0
+ * broadcasts. C is contiguous batch×m×n and overwritten. `packedA`/`packedB` point at
+ * scratch of the sizes given by `MATMUL_BLOCKS`.
+ */
+export function matmulF32(
+  a: usize, b: usize, c: usize,
+  batch: i32, m: i32, k: i32, n: i32,
+  transA: i32, transB: i32, aBatchStride: i32, bBatchStride: i32,
+  packedA: usize, packedB: usize,
+): void {
+  if (k == 0) {
+    memory.fill(c, 0, <usize>batch * <usize>m * <usize>n * 4);
+    return;
+  }
+  const ars = transA ? 1 : k;
+  const acs = transA ? m : 1;
+  const brs = transB ? 1 : n;
+  const bcs = transB ? k : 1;
+  const ldc = <usize>n << 2;
+  if (k == 1 || n == 1 || m == 1) {
+    for (let t = 0; t < batch; t++) {
+      thin(
+        a + (<usize>t * <usize>aBatchStride << 2), b + (<usize>t * <usize>bBatchStride << 2),
+        c + (<usize>t * <usize>m * <usize>n << 2), m, k, n, ars, acs, brs, bcs,
+      );
+    }
+    return;
+  }
+  // A block is identified by its first element plus its extent. Broadcast operands
+  // (stride 0) and blocks reused across the jc loop are thus packed once per call.
+  let haveA: usize = 0, haveAm = -1, haveAk = -1;
+  let haveB: usize = 0, haveBk = -1, haveBn = -1;
+  for (let t = 0; t < batch; t++) {
+    const at = a + (<usize>t * <usize>aBatchStride << 2);
+    const bt = b + (<usize>t * <usize>bBatchStride << 2);
+    const ct = c + (<usize>t * <usize>m * <usize>n << 2);
+    for (let jc = 0; jc < n; jc += NC) {
+      const nc = min(NC, n - jc);
+      for (let pc = 0; pc < k; pc += KC) {
+        const kc = min(KC, k - pc);
+        const accumulate = pc > 0;
+        const bSrc = bt + (<usize>(pc * brs + jc * bcs) << 2);
+        if (bSrc != haveB || kc != haveBk || nc != haveBn) {
+          packB(bSrc, brs, bcs, kc, nc, packedB);
+          haveB = bSrc; haveBk = kc; haveBn = nc;
+        }
+        for (let ic = 0; ic < m; ic += MC) {
+          const mc = min(MC, m - ic);
+          const aSrc = at + (<usize>(ic * ars + pc * acs) << 2);
+          if (aSrc != haveA || mc != haveAm || kc != haveAk) {
+            packA(aSrc, ars, acs, mc, kc, packedA);
+            haveA = aSrc; haveAm = mc; haveAk = kc;
+          }
+          const cBlock = ct + <usize>ic * ldc + (<usize>jc << 2);
+          for (let jr = 0; jr < nc; jr += NR) {
+            const nr = min(NR, nc - jr);
+            const pb = packedB + (<usize>(jr * kc) << 2);
+            const cCol = cBlock + (<usize>jr << 2);
+            for (let ir = 0; ir < mc; ir += MR) {
+              tile(
+                packedA + (<usize>(ir * kc) << 2), pb, kc,
+                cCol + <usize>ir * ldc, ldc, min(MR, mc - ir), nr, accumulate,
+              );
+            }
+          }
+        }
+      }
+    }
+  }
+}

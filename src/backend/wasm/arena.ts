@@ -1,0 +1,100 @@
+/**
+ * The instantiated kernel module and its scratch arena.
+ *
+ * Tensors live in JS typed arrays. A kernel call lays out its operands from the
+ * module's `arenaBase()` upward, copies inputs in, runs, copies the output out, and
+ * the next call starts again at the base: the arena is reset by forgetting. Linear
+ * memory grows only when a call needs more than any earlier call (never shrinks), and
+ * the float view is rebuilt after every growth because `memory.grow` detaches the old
+ * `ArrayBuffer`.
+ */
+
+/** The exports of `assembly/index.ts` (byte addresses, lengths, strides). */
+export interface KernelExports {
+  readonly memory: WebAssembly.Memory;
+  /** Address of `[MR, NR, KC, MC, NC]` (i32), the matmul block sizes. */
+  readonly MATMUL_BLOCKS: WebAssembly.Global;
+  arenaBase(): number;
+  arenaReserve(end: number): number;
+  matmulF32(
+    a: number, b: number, c: number,
+    batch: number, m: number, k: number, n: number,
+    transA: number, transB: number, aBatchStride: number, bBatchStride: number,
+    packedA: number, packedB: number,
+  ): void;
+  unaryF32(op: number, x: number, out: number, vectors: number): void;
+  binaryF32(op: number, a: number, aStep: number, b: number, bStep: number, out: number, vectors: number): void;
+}
+
+const FUNCTIONS = ['arenaBase', 'arenaReserve', 'matmulF32', 'unaryF32', 'binaryF32'] as const;
+
+/** Checks that an instance exports what the glue calls; throws naming what is missing. */
+export function asKernelExports(exports: WebAssembly.Exports): KernelExports {
+  const missing: string[] = FUNCTIONS.filter((f) => typeof exports[f] !== 'function');
+  if (!(exports['memory'] instanceof WebAssembly.Memory)) missing.push('memory');
+  if (!(exports['MATMUL_BLOCKS'] instanceof WebAssembly.Global)) missing.push('MATMUL_BLOCKS');
+  if (missing.length > 0) throw new Error(`wasm backend: kernel module lacks exports ${missing.join(', ')}`);
+  return exports as unknown as KernelExports;
+}
+
+/** Rounds a byte count up to the 16-byte alignment of v128 data. */
+export function align16(bytes: number): number {
+  return Math.ceil(bytes / 16) * 16;
+}
+
+/** Linear memory of one kernel instance, used as a bump-allocated scratch region. */
+export class Arena {
+  readonly kernels: KernelExports;
+  /** First byte of the arena (after the module's static data). */
+  readonly base: number;
+  /** Bytes from `base` known to be backed by memory; tracked here so most calls skip wasm. */
+  private capacity: number;
+  private view: Float32Array;
+
+  constructor(kernels: KernelExports) {
+    this.kernels = kernels;
+    this.base = kernels.arenaBase();
+    this.view = new Float32Array(kernels.memory.buffer);
+    this.capacity = this.view.byteLength - this.base;
+  }
+
+  /** Bytes of linear memory currently held by this instance. */
+  get memoryBytes(): number {
+    return this.kernels.memory.buffer.byteLength;
+  }
+
+  /**
+   * Guarantees `bytes` bytes of scratch from `base` for the coming call and returns a
+   * float view over all of memory, valid until the next `reserve`.
+   */
+  reserve(bytes: number, kernel: string): Float32Array {
+    if (bytes <= this.capacity) return this.view;
+    const end = this.base + bytes;
+    if (end > 0xffffffff || this.kernels.arenaReserve(end) === 0) {
+      throw new RangeError(`wasm ${kernel}: needs ${bytes} bytes of scratch memory, more than the engine would grow to`);
+    }
+    // memory.grow detached the old buffer: every view must be rebuilt.
+    this.view = new Float32Array(this.kernels.memory.buffer);
+    this.capacity = this.view.byteLength - this.base;
+    return this.view;
+  }
+
+  /** Reads `count` i32 values of the module's static data at byte address `ptr`. */
+  readInt32(ptr: number, count: number): number[] {
+    return Array.from(new Int32Array(this.kernels.memory.buffer, ptr, count));
+  }
+}
+
+/** Below this many elements a plain loop beats `TypedArray.prototype.set` and its subarray. */
+const SMALL_COPY = 8;
+
+/** dst[dstStart ..] = src[srcStart .. srcStart+len). */
+export function copyInto(dst: Float32Array, dstStart: number, src: Float32Array, srcStart: number, len: number): void {
+  if (len <= SMALL_COPY) {
+    for (let i = 0; i < len; i++) dst[dstStart + i] = src[srcStart + i]!;
+  } else if (srcStart === 0 && len === src.length) {
+    dst.set(src, dstStart);
+  } else {
+    dst.set(src.subarray(srcStart, srcStart + len), dstStart);
+  }
+}

@@ -1,0 +1,214 @@
+/**
+ * The `Backend` over the WebAssembly kernels.
+ *
+ * In wasm: float32 matmul, and float32 unary/binary maps that are exact in f32
+ * (so they equal the reference bit for bit) on arrays of at least
+ * `ELEMENTWISE_MIN` elements, with binary operands of equal length or one scalar.
+ * Everything else delegates to the TypeScript reference backend: float64 (kernels are
+ * f32-only), transcendental maps, general broadcasting, reductions and indexing.
+ * Measured reasons are in BENCHMARKS.md.
+ */
+import type { Backend, BinaryOp, MatmulSpec, Shape, Storage, UnaryOp } from '../backend.ts';
+import { tsBackend } from '../ts.ts';
+import { align16, type Arena, copyInto } from './arena.ts';
+
+/** Which binary a wasm backend runs: baseline SIMD, or relaxed SIMD (fused multiply-add). */
+export type WasmVariant = 'simd' | 'relaxed-simd';
+
+/** A wasm backend, which also reports the binary it runs. */
+export interface WasmBackend extends Backend {
+  readonly name: 'wasm';
+  readonly variant: WasmVariant;
+}
+
+/**
+ * Scratch budget of one kernel call. A larger batch is split into chunks that fit, so
+ * memory is bounded by this (or by a single batch element, if bigger) rather than by
+ * the largest batch ever seen.
+ */
+const CHUNK_BYTES = 32 * 1024 * 1024;
+
+/** Elements read from `count` matrices of `size` elements placed `stride` apart. */
+function spanOf(count: number, stride: number, size: number): number {
+  return count === 0 || size === 0 ? 0 : (count - 1) * stride + size;
+}
+
+function checkDim(name: string, v: number): void {
+  if (!Number.isInteger(v) || v < 0) throw new RangeError(`wasm matmul: spec.${name} must be a non-negative integer, got ${v}`);
+}
+
+function checkMatmul(a: Float32Array, b: Float32Array, out: Float32Array, spec: MatmulSpec): void {
+  const { batch, m, k, n, transA, transB, aBatchStride, bBatchStride } = spec;
+  checkDim('batch', batch); checkDim('m', m); checkDim('k', k); checkDim('n', n);
+  checkDim('aBatchStride', aBatchStride); checkDim('bBatchStride', bBatchStride);
+  const aNeed = spanOf(batch, aBatchStride, m * k);
+  if (a.length < aNeed) {
+    throw new RangeError(
+      `wasm matmul: a has ${a.length} elements but batch=${batch}, m=${m}, k=${k}, transA=${transA}, ` +
+      `aBatchStride=${aBatchStride} reads ${aNeed}`,
+    );
+  }
+  const bNeed = spanOf(batch, bBatchStride, k * n);
+  if (b.length < bNeed) {
+    throw new RangeError(
+      `wasm matmul: b has ${b.length} elements but batch=${batch}, k=${k}, n=${n}, transB=${transB}, ` +
+      `bBatchStride=${bBatchStride} reads ${bNeed}`,
+    );
+  }
+  if (out.length < batch * m * n) {
+    throw new RangeError(`wasm matmul: out has ${out.length} elements but batch=${batch}, m=${m}, n=${n} writes ${batch * m * n}`);
+  }
+}
+
+/** The float32 matmul over one kernel instance: arena layout, chunking and copies. */
+class WasmMatmul {
+  private readonly arena: Arena;
+  private readonly mr: number;
+  private readonly nr: number;
+  private readonly kc: number;
+  private readonly mc: number;
+  private readonly nc: number;
+
+  constructor(arena: Arena) {
+    this.arena = arena;
+    const blocks = arena.readInt32(arena.kernels.MATMUL_BLOCKS.value as number, 5);
+    [this.mr, this.nr, this.kc, this.mc, this.nc] = blocks as [number, number, number, number, number];
+  }
+
+  /** Bytes of arena one chunk of `count` batch elements takes, packing scratch included. */
+  private footprint(spec: MatmulSpec, count: number): number {
+    const { m, k, n, aBatchStride, bBatchStride } = spec;
+    const depth = Math.min(k, this.kc);
+    const packA = 4 * Math.ceil(Math.min(m, this.mc) / this.mr) * this.mr * depth;
+    const packB = 4 * Math.ceil(Math.min(n, this.nc) / this.nr) * this.nr * depth;
+    return align16(4 * spanOf(count, aBatchStride, m * k)) + align16(4 * spanOf(count, bBatchStride, k * n)) +
+      align16(4 * count * m * n) + align16(packA) + packB;
+  }
+
+  run(a: Float32Array, b: Float32Array, out: Float32Array, spec: MatmulSpec): void {
+    checkMatmul(a, b, out, spec);
+    const { batch, m, k, n, transA, transB, aBatchStride, bBatchStride } = spec;
+    const outSize = m * n;
+    if (batch === 0 || outSize === 0) return;
+
+    let chunk = batch;
+    if (this.footprint(spec, batch) > CHUNK_BYTES) {
+      const perItem = 4 * (aBatchStride + bBatchStride + outSize);
+      chunk = Math.max(1, Math.min(batch, 1 + Math.floor((CHUNK_BYTES - this.footprint(spec, 1)) / perItem)));
+    }
+    const arena = this.arena;
+    const f32 = arena.reserve(this.footprint(spec, chunk), 'matmul');
+    const aPtr = arena.base;
+    const bPtr = aPtr + align16(4 * spanOf(chunk, aBatchStride, m * k));
+    const cPtr = bPtr + align16(4 * spanOf(chunk, bBatchStride, k * n));
+    const packAPtr = cPtr + align16(4 * chunk * outSize);
+    const depth = Math.min(k, this.kc);
+    const packBPtr = packAPtr + align16(4 * Math.ceil(Math.min(m, this.mc) / this.mr) * this.mr * depth);
+
+    for (let t0 = 0; t0 < batch; t0 += chunk) {
+      const count = Math.min(chunk, batch - t0);
+      copyInto(f32, aPtr >>> 2, a, t0 * aBatchStride, spanOf(count, aBatchStride, m * k));
+      copyInto(f32, bPtr >>> 2, b, t0 * bBatchStride, spanOf(count, bBatchStride, k * n));
+      arena.kernels.matmulF32(
+        aPtr, bPtr, cPtr, count, m, k, n, transA ? 1 : 0, transB ? 1 : 0,
+        aBatchStride, bBatchStride, packAPtr, packBPtr,
+      );
+      copyInto(out, t0 * outSize, f32, cPtr >>> 2, count * outSize);
+    }
+  }
+}
+
+/** Op codes of `assembly/elementwise.ts`. */
+const UNARY_CODES: Partial<Record<UnaryOp, number>> = {
+  neg: 0, abs: 1, relu: 2, step: 3, square: 4, sqrt: 5, reciprocal: 6, sign: 7,
+};
+const BINARY_CODES: Partial<Record<BinaryOp, number>> = {
+  add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5, gt: 6, ge: 7, lt: 8, le: 9, eq: 10,
+};
+
+/**
+ * Below this many elements the JS loop wins: the wasm call and copies cost ~0.1 µs
+ * whatever the size (see BENCHMARKS.md).
+ */
+const ELEMENTWISE_MIN = 64;
+
+/** Elementwise maps over one kernel instance. */
+class WasmElementwise {
+  private readonly arena: Arena;
+
+  constructor(arena: Arena) {
+    this.arena = arena;
+  }
+
+  /** Bytes of n floats rounded up to whole v128 vectors. */
+  private static vecBytes(n: number): number {
+    return align16(4 * n);
+  }
+
+  unary(code: number, x: Float32Array, out: Float32Array): void {
+    const n = x.length;
+    if (out.length < n) throw new RangeError(`wasm unary: out has ${out.length} elements, x has ${n}`);
+    const bytes = WasmElementwise.vecBytes(n);
+    const f32 = this.arena.reserve(2 * bytes, 'unary');
+    const xPtr = this.arena.base, outPtr = xPtr + bytes;
+    copyInto(f32, xPtr >>> 2, x, 0, n);
+    this.arena.kernels.unaryF32(code, xPtr, outPtr, bytes >>> 4);
+    copyInto(out, 0, f32, outPtr >>> 2, n);
+  }
+
+  /** `a` and `b` each have out.length elements or exactly one (a broadcast scalar). */
+  binary(code: number, a: Float32Array, b: Float32Array, out: Float32Array): void {
+    const n = out.length;
+    const bytes = WasmElementwise.vecBytes(n);
+    const aBytes = a.length === 1 ? 16 : bytes, bBytes = b.length === 1 ? 16 : bytes;
+    const f32 = this.arena.reserve(aBytes + bBytes + bytes, 'binary');
+    const aPtr = this.arena.base, bPtr = aPtr + aBytes, outPtr = bPtr + bBytes;
+    // A scalar fills one whole vector, which the kernel re-reads with step 0.
+    if (a.length === 1) f32.fill(a[0]!, aPtr >>> 2, (aPtr >>> 2) + 4); else copyInto(f32, aPtr >>> 2, a, 0, n);
+    if (b.length === 1) f32.fill(b[0]!, bPtr >>> 2, (bPtr >>> 2) + 4); else copyInto(f32, bPtr >>> 2, b, 0, n);
+    this.arena.kernels.binaryF32(code, aPtr, a.length === 1 ? 0 : 16, bPtr, b.length === 1 ? 0 : 16, outPtr, bytes >>> 4);
+    copyInto(out, 0, f32, outPtr >>> 2, n);
+  }
+}
+
+function isF32(x: Storage): x is Float32Array {
+  return x instanceof Float32Array;
+}
+
+/** Builds the backend over one instantiated kernel module. */
+export function createWasmBackend(arena: Arena, variant: WasmVariant): WasmBackend {
+  const mm = new WasmMatmul(arena);
+  const ew = new WasmElementwise(arena);
+  return {
+    name: 'wasm',
+    variant,
+    unary(op: UnaryOp, x: Storage, out: Storage): void {
+      const code = UNARY_CODES[op];
+      if (code !== undefined && x.length >= ELEMENTWISE_MIN && isF32(x) && isF32(out)) ew.unary(code, x, out);
+      else tsBackend.unary(op, x, out);
+    },
+    binary(op: BinaryOp, a: Storage, aShape: Shape, b: Storage, bShape: Shape, out: Storage, outShape: Shape): void {
+      const code = BINARY_CODES[op];
+      const n = out.length;
+      // The same length tests as the reference's fast paths: lengths equal to the
+      // output's (or 1) mean the broadcast is the identity (or a scalar).
+      if (
+        code !== undefined && n >= ELEMENTWISE_MIN && isF32(a) && isF32(b) && isF32(out) &&
+        (a.length === n || a.length === 1) && (b.length === n || b.length === 1)
+      ) {
+        ew.binary(code, a, b, out);
+      } else {
+        tsBackend.binary(op, a, aShape, b, bShape, out, outShape);
+      }
+    },
+    where: tsBackend.where,
+    reduce: tsBackend.reduce,
+    matmul(a: Storage, b: Storage, out: Storage, spec: MatmulSpec): void {
+      if (isF32(a) && isF32(b) && isF32(out)) mm.run(a, b, out, spec);
+      else tsBackend.matmul(a, b, out, spec);
+    },
+    copyStrided: tsBackend.copyStrided,
+    take: tsBackend.take,
+    scatterAdd: tsBackend.scatterAdd,
+  };
+}
