@@ -29,6 +29,9 @@ export type BinaryOp =
 
 export type ReduceOp = 'sum' | 'max' | 'min';
 
+/** Activations of the fused dense kernels. */
+export type Activation = 'identity' | 'relu' | 'tanh' | 'sigmoid';
+
 /**
  * A batched matrix product `out[t] = op(A[t]) · op(B[t])` for t < batch.
  * `A[t]` starts at `t * aBatchStride` and is stored `[m, k]` (or `[k, m]` when
@@ -67,6 +70,16 @@ export interface Backend {
 
   /** See {@link MatmulSpec}. */
   matmul(a: Storage, b: Storage, out: Storage, spec: MatmulSpec): void;
+
+  /**
+   * Fused dense layer: `out[t] = act(op(A[t])·op(B[t]) + bias[t])`, where `bias[t]` is one
+   * row of `n` values starting at `t * biasBatchStride` (0 shares one row), added to
+   * every row of the product. One pass instead of three (matmul, add, activation).
+   */
+  linear(a: Storage, b: Storage, bias: Storage, out: Storage, spec: MatmulSpec, biasBatchStride: number, act: Activation): void;
+
+  /** The activation's backward from its output y: `out = g ⊙ act'(y)`, all of equal length. */
+  activationGrad(act: Activation, g: Storage, y: Storage, out: Storage): void;
 
   /**
    * Strided copy over an index box of `shape`:

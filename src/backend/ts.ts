@@ -6,7 +6,7 @@
  * body is a small monomorphic function and the per-run dispatch happens once per
  * row, not once per element.
  */
-import type { Backend, BinaryOp, MatmulSpec, ReduceOp, Shape, Storage, UnaryOp } from './backend.ts';
+import type { Activation, Backend, BinaryOp, MatmulSpec, ReduceOp, Shape, Storage, UnaryOp } from './backend.ts';
 import { broadcastStrides, collapseDims, stridesOf } from '../tensor/shape.ts';
 
 /** A run of `n` elements; `as`/`bs` are 0 (broadcast) or the element stride. */
@@ -178,6 +178,31 @@ function matmul(a: Storage, b: Storage, out: Storage, spec: MatmulSpec): void {
   }
 }
 
+function linear(
+  a: Storage, b: Storage, bias: Storage, out: Storage, spec: MatmulSpec, biasBatchStride: number, act: Activation,
+): void {
+  matmul(a, b, out, spec);
+  const { batch, m, n } = spec;
+  for (let t = 0; t < batch; t++) {
+    const bo = t * biasBatchStride;
+    for (let i = 0; i < m; i++) {
+      const row = (t * m + i) * n;
+      for (let j = 0; j < n; j++) out[row + j] = out[row + j]! + bias[bo + j]!;
+    }
+  }
+  if (act !== 'identity') unaryMaps[act](out, out, out.length);
+}
+
+function activationGrad(act: Activation, g: Storage, y: Storage, out: Storage): void {
+  const n = out.length;
+  switch (act) {
+    case 'identity': for (let i = 0; i < n; i++) out[i] = g[i]!; break;
+    case 'relu': for (let i = 0; i < n; i++) out[i] = g[i]! * (y[i]! > 0 ? 1 : 0); break;
+    case 'tanh': for (let i = 0; i < n; i++) { const v = y[i]!; out[i] = g[i]! * (1 - v * v); } break;
+    case 'sigmoid': for (let i = 0; i < n; i++) { const v = y[i]!; out[i] = g[i]! * (v * (1 - v)); } break;
+  }
+}
+
 function copyStrided(
   src: Storage, srcOffset: number, srcStrides: Shape, dst: Storage, dstOffset: number, dstStrides: Shape, shape: Shape,
 ): void {
@@ -224,6 +249,8 @@ export const tsBackend: Backend = {
   where,
   reduce,
   matmul,
+  linear,
+  activationGrad,
   copyStrided,
   take,
   scatterAdd,

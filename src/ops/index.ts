@@ -6,3 +6,4 @@ export * from './matmul.ts';
 export * from './softmax.ts';
 export * from './losses.ts';
 export { stopGradient } from '../autodiff/stop.ts';
+export { dense, activationGrad } from './dense.ts';

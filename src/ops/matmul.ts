@@ -32,7 +32,7 @@ function productShape(a: Tensor, b: Tensor, p: MatmulParams): number[] {
   if (ka !== kb) {
     throw new ShapeError(`matmul: inner dimensions differ: ${fmt(a.shape)}${p.transA ? 'ᵀ' : ''} @ ${fmt(b.shape)}${p.transB ? 'ᵀ' : ''} (${ka} vs ${kb})`);
   }
-  return [...broadcastShapes('matmul', batchOf(a), batchOf(b)), m, n];
+  return [...broadcastShapes(`matmul (batch axes of ${fmt(a.shape)} and ${fmt(b.shape)})`, batchOf(a), batchOf(b)), m, n];
 }
 
 /** An operand's batch stride: shared (0), full, or materialised to the full batch. */
@@ -97,6 +97,9 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     throw new ShapeError(`matmul: scalars are not matrices (shapes ${fmt(a.shape)} and ${fmt(b.shape)}); use mul`);
   }
   const vecA = a.shape.length === 1, vecB = b.shape.length === 1;
+  const ka = a.shape[a.shape.length - 1]!, kb = b.shape[vecB ? 0 : b.shape.length - 2]!;
+  // Checked here so that the message shows the caller's shapes, not the reshaped vectors.
+  if (ka !== kb) throw new ShapeError(`matmul: inner dimensions differ: ${fmt(a.shape)} @ ${fmt(b.shape)} (${ka} vs ${kb})`);
   const A = vecA ? reshape(a, [1, a.shape[0]!]) : a;
   const B = vecB ? reshape(b, [b.shape[0]!, 1]) : b;
   let out = matmulT(A, B, false, false);

@@ -5,7 +5,7 @@
 import { getBackend } from '../backend/registry.ts';
 import { bind, type PrimitiveDef } from '../autodiff/primitive.ts';
 import { Tensor } from '../tensor/tensor.ts';
-import { ShapeError } from '../tensor/errors.ts';
+import { DTypeError, ShapeError } from '../tensor/errors.ts';
 import {
   broadcastShapes, broadcastStrides, checkShape, fmt, normalizeAxis, normalizeAxes, sameShape, sizeOf, stridesOf,
 } from '../tensor/shape.ts';
@@ -217,7 +217,10 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
   const first = xs[0]!;
   const a = normalizeAxis(axis, first.shape.length, 'concat');
   for (const x of xs) {
-    if (x.dtype !== first.dtype || x.shape.length !== first.shape.length || x.shape.some((d, i) => i !== a && d !== first.shape[i])) {
+    if (x.dtype !== first.dtype) {
+      throw new DTypeError(`concat: mixed dtypes ${xs.map((t) => `${t.dtype}${fmt(t.shape)}`).join(', ')}; cast with astype()`);
+    }
+    if (x.shape.length !== first.shape.length || x.shape.some((d, i) => i !== a && d !== first.shape[i])) {
       throw new ShapeError(`concat: along axis ${a}, shapes ${xs.map((t) => `${t.dtype}${fmt(t.shape)}`).join(', ')} differ off the axis`);
     }
   }

@@ -7,6 +7,7 @@ import * as e from './elementwise.ts';
 import * as r from './reduce.ts';
 import * as m from './movement.ts';
 import { matmulPrim } from './matmul.ts';
+import { activationGradPrim, densePrim } from './dense.ts';
 
 export type PrimitiveName =
   | 'neg' | 'exp' | 'log' | 'sin' | 'cos' | 'tanh' | 'sqrt' | 'abs' | 'sign' | 'sigmoid' | 'relu' | 'step'
@@ -14,7 +15,7 @@ export type PrimitiveName =
   | 'gt' | 'ge' | 'lt' | 'le' | 'eq' | 'where' | 'cast'
   | 'sum' | 'max' | 'min'
   | 'reshape' | 'broadcastTo' | 'transpose' | 'slice' | 'pad' | 'concat' | 'take' | 'scatterAdd'
-  | 'matmul';
+  | 'matmul' | 'dense' | 'activationGrad';
 
 export const primitives: { readonly [K in PrimitiveName]: PrimitiveDef<any> } = {
   neg: e.negPrim, exp: e.expPrim, log: e.logPrim, sin: e.sinPrim, cos: e.cosPrim, tanh: e.tanhPrim,
@@ -25,5 +26,5 @@ export const primitives: { readonly [K in PrimitiveName]: PrimitiveDef<any> } = 
   sum: r.sumPrim, max: r.maxPrim, min: r.minPrim,
   reshape: m.reshapePrim, broadcastTo: m.broadcastPrim, transpose: m.transposePrim, slice: m.slicePrim,
   pad: m.padPrim, concat: m.concatPrim, take: m.takePrim, scatterAdd: m.scatterAddPrim,
-  matmul: matmulPrim,
+  matmul: matmulPrim, dense: densePrim, activationGrad: activationGradPrim,
 };

@@ -1,6 +1,6 @@
 /** Log-sum-exp and softmax: composites with no derivative rules of their own. */
 import type { Tensor } from '../tensor/tensor.ts';
-import { normalizeAxes } from '../tensor/shape.ts';
+import { normalizeAxes, normalizeAxis } from '../tensor/shape.ts';
 import { stopGradient } from '../autodiff/stop.ts';
 import { add, div, exp, log, sub } from './elementwise.ts';
 import { max, sum } from './reduce.ts';
@@ -19,11 +19,13 @@ export function logSumExp(x: Tensor, axes?: number | readonly number[], keepDims
 
 /** exp(x) / Σ exp(x) along `axis`. */
 export function softmax(x: Tensor, axis = -1): Tensor {
+  normalizeAxis(axis, x.shape.length, 'softmax'); // so a bad axis names softmax, not max
   const e = exp(sub(x, stopGradient(max(x, axis, true))));
   return div(e, sum(e, axis, true));
 }
 
 /** x − logSumExp(x) along `axis`. */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
+  normalizeAxis(axis, x.shape.length, 'logSoftmax');
   return sub(x, logSumExp(x, axis, true));
 }

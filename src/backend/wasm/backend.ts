@@ -8,7 +8,7 @@
  * f32-only), transcendental maps, general broadcasting, reductions and indexing.
  * Measured reasons are in BENCHMARKS.md.
  */
-import type { Backend, BinaryOp, MatmulSpec, Shape, Storage, UnaryOp } from '../backend.ts';
+import type { Activation, Backend, BinaryOp, MatmulSpec, Shape, Storage, UnaryOp } from '../backend.ts';
 import { tsBackend } from '../ts.ts';
 import { align16, type Arena, copyInto } from './arena.ts';
 
@@ -85,7 +85,15 @@ class WasmMatmul {
       align16(4 * count * m * n) + align16(packA) + packB;
   }
 
-  run(a: Float32Array, b: Float32Array, out: Float32Array, spec: MatmulSpec): void {
+  /**
+   * `epilogue(f32, cPtr, t0, count, extraPtr)` runs on each chunk's product while it is
+   * still in the arena (after the matmul, before the copy out). It may use `extraBytes`
+   * set aside at `extraPtr` and must not reserve arena memory (views would detach).
+   */
+  run(
+    a: Float32Array, b: Float32Array, out: Float32Array, spec: MatmulSpec,
+    epilogue?: (f32: Float32Array, cPtr: number, t0: number, count: number, extraPtr: number) => void, extraBytes = 0,
+  ): void {
     checkMatmul(a, b, out, spec);
     const { batch, m, k, n, transA, transB, aBatchStride, bBatchStride } = spec;
     const outSize = m * n;
@@ -97,7 +105,9 @@ class WasmMatmul {
       chunk = Math.max(1, Math.min(batch, 1 + Math.floor((CHUNK_BYTES - this.footprint(spec, 1)) / perItem)));
     }
     const arena = this.arena;
-    const f32 = arena.reserve(this.footprint(spec, chunk), 'matmul');
+    const footprint = this.footprint(spec, chunk);
+    const f32 = arena.reserve(footprint + align16(extraBytes), 'matmul');
+    const extraPtr = arena.base + footprint;
     const aPtr = arena.base;
     const bPtr = aPtr + align16(4 * spanOf(chunk, aBatchStride, m * k));
     const cPtr = bPtr + align16(4 * spanOf(chunk, bBatchStride, k * n));
@@ -113,10 +123,15 @@ class WasmMatmul {
         aPtr, bPtr, cPtr, count, m, k, n, transA ? 1 : 0, transB ? 1 : 0,
         aBatchStride, bBatchStride, packAPtr, packBPtr,
       );
+      if (epilogue) epilogue(f32, cPtr, t0, count, extraPtr);
       copyInto(out, t0 * outSize, f32, cPtr >>> 2, count * outSize);
     }
   }
 }
+
+/** Activation codes of `assembly/fused.ts`. */
+const BIAS_ACT_CODES: Record<Activation, number> = { identity: 0, relu: 1, tanh: 0, sigmoid: 0 };
+const ACT_GRAD_CODES: Record<Activation, number> = { identity: 0, relu: 1, tanh: 2, sigmoid: 3 };
 
 /** Op codes of `assembly/elementwise.ts`. */
 const UNARY_CODES: Partial<Record<UnaryOp, number>> = {
@@ -153,6 +168,19 @@ class WasmElementwise {
     const xPtr = this.arena.base, outPtr = xPtr + bytes;
     copyInto(f32, xPtr >>> 2, x, 0, n);
     this.arena.kernels.unaryF32(code, xPtr, outPtr, bytes >>> 4);
+    copyInto(out, 0, f32, outPtr >>> 2, n);
+  }
+
+  /** out = g ⊙ act'(y); all three of one length. */
+  activationGrad(code: number, g: Float32Array, y: Float32Array, out: Float32Array): void {
+    const n = out.length;
+    if (g.length !== n || y.length !== n) throw new RangeError(`wasm activationGrad: lengths differ (g ${g.length}, y ${y.length}, out ${n})`);
+    const bytes = WasmElementwise.vecBytes(n);
+    const f32 = this.arena.reserve(3 * bytes, 'activationGrad');
+    const gPtr = this.arena.base, yPtr = gPtr + bytes, outPtr = yPtr + bytes;
+    copyInto(f32, gPtr >>> 2, g, 0, n);
+    copyInto(f32, yPtr >>> 2, y, 0, n);
+    this.arena.kernels.actGradF32(code, gPtr, yPtr, outPtr, bytes >>> 4);
     copyInto(out, 0, f32, outPtr >>> 2, n);
   }
 
@@ -206,6 +234,27 @@ export function createWasmBackend(arena: Arena, variant: WasmVariant): WasmBacke
     matmul(a: Storage, b: Storage, out: Storage, spec: MatmulSpec): void {
       if (isF32(a) && isF32(b) && isF32(out)) mm.run(a, b, out, spec);
       else tsBackend.matmul(a, b, out, spec);
+    },
+    linear(a: Storage, b: Storage, bias: Storage, out: Storage, spec: MatmulSpec, biasBatchStride: number, act: Activation): void {
+      if (!(isF32(a) && isF32(b) && isF32(bias) && isF32(out))) {
+        tsBackend.linear(a, b, bias, out, spec, biasBatchStride, act);
+        return;
+      }
+      const { batch, m, n } = spec;
+      if (bias.length < spanOf(batch, biasBatchStride, n)) {
+        throw new RangeError(`wasm linear: bias has ${bias.length} elements but batch=${batch}, n=${n}, biasBatchStride=${biasBatchStride} reads ${spanOf(batch, biasBatchStride, n)}`);
+      }
+      // Bias and activation run on the product while it is still in the arena.
+      mm.run(a, b, out, spec, (f32, cPtr, t0, count, biasPtr) => {
+        copyInto(f32, biasPtr >>> 2, bias, t0 * biasBatchStride, spanOf(count, biasBatchStride, n));
+        arena.kernels.biasActF32(cPtr, biasPtr, count, m, n, biasBatchStride, BIAS_ACT_CODES[act]);
+      }, 4 * spanOf(batch, biasBatchStride, n));
+      // tanh and sigmoid are transcendental: the host computes them, as for unary maps.
+      if (act === 'tanh' || act === 'sigmoid') tsBackend.unary(act, out, out);
+    },
+    activationGrad(act: Activation, g: Storage, y: Storage, out: Storage): void {
+      if (out.length >= ELEMENTWISE_MIN && isF32(g) && isF32(y) && isF32(out)) ew.activationGrad(ACT_GRAD_CODES[act], g, y, out);
+      else tsBackend.activationGrad(act, g, y, out);
     },
     copyStrided: tsBackend.copyStrided,
     take: tsBackend.take,
