@@ -150,7 +150,9 @@ export function valueAndGrad<A extends unknown[]>(f: (...args: A) => unknown, op
     if (!(loss instanceof Tensor)) throw new GradError(`grad: f must return a Tensor, got ${typeof loss}`);
     if (loss.size !== 1) throw new GradError(`grad: f must return a scalar (one element), got shape ${fmt(loss.shape)}; reduce it (e.g. sum or mean) or use vjp`);
     const leavesPerArg = list.map((i) => treeLeaves(traced[i]));
-    const grads = backward([loss], [scalarOf(1, loss.dtype)], leavesPerArg.flat(), level);
+    // The seed has the loss's shape ([1, 1] stays [1, 1]): rules expect g shaped like their output.
+    const seed = new Tensor(scalarOf(1, loss.dtype).data, loss.shape);
+    const grads = backward([loss], [seed], leavesPerArg.flat(), level);
     let k = 0;
     const perArg = list.map((i) => treeMap(args[i], () => grads[k++]!));
     const value = lower(loss, level);

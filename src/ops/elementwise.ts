@@ -81,9 +81,11 @@ export const divPrim = binaryPrim('div', (g, [, b], out, _p, needs) => {
   return [gb, needs[1] ? neg(mul(gb, out)) : null];
 });
 // d(a^b) = b a^(b-1) da + log(a) a^b db   (log term taken as 0 where a <= 0)
+// NOTE: the log takes a base of 1 where a <= 0: log(a) there is NaN, and at the next
+// order the zero cotangent sent into the masked branch times NaN would be NaN.
 export const powPrim = binaryPrim('pow', (g, [a, b], out, _p, needs) => [
   needs[0] ? mul(g, mul(b!, pow(a!, sub(b!, 1)))) : null,
-  needs[1] ? where(gt(a!, 0), mul(g, mul(out, log(a!))), 0) : null,
+  needs[1] ? where(gt(a!, 0), mul(g, mul(out, log(where(gt(a!, 0), a!, 1)))), 0) : null,
 ]);
 // d max(a, b) = [a > b] da + [a < b] db, ties split evenly
 export const maximumPrim = binaryPrim('maximum', (g, [a, b], _out, _p, needs) => tieSplit(g, a!, b!, needs));
