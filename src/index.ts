@@ -40,3 +40,4 @@ if (wasmBackend !== null) {
   register(wasmBackend);
   select(wasmBackend.name);
 }
+export * from './rl/index.ts';

@@ -1,0 +1,362 @@
+/**
+ * Evaluation of meta-RL on grid-world task families: adaptation curves (return and
+ * fraction of the optimal return after 0, 1, 2, 3 inner steps) on meta-train,
+ * held-out in-distribution and out-of-distribution tasks, for MAML-RL against a
+ * policy pretrained on all training tasks without meta-learning and against learning
+ * from scratch, over several seeds with 95% confidence intervals; JSON-ready results
+ * and a hand-written SVG plot.
+ *
+ * Every method adapts with the same procedure (sampled episodes, the same inner step
+ * size, estimator and baseline) and the same random numbers per task, and every
+ * adapted policy is scored *exactly* by the DP oracle, so the only noise is the one
+ * adaptation itself. Seed `s` also re-draws the family's train/test split.
+ */
+import { Rng } from '../random/rng.ts';
+import {
+  goalFamily, openRoom, startFamily, tabularModel, VecEnv,
+  type ObservationEncoder, type TabularModel, type Task, type TaskFamily,
+} from './env/index.ts';
+import { expectedReturn, optimalReturn } from './oracle.ts';
+import { mlpPolicy, oneHotCoordinates, tabularPolicy, type CategoricalPolicy } from './policy.ts';
+import { adaptationPath, metaTrain, META_ESTIMATORS, type BaselineKind, type MetaEstimator } from './mamlrl.ts';
+import { reinforce } from './pg.ts';
+import { checkChoice, checkInteger, checkNumber, RlError } from './errors.ts';
+
+/** Mean and 95% confidence interval (Student t) of per-seed values. */
+export interface Interval {
+  readonly mean: number;
+  readonly low: number;
+  readonly high: number;
+  readonly perSeed: readonly number[];
+}
+
+// Two-sided 97.5% quantiles of Student's t for 1..30 degrees of freedom.
+const T_975 = [
+  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131,
+  2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
+];
+
+/**
+ * The mean of `values` with a 95% Student-t confidence interval (the interval is the
+ * mean itself for a single value).
+ *
+ * @example
+ * ```ts
+ * confidenceInterval([0.91, 0.93, 0.90, 0.95, 0.92]); // { mean: 0.922, low: ≈0.898, high: ≈0.946, ... }
+ * ```
+ */
+export function confidenceInterval(values: readonly number[]): Interval {
+  const n = values.length;
+  if (n === 0) throw new RlError('confidenceInterval: values must not be empty');
+  const mean = values.reduce((a, b) => a + b, 0) / n;
+  if (n === 1) return { mean, low: mean, high: mean, perSeed: [...values] };
+  const variance = values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1);
+  const half = (T_975[n - 2] ?? 1.96) * Math.sqrt(variance / n);
+  return { mean, low: mean - half, high: mean + half, perSeed: [...values] };
+}
+
+/** Which tasks of a family a curve is measured on. */
+export type Split = 'train' | 'test' | 'ood';
+/** The compared methods. */
+export type Method = 'maml' | 'pretrained' | 'scratch';
+
+/** Configuration of {@link runExperiment}. */
+export interface ExperimentConfig {
+  /** `'goal'`: fixed start, varying goal; `'start'`: fixed goal, varying start. */
+  readonly family: 'goal' | 'start';
+  /** Side of the open room. */
+  readonly size: number;
+  /** Steps per episode. Default `2 · size + 4`. */
+  readonly horizon?: number;
+  /** Default `'tabular'`. `'mlp'` is an MLP over `oneHotCoordinates` of the `oneHot` observation. */
+  readonly policy?: 'tabular' | 'mlp';
+  /** Default `'dice'`. */
+  readonly estimator?: MetaEstimator;
+  /** Inner step size α (meta-training and every method's test-time adaptation). */
+  readonly innerLr: number;
+  /** Episodes per inner step and per outer batch. Default 20. */
+  readonly episodesPerStep?: number;
+  readonly metaIterations: number;
+  /** Default 10. */
+  readonly metaBatchSize?: number;
+  /** Adam step of the outer loop. Default 0.1. */
+  readonly outerLr?: number;
+  /** Iterations of multi-task REINFORCE for the pretrained baseline. Default `metaIterations`. */
+  readonly pretrainIterations?: number;
+  /** Adam step of the pretrained baseline. Default `outerLr`. */
+  readonly pretrainLr?: number;
+  /** Default `'state'` for tabular, `'observation'` for mlp. */
+  readonly baseline?: BaselineKind;
+  /** One run per seed; at least 2 for an interval. */
+  readonly seeds: readonly number[];
+  /** Inner steps on the curve. Default 3. */
+  readonly adaptationSteps?: number;
+  /** Evaluate at most this many tasks per split (evenly spaced). Default: all. */
+  readonly maxTasksPerSplit?: number;
+}
+
+/** One method on one split: intervals over seeds per number of inner steps. */
+export interface AdaptationCurve {
+  readonly method: Method;
+  readonly split: Split;
+  /** Expected undiscounted return after k inner steps, k = 0..steps. */
+  readonly return: readonly Interval[];
+  /** Return divided by the optimal return of the task, averaged over tasks. */
+  readonly fractionOfOptimal: readonly Interval[];
+}
+
+/** Everything {@link runExperiment} measured. */
+export interface ExperimentResult {
+  readonly name: string;
+  readonly config: ExperimentConfig;
+  readonly policy: string;
+  readonly taskCounts: Readonly<Record<Split, number>>;
+  /** Mean optimal return per split (first seed's split). */
+  readonly optimalReturn: Readonly<Record<Split, number>>;
+  readonly curves: readonly AdaptationCurve[];
+  /** Sampled mean post-adaptation return of the last meta-iteration, per seed. */
+  readonly finalMetaTrainReturn: readonly number[];
+  readonly seconds: { readonly metaTrain: number; readonly pretrain: number; readonly evaluate: number };
+}
+
+const SPLITS: readonly Split[] = ['train', 'test', 'ood'];
+const METHODS: readonly Method[] = ['maml', 'pretrained', 'scratch'];
+
+function resolveConfig(config: ExperimentConfig) {
+  const caller = 'runExperiment';
+  const family = checkChoice(caller, 'family', config.family, ['goal', 'start']);
+  const size = checkInteger(caller, 'size', config.size, 3);
+  const policyKind = checkChoice(caller, 'policy', config.policy ?? 'tabular', ['tabular', 'mlp']);
+  if (!Array.isArray(config.seeds) || config.seeds.length === 0 || config.seeds.some((s) => !Number.isInteger(s))) {
+    throw new RlError(`${caller}: seeds must be a non-empty array of integers, got ${JSON.stringify(config.seeds)}`);
+  }
+  const outerLr = checkNumber(caller, 'outerLr', config.outerLr ?? 0.1, 0);
+  const metaIterations = checkInteger(caller, 'metaIterations', config.metaIterations, 0);
+  return {
+    family, size, policyKind, outerLr, metaIterations, seeds: config.seeds,
+    horizon: checkInteger(caller, 'horizon', config.horizon ?? 2 * size + 4),
+    estimator: checkChoice(caller, 'estimator', config.estimator ?? 'dice', META_ESTIMATORS),
+    innerLr: checkNumber(caller, 'innerLr', config.innerLr, 0),
+    episodes: checkInteger(caller, 'episodesPerStep', config.episodesPerStep ?? 20),
+    metaBatchSize: checkInteger(caller, 'metaBatchSize', config.metaBatchSize ?? 10),
+    pretrainIterations: checkInteger(caller, 'pretrainIterations', config.pretrainIterations ?? metaIterations, 0),
+    pretrainLr: checkNumber(caller, 'pretrainLr', config.pretrainLr ?? outerLr, 0),
+    baseline: checkChoice(caller, 'baseline', config.baseline ?? (policyKind === 'tabular' ? 'state' : 'observation'), ['none', 'observation', 'state']),
+    steps: checkInteger(caller, 'adaptationSteps', config.adaptationSteps ?? 3, 0),
+    maxTasks: checkInteger(caller, 'maxTasksPerSplit', config.maxTasksPerSplit ?? Number.MAX_SAFE_INTEGER),
+  };
+}
+
+/** Evenly spaced subset of at most `max` tasks, in order. */
+function subsample(tasks: readonly Task[], max: number): readonly Task[] {
+  if (tasks.length <= max) return tasks;
+  return Array.from({ length: max }, (_, i) => tasks[Math.floor((i * tasks.length) / max)]!);
+}
+
+/**
+ * The exact return of any policy on a tabular task (its logits on every state go
+ * through the DP oracle).
+ *
+ * @example
+ * ```ts
+ * exactPolicyReturn(policy, params, model, env.observation, 20);
+ * ```
+ */
+export function exactPolicyReturn<P>(
+  policy: CategoricalPolicy<P>, params: P, model: TabularModel, encoder: ObservationEncoder, horizon: number,
+): number {
+  return expectedReturn(policy.stateLogits(params, model, encoder), model, { horizon }).item();
+}
+
+/**
+ * Meta-trains MAML-RL, pretrains the multi-task baseline and measures the adaptation
+ * curves of all three methods on all three splits, for every seed.
+ *
+ * @example
+ * ```ts
+ * const result = runExperiment({
+ *   family: 'goal', size: 5, innerLr: 20, metaIterations: 150, seeds: [0, 1, 2, 3, 4],
+ * });
+ * console.log(formatResultTable(result));
+ * writeFileSync('goal5.svg', renderAdaptationSvg(result));
+ * ```
+ */
+export function runExperiment(config: ExperimentConfig, log: (line: string) => void = () => {}): ExperimentResult {
+  const c = resolveConfig(config);
+  const map = openRoom(c.size);
+  const observation = c.policyKind === 'tabular' ? { kind: 'stateIndex' as const } : { kind: 'oneHot' as const };
+  const env = new VecEnv({ map, numEnvs: c.episodes, maxSteps: c.horizon, observation });
+  const numStates = c.size * c.size;
+  const policy: CategoricalPolicy<unknown> = (c.policyKind === 'tabular'
+    ? tabularPolicy({ numStates, numActions: env.numActions })
+    : mlpPolicy({ obsSize: env.obsSize, numActions: env.numActions, hidden: [32, 32], inputTransform: oneHotCoordinates(c.size, c.size) })
+  ) as CategoricalPolicy<unknown>;
+  const adaptOptions = { innerLr: c.innerLr, estimator: c.estimator, baseline: c.baseline };
+  const name = `${c.family}Family open ${c.size}×${c.size}, ${policy.name}, ${c.estimator}`;
+
+  // values[method][split][step] = per-seed list
+  const returns = new Map<string, number[]>();
+  const fractions = new Map<string, number[]>();
+  const push = (table: Map<string, number[]>, key: string, value: number): void => {
+    const list = table.get(key) ?? [];
+    list.push(value);
+    table.set(key, list);
+  };
+  const seconds = { metaTrain: 0, pretrain: 0, evaluate: 0 };
+  const finalMetaTrainReturn: number[] = [];
+  let taskCounts: Record<Split, number> = { train: 0, test: 0, ood: 0 };
+  let optimal: Record<Split, number> = { train: 0, test: 0, ood: 0 };
+
+  for (const seed of c.seeds) {
+    const family: TaskFamily = c.family === 'goal' ? goalFamily({ size: c.size, seed }) : startFamily({ size: c.size, seed });
+    let start = performance.now();
+    const meta = metaTrain({
+      policy, env, tasks: family.train, iterations: c.metaIterations, metaBatchSize: Math.min(c.metaBatchSize, family.train.length),
+      outerLr: c.outerLr, seed, ...adaptOptions,
+    });
+    seconds.metaTrain += (performance.now() - start) / 1000;
+    finalMetaTrainReturn.push(meta.history.at(-1)?.postReturn ?? NaN);
+    start = performance.now();
+    const pretrained = reinforce({
+      policy, env, tasks: family.train, iterations: c.pretrainIterations, lr: c.pretrainLr, baseline: c.baseline, seed,
+    });
+    seconds.pretrain += (performance.now() - start) / 1000;
+    const initial: Record<Method, unknown> = { maml: meta.params, pretrained: pretrained.params, scratch: policy.init(new Rng(seed).split()) };
+    log(`  seed ${seed}: meta-train ${meta.history.length} it, last sampled post-adaptation return ${finalMetaTrainReturn.at(-1)!.toFixed(3)}`);
+
+    start = performance.now();
+    for (const split of SPLITS) {
+      const tasks = subsample(family[split], c.maxTasks);
+      if (seed === c.seeds[0]) {
+        taskCounts = { ...taskCounts, [split]: tasks.length };
+        optimal = { ...optimal, [split]: tasks.reduce((a, t) => a + optimalReturn(tabularModel(t.layout ?? map, t), { horizon: c.horizon }), 0) / tasks.length };
+      }
+      for (const method of METHODS) {
+        const sumReturn = new Float64Array(c.steps + 1);
+        const sumFraction = new Float64Array(c.steps + 1);
+        tasks.forEach((task, taskIndex) => {
+          env.setTasks(task);
+          const model = env.modelOf(0);
+          const best = optimalReturn(model, { horizon: c.horizon });
+          // Common random numbers: every method adapts on the same seed per (seed, task).
+          const rng = new Rng([seed >>> 0, taskIndex, SPLITS.indexOf(split), 0x5eed]);
+          const path = adaptationPath(policy, initial[method], env, c.steps, rng, adaptOptions);
+          path.forEach((params, k) => {
+            const value = exactPolicyReturn(policy, params, model, env.observation, c.horizon);
+            sumReturn[k]! += value / tasks.length;
+            sumFraction[k]! += value / best / tasks.length;
+          });
+        });
+        for (let k = 0; k <= c.steps; k++) {
+          push(returns, `${method}/${split}/${k}`, sumReturn[k]!);
+          push(fractions, `${method}/${split}/${k}`, sumFraction[k]!);
+        }
+      }
+    }
+    seconds.evaluate += (performance.now() - start) / 1000;
+  }
+
+  const curves: AdaptationCurve[] = [];
+  for (const method of METHODS) {
+    for (const split of SPLITS) {
+      const steps = Array.from({ length: c.steps + 1 }, (_, k) => `${method}/${split}/${k}`);
+      curves.push({
+        method, split,
+        return: steps.map((key) => confidenceInterval(returns.get(key)!)),
+        fractionOfOptimal: steps.map((key) => confidenceInterval(fractions.get(key)!)),
+      });
+    }
+  }
+  return { name, config, policy: policy.name, taskCounts, optimalReturn: optimal, curves, finalMetaTrainReturn, seconds };
+}
+
+/** The curve of `method` on `split`. */
+export function curveOf(result: ExperimentResult, method: Method, split: Split): AdaptationCurve {
+  const curve = result.curves.find((c) => c.method === method && c.split === split);
+  if (!curve) throw new RlError(`curveOf: no curve for method '${method}' on split '${split}'`);
+  return curve;
+}
+
+/**
+ * A Markdown table: fraction of optimal (mean ± 95% CI half-width) per method, split
+ * and number of inner steps.
+ */
+export function formatResultTable(result: ExperimentResult): string {
+  const steps = result.curves[0]!.fractionOfOptimal.length;
+  const header = `| method | split | ${Array.from({ length: steps }, (_, k) => `${k} steps`).join(' | ')} |`;
+  const rule = `|---|---|${'---|'.repeat(steps)}`;
+  const rows = result.curves.map((curve) => {
+    const cells = curve.fractionOfOptimal.map((i) => `${i.mean.toFixed(3)} ± ${((i.high - i.low) / 2).toFixed(3)}`);
+    return `| ${curve.method} | ${curve.split} | ${cells.join(' | ')} |`;
+  });
+  return [`**${result.name}** — fraction of optimal return, mean ± 95% CI over ${result.config.seeds.length} seeds`, '', header, rule, ...rows].join('\n');
+}
+
+const COLORS: Readonly<Record<Method, string>> = { maml: '#1f77b4', pretrained: '#ff7f0e', scratch: '#7f7f7f' };
+
+function escapeXml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/**
+ * An SVG picture of the adaptation curves: one panel per split, fraction of optimal
+ * against inner steps, one line per method with 95% CI bars, and the 0.9 target.
+ *
+ * @example
+ * ```ts
+ * writeFileSync('curves.svg', renderAdaptationSvg(result));
+ * ```
+ */
+export function renderAdaptationSvg(result: ExperimentResult): string {
+  const panelWidth = 260;
+  const panelHeight = 200;
+  const margin = { left: 50, top: 40, right: 20, bottom: 45 };
+  const width = margin.left + SPLITS.length * (panelWidth + margin.right) + 10;
+  const height = margin.top + panelHeight + margin.bottom + 30;
+  // The axis follows the means (CI bars are clipped to it), from at most −1 to 1.2.
+  const means = result.curves.flatMap((c) => c.fractionOfOptimal.map((i) => i.mean));
+  const yMin = Math.max(-1, Math.min(0, Math.floor(Math.min(...means) * 5) / 5));
+  const yMax = Math.min(1.2, Math.max(1, Math.ceil(Math.max(...means) * 5) / 5));
+  const steps = result.curves[0]!.fractionOfOptimal.length;
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`,
+    `<rect width="${width}" height="${height}" fill="white"/>`,
+    `<text x="${margin.left}" y="18" font-size="13">${escapeXml(result.name)}: fraction of optimal return (95% CI, ${result.config.seeds.length} seeds)</text>`,
+  ];
+  SPLITS.forEach((split, p) => {
+    const x0 = margin.left + p * (panelWidth + margin.right);
+    const y0 = margin.top;
+    const sx = (k: number): number => x0 + (steps === 1 ? panelWidth / 2 : (k / (steps - 1)) * panelWidth);
+    const sy = (v: number): number => y0 + panelHeight - ((Math.min(yMax, Math.max(yMin, v)) - yMin) / (yMax - yMin)) * panelHeight;
+    parts.push(`<rect x="${x0}" y="${y0}" width="${panelWidth}" height="${panelHeight}" fill="none" stroke="#ccc"/>`);
+    parts.push(`<text x="${x0 + panelWidth / 2}" y="${y0 - 6}" text-anchor="middle">${split} (${result.taskCounts[split]} tasks)</text>`);
+    for (let v = Math.ceil(yMin * 5) / 5; v <= yMax + 1e-9; v += 0.2) {
+      parts.push(`<line x1="${x0}" x2="${x0 + panelWidth}" y1="${sy(v).toFixed(1)}" y2="${sy(v).toFixed(1)}" stroke="#eee"/>`);
+      if (p === 0) parts.push(`<text x="${x0 - 6}" y="${(sy(v) + 4).toFixed(1)}" text-anchor="end">${v.toFixed(1)}</text>`);
+    }
+    parts.push(`<line x1="${x0}" x2="${x0 + panelWidth}" y1="${sy(0.9).toFixed(1)}" y2="${sy(0.9).toFixed(1)}" stroke="#2ca02c" stroke-dasharray="4 3"/>`);
+    for (let k = 0; k < steps; k++) {
+      parts.push(`<text x="${sx(k).toFixed(1)}" y="${y0 + panelHeight + 15}" text-anchor="middle">${k}</text>`);
+    }
+    parts.push(`<text x="${x0 + panelWidth / 2}" y="${y0 + panelHeight + 32}" text-anchor="middle">inner steps</text>`);
+    for (const method of METHODS) {
+      const curve = curveOf(result, method, split).fractionOfOptimal;
+      const points = curve.map((i, k) => `${sx(k).toFixed(1)},${sy(i.mean).toFixed(1)}`).join(' ');
+      parts.push(`<polyline points="${points}" fill="none" stroke="${COLORS[method]}" stroke-width="2"/>`);
+      curve.forEach((i, k) => {
+        parts.push(`<line x1="${sx(k).toFixed(1)}" x2="${sx(k).toFixed(1)}" y1="${sy(i.low).toFixed(1)}" y2="${sy(i.high).toFixed(1)}" stroke="${COLORS[method]}"/>`);
+        parts.push(`<circle cx="${sx(k).toFixed(1)}" cy="${sy(i.mean).toFixed(1)}" r="3" fill="${COLORS[method]}"/>`);
+      });
+    }
+  });
+  const legendY = height - 12;
+  METHODS.forEach((method, i) => {
+    const x = margin.left + i * 130;
+    parts.push(`<line x1="${x}" x2="${x + 20}" y1="${legendY - 4}" y2="${legendY - 4}" stroke="${COLORS[method]}" stroke-width="2"/>`);
+    parts.push(`<text x="${x + 25}" y="${legendY}">${method}</text>`);
+  });
+  parts.push(`<line x1="${margin.left + 390}" x2="${margin.left + 410}" y1="${legendY - 4}" y2="${legendY - 4}" stroke="#2ca02c" stroke-dasharray="4 3"/>`);
+  parts.push(`<text x="${margin.left + 415}" y="${legendY}">0.9 of optimal</text>`);
+  parts.push('</svg>');
+  return parts.join('\n');
+}

@@ -1,0 +1,47 @@
+/**
+ * Reinforcement learning on grid worlds: the environments (`./env`), an exact
+ * dynamic-programming oracle, policies, batched rollouts, returns and baselines,
+ * policy-gradient estimators (DiCE, LVC, REINFORCE), single-task training
+ * (REINFORCE, A2C), MAML-RL and its evaluation.
+ *
+ * `mamlrl.ts`'s `metaTrain` is exported here as `metaTrainPolicy` so that it does not
+ * clash with the supervised `metaTrain` of `meta/` at the package root.
+ *
+ * @example
+ * ```ts
+ * import { goalFamily, openRoom, VecEnv, tabularPolicy, metaTrainPolicy } from 'metagrad';
+ * const family = goalFamily({ size: 5 });
+ * const env = new VecEnv({ map: openRoom(5), numEnvs: 20, maxSteps: 14 });
+ * const policy = tabularPolicy({ numStates: 25, numActions: 4 });
+ * const { params } = metaTrainPolicy({ policy, env, tasks: family.train, iterations: 100, innerLr: 50, baseline: 'state' });
+ * ```
+ */
+export * from './env/index.ts';
+export { RlError } from './errors.ts';
+export {
+  expectedReturn, exactAdapt, exactMetaObjective, optimalReturn, optimalValues, uniformReturn,
+  type HorizonOptions, type ExpectedReturnOptions, type ExactMetaOptions,
+} from './oracle.ts';
+export {
+  tabularPolicy, mlpPolicy, oneHotCoordinates, actionLogProbs, meanEntropy, softmaxRows,
+  type CategoricalPolicy, type ActionSampler, type TabularParams, type TabularPolicyOptions,
+  type MlpParams, type MlpPolicyOptions, type DenseParams, type InputTransform,
+} from './policy.ts';
+export { collectEpisodes, episodeLogProbs, episodeReturns, maskTensor, type EpisodeBatch } from './rollout.ts';
+export {
+  rewardToGo, discountByTime, generalizedAdvantages, LinearFeatureBaseline, type LinearBaselineOptions,
+} from './returns.ts';
+export {
+  magicBox, cumulativeSum, diceObjective, lvcObjective, reinforceSurrogate, surrogateObjective, SURROGATE_NAMES,
+  type SurrogateName, type SurrogateOptions,
+} from './estimators.ts';
+export { reinforce, a2c, type PolicyGradientOptions, type ReinforceOptions, type A2cOptions, type TrainingRecord } from './pg.ts';
+export {
+  adaptPolicy, ascentStep, adaptationPath, fitBaseline, metaTrain as metaTrainPolicy, taskMetaObjective, META_ESTIMATORS,
+  type MetaEstimator, type BaselineKind, type PolicyAdaptOptions, type MetaObjectiveOptions, type MetaTimings,
+  type TaskMetaResult, type MamlRlOptions, type MetaIterationRecord,
+} from './mamlrl.ts';
+export {
+  runExperiment, confidenceInterval, exactPolicyReturn, curveOf, formatResultTable, renderAdaptationSvg,
+  type ExperimentConfig, type ExperimentResult, type AdaptationCurve, type Interval, type Split, type Method,
+} from './evaluate.ts';

@@ -1,0 +1,334 @@
+/**
+ * Categorical policies over grid-world observations: a tabular softmax policy
+ * (logits `[S, A]`, read by the `stateIndex` observation) and an MLP policy over any
+ * observation encoding. Parameters are plain trees of tensors, so `grad`, `treeMap`
+ * and the MAML inner step treat them like any other model's parameters.
+ *
+ * Sampling never records a graph: {@link CategoricalPolicy.sampler} works on the
+ * concrete values (also of traced parameters inside `grad`). Log-probabilities for
+ * learning are computed afterwards, batched, with differentiable ops
+ * ({@link actionLogProbs}).
+ */
+import { add, logSoftmax, matmul, mul, relu, reshape, take, takeAlongAxis, tanh } from '../ops/index.ts';
+import { tensor, zeros } from '../tensor/create.ts';
+import { Tensor } from '../tensor/tensor.ts';
+import { noGrad } from '../autodiff/primitive.ts';
+import type { Rng } from '../random/rng.ts';
+import type { ObservationEncoder, TabularModel } from './env/index.ts';
+import { checkChoice, checkInteger, RlError } from './errors.ts';
+
+/**
+ * Writes the action probabilities of `count` observations (rows of `obs`, each
+ * `obsSize` floats) into `out[i * numActions + a]`. Records no graph.
+ */
+export type ActionSampler = (obs: Float32Array, count: number, out: Float64Array) => void;
+
+/**
+ * A categorical policy `π(a | o)` with parameters of type `P`.
+ */
+export interface CategoricalPolicy<P> {
+  /** A label for reports, e.g. `'tabular 64×4'`. */
+  readonly name: string;
+  readonly numActions: number;
+  /** Floats per observation the policy reads. */
+  readonly obsSize: number;
+  /** Fresh parameters drawn from `rng`. */
+  init(rng: Rng): P;
+  /** Logits `[N, numActions]` of observations `[N, obsSize]`, differentiable in `params`. */
+  logits(params: P, obs: Tensor): Tensor;
+  /** A fast, graph-free probability function for rollouts (parameters read once). */
+  sampler(params: P): ActionSampler;
+  /**
+   * Logits `[numStates, numActions]` of every state of `model` (observed through
+   * `encoder`), differentiable in `params`: what the exact oracle evaluates.
+   */
+  stateLogits(params: P, model: TabularModel, encoder: ObservationEncoder): Tensor;
+}
+
+/** Parameters of {@link tabularPolicy}. */
+export interface TabularParams { readonly logits: Tensor }
+
+/** Options of {@link tabularPolicy}. */
+export interface TabularPolicyOptions {
+  readonly numStates: number;
+  readonly numActions: number;
+  /** Scale of the initial random logits; default 0 (the uniform policy). */
+  readonly initScale?: number;
+}
+
+/**
+ * A tabular softmax policy: one row of logits per state. It reads the `stateIndex`
+ * observation (one float, the model's state id), so use it with environments built
+ * with `observation: { kind: 'stateIndex' }` (the default) and tasks sharing a layout.
+ *
+ * @example
+ * ```ts
+ * const policy = tabularPolicy({ numStates: 64, numActions: 4 });
+ * const params = policy.init(new Rng(0));             // { logits: zeros [64, 4] }
+ * policy.logits(params, tensor([[3], [5]]));          // rows 3 and 5, shape [2, 4]
+ * ```
+ */
+export function tabularPolicy(options: TabularPolicyOptions): CategoricalPolicy<TabularParams> {
+  const numStates = checkInteger('tabularPolicy', 'numStates', options.numStates);
+  const numActions = checkInteger('tabularPolicy', 'numActions', options.numActions);
+  const initScale = options.initScale ?? 0;
+  const stateIds = (obs: ArrayLike<number>, count: number): Int32Array => {
+    const ids = new Int32Array(count);
+    for (let i = 0; i < count; i++) {
+      const s = obs[i]!;
+      if (!Number.isInteger(s) || s < 0 || s >= numStates) {
+        throw new RlError(
+          `tabularPolicy: observation ${i} is ${s}, not a state index in 0..${numStates - 1}; the tabular policy reads the 'stateIndex' observation`,
+        );
+      }
+      ids[i] = s;
+    }
+    return ids;
+  };
+  return {
+    name: `tabular ${numStates}×${numActions}`,
+    numActions,
+    obsSize: 1,
+    init(rng) {
+      if (initScale === 0) return { logits: zeros([numStates, numActions]) };
+      const values = new Float32Array(numStates * numActions);
+      for (let i = 0; i < values.length; i++) values[i] = initScale * rng.normal();
+      return { logits: tensor(values, [numStates, numActions]) };
+    },
+    logits(params, obs) {
+      checkObsShape('tabularPolicy.logits', obs, 1);
+      checkTabularParams(params, numStates, numActions);
+      return take(params.logits, stateIds(obs.data, obs.shape[0]!), 0);
+    },
+    sampler(params) {
+      checkTabularParams(params, numStates, numActions);
+      const table = softmaxRows(params.logits.data, numStates, numActions);
+      return (obs, count, out) => {
+        const ids = stateIds(obs, count);
+        for (let i = 0; i < count; i++) out.set(table.subarray(ids[i]! * numActions, (ids[i]! + 1) * numActions), i * numActions);
+      };
+    },
+    stateLogits(params, model) {
+      checkTabularParams(params, numStates, numActions);
+      if (model.numStates !== numStates || model.numActions !== numActions) {
+        throw new RlError(
+          `tabularPolicy.stateLogits: the policy has ${numStates} states × ${numActions} actions, the model ${model.numStates} × ${model.numActions}`,
+        );
+      }
+      return params.logits;
+    },
+  };
+}
+
+function checkTabularParams(params: TabularParams, numStates: number, numActions: number): void {
+  const logits = params?.logits;
+  if (!(logits instanceof Tensor) || logits.shape[0] !== numStates || logits.shape[1] !== numActions || logits.shape.length !== 2) {
+    const got = logits instanceof Tensor ? `[${logits.shape.join(', ')}]` : String(logits);
+    throw new RlError(`tabularPolicy: params.logits must be a [${numStates}, ${numActions}] tensor, got ${got}`);
+  }
+}
+
+/** One dense layer's parameters. */
+export interface DenseParams { readonly weight: Tensor; readonly bias: Tensor }
+/** Parameters of {@link mlpPolicy}: dense layers, input first. */
+export interface MlpParams { readonly layers: readonly DenseParams[] }
+
+/** Options of {@link mlpPolicy}. */
+export interface MlpPolicyOptions {
+  readonly obsSize: number;
+  readonly numActions: number;
+  /** Hidden layer widths. Default `[64, 64]`. */
+  readonly hidden?: readonly number[];
+  /** Default `'tanh'`. */
+  readonly activation?: 'tanh' | 'relu';
+  /** Multiplies the last layer's initial weights so the initial policy is near uniform. Default 0.01. */
+  readonly outputScale?: number;
+  /** Computes the network's input from the raw observations (e.g. {@link oneHotCoordinates}). Default: none. */
+  readonly inputTransform?: InputTransform;
+}
+
+/** A fixed (non-learned) map from raw observations to network inputs. */
+export interface InputTransform {
+  readonly name: string;
+  /** Floats per raw observation it reads. */
+  readonly inputSize: number;
+  /** Floats per transformed row. */
+  readonly outputSize: number;
+  /** Transforms `count` rows of `obs` into a new `[count, outputSize]` array. */
+  apply(obs: ArrayLike<number>, count: number): Float32Array;
+}
+
+/**
+ * Reads `oneHot` observations of an `height × width` map as the agent's coordinates,
+ * `[y, x]` in [−1, 1], plus `sin(kπy), cos(kπy), sin(kπx), cos(kπx)` for
+ * k = 1..`frequencies`: smooth features under which one policy-gradient step
+ * generalises to neighbouring cells (as the coordinates of MAML's 2-D navigation do).
+ *
+ * @example
+ * ```ts
+ * const policy = mlpPolicy({ obsSize: 64, numActions: 4, hidden: [64, 64], inputTransform: oneHotCoordinates(8, 8) });
+ * ```
+ */
+export function oneHotCoordinates(height: number, width: number, frequencies = 2): InputTransform {
+  checkInteger('oneHotCoordinates', 'height', height);
+  checkInteger('oneHotCoordinates', 'width', width);
+  checkInteger('oneHotCoordinates', 'frequencies', frequencies, 0);
+  const inputSize = height * width;
+  const outputSize = 2 + 4 * frequencies;
+  const scale = (i: number, n: number): number => (n === 1 ? 0 : (2 * i) / (n - 1) - 1);
+  return {
+    name: `coordinates ${height}×${width}`,
+    inputSize,
+    outputSize,
+    apply(obs, count) {
+      const out = new Float32Array(count * outputSize);
+      for (let i = 0; i < count; i++) {
+        let cell = -1;
+        for (let c = 0; c < inputSize; c++) if (obs[i * inputSize + c] === 1) { cell = c; break; }
+        if (cell < 0) throw new RlError(`oneHotCoordinates: observation ${i} has no 1 among its ${inputSize} floats; use the 'oneHot' observation`);
+        const y = scale(Math.floor(cell / width), height);
+        const x = scale(cell % width, width);
+        const o = i * outputSize;
+        out[o] = y;
+        out[o + 1] = x;
+        for (let k = 1; k <= frequencies; k++) {
+          const j = o + 2 + 4 * (k - 1);
+          out[j] = Math.sin(k * Math.PI * y);
+          out[j + 1] = Math.cos(k * Math.PI * y);
+          out[j + 2] = Math.sin(k * Math.PI * x);
+          out[j + 3] = Math.cos(k * Math.PI * x);
+        }
+      }
+      return out;
+    },
+  };
+}
+
+/**
+ * An MLP categorical policy over any observation encoding (Glorot-uniform init, small
+ * output layer). The same network doubles as a value function with `numActions: 1`
+ * (see `pg.ts`).
+ *
+ * @example
+ * ```ts
+ * const policy = mlpPolicy({ obsSize: 27, numActions: 4, hidden: [32] }); // localView 3×3
+ * const params = policy.init(new Rng(0));
+ * policy.logits(params, zeros([5, 27])); // [5, 4]
+ * ```
+ */
+export function mlpPolicy(options: MlpPolicyOptions): CategoricalPolicy<MlpParams> {
+  const obsSize = checkInteger('mlpPolicy', 'obsSize', options.obsSize);
+  const numActions = checkInteger('mlpPolicy', 'numActions', options.numActions);
+  const hidden = options.hidden ?? [64, 64];
+  hidden.forEach((h, i) => checkInteger('mlpPolicy', `hidden[${i}]`, h));
+  const activation = checkChoice('mlpPolicy', 'activation', options.activation ?? 'tanh', ['tanh', 'relu']);
+  const outputScale = options.outputScale ?? 0.01;
+  const transform = options.inputTransform;
+  if (transform && transform.inputSize !== obsSize) {
+    throw new RlError(`mlpPolicy: inputTransform '${transform.name}' reads ${transform.inputSize} floats but obsSize is ${obsSize}`);
+  }
+  const sizes = [transform ? transform.outputSize : obsSize, ...hidden, numActions];
+  const act = activation === 'tanh' ? tanh : relu;
+  const forward = (params: MlpParams, obs: Tensor): Tensor => {
+    if (!Array.isArray(params?.layers) || params.layers.length !== sizes.length - 1) {
+      throw new RlError(`mlpPolicy: params.layers must hold ${sizes.length - 1} layers, got ${String(params?.layers?.length)}`);
+    }
+    const count = obs.shape[0]!;
+    let x = transform ? tensor(transform.apply(obs.data, count), [count, transform.outputSize]) : obs;
+    params.layers.forEach((layer, i) => {
+      x = add(matmul(x, layer.weight), layer.bias);
+      if (i < params.layers.length - 1) x = act(x);
+    });
+    return x;
+  };
+  return {
+    name: `mlp ${sizes.join('-')} ${activation}${transform ? ` over ${transform.name}` : ''}`,
+    numActions,
+    obsSize,
+    init(rng) {
+      const layers: DenseParams[] = [];
+      for (let i = 0; i + 1 < sizes.length; i++) {
+        const fanIn = sizes[i]!;
+        const fanOut = sizes[i + 1]!;
+        const limit = Math.sqrt(6 / (fanIn + fanOut)) * (i + 2 === sizes.length ? outputScale : 1);
+        const w = new Float32Array(fanIn * fanOut);
+        for (let k = 0; k < w.length; k++) w[k] = (2 * rng.uniform() - 1) * limit;
+        layers.push({ weight: tensor(w, [fanIn, fanOut]), bias: zeros([fanOut]) });
+      }
+      return { layers };
+    },
+    logits(params, obs) {
+      checkObsShape('mlpPolicy.logits', obs, obsSize);
+      return forward(params, obs);
+    },
+    sampler(params) {
+      return (obs, count, out) => {
+        const logits = noGrad(() => forward(params, tensor(obs.subarray(0, count * obsSize), [count, obsSize])));
+        out.set(softmaxRows(logits.data, count, numActions).subarray(0, count * numActions));
+      };
+    },
+    stateLogits(params, model, encoder) {
+      if (encoder.size !== obsSize) {
+        throw new RlError(`mlpPolicy.stateLogits: the encoder writes ${encoder.size} floats, the policy reads obsSize ${obsSize}`);
+      }
+      const all = new Float32Array(model.numStates * obsSize);
+      for (let s = 0; s < model.numStates; s++) encoder.write(model, s, all, s * obsSize);
+      return forward(params, tensor(all, [model.numStates, obsSize]));
+    },
+  };
+}
+
+function checkObsShape(caller: string, obs: Tensor, obsSize: number): void {
+  if (!(obs instanceof Tensor) || obs.shape.length !== 2 || obs.shape[1] !== obsSize) {
+    const got = obs instanceof Tensor ? `[${obs.shape.join(', ')}]` : String(obs);
+    throw new RlError(`${caller}: observations must be a [N, ${obsSize}] tensor, got ${got}`);
+  }
+}
+
+/** Row-wise softmax of a flat `[rows, cols]` array, in float64. */
+export function softmaxRows(values: ArrayLike<number>, rows: number, cols: number): Float64Array {
+  const out = new Float64Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    let max = -Infinity;
+    for (let c = 0; c < cols; c++) max = Math.max(max, values[r * cols + c]!);
+    let total = 0;
+    for (let c = 0; c < cols; c++) total += out[r * cols + c] = Math.exp(values[r * cols + c]! - max);
+    for (let c = 0; c < cols; c++) out[r * cols + c]! /= total;
+  }
+  return out;
+}
+
+/**
+ * `log π(a_i | o_i)` for a batch: observations `[N, obsSize]`, actions `[N]`.
+ * Differentiable in `params`; validates the batch and every action.
+ *
+ * @example
+ * ```ts
+ * const lp = actionLogProbs(policy, params, tensor([[0], [1]]), Int32Array.of(2, 3)); // [2]
+ * ```
+ */
+export function actionLogProbs<P>(policy: CategoricalPolicy<P>, params: P, obs: Tensor, actions: Int32Array): Tensor {
+  const n = obs.shape[0] ?? 0;
+  if (!(actions instanceof Int32Array) || actions.length !== n) {
+    throw new RlError(`actionLogProbs: wrong batch size: ${n} observations but ${actions?.length} actions (need an Int32Array of ${n})`);
+  }
+  for (let i = 0; i < n; i++) {
+    const a = actions[i]!;
+    if (a < 0 || a >= policy.numActions) {
+      throw new RlError(`actionLogProbs: action ${a} at index ${i} is out of range 0..${policy.numActions - 1}`);
+    }
+  }
+  const logProbs = logSoftmax(policy.logits(params, obs), 1);
+  return reshape(takeAlongAxis(logProbs, tensor(actions, [n, 1]), 1), [n]);
+}
+
+/**
+ * The mean entropy of the policy over observations `[N, obsSize]` (differentiable),
+ * used as an exploration bonus.
+ */
+export function meanEntropy<P>(policy: CategoricalPolicy<P>, params: P, obs: Tensor): Tensor {
+  const logProbs = logSoftmax(policy.logits(params, obs), 1);
+  const n = obs.shape[0]!;
+  const probs = logProbs.exp();
+  return mul(probs.mul(logProbs).sum(), -1 / n);
+}

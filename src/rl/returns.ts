@@ -1,0 +1,248 @@
+/**
+ * Returns, advantages and baselines over padded episode batches (`[N, T]`, see
+ * `rollout.ts`). All plain typed-array arithmetic: these are constants to the
+ * estimators.
+ */
+import type { EpisodeBatch } from './rollout.ts';
+import { checkInteger, checkNumber, RlError } from './errors.ts';
+
+/**
+ * Discounted reward-to-go `R_t = Σ_{t' ≥ t} γ^{t'−t} r_{t'}` within each episode,
+ * `[N, T]` (0 on padding).
+ *
+ * @example
+ * ```ts
+ * const R = rewardToGo(batch, 0.99);
+ * ```
+ */
+export function rewardToGo(batch: EpisodeBatch, discount: number): Float32Array {
+  checkNumber('rewardToGo', 'discount', discount, 0, 1);
+  const { numEpisodes: N, horizon: T } = batch;
+  const out = new Float32Array(N * T);
+  for (let i = 0; i < N; i++) {
+    let running = 0;
+    for (let t = T - 1; t >= 0; t--) {
+      const k = i * T + t;
+      running = batch.mask[k] ? batch.rewards[k]! + discount * running : 0;
+      out[k] = running;
+    }
+  }
+  return out;
+}
+
+/** `γ^t · x_t` for a `[N, T]` array: moves per-step quantities to time-0 units. */
+export function discountByTime(values: Float32Array, batch: EpisodeBatch, discount: number): Float32Array {
+  const { numEpisodes: N, horizon: T } = batch;
+  checkLength('discountByTime', values, N * T);
+  const out = new Float32Array(N * T);
+  for (let i = 0; i < N; i++) {
+    let factor = 1;
+    for (let t = 0; t < T; t++) {
+      out[i * T + t] = factor * values[i * T + t]!;
+      factor *= discount;
+    }
+  }
+  return out;
+}
+
+function checkLength(caller: string, values: ArrayLike<number>, expected: number): void {
+  if (values.length !== expected) {
+    throw new RlError(`${caller}: wrong batch size: expected ${expected} values ([N, T] of the batch), got ${values.length}`);
+  }
+}
+
+/**
+ * Generalised advantage estimation (Schulman et al. 2016, "High-Dimensional
+ * Continuous Control Using Generalized Advantage Estimation"):
+ * `A_t = Σ_l (γλ)^l δ_{t+l}`, `δ_t = r_t + γ V(s_{t+1}) − V(s_t)`, with
+ * `V(s_{t+1}) = 0` after a terminal step and `finalValues[i]` after a truncated one.
+ *
+ * @example
+ * ```ts
+ * const adv = generalizedAdvantages(batch, values, { discount: 0.99, lambda: 0.95 });
+ * ```
+ */
+export function generalizedAdvantages(
+  batch: EpisodeBatch,
+  values: Float32Array,
+  options: { readonly discount: number; readonly lambda: number; readonly finalValues?: Float32Array },
+): Float32Array {
+  const discount = checkNumber('generalizedAdvantages', 'discount', options.discount, 0, 1);
+  const lambda = checkNumber('generalizedAdvantages', 'lambda', options.lambda, 0, 1);
+  const { numEpisodes: N, horizon: T } = batch;
+  checkLength('generalizedAdvantages', values, N * T);
+  if (options.finalValues) {
+    if (options.finalValues.length !== N) {
+      throw new RlError(`generalizedAdvantages: wrong batch size: finalValues needs ${N} values (one per episode), got ${options.finalValues.length}`);
+    }
+  }
+  const out = new Float32Array(N * T);
+  for (let i = 0; i < N; i++) {
+    let running = 0;
+    for (let t = T - 1; t >= 0; t--) {
+      const k = i * T + t;
+      if (!batch.mask[k]) { running = 0; continue; }
+      let nextValue = 0;
+      if (batch.truncated[k]) nextValue = options.finalValues?.[i] ?? 0;
+      else if (!batch.terminated[k] && t + 1 < T && batch.mask[k + 1]) nextValue = values[k + 1]!;
+      const isLast = batch.terminated[k] || batch.truncated[k];
+      const delta = batch.rewards[k]! + discount * nextValue - values[k]!;
+      running = delta + (isLast ? 0 : discount * lambda * running);
+      out[k] = running;
+    }
+  }
+  return out;
+}
+
+/** Options of {@link LinearFeatureBaseline}. */
+export interface LinearBaselineOptions {
+  /**
+   * `'observation'` (default, as in MAML-RL): `[o, o², t/100, (t/100)², (t/100)³, 1]`.
+   * `'state'`: a one-hot of the model state id plus the same time features, the
+   * natural choice with the single-float `stateIndex` observation.
+   */
+  readonly features?: 'observation' | 'state';
+  /** Required with `features: 'state'`. */
+  readonly numStates?: number;
+  /** Ridge penalty; multiplied by 10 until the normal equations factor. Default 1e-5. */
+  readonly regularization?: number;
+}
+
+/**
+ * The linear time-and-state feature baseline of MAML-RL (Finn et al. 2017, after
+ * Duan et al. 2016): least squares of the reward-to-go on per-step features, refit on
+ * every batch.
+ *
+ * @example
+ * ```ts
+ * const baseline = new LinearFeatureBaseline();
+ * const returns = rewardToGo(batch, 0.99);
+ * baseline.fit(batch, returns);
+ * const values = baseline.predict(batch); // [N, T], 0 on padding
+ * ```
+ */
+export class LinearFeatureBaseline {
+  private weights: Float64Array | null = null;
+  private readonly kind: 'observation' | 'state';
+  private readonly numStates: number;
+  private readonly regularization: number;
+
+  constructor(options: LinearBaselineOptions = {}) {
+    this.kind = options.features ?? 'observation';
+    if (this.kind !== 'observation' && this.kind !== 'state') {
+      throw new RlError(`LinearFeatureBaseline: features must be 'observation' or 'state', got ${JSON.stringify(this.kind)}`);
+    }
+    this.numStates = this.kind === 'state' ? checkInteger('LinearFeatureBaseline', 'numStates', options.numStates ?? NaN) : 0;
+    this.regularization = checkNumber('LinearFeatureBaseline', 'regularization', options.regularization ?? 1e-5, 0);
+  }
+
+  private featureCount(obsSize: number): number {
+    return (this.kind === 'state' ? this.numStates : 2 * obsSize) + 4;
+  }
+
+  private writeFeatures(batch: EpisodeBatch, k: number, t: number, out: Float64Array): void {
+    out.fill(0);
+    let j = 0;
+    if (this.kind === 'state') {
+      const s = batch.states[k]!;
+      if (s >= this.numStates) throw new RlError(`LinearFeatureBaseline: state ${s} is out of range 0..${this.numStates - 1} (numStates)`);
+      out[s] = 1;
+      j = this.numStates;
+    } else {
+      const d = batch.obsSize;
+      for (let c = 0; c < d; c++) {
+        const o = batch.obs[k * d + c]!;
+        out[j + c] = o;
+        out[j + d + c] = o * o;
+      }
+      j = 2 * d;
+    }
+    const time = t / 100;
+    out[j] = time;
+    out[j + 1] = time * time;
+    out[j + 2] = time * time * time;
+    out[j + 3] = 1;
+  }
+
+  /** Fits the weights to `targets` (`[N, T]`, usually the reward-to-go) on the real steps. */
+  fit(batch: EpisodeBatch, targets: Float32Array): void {
+    const { numEpisodes: N, horizon: T } = batch;
+    checkLength('LinearFeatureBaseline.fit', targets, N * T);
+    const F = this.featureCount(batch.obsSize);
+    const gram = new Float64Array(F * F);
+    const rhs = new Float64Array(F);
+    const x = new Float64Array(F);
+    for (let i = 0; i < N; i++) {
+      for (let t = 0; t < T; t++) {
+        const k = i * T + t;
+        if (!batch.mask[k]) continue;
+        this.writeFeatures(batch, k, t, x);
+        const y = targets[k]!;
+        for (let a = 0; a < F; a++) {
+          const xa = x[a]!;
+          if (xa === 0) continue;
+          rhs[a]! += xa * y;
+          for (let b = 0; b < F; b++) gram[a * F + b]! += xa * x[b]!;
+        }
+      }
+    }
+    let reg = this.regularization;
+    for (let attempt = 0; attempt < 8; attempt++, reg = Math.max(reg * 10, 1e-8)) {
+      const solution = solveRidge(gram, rhs, F, reg);
+      if (solution) {
+        this.weights = solution;
+        return;
+      }
+    }
+    throw new RlError('LinearFeatureBaseline.fit: the normal equations stay singular even with a ridge of 1e+2');
+  }
+
+  /** Baseline values `[N, T]` (0 on padding); all zeros before the first `fit`. */
+  predict(batch: EpisodeBatch): Float32Array {
+    const { numEpisodes: N, horizon: T } = batch;
+    const out = new Float32Array(N * T);
+    const w = this.weights;
+    if (!w) return out;
+    const F = this.featureCount(batch.obsSize);
+    if (w.length !== F) throw new RlError(`LinearFeatureBaseline.predict: fitted on ${w.length} features, this batch gives ${F}`);
+    const x = new Float64Array(F);
+    for (let k = 0; k < N * T; k++) {
+      if (!batch.mask[k]) continue;
+      this.writeFeatures(batch, k, k % T, x);
+      let v = 0;
+      for (let a = 0; a < F; a++) v += w[a]! * x[a]!;
+      out[k] = v;
+    }
+    return out;
+  }
+}
+
+/** Solves `(G + reg·I) w = b` by Cholesky; null when not positive definite. */
+function solveRidge(gram: Float64Array, rhs: Float64Array, n: number, reg: number): Float64Array | null {
+  const L = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = gram[i * n + j]! + (i === j ? reg : 0);
+      for (let k = 0; k < j; k++) s -= L[i * n + k]! * L[j * n + k]!;
+      if (i === j) {
+        if (!(s > 0)) return null;
+        L[i * n + i] = Math.sqrt(s);
+      } else {
+        L[i * n + j] = s / L[j * n + j]!;
+      }
+    }
+  }
+  const y = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let s = rhs[i]!;
+    for (let k = 0; k < i; k++) s -= L[i * n + k]! * y[k]!;
+    y[i] = s / L[i * n + i]!;
+  }
+  const w = new Float64Array(n);
+  for (let i = n - 1; i >= 0; i--) {
+    let s = y[i]!;
+    for (let k = i + 1; k < n; k++) s -= L[k * n + i]! * w[k]!;
+    w[i] = s / L[i * n + i]!;
+  }
+  return w;
+}

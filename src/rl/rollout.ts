@@ -1,0 +1,173 @@
+/**
+ * Batched rollouts into flat typed-array buffers.
+ *
+ * {@link collectEpisodes} runs one episode in each copy of a `VecEnv` (so the batch
+ * size is the environment's `numEnvs`) for at most `maxSteps` steps and stores them
+ * padded to `[N, T]`, `T = maxSteps`: step `t` of episode `i` is at index `i * T + t`.
+ * `mask` is 1 on real steps and 0 on the padding after an episode ended, so every
+ * estimator can work on whole `[N, T]` tensors (the DiCE cumulative sums need the
+ * time axis).
+ *
+ * Randomness: one `Rng` is split into the environment's reset generator and the
+ * action generator, so a seed fixes the whole batch.
+ */
+import { Rng } from '../random/rng.ts';
+import type { Tensor } from '../tensor/tensor.ts';
+import { tensor } from '../tensor/create.ts';
+import { mul, reshape } from '../ops/index.ts';
+import type { VecEnv } from './env/index.ts';
+import { actionLogProbs, type CategoricalPolicy } from './policy.ts';
+import { RlError } from './errors.ts';
+
+/** `N` episodes padded to `T` steps; all per-step arrays are `[N, T]` row-major. */
+export interface EpisodeBatch {
+  readonly numEpisodes: number;
+  /** T, the padded length (the environment's `maxSteps`). */
+  readonly horizon: number;
+  readonly obsSize: number;
+  readonly numActions: number;
+  /** `[N, T, obsSize]`: the observation each action was taken on (padding rows hold valid but unused observations). */
+  readonly obs: Float32Array;
+  /** `[N, T]`: model state ids (for tabular baselines and diagnostics). */
+  readonly states: Int32Array;
+  readonly actions: Int32Array;
+  readonly rewards: Float32Array;
+  /** `[N, T]`: log π(a_t | o_t) under the sampling parameters (no graph). */
+  readonly logProbs: Float32Array;
+  /** `[N, T]`: 1 on real steps, 0 on padding. */
+  readonly mask: Float32Array;
+  /** `[N, T]`: 1 on a step that entered a goal or lava. */
+  readonly terminated: Uint8Array;
+  /** `[N, T]`: 1 on the last step of an episode cut by the time limit. */
+  readonly truncated: Uint8Array;
+  /** `[N]`: real steps per episode. */
+  readonly lengths: Int32Array;
+  /** `[N, obsSize]`: the observation each episode ended on (to bootstrap truncated episodes). */
+  readonly finalObs: Float32Array;
+}
+
+/**
+ * Runs one episode per copy of `env` with `policy` at `params` and returns the padded
+ * batch. `seed` (a number or an `Rng`, which is advanced) fixes resets and actions.
+ *
+ * @example
+ * ```ts
+ * const env = new VecEnv({ map: openRoom(5), numEnvs: 32, maxSteps: 20 });
+ * const policy = tabularPolicy({ numStates: 25, numActions: 4 });
+ * const batch = collectEpisodes(env, policy, policy.init(new Rng(0)), 7);
+ * batch.rewards.length; // 32 * 20
+ * ```
+ */
+export function collectEpisodes<P>(env: VecEnv, policy: CategoricalPolicy<P>, params: P, seed: number | Rng): EpisodeBatch {
+  if (env.obsSize !== policy.obsSize) {
+    throw new RlError(
+      `collectEpisodes: the environment's observations have ${env.obsSize} floats but policy '${policy.name}' reads obsSize ${policy.obsSize}`,
+    );
+  }
+  if (env.numActions !== policy.numActions) {
+    throw new RlError(
+      `collectEpisodes: wrong action count: the environment has ${env.numActions} actions but policy '${policy.name}' has ${policy.numActions}`,
+    );
+  }
+  const rng = typeof seed === 'number' ? new Rng(seed) : seed;
+  if (!(rng instanceof Rng)) throw new RlError(`collectEpisodes: seed must be a number or an Rng, got ${String(seed)}`);
+  const resetRng = rng.split();
+  const actionRng = rng.split();
+
+  const N = env.numEnvs;
+  const T = env.maxSteps;
+  const d = env.obsSize;
+  const A = env.numActions;
+  const batch: EpisodeBatch = {
+    numEpisodes: N, horizon: T, obsSize: d, numActions: A,
+    obs: new Float32Array(N * T * d), states: new Int32Array(N * T), actions: new Int32Array(N * T),
+    rewards: new Float32Array(N * T), logProbs: new Float32Array(N * T), mask: new Float32Array(N * T),
+    terminated: new Uint8Array(N * T), truncated: new Uint8Array(N * T), lengths: new Int32Array(N),
+    finalObs: new Float32Array(N * d),
+  };
+  const probabilities = policy.sampler(params);
+  const probs = new Float64Array(N * A);
+  const stepActions = new Int32Array(N);
+  const active = new Uint8Array(N).fill(1);
+  let obs = env.reset(resetRng);
+  for (let t = 0; t < T; t++) {
+    probabilities(obs, N, probs);
+    for (let i = 0; i < N; i++) {
+      const a = actionRng.categorical(probs, i * A, A);
+      stepActions[i] = a;
+      // Padding rows also get a valid observation, state and action (of the copy's
+      // next episode), so policies can read them; the mask zeroes their contribution.
+      const k = i * T + t;
+      batch.obs.set(obs.subarray(i * d, (i + 1) * d), k * d);
+      batch.states[k] = env.states[i]!;
+      batch.actions[k] = a;
+      if (!active[i]) continue;
+      batch.logProbs[k] = Math.log(probs[i * A + a]!);
+      batch.mask[k] = 1;
+    }
+    const result = env.step(stepActions);
+    for (let i = 0; i < N; i++) {
+      if (!active[i]) continue;
+      const k = i * T + t;
+      batch.rewards[k] = result.rewards[i]!;
+      const ended = result.terminated[i]! | result.truncated[i]!;
+      batch.terminated[k] = result.terminated[i]!;
+      batch.truncated[k] = result.truncated[i]!;
+      if (ended) {
+        active[i] = 0;
+        batch.lengths[i] = t + 1;
+        batch.finalObs.set(result.finalObs.subarray(i * d, (i + 1) * d), i * d);
+      }
+    }
+    obs = result.obs;
+  }
+  return batch;
+}
+
+/**
+ * `log π(a_t | o_t)` of every step as an `[N, T]` tensor, differentiable in `params`,
+ * with padding steps set to 0.
+ *
+ * @example
+ * ```ts
+ * const logp = episodeLogProbs(policy, params, batch); // [N, T]
+ * ```
+ */
+export function episodeLogProbs<P>(policy: CategoricalPolicy<P>, params: P, batch: EpisodeBatch): Tensor {
+  const { numEpisodes: N, horizon: T, obsSize } = batch;
+  if (obsSize !== policy.obsSize) {
+    throw new RlError(`episodeLogProbs: the batch holds ${obsSize}-float observations but policy '${policy.name}' reads obsSize ${policy.obsSize}`);
+  }
+  const logp = actionLogProbs(policy, params, tensor(batch.obs, [N * T, obsSize]), batch.actions);
+  return mul(reshape(logp, [N, T]), maskTensor(batch));
+}
+
+const maskCache = new WeakMap<EpisodeBatch, Tensor>();
+
+/** The batch's mask as an `[N, T]` tensor (cached per batch). */
+export function maskTensor(batch: EpisodeBatch): Tensor {
+  let mask = maskCache.get(batch);
+  if (!mask) {
+    mask = tensor(batch.mask, [batch.numEpisodes, batch.horizon]);
+    maskCache.set(batch, mask);
+  }
+  return mask;
+}
+
+/**
+ * Undiscounted return of each episode, `[N]`.
+ *
+ * @example
+ * ```ts
+ * const mean = episodeReturns(batch).reduce((a, b) => a + b, 0) / batch.numEpisodes;
+ * ```
+ */
+export function episodeReturns(batch: EpisodeBatch): Float64Array {
+  const out = new Float64Array(batch.numEpisodes);
+  for (let i = 0; i < batch.numEpisodes; i++) {
+    let total = 0;
+    for (let t = 0; t < batch.horizon; t++) total += batch.rewards[i * batch.horizon + t]!;
+    out[i] = total;
+  }
+  return out;
+}

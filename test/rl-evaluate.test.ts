@@ -1,0 +1,50 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { confidenceInterval, curveOf, formatResultTable, renderAdaptationSvg, runExperiment } from '../src/rl/evaluate.ts';
+import { RlError } from '../src/rl/errors.ts';
+import { allclose } from './helpers.ts';
+
+const Evaluate = suite('rl evaluation');
+
+Evaluate('95% Student-t confidence intervals', () => {
+  const ci = confidenceInterval([1, 2, 3, 4, 5]);
+  // sd = √2.5, standard error √0.5, t₀.₉₇₅(4) = 2.776.
+  allclose(ci.mean, 3);
+  allclose(ci.high - ci.mean, 2.776 * Math.sqrt(0.5), 1e-9, 1e-9);
+  allclose(ci.mean - ci.low, 2.776 * Math.sqrt(0.5), 1e-9, 1e-9);
+  assert.equal(confidenceInterval([0.5]), { mean: 0.5, low: 0.5, high: 0.5, perSeed: [0.5] });
+  assert.throws(() => confidenceInterval([]), /values must not be empty/);
+});
+
+Evaluate('a tiny experiment yields curves for every method and split, a table and an SVG', () => {
+  const result = runExperiment({
+    family: 'goal', size: 4, horizon: 8, innerLr: 5, episodesPerStep: 4, metaIterations: 2, metaBatchSize: 2,
+    pretrainIterations: 2, seeds: [0, 1], adaptationSteps: 1, maxTasksPerSplit: 2,
+  });
+  assert.is(result.curves.length, 9);
+  for (const curve of result.curves) {
+    assert.is(curve.fractionOfOptimal.length, 2);
+    for (const interval of [...curve.fractionOfOptimal, ...curve.return]) {
+      assert.ok(Number.isFinite(interval.mean) && interval.low <= interval.mean && interval.mean <= interval.high);
+      assert.is(interval.perSeed.length, 2);
+    }
+  }
+  // Scratch starts from the uniform policy on every split: its 0-step return is the same for both seeds' tasks only by split, so just check it is below optimal.
+  assert.ok(curveOf(result, 'scratch', 'train').fractionOfOptimal[0]!.mean < 1);
+  assert.ok(result.optimalReturn.test > 0);
+  const table = formatResultTable(result);
+  assert.match(table, /\| maml \| test \|/);
+  const svg = renderAdaptationSvg(result);
+  assert.ok(svg.startsWith('<svg') && svg.endsWith('</svg>'));
+  assert.is(svg.match(/<polyline/g)?.length, 9);
+  assert.not.throws(() => JSON.stringify(result));
+});
+
+Evaluate('bad experiment options name the option and the value', () => {
+  const base = { family: 'goal' as const, size: 4, innerLr: 1, metaIterations: 1, seeds: [0] };
+  assert.throws(() => runExperiment({ ...base, family: 'maze' as 'goal' }), (e: Error) => e instanceof RlError && /family must be one of 'goal', 'start', got "maze"/.test(e.message));
+  assert.throws(() => runExperiment({ ...base, seeds: [] }), /seeds must be a non-empty array of integers, got \[\]/);
+  assert.throws(() => runExperiment({ ...base, episodesPerStep: 0 }), /episodesPerStep must be an integer ≥ 1, got 0/);
+});
+
+Evaluate.run();

@@ -1,0 +1,155 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { grad, logSoftmax, Rng, Tensor, tensor, zeros, type NestedArray } from '../src/index.ts';
+import { openRoom, tabularModel, VecEnv } from '../src/rl/env/index.ts';
+import { actionLogProbs, mlpPolicy, oneHotCoordinates, tabularPolicy, type MlpParams } from '../src/rl/policy.ts';
+import { collectEpisodes, episodeLogProbs, episodeReturns, type EpisodeBatch } from '../src/rl/rollout.ts';
+import { discountByTime, generalizedAdvantages, LinearFeatureBaseline, rewardToGo } from '../src/rl/returns.ts';
+import { RlError } from '../src/rl/errors.ts';
+import { allclose as allcloseNested } from './helpers.ts';
+
+/** `allclose` that also takes typed arrays. */
+type Values = Tensor | NestedArray | Float32Array | Float64Array;
+function allclose(actual: Values, expected: Values, rtol = 1e-6, atol = 1e-6, what = ''): void {
+  const plain = (x: Values): Tensor | NestedArray => (x instanceof Float32Array || x instanceof Float64Array ? Array.from(x) : x);
+  allcloseNested(plain(actual), plain(expected), rtol, atol, what);
+}
+
+const Rollout = suite('rl policies, rollouts and returns');
+
+function throwsRl(fn: () => unknown, pattern: RegExp): void {
+  try {
+    fn();
+  } catch (error) {
+    assert.instance(error, RlError, `expected an RlError, got ${String(error)}`);
+    assert.match((error as Error).message, pattern);
+    return;
+  }
+  assert.unreachable(`expected an RlError matching ${pattern}`);
+}
+
+Rollout('tabular policy: logits rows, log-probs and their gradient', () => {
+  const policy = tabularPolicy({ numStates: 3, numActions: 4 });
+  const logits = tensor([[0, 1, 2, 3], [1, 1, 1, 1], [3, 0, 0, 0]]);
+  const obs = tensor([[2], [0]]);
+  allclose(policy.logits({ logits }, obs), [[3, 0, 0, 0], [0, 1, 2, 3]]);
+  const lp = actionLogProbs(policy, { logits }, obs, Int32Array.of(0, 3));
+  const expected = logSoftmax(tensor([[3, 0, 0, 0], [0, 1, 2, 3]]), 1);
+  allclose(lp, [expected.data[0]!, expected.data[7]!], 1e-6, 1e-6);
+  // ∂ log π(a|s) / ∂θ[s] = onehot(a) − π(·|s).
+  const g = grad((p: { logits: Tensor }) => actionLogProbs(policy, p, tensor([[1]]), Int32Array.of(2)).sum())({ logits }) as { logits: Tensor };
+  allclose(g.logits, [[0, 0, 0, 0], [-0.25, -0.25, 0.75, -0.25], [0, 0, 0, 0]], 1e-6, 1e-6);
+});
+
+Rollout('bad policy input: wrong action count, mismatched batch, bad options', () => {
+  const policy = tabularPolicy({ numStates: 3, numActions: 4 });
+  const params = policy.init(new Rng(0));
+  throwsRl(() => actionLogProbs(policy, params, tensor([[0], [1]]), Int32Array.of(1)), /wrong batch size: 2 observations but 1 actions/);
+  throwsRl(() => actionLogProbs(policy, params, tensor([[0]]), Int32Array.of(4)), /action 4 at index 0 is out of range 0..3/);
+  throwsRl(() => policy.logits(params, tensor([[7]])), /observation 0 is 7, not a state index in 0..2/);
+  throwsRl(() => tabularPolicy({ numStates: 0, numActions: 4 }), /numStates must be an integer ≥ 1, got 0/);
+  throwsRl(() => mlpPolicy({ obsSize: 4, numActions: 4, activation: 'gelu' as 'tanh' }), /activation must be one of 'tanh', 'relu', got "gelu"/);
+  throwsRl(() => mlpPolicy({ obsSize: 4, numActions: 4, inputTransform: oneHotCoordinates(3, 3) }), /reads 9 floats but obsSize is 4/);
+  // A policy whose action count or observation size differs from the environment's.
+  const env = new VecEnv({ map: 'S.G', numEnvs: 2, maxSteps: 3, allowStay: true });
+  throwsRl(() => collectEpisodes(env, policy, params, 0), /wrong action count: the environment has 5 actions but policy 'tabular 3×4' has 4/);
+  const oneHotEnv = new VecEnv({ map: 'S.G', numEnvs: 2, maxSteps: 3, observation: { kind: 'oneHot' } });
+  throwsRl(() => collectEpisodes(oneHotEnv, policy, params, 0), /observations have 3 floats but policy 'tabular 3×4' reads obsSize 1/);
+});
+
+function checkBatchInvariants(batch: EpisodeBatch): void {
+  const { numEpisodes: N, horizon: T } = batch;
+  for (let i = 0; i < N; i++) {
+    const length = batch.lengths[i]!;
+    assert.ok(length >= 1 && length <= T, `episode ${i} length ${length}`);
+    for (let t = 0; t < T; t++) {
+      const k = i * T + t;
+      assert.is(batch.mask[k], t < length ? 1 : 0, `mask of episode ${i} step ${t}`);
+      const ends = batch.terminated[k]! + batch.truncated[k]!;
+      assert.is(ends, t === length - 1 ? 1 : 0, `end flags of episode ${i} step ${t}`);
+      if (t >= length) assert.is(batch.rewards[k], 0);
+    }
+    if (batch.truncated[i * T + length - 1]) assert.is(length, T);
+  }
+}
+
+Rollout('collectEpisodes: padded [N, T] buffers, consistent masks, deterministic under a seed', () => {
+  const map = openRoom(4);
+  const model = tabularModel(map);
+  const env = new VecEnv({ map, numEnvs: 64, maxSteps: 10 });
+  const policy = tabularPolicy({ numStates: model.numStates, numActions: 4, initScale: 1 });
+  const params = policy.init(new Rng(1));
+  const a = collectEpisodes(env, policy, params, 42);
+  const b = collectEpisodes(env, policy, params, 42);
+  const c = collectEpisodes(env, policy, params, 43);
+  checkBatchInvariants(a);
+  assert.equal(Array.from(a.actions), Array.from(b.actions));
+  assert.equal(Array.from(a.rewards), Array.from(b.rewards));
+  assert.not.equal(Array.from(a.actions), Array.from(c.actions));
+  assert.ok(a.terminated.some((x) => x === 1) && a.truncated.some((x) => x === 1), 'both endings occur');
+  // Behaviour log-probs equal the differentiable ones on real steps.
+  const logp = episodeLogProbs(policy, params, a).data;
+  for (let k = 0; k < a.mask.length; k++) allclose(logp[k]!, a.mask[k] ? a.logProbs[k]! : 0, 1e-5, 1e-5, `log-prob ${k}`);
+  // Rewards sum to the episode returns; the MLP policy rolls out over one-hot observations.
+  const returns = episodeReturns(a);
+  allclose(returns[0]!, Array.from(a.rewards.subarray(0, 10)).reduce((x, y) => x + y, 0), 1e-6, 1e-6);
+  const oneHotEnv = new VecEnv({ map, numEnvs: 8, maxSteps: 10, observation: { kind: 'oneHot' } });
+  const mlp = mlpPolicy({ obsSize: 16, numActions: 4, hidden: [8], inputTransform: oneHotCoordinates(4, 4) });
+  const mlpParams = mlp.init(new Rng(2));
+  const mlpBatch = collectEpisodes(oneHotEnv, mlp, mlpParams, 3);
+  checkBatchInvariants(mlpBatch);
+  const g = grad((p: MlpParams) => episodeLogProbs(mlp, p, mlpBatch).sum())(mlpParams) as MlpParams;
+  assert.ok(Math.abs(g.layers[0]!.weight.data[0]!) > 0, 'gradient reaches the first layer');
+  assert.equal(mlp.stateLogits(mlpParams, model, oneHotEnv.observation).shape, [16, 4]);
+});
+
+/** A hand-made batch: 2 episodes, T = 3; the first terminates at t = 1, the second is truncated. */
+function handBatch(): EpisodeBatch {
+  return {
+    numEpisodes: 2, horizon: 3, obsSize: 1, numActions: 4,
+    obs: Float32Array.of(0, 1, 0, 2, 3, 4), states: Int32Array.of(0, 1, 0, 2, 3, 4), actions: new Int32Array(6),
+    rewards: Float32Array.of(1, 2, 0, 1, 1, 1), logProbs: new Float32Array(6), mask: Float32Array.of(1, 1, 0, 1, 1, 1),
+    terminated: Uint8Array.of(0, 1, 0, 0, 0, 0), truncated: Uint8Array.of(0, 0, 0, 0, 0, 1), lengths: Int32Array.of(2, 3),
+    finalObs: Float32Array.of(1, 5),
+  };
+}
+
+Rollout('reward-to-go, time discounting and GAE on a hand-made batch', () => {
+  const batch = handBatch();
+  allclose(rewardToGo(batch, 0.5), [1 + 0.5 * 2, 2, 0, 1 + 0.5 + 0.25, 1 + 0.5, 1]);
+  allclose(discountByTime(Float32Array.of(1, 1, 1, 2, 2, 2), batch, 0.5), [1, 0.5, 0.25, 2, 1, 0.5]);
+  // λ = 1 with zero values is the reward-to-go (no bootstrap value after truncation).
+  allclose(generalizedAdvantages(batch, new Float32Array(6), { discount: 0.5, lambda: 1 }), rewardToGo(batch, 0.5));
+  // λ = 0: one-step TD errors, bootstrapping the truncated episode from finalValues.
+  const values = Float32Array.of(0.5, 0.25, 0, 1, 1, 1);
+  const td = generalizedAdvantages(batch, values, { discount: 0.5, lambda: 0, finalValues: Float32Array.of(0, 4) });
+  allclose(td, [1 + 0.5 * 0.25 - 0.5, 2 - 0.25, 0, 1 + 0.5 - 1, 1 + 0.5 - 1, 1 + 0.5 * 4 - 1]);
+  throwsRl(() => generalizedAdvantages(batch, new Float32Array(5), { discount: 1, lambda: 1 }), /wrong batch size: expected 6 values/);
+  throwsRl(() => generalizedAdvantages(batch, new Float32Array(6), { discount: 1, lambda: 2 }), /lambda must be a finite number in \[0, 1\], got 2/);
+});
+
+Rollout('linear feature baseline: exact on targets in its span, zero on padding', () => {
+  const batch = handBatch();
+  // Targets linear in the observation-features [o, o², t/100, …, 1]: recovered exactly.
+  const targets = new Float32Array(6);
+  for (let k = 0; k < 6; k++) targets[k] = batch.mask[k] ? 2 * batch.obs[k]! - 3 * ((k % 3) / 100) + 0.5 : 0;
+  const baseline = new LinearFeatureBaseline({ regularization: 1e-9 });
+  allclose(baseline.predict(batch), new Float32Array(6)); // before fitting
+  baseline.fit(batch, targets);
+  allclose(baseline.predict(batch), targets, 1e-3, 1e-3);
+  const perState = new LinearFeatureBaseline({ features: 'state', numStates: 5 });
+  perState.fit(batch, rewardToGo(batch, 1));
+  assert.is(perState.predict(batch)[2], 0);
+  throwsRl(() => new LinearFeatureBaseline({ features: 'state' }), /numStates must be an integer ≥ 1, got NaN/);
+  throwsRl(() => new LinearFeatureBaseline({ features: 'pixels' as 'state' }), /features must be 'observation' or 'state', got "pixels"/);
+  throwsRl(() => baseline.fit(batch, new Float32Array(2)), /wrong batch size: expected 6 values/);
+});
+
+Rollout('zero logits give the uniform policy through the sampler', () => {
+  const policy = tabularPolicy({ numStates: 2, numActions: 4 });
+  const out = new Float64Array(8);
+  policy.sampler({ logits: zeros([2, 4]) })(Float32Array.of(0, 1), 2, out);
+  allclose(Array.from(out), new Array(8).fill(0.25));
+});
+
+Rollout.run();
