@@ -28,6 +28,11 @@ export { noGrad, withAnomalyDetection } from './autodiff/primitive.ts';
 export { treeMap, treeLeaves, treeZip, type Tree } from './autodiff/tree.ts';
 export { checkGrad, type CheckGradOptions, type CheckGradReport } from './autodiff/checkgrad.ts';
 
+export * from './nn/index.ts';
+export * from './optim/index.ts';
+export * from './meta/index.ts';
+export * from './rl/index.ts';
+
 export { initWasm, wasmMemoryBytes, type WasmOptions } from './backend/wasm/index.ts';
 
 // The wasm backend becomes the default once instantiated (asynchronously: browsers
@@ -40,4 +45,3 @@ if (wasmBackend !== null) {
   register(wasmBackend);
   select(wasmBackend.name);
 }
-export * from './rl/index.ts';

@@ -1,0 +1,14 @@
+/** Meta-learning: the MAML family, Reptile, task distributions and the shared training loop. */
+export { adapt, type AdaptOptions } from './adapt.ts';
+export { adaptedQueryLoss, adaptedQueryLossLooped, adaptationCurveOf, type ApplyFn, type InnerLoopOptions } from './inner.ts';
+export type { MetaLearner, DifferentiableMetaLearner } from './learner.ts';
+export { maml, type MAMLOptions } from './maml.ts';
+export { metaSgd, type MetaSGDOptions, type MetaSGDParams } from './metasgd.ts';
+export { anil, type ANILOptions, type ANILParams } from './anil.ts';
+export { reptile, type ReptileOptions } from './reptile.ts';
+export { pretraining, type PretrainingOptions } from './pretrain.ts';
+export {
+  sinusoidTasks, sinusoidSampler, taskAt, sliceTasks, numTasks,
+  type TaskSet, type TaskBatch, type TaskSampler, type SinusoidTaskOptions, type SinusoidTaskBatch,
+} from './tasks.ts';
+export { metaTrain, evaluateAdaptation, type MetaTrainOptions, type MetaTrainResult } from './train.ts';

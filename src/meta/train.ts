@@ -1,0 +1,88 @@
+/**
+ * The outer loop every algorithm shares, and chunked evaluation.
+ */
+import type { Rng } from '../random/rng.ts';
+import type { Optimizer, OptimizerState } from '../optim/state.ts';
+import type { MetaLearner } from './learner.ts';
+import { numTasks, sliceTasks, type TaskBatch, type TaskSampler } from './tasks.ts';
+
+export interface MetaTrainOptions<M, S extends OptimizerState> {
+  readonly learner: MetaLearner<M>;
+  /** Outer optimizer over the meta-parameters. */
+  readonly optimizer: Optimizer<S>;
+  /** Draws each iteration's tasks. */
+  readonly sampleTasks: TaskSampler;
+  /** Tasks per meta-batch (default 25). */
+  readonly metaBatchSize?: number;
+  readonly iterations: number;
+  /** Source of the initial parameters (unless `meta` is given) and of every task batch. */
+  readonly rng: Rng;
+  /** Resume from these meta-parameters (default `learner.init(rng)`). */
+  readonly meta?: M;
+  /** Resume from this optimizer state (default `optimizer.init(meta)`). */
+  readonly optimizerState?: S;
+  /** Called every `logEvery` iterations (default 1000) with the mean meta-loss since the last call. */
+  readonly onLog?: (iteration: number, meanLoss: number) => void;
+  readonly logEvery?: number;
+}
+
+export interface MetaTrainResult<M, S> {
+  readonly meta: M;
+  readonly optimizerState: S;
+  /** Mean meta-loss of each logging window. */
+  readonly history: { readonly iteration: number; readonly loss: number }[];
+}
+
+/**
+ * Meta-trains `learner`: each iteration samples a batch of tasks, takes the learner's
+ * meta-gradient and applies one outer-optimizer step. Deterministic for a given `rng` seed.
+ *
+ * @example
+ * ```ts
+ * const { meta } = metaTrain({
+ *   learner: maml({ model: MLP({ sizes: [1, 40, 40, 1] }), innerLr: 0.01 }),
+ *   optimizer: adam({ lr: 0.001 }),
+ *   sampleTasks: sinusoidSampler({ K: 10 }),
+ *   iterations: 1000,
+ *   rng: new Rng(0),
+ * });
+ * ```
+ */
+export function metaTrain<M, S extends OptimizerState>(options: MetaTrainOptions<M, S>): MetaTrainResult<M, S> {
+  const { learner, optimizer, sampleTasks, metaBatchSize = 25, iterations, rng, onLog, logEvery = 1000 } = options;
+  let meta = options.meta ?? learner.init(rng);
+  let state = options.optimizerState ?? optimizer.init(meta);
+  const history: { iteration: number; loss: number }[] = [];
+  let windowLoss = 0, windowCount = 0;
+  for (let i = 1; i <= iterations; i++) {
+    const { loss, grads } = learner.metaGradient(meta, sampleTasks(rng, metaBatchSize));
+    ({ params: meta, state } = optimizer.update(grads, state, meta));
+    windowLoss += loss;
+    windowCount++;
+    if (i % logEvery === 0 || i === iterations) {
+      const mean = windowLoss / windowCount;
+      history.push({ iteration: i, loss: mean });
+      onLog?.(i, mean);
+      windowLoss = 0;
+      windowCount = 0;
+    }
+  }
+  return { meta, optimizerState: state, history };
+}
+
+/**
+ * The learner's adaptation curve over many tasks, computed `chunkSize` tasks at a time
+ * (bounding memory) and averaged with equal weight per task.
+ *
+ * @example evaluateAdaptation(learner, meta, sinusoidTasks(new Rng(1), { numTasks: 600, K: 10, queryK: 100 }), 10)
+ */
+export function evaluateAdaptation<M>(learner: MetaLearner<M>, meta: M, tasks: TaskBatch, steps: number, chunkSize = 100): number[] {
+  const T = numTasks(tasks);
+  const total = new Array<number>(steps + 1).fill(0);
+  for (let begin = 0; begin < T; begin += chunkSize) {
+    const count = Math.min(chunkSize, T - begin);
+    const curve = learner.adaptationCurve(meta, sliceTasks(tasks, begin, count), steps);
+    curve.forEach((v, s) => { total[s] = total[s]! + v * count; });
+  }
+  return total.map((v) => v / T);
+}

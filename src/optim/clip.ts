@@ -1,0 +1,78 @@
+/**
+ * Gradient clipping by global norm, written with differentiable ops so that it can sit
+ * inside a MAML inner loop (and be differentiated through in second order).
+ */
+import type { Tensor } from '../tensor/tensor.ts';
+import { add, div, minimum, mul, sqrt, square } from '../ops/elementwise.ts';
+import { sum } from '../ops/reduce.ts';
+import { reshape } from '../ops/movement.ts';
+import { treeLeaves, treeMap } from '../autodiff/tree.ts';
+import { GradError } from '../tensor/errors.ts';
+
+/** Added to the norm before dividing, so a zero gradient stays zero instead of NaN. */
+const NORM_EPSILON = 1e-6;
+
+/**
+ * √(Σ over all leaves of Σ g²), a scalar tensor.
+ * @example globalNorm([tensor([3]), tensor([4])]).item() // 5
+ */
+export function globalNorm(tree: unknown): Tensor {
+  const leaves = treeLeaves(tree);
+  if (leaves.length === 0) throw new GradError('globalNorm: empty tree');
+  let total = sum(square(leaves[0]!));
+  for (let i = 1; i < leaves.length; i++) total = add(total, sum(square(leaves[i]!)));
+  return sqrt(total);
+}
+
+/**
+ * Scales the whole tree by min(1, maxNorm / ‖g‖) where ‖g‖ is the {@link globalNorm},
+ * so its norm is at most `maxNorm` and its direction is kept.
+ *
+ * @example
+ * ```ts
+ * const { grads, norm } = clipByGlobalNorm([tensor([3]), tensor([4])], 1);
+ * // norm = 5, grads = [0.6, 0.8]
+ * ```
+ */
+export function clipByGlobalNorm<T>(grads: T, maxNorm: number): { grads: T; norm: Tensor } {
+  checkMaxNorm(maxNorm);
+  const norm = globalNorm(grads);
+  const scale = minimum(div(maxNorm, add(norm, NORM_EPSILON)), 1);
+  return { grads: treeMap(grads, (g) => mul(g, scale)), norm };
+}
+
+/**
+ * {@link clipByGlobalNorm} separately for each task of a task-batched tree: every leaf has
+ * a leading task axis T, task t's norm is taken over all leaves' slices t, and each slice
+ * is scaled by its own factor. Returns the norms, shape [T].
+ *
+ * @example
+ * ```ts
+ * const { grads, norms } = clipByGlobalNormPerTask(tensor([[3, 4], [0.3, 0.4]]), 1);
+ * // norms = [5, 0.5]; grads = [[0.6, 0.8], [0.3, 0.4]]
+ * ```
+ */
+export function clipByGlobalNormPerTask<T>(grads: T, maxNorm: number): { grads: T; norms: Tensor } {
+  checkMaxNorm(maxNorm);
+  const leaves = treeLeaves(grads);
+  if (leaves.length === 0) throw new GradError('clipByGlobalNormPerTask: empty tree');
+  const numTasks = leaves[0]!.shape[0] ?? 0;
+  const perTask = (g: Tensor): Tensor => {
+    if (g.rank === 0 || g.shape[0] !== numTasks) {
+      throw new GradError(`clipByGlobalNormPerTask: every leaf needs the leading task axis ${numTasks}, got [${g.shape.join(', ')}]`);
+    }
+    return g.rank === 1 ? square(g) : sum(square(g), Array.from({ length: g.rank - 1 }, (_, k) => k + 1));
+  };
+  let total = perTask(leaves[0]!);
+  for (let i = 1; i < leaves.length; i++) total = add(total, perTask(leaves[i]!));
+  const norms = sqrt(total);
+  const scale = minimum(div(maxNorm, add(norms, NORM_EPSILON)), 1);
+  return {
+    grads: treeMap(grads, (g) => mul(g, reshape(scale, [numTasks, ...new Array<number>(g.rank - 1).fill(1)]))),
+    norms,
+  };
+}
+
+function checkMaxNorm(maxNorm: number): void {
+  if (!(maxNorm > 0)) throw new RangeError(`clip: maxNorm must be positive, got ${maxNorm}`);
+}
