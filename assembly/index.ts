@@ -4,3 +4,4 @@ export { arenaBase, arenaReserve } from './memory';
 export { MATMUL_BLOCKS, matmulF32 } from './matmul';
 export { binaryF32, unaryF32 } from './elementwise';
 export { actGradF32, biasActF32 } from './fused';
+export { sumMiddleF32 } from './reduce';

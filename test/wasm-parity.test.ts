@@ -175,8 +175,65 @@ test('matmul: bad arguments throw, naming the kernel and the values', () => {
 
 test('methods without a worthwhile wasm kernel are the reference ones', () => {
   assert.is(wasm.name, 'wasm');
-  for (const method of ['where', 'reduce', 'copyStrided', 'take', 'scatterAdd'] as const) {
+  for (const method of ['where', 'copyStrided', 'take', 'scatterAdd'] as const) {
     assert.is(wasm[method], tsBackend[method], method);
+  }
+});
+
+test('reduce sum: every [outer, size, inner] over awkward sizes equals the reference', () => {
+  const rng = new Rng(21);
+  for (const outer of [1, 3, 25]) {
+    for (const size of [1, 3, 17, 63, 65]) {
+      for (const inner of [1, 3, 4, 17, 129]) {
+        const x = Float32Array.from({ length: outer * size * inner }, () => rng.normal());
+        const got = new Float32Array(outer * inner), want = new Float32Array(outer * inner);
+        wasm.reduce('sum', x, got, outer, size, inner);
+        tsBackend.reduce('sum', x, want, outer, size, inner);
+        for (let o = 0; o < outer; o++) {
+          for (let i = 0; i < inner; i++) {
+            // f32 accumulation: the error scale of a sum is Σ|x|.
+            let scale = 0;
+            for (let j = 0; j < size; j++) scale += Math.abs(x[(o * size + j) * inner + i]!);
+            const k = o * inner + i;
+            assert.ok(Math.abs(got[k]! - want[k]!) <= 1e-5 * scale, `[${outer},${size},${inner}] at ${k}: ${got[k]} vs ${want[k]}`);
+          }
+        }
+      }
+    }
+  }
+  const maxOut = new Float32Array(1);
+  wasm.reduce('max', Float32Array.of(1, 5, 2), maxOut, 1, 3, 1);
+  assert.is(maxOut[0], 5, 'max delegates to the reference');
+});
+
+test('linear and activationGrad: fused kernels equal the reference over awkward shapes', () => {
+  const rng = new Rng(22);
+  const acts = ['identity', 'relu', 'tanh', 'sigmoid'] as const;
+  for (const [batch, m, k, n, biasStride] of [[1, 1, 1, 1, 0], [3, 17, 5, 63, 63], [25, 10, 40, 40, 0], [2, 65, 3, 129, 129], [4, 3, 17, 1, 1]] as const) {
+    const spec = specOf({ batch, m, k, n, transA: false, transB: false });
+    const a = Float32Array.from({ length: batch * m * k }, () => rng.normal());
+    const b = Float32Array.from({ length: batch * k * n }, () => rng.normal());
+    const bias = Float32Array.from({ length: biasStride === 0 ? n : batch * n }, () => rng.normal());
+    for (const act of acts) {
+      const got = new Float32Array(batch * m * n), want = new Float32Array(batch * m * n);
+      wasm.linear(a, b, bias, got, spec, biasStride, act);
+      tsBackend.linear(a, b, bias, want, spec, biasStride, act);
+      for (let i = 0; i < got.length; i++) {
+        assert.ok(Math.abs(got[i]! - want[i]!) <= 1e-5 * (1 + Math.abs(want[i]!)) * Math.sqrt(k), `linear ${act} [${batch},${m},${k},${n}] at ${i}: ${got[i]} vs ${want[i]}`);
+      }
+    }
+  }
+  for (const len of [1, 3, 17, 63, 64, 65, 129]) {
+    const g = Float32Array.from({ length: len }, () => rng.normal());
+    const y = Float32Array.from({ length: len }, () => Math.tanh(rng.normal()));
+    for (const act of acts) {
+      const got = new Float32Array(len), want = new Float32Array(len);
+      wasm.activationGrad(act, g, y, got);
+      tsBackend.activationGrad(act, g, y, want);
+      for (let i = 0; i < len; i++) {
+        assert.ok(Math.abs(got[i]! - want[i]!) <= 1e-6 * (1 + Math.abs(want[i]!)), `activationGrad ${act} n=${len} at ${i}: ${got[i]} vs ${want[i]}`);
+      }
+    }
   }
 });
 

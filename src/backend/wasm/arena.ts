@@ -26,9 +26,10 @@ export interface KernelExports {
   binaryF32(op: number, a: number, aStep: number, b: number, bStep: number, out: number, vectors: number): void;
   biasActF32(c: number, bias: number, batch: number, m: number, n: number, biasStride: number, act: number): void;
   actGradF32(act: number, g: number, y: number, out: number, vectors: number): void;
+  sumMiddleF32(x: number, out: number, outer: number, size: number, inner: number): void;
 }
 
-const FUNCTIONS = ['arenaBase', 'arenaReserve', 'matmulF32', 'unaryF32', 'binaryF32', 'biasActF32', 'actGradF32'] as const;
+const FUNCTIONS = ['arenaBase', 'arenaReserve', 'matmulF32', 'unaryF32', 'binaryF32', 'biasActF32', 'actGradF32', 'sumMiddleF32'] as const;
 
 /** Checks that an instance exports what the glue calls; throws naming what is missing. */
 export function asKernelExports(exports: WebAssembly.Exports): KernelExports {

@@ -8,7 +8,7 @@
  * f32-only), transcendental maps, general broadcasting, reductions and indexing.
  * Measured reasons are in BENCHMARKS.md.
  */
-import type { Activation, Backend, BinaryOp, MatmulSpec, Shape, Storage, UnaryOp } from '../backend.ts';
+import type { Activation, Backend, BinaryOp, MatmulSpec, ReduceOp, Shape, Storage, UnaryOp } from '../backend.ts';
 import { tsBackend } from '../ts.ts';
 import { align16, type Arena, copyInto } from './arena.ts';
 
@@ -171,6 +171,20 @@ class WasmElementwise {
     copyInto(out, 0, f32, outPtr >>> 2, n);
   }
 
+  /** Sum over the middle axis of x viewed as [outer, size, inner]. */
+  sumMiddle(x: Float32Array, out: Float32Array, outer: number, size: number, inner: number): void {
+    const n = outer * size * inner, m = outer * inner;
+    if (x.length < n || out.length < m) {
+      throw new RangeError(`wasm reduce: x has ${x.length} elements (needs ${n}), out ${out.length} (needs ${m}) for [${outer}, ${size}, ${inner}]`);
+    }
+    const xBytes = align16(4 * n);
+    const f32 = this.arena.reserve(xBytes + align16(4 * m), 'reduce');
+    const xPtr = this.arena.base, outPtr = xPtr + xBytes;
+    copyInto(f32, xPtr >>> 2, x, 0, n);
+    this.arena.kernels.sumMiddleF32(xPtr, outPtr, outer, size, inner);
+    copyInto(out, 0, f32, outPtr >>> 2, m);
+  }
+
   /** out = g ⊙ act'(y); all three of one length. */
   activationGrad(code: number, g: Float32Array, y: Float32Array, out: Float32Array): void {
     const n = out.length;
@@ -230,7 +244,10 @@ export function createWasmBackend(arena: Arena, variant: WasmVariant): WasmBacke
       }
     },
     where: tsBackend.where,
-    reduce: tsBackend.reduce,
+    reduce(op: ReduceOp, x: Storage, out: Storage, outer: number, size: number, inner: number): void {
+      if (op === 'sum' && x.length >= ELEMENTWISE_MIN && isF32(x) && isF32(out)) ew.sumMiddle(x, out, outer, size, inner);
+      else tsBackend.reduce(op, x, out, outer, size, inner);
+    },
     matmul(a: Storage, b: Storage, out: Storage, spec: MatmulSpec): void {
       if (isF32(a) && isF32(b) && isF32(out)) mm.run(a, b, out, spec);
       else tsBackend.matmul(a, b, out, spec);
