@@ -1,0 +1,102 @@
+/**
+ * `metagrad gridworld`: meta-RL on a grid-world task family — MAML-RL meta-training,
+ * adaptation in and out of distribution against pretrained and from-scratch policies,
+ * trajectory pictures, report. `npm start` runs this with its defaults.
+ */
+import { readFileSync } from 'node:fs';
+import { UsageError, type ParsedArgs } from '../args.ts';
+import type { Command } from '../command.ts';
+import { loadResume, runContext } from '../command.ts';
+import { outputOptions, prepareOutput, trainingOptions } from '../options.ts';
+import { trainAndReport } from '../run.ts';
+import type { MetaJob } from '../job.ts';
+import {
+  GRIDWORLD_ALGORITHMS, GRIDWORLD_DEFAULTS, GRIDWORLD_ESTIMATORS, GRIDWORLD_FAMILIES,
+  GRIDWORLD_LAYOUTS, GRIDWORLD_POLICIES, type GridworldConfig,
+} from '../jobs/gridworld-config.ts';
+
+/** Reads `--map FILE`; a missing or unreadable file is a UsageError. */
+export function readMapFile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+    throw new UsageError(`--map ${file}: cannot read the map (${why}); pass a text file with one row per line ('#' wall, '.' free, 'L' lava)`);
+  }
+}
+
+/** The config from parsed options (ranges already checked by the option table). */
+export function gridworldConfig(args: ParsedArgs): GridworldConfig {
+  const v = args.values;
+  const mapFile = v['map'] as string | undefined;
+  return {
+    algorithm: v['algorithm'] as GridworldConfig['algorithm'],
+    estimator: v['estimator'] as GridworldConfig['estimator'],
+    family: v['family'] as GridworldConfig['family'],
+    layout: v['layout'] as GridworldConfig['layout'],
+    map: mapFile === undefined ? null : readMapFile(mapFile),
+    size: v['size'] as number,
+    horizon: v['horizon'] as number,
+    policy: v['policy'] as GridworldConfig['policy'],
+    seed: v['seed'] as number,
+    iterations: v['iterations'] as number,
+    metaBatch: v['metaBatch'] as number,
+    episodes: v['episodes'] as number,
+    innerSteps: v['innerSteps'] as number,
+    innerLr: v['innerLr'] as number,
+    outerLr: v['outerLr'] as number,
+    evalSteps: v['evalSteps'] as number,
+    evalTasks: v['evalTasks'] as number,
+    baselines: v['baselines'] as boolean,
+  };
+}
+
+const D = GRIDWORLD_DEFAULTS;
+
+export const gridworldCommand: Command = {
+  spec: {
+    name: 'gridworld',
+    summary: 'Grid-world meta-RL with MAML-RL: meta-train, evaluate in and out of distribution, report.',
+    description: [
+      'Meta-trains a policy over a family of grid-world tasks (goal family: the goal moves;',
+      'start family: the start moves; layout family: four-rooms doorways move), alongside a',
+      'multi-task policy-gradient baseline. Then adapts the meta-learned, pretrained and',
+      'random policies on held-out and out-of-distribution tasks and scores them with the',
+      'exact expected return. The defaults take well under a minute on a laptop CPU.',
+    ].join('\n'),
+    options: [
+      { name: 'algorithm', short: 'a', type: 'choice', choices: GRIDWORLD_ALGORITHMS, default: D.algorithm, description: 'maml (second order) or fomaml (first order)' },
+      { name: 'estimator', type: 'choice', choices: GRIDWORLD_ESTIMATORS, default: D.estimator, description: 'meta-gradient estimator of maml' },
+      { name: 'family', type: 'choice', choices: GRIDWORLD_FAMILIES, default: D.family, description: 'what varies between tasks' },
+      { name: 'layout', type: 'choice', choices: GRIDWORLD_LAYOUTS, default: D.layout, description: 'standard layout of the goal and start families' },
+      { name: 'map', type: 'string', placeholder: 'FILE', description: "custom layout: a text file, one row per line ('#' wall, '.' free, 'L' lava)" },
+      { name: 'size', type: 'int', min: 3, max: 31, default: D.size, description: 'side of the standard layout (odd for fourRooms and the layout family)' },
+      { name: 'horizon', type: 'int', min: 1, max: 1000, default: D.horizon, description: 'episode length limit' },
+      { name: 'policy', type: 'choice', choices: GRIDWORLD_POLICIES, default: D.policy, description: 'tabular logits, or an MLP over grid channels' },
+      ...trainingOptions(D),
+      { name: 'episodes', type: 'int', min: 1, max: 10000, default: D.episodes, description: 'episodes per inner and outer batch' },
+      { name: 'eval-tasks', type: 'int', min: 1, max: 1000, default: D.evalTasks, description: 'at most this many tasks per evaluation split' },
+      { name: 'baselines', type: 'boolean', default: true, description: 'train the pretrained baseline too (--no-baselines to skip)' },
+      ...outputOptions('out/gridworld'),
+    ],
+    examples: [
+      'metagrad gridworld',
+      'metagrad gridworld --family start --layout fourRooms --size 7 --horizon 20',
+      'metagrad gridworld --map my-map.txt --iterations 300 --out out/my-map',
+    ],
+  },
+  async run(args, io) {
+    // The RL code loads only when a job runs (help and bad input stay fast).
+    const { buildGridworldJob, renderPanel } = await import('../jobs/gridworld-build.ts');
+    const fresh = gridworldConfig(args);
+    const mapFile = args.values['map'] as string | undefined;
+    const create = (c: GridworldConfig): MetaJob => buildGridworldJob(c, mapFile);
+    const resumeFile = args.values['resume'] as string | undefined;
+    const { job, resume } = resumeFile !== undefined
+      ? loadResume('gridworld', resumeFile, fresh, args, create)
+      : { job: create(fresh), resume: undefined };
+    const prepared = await prepareOutput(args);
+    return trainAndReport(job, runContext('gridworld', prepared, args, io, renderPanel), resume);
+  },
+};
