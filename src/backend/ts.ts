@@ -213,9 +213,13 @@ function copyStrided(
   }
   if (c.shape.some((d) => d === 0)) return;
   const ss = innerStride(c.strides[0]!), ds = innerStride(c.strides[1]!);
+  const sameType = (src instanceof Float32Array) === (dst instanceof Float32Array);
   forEachRun(c.shape, c.strides, (o, len) => {
     let si = srcOffset + o[0]!, di = dstOffset + o[1]!;
-    for (let k = 0; k < len; k++, si += ss, di += ds) dst[di] = src[si]!;
+    // Contiguous runs are a memcpy; typed-array set beats an element loop by far.
+    if (ss === 1 && ds === 1 && sameType) dst.set(src.subarray(si, si + len), di);
+    else if (ss === 0 && ds === 1) dst.fill(src[si]!, di, di + len);
+    else for (let k = 0; k < len; k++, si += ss, di += ds) dst[di] = src[si]!;
   });
 }
 
