@@ -32,6 +32,7 @@ export * from './nn/index.ts';
 export * from './optim/index.ts';
 export * from './meta/index.ts';
 export * from './rl/index.ts';
+export * as continual from './continual/index.ts';
 
 export { initWasm, wasmMemoryBytes, type WasmOptions } from './backend/wasm/index.ts';
 

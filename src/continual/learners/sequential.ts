@@ -1,0 +1,46 @@
+/**
+ * The forgetting baseline: one model fine-tuned on every task as it comes.
+ */
+import { Rng } from '../../random/rng.ts';
+import type { Optimizer, OptimizerState } from '../../optim/state.ts';
+import type { ContinualProblem, TypedTask } from '../problem.ts';
+import type { ContinualLearner } from './learner.ts';
+
+export interface SequentialOptions<P, T extends TypedTask, S extends OptimizerState> {
+  readonly problem: ContinualProblem<P, T>;
+  /** Optimizer of the fine-tuning steps (e.g. `adam({ lr: 0.01 })`). */
+  readonly optimizer: Optimizer<S>;
+  /** Fine-tuning steps per task. Default 1. */
+  readonly updates?: number;
+  /** Inner steps in the reported curve. Default 1. */
+  readonly curveSteps?: number;
+  /** Seeds the initial parameters. Default 0. */
+  readonly seed?: number;
+}
+
+/**
+ * Sequential fine-tuning: a single model trained on each task's data in stream order,
+ * with no memory of earlier tasks. At test time it adapts from its current parameters
+ * with the problem's inner steps, like every learner. Expected to forget.
+ *
+ * @example
+ * ```ts
+ * const learner = sequentialLearner({ problem, optimizer: adam({ lr: 0.01 }) });
+ * const report = learner.observe(sample(0, 7));   // curve before learning from the task
+ * ```
+ */
+export function sequentialLearner<P, T extends TypedTask, S extends OptimizerState>(options: SequentialOptions<P, T, S>): ContinualLearner<T> {
+  const { problem, optimizer, updates = 1, curveSteps = 1 } = options;
+  let params = problem.init(new Rng(options.seed ?? 0));
+  let state = optimizer.init(params);
+  return {
+    name: 'sequential',
+    observe(task) {
+      const curve = problem.adaptationCurve(params, task, curveSteps);
+      for (let u = 0; u < updates; u++) ({ params, state } = optimizer.update(problem.taskGradient(params, task), state, params));
+      return { curve, cluster: 0 };
+    },
+    evaluate: (task, steps) => problem.adaptationCurve(params, task, steps),
+    clusterCount: () => 1,
+  };
+}
