@@ -40,11 +40,21 @@ Evaluate('a tiny experiment yields curves for every method and split, a table an
   assert.not.throws(() => JSON.stringify(result));
 });
 
+Evaluate('MAML can meta-learn its inner step sizes (Meta-SGD) and adapts with them', () => {
+  const result = runExperiment({
+    family: 'goal', size: 4, horizon: 8, innerLr: 5, episodesPerStep: 4, metaIterations: 2, metaBatchSize: 2,
+    pretrainIterations: 1, seeds: [0], adaptationSteps: 1, maxTasksPerSplit: 1, learnInnerLr: true, weightDecay: 0.01,
+  });
+  assert.is(result.curves.length, 9);
+  for (const curve of result.curves) assert.ok(curve.fractionOfOptimal.every((i) => Number.isFinite(i.mean)));
+});
+
 Evaluate('bad experiment options name the option and the value', () => {
   const base = { family: 'goal' as const, size: 4, innerLr: 1, metaIterations: 1, seeds: [0] };
   assert.throws(() => runExperiment({ ...base, family: 'maze' as 'goal' }), (e: Error) => e instanceof RlError && /family must be one of 'goal', 'start', got "maze"/.test(e.message));
   assert.throws(() => runExperiment({ ...base, seeds: [] }), /seeds must be a non-empty array of integers, got \[\]/);
   assert.throws(() => runExperiment({ ...base, episodesPerStep: 0 }), /episodesPerStep must be an integer ≥ 1, got 0/);
+  assert.throws(() => runExperiment({ ...base, weightDecay: -0.5 }), /weightDecay must be a finite number in \[0, ∞\), got -0.5/);
 });
 
 Evaluate.run();

@@ -108,6 +108,42 @@ Maml('REINFORCE and A2C improve the exact return of a single task', () => {
   assert.ok(afterA2c > start + 0.3, `A2C reached ${afterA2c}`);
 });
 
+Maml('Meta-SGD: per-parameter inner step multipliers scale the step; metaTrain learns them', () => {
+  const env = new VecEnv({ map: openRoom(SIZE), numEnvs: 8, maxSteps: 8 });
+  env.setTasks(family.train[0]!);
+  const params = policy.init(new Rng(0));
+  const batch = collectEpisodes(env, policy, params, 5);
+  const options = { innerLr: 3, baseline: 'state' as const };
+  const plain = adaptPolicy(policy, params, batch, { ...options, innerLr: 6 });
+  const twice = adaptPolicy(policy, params, batch, { ...options, innerLrScale: { logits: params.logits.add(2) } });
+  allclose(twice.logits, plain.logits, 1e-5, 1e-6, 'a scale of 2 doubles the step');
+  const frozen = adaptPolicy(policy, params, batch, { ...options, innerLrScale: { logits: params.logits.mul(0) } });
+  allclose(frozen.logits, params.logits, 0, 0, 'a scale of 0 freezes the parameters');
+
+  const run = (learnInnerLr: boolean) => metaTrain({
+    policy, env, tasks: family.train, iterations: 3, metaBatchSize: 3, innerLr: 5, seed: 2, baseline: 'state', learnInnerLr,
+  });
+  const learned = run(true);
+  assert.is(run(false).innerLrScale, undefined);
+  const scale = learned.innerLrScale!.logits;
+  assert.equal(scale.shape, params.logits.shape);
+  assert.ok(Array.from(scale.data).every((v) => v > 0), 'multipliers are exp(ρ) > 0');
+  assert.ok(Array.from(scale.data).some((v) => Math.abs(v - 1) > 1e-3), 'the multipliers moved away from 1');
+  assert.equal(Array.from(run(true).innerLrScale!.logits.data), Array.from(scale.data), 'deterministic under a seed');
+  // Test time: adaptationPath takes the learned multipliers like any other option.
+  const [, adapted] = adaptationPath(policy, learned.params, env, 1, new Rng(1), { ...options, innerLr: 5, innerLrScale: learned.innerLrScale });
+  assert.ok(Number.isFinite(expectedReturn(adapted!.logits, env.modelOf(0), { horizon: 8 }).item()));
+});
+
+Maml('weight decay pulls the meta-learned initialisation toward uniform logits', () => {
+  const env = new VecEnv({ map: openRoom(SIZE), numEnvs: 8, maxSteps: 8 });
+  const norm = (weightDecay: number): number => {
+    const { params } = metaTrain({ policy, env, tasks: family.train, iterations: 5, metaBatchSize: 3, innerLr: 5, seed: 4, baseline: 'state', outerLr: 0.2, weightDecay });
+    return Array.from(params.logits.data).reduce((a, v) => a + v * v, 0);
+  };
+  assert.ok(norm(2) < norm(0), 'decayed logits are smaller');
+});
+
 Maml('bad options name the option and the value', () => {
   const env = new VecEnv({ map: openRoom(SIZE), numEnvs: 4, maxSteps: 6 });
   const base = { policy, env, tasks: family.train, iterations: 1, innerLr: 1 };
@@ -115,6 +151,7 @@ Maml('bad options name the option and the value', () => {
   throwsRl(() => metaTrain({ ...base, estimator: 'magic' as 'dice' }), /estimator must be one of 'dice', 'lvc', 'reinforce', 'firstOrder', got "magic"/);
   throwsRl(() => metaTrain({ ...base, metaBatchSize: 500 }), /metaBatchSize 500 exceeds the 15 available tasks/);
   throwsRl(() => metaTrain({ ...base, tasks: [] }), /tasks must be a non-empty array of tasks, got an empty array/);
+  throwsRl(() => metaTrain({ ...base, weightDecay: -1 }), /metaTrain: weightDecay must be a finite number in \[0, ∞\), got -1/);
   throwsRl(() => metaTrain({ ...base, iterations: 1.5 }), /iterations must be an integer ≥ 0, got 1.5/);
   throwsRl(() => metaTrain({ ...base, baseline: 'learned' as 'state' }), /baseline must be one of 'none', 'observation', 'state', got "learned"/);
   throwsRl(() => reinforce({ policy, env, iterations: 1, lr: -1 }), /reinforce: lr must be a finite number in \[0, ∞\), got -1/);

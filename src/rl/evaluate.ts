@@ -81,6 +81,10 @@ export interface ExperimentConfig {
   readonly metaBatchSize?: number;
   /** Adam step of the outer loop. Default 0.1. */
   readonly outerLr?: number;
+  /** Meta-learn per-parameter inner step sizes (Meta-SGD; MAML adapts with them at test time). Default false. */
+  readonly learnInnerLr?: boolean;
+  /** Decoupled weight decay of the outer update (see `metaTrain`). Default 0. */
+  readonly weightDecay?: number;
   /** Iterations of multi-task REINFORCE for the pretrained baseline. Default `metaIterations`. */
   readonly pretrainIterations?: number;
   /** Adam step of the pretrained baseline. Default `outerLr`. */
@@ -139,6 +143,7 @@ function resolveConfig(config: ExperimentConfig) {
     innerLr: checkNumber(caller, 'innerLr', config.innerLr, 0),
     episodes: checkInteger(caller, 'episodesPerStep', config.episodesPerStep ?? 20),
     metaBatchSize: checkInteger(caller, 'metaBatchSize', config.metaBatchSize ?? 10),
+    weightDecay: checkNumber(caller, 'weightDecay', config.weightDecay ?? 0, 0),
     pretrainIterations: checkInteger(caller, 'pretrainIterations', config.pretrainIterations ?? metaIterations, 0),
     pretrainLr: checkNumber(caller, 'pretrainLr', config.pretrainLr ?? outerLr, 0),
     baseline: checkChoice(caller, 'baseline', config.baseline ?? (policyKind === 'tabular' ? 'state' : 'observation'), ['none', 'observation', 'state']),
@@ -212,7 +217,7 @@ export function runExperiment(config: ExperimentConfig, log: (line: string) => v
     let start = performance.now();
     const meta = metaTrain({
       policy, env, tasks: family.train, iterations: c.metaIterations, metaBatchSize: Math.min(c.metaBatchSize, family.train.length),
-      outerLr: c.outerLr, seed, ...adaptOptions,
+      outerLr: c.outerLr, weightDecay: c.weightDecay, learnInnerLr: config.learnInnerLr === true, seed, ...adaptOptions,
     });
     seconds.metaTrain += (performance.now() - start) / 1000;
     finalMetaTrainReturn.push(meta.history.at(-1)?.postReturn ?? NaN);
@@ -222,6 +227,10 @@ export function runExperiment(config: ExperimentConfig, log: (line: string) => v
     });
     seconds.pretrain += (performance.now() - start) / 1000;
     const initial: Record<Method, unknown> = { maml: meta.params, pretrained: pretrained.params, scratch: policy.init(new Rng(seed).split()) };
+    // MAML adapts with its meta-learned step sizes (if any); the baselines with the plain innerLr.
+    const methodAdapt: Record<Method, typeof adaptOptions & { innerLrScale?: unknown }> = {
+      maml: meta.innerLrScale ? { ...adaptOptions, innerLrScale: meta.innerLrScale } : adaptOptions, pretrained: adaptOptions, scratch: adaptOptions,
+    };
     log(`  seed ${seed}: meta-train ${meta.history.length} it, last sampled post-adaptation return ${finalMetaTrainReturn.at(-1)!.toFixed(3)}`);
 
     start = performance.now();
@@ -240,7 +249,7 @@ export function runExperiment(config: ExperimentConfig, log: (line: string) => v
           const best = optimalReturn(model, { horizon: c.horizon });
           // Common random numbers: every method adapts on the same seed per (seed, task).
           const rng = new Rng([seed >>> 0, taskIndex, SPLITS.indexOf(split), 0x5eed]);
-          const path = adaptationPath(policy, initial[method], env, c.steps, rng, adaptOptions);
+          const path = adaptationPath(policy, initial[method], env, c.steps, rng, methodAdapt[method]);
           path.forEach((params, k) => {
             const value = exactPolicyReturn(policy, params, model, env.observation, c.horizon);
             sumReturn[k]! += value / tasks.length;
