@@ -33,6 +33,7 @@ export * from './optim/index.ts';
 export * from './meta/index.ts';
 export * from './rl/index.ts';
 export * as continual from './continual/index.ts';
+export * as explore from './explore/index.ts';
 
 export { initWasm, wasmMemoryBytes, type WasmOptions } from './backend/wasm/index.ts';
 

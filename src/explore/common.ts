@@ -1,0 +1,253 @@
+/**
+ * Pieces every explore agent shares: batched trial rollouts with the RL² input
+ * features, categorical sampling, generalised advantage estimation over (possibly
+ * dead-padded) trials, the masked actor-critic loss and an Adam step.
+ */
+import { Tensor } from '../tensor/tensor.ts';
+import { tensor } from '../tensor/create.ts';
+import type { Rng } from '../random/rng.ts';
+import { add, mul, sub, neg, sum, square, exp, logSoftmax, takeAlongAxis, reshape } from '../ops/index.ts';
+import { treeMap } from '../autodiff/tree.ts';
+import { adam, type AdamState, type Optimizer } from '../optim/index.ts';
+import type { SignGrid, SignTask } from './env.ts';
+
+/**
+ * The recorded trials of a batch, `[B, L]` per tick (L = the trial length).
+ * `inputs[b, t]` is what a memory-based agent read before acting at tick t: the
+ * observation, the previous action one-hot, the previous reward and a new-episode flag.
+ */
+export interface TrialBatch {
+  readonly numTrials: number;
+  readonly length: number;
+  readonly horizon: number;
+  readonly inputSize: number;
+  readonly obsSize: number;
+  /** `[B, L + 1, inputSize]`: row L is what was observed after the last tick. */
+  readonly inputs: Float32Array;
+  readonly actions: Int32Array;
+  readonly rewards: Float32Array;
+  /** `[B, L]` 1 on live ticks (the action counted). */
+  readonly alive: Float32Array;
+  /** `[B, L]` 1 where the tick ended an episode on a goal. */
+  readonly terminated: Uint8Array;
+  /** `[B, L]` goal entered on the tick, −1 if none. */
+  readonly entered: Int32Array;
+  readonly tasks: readonly SignTask[];
+}
+
+/** Floats per RL² input row for an environment: observation, 4 action bits, reward, new-episode flag. */
+export function inputSizeOf(env: SignGrid): number {
+  return env.obsSize + env.numActions + 2;
+}
+
+/**
+ * Chooses actions for one tick: given the inputs `[B, inputSize]` of tick `t`, returns
+ * logits `[B, numActions]` (row-major). Agents keep their memory in the closure.
+ */
+export type StepPolicy = (t: number, inputs: Float32Array) => ArrayLike<number>;
+
+/**
+ * Plays one trial per task in lockstep and records it. Actions are sampled from the
+ * logits (or the arg-max when `greedy`). `rng` draws actions and sign noise.
+ *
+ * @example
+ * ```ts
+ * const batch = rolloutTrials(env, tasks, (_t, x) => new Float32Array(tasks.length * 4), new Rng(0));
+ * ```
+ */
+export function rolloutTrials(env: SignGrid, tasks: readonly SignTask[], policy: StepPolicy, rng: Rng, greedy = false): TrialBatch {
+  env.reset(tasks);
+  const B = tasks.length, L = env.trialLength, A = env.numActions, O = env.obsSize;
+  const I = inputSizeOf(env);
+  const inputs = new Float32Array(B * (L + 1) * I);
+  const actions = new Int32Array(B * L), rewards = new Float32Array(B * L), alive = new Float32Array(B * L);
+  const terminated = new Uint8Array(B * L), entered = new Int32Array(B * L);
+  const obs = new Float32Array(B * O);
+  const prevA = new Int32Array(B).fill(-1), prevR = new Float32Array(B);
+  const row = new Float32Array(B * I);
+  const fill = (t: number): void => {
+    env.observe(obs);
+    row.fill(0);
+    for (let b = 0; b < B; b++) {
+      const o = b * I;
+      row.set(obs.subarray(b * O, (b + 1) * O), o);
+      if (prevA[b]! >= 0) row[o + O + prevA[b]!] = 1;
+      row[o + O + A] = prevR[b]!;
+      row[o + O + A + 1] = t % env.config.horizon === 0 && t < L ? 1 : 0;
+      inputs.set(row.subarray(o, o + I), (b * (L + 1) + t) * I);
+    }
+  };
+  for (let t = 0; t < L; t++) {
+    fill(t);
+    const logits = policy(t, row);
+    const chosen = new Int32Array(B);
+    for (let b = 0; b < B; b++) chosen[b] = greedy ? argmax(logits, b * A, A) : sampleLogits(logits, b * A, A, rng);
+    const step = env.step(chosen, rng);
+    for (let b = 0; b < B; b++) {
+      const k = b * L + t;
+      actions[k] = chosen[b]!;
+      rewards[k] = step.rewards[b]!;
+      alive[k] = step.alive[b]!;
+      terminated[k] = step.terminated[b]!;
+      entered[k] = step.entered[b]!;
+      prevA[b] = step.alive[b] ? chosen[b]! : -1;
+      prevR[b] = step.rewards[b]!;
+    }
+    if ((t + 1) % env.config.horizon === 0) { prevA.fill(-1); prevR.fill(0); }
+  }
+  fill(L);
+  return { numTrials: B, length: L, horizon: env.config.horizon, inputSize: I, obsSize: O, inputs, actions, rewards, alive, terminated, entered, tasks };
+}
+
+/** The `[B, L, inputSize]` inputs of ticks `from .. from+count−1` as a tensor. */
+export function inputTensor(batch: TrialBatch, from = 0, count = batch.length): Tensor {
+  const { numTrials: B, length: L, inputSize: I } = batch;
+  const out = new Float32Array(B * count * I);
+  for (let b = 0; b < B; b++) out.set(batch.inputs.subarray((b * (L + 1) + from) * I, (b * (L + 1) + from + count) * I), b * count * I);
+  return tensor(out, [B, count, I]);
+}
+
+/**
+ * `[B, L]` 1 where a recurrent state should update: live ticks and the first dead tick
+ * after a live one (whose input carries the final reward of the episode).
+ */
+export function keepMask(batch: TrialBatch): Float32Array {
+  const { numTrials: B, length: L } = batch;
+  const keep = new Float32Array(B * L);
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < L; t++) {
+      const k = b * L + t;
+      keep[k] = batch.alive[k] || (t > 0 && batch.alive[k - 1]) || t % batch.horizon === 0 ? 1 : 0;
+    }
+  }
+  return keep;
+}
+
+/** Samples from softmax(logits[offset .. offset+n)). */
+export function sampleLogits(logits: ArrayLike<number>, offset: number, n: number, rng: Rng): number {
+  let m = -Infinity;
+  for (let i = 0; i < n; i++) m = Math.max(m, logits[offset + i]!);
+  let total = 0;
+  const p = new Float64Array(n);
+  for (let i = 0; i < n; i++) { p[i] = Math.exp(logits[offset + i]! - m); total += p[i]!; }
+  let u = rng.uniform() * total;
+  for (let i = 0; i < n - 1; i++) { u -= p[i]!; if (u < 0) return i; }
+  return n - 1;
+}
+
+export function argmax(values: ArrayLike<number>, offset: number, n: number): number {
+  let best = 0;
+  for (let i = 1; i < n; i++) if (values[offset + i]! > values[offset + best]!) best = i;
+  return best;
+}
+
+/**
+ * GAE over `[B, L]` ticks, skipping dead ticks. With `resetAtEpisodes`, no value is
+ * bootstrapped across an episode boundary (each episode is its own problem, as for an
+ * exploitation policy); otherwise the whole trial is one episode (RL²: exploring in
+ * episode 1 is paid by episodes 2..E). Returns advantages and value targets.
+ *
+ * @example
+ * ```ts
+ * const { advantages, targets } = trialAdvantages(batch, batch.rewards, values, { discount: 0.99, lambda: 0.95 });
+ * ```
+ */
+export function trialAdvantages(
+  batch: TrialBatch, rewards: Float32Array, values: ArrayLike<number>,
+  options: { readonly discount: number; readonly lambda: number; readonly resetAtEpisodes?: boolean },
+): { advantages: Float32Array; targets: Float32Array } {
+  const { numTrials: B, length: L, horizon } = batch;
+  const { discount: g, lambda } = options;
+  const advantages = new Float32Array(B * L), targets = new Float32Array(B * L);
+  for (let b = 0; b < B; b++) {
+    let nextValue = 0, running = 0;
+    for (let t = L - 1; t >= 0; t--) {
+      const k = b * L + t;
+      if (options.resetAtEpisodes && (t + 1) % horizon === 0) { nextValue = 0; running = 0; }
+      if (!batch.alive[k]) continue;
+      const bootstrap = batch.terminated[k] && options.resetAtEpisodes ? 0 : nextValue;
+      if (batch.terminated[k] && options.resetAtEpisodes) running = 0;
+      const delta = rewards[k]! + g * bootstrap - values[k]!;
+      running = delta + g * lambda * running;
+      advantages[k] = running;
+      targets[k] = running + values[k]!;
+      nextValue = values[k]!;
+    }
+  }
+  return { advantages, targets };
+}
+
+/** Options of {@link actorCriticLoss}. */
+export interface ActorCriticOptions {
+  /** Weight of the value loss. Default 0.5. */
+  readonly valueCoef?: number;
+  /** Weight of the entropy bonus. Default 0.01. */
+  readonly entropyCoef?: number;
+  /** Normalise advantages over live ticks. Default true. */
+  readonly normalize?: boolean;
+}
+
+/**
+ * The masked A2C loss over `N` ticks: `−mean(log π(a)·Â) + c_v·mean((V − target)²) − c_H·mean(H)`,
+ * means over ticks with `mask = 1`. `logits [N, A]`, `values [N]`.
+ */
+export function actorCriticLoss(
+  logits: Tensor, values: Tensor, actions: Int32Array, advantages: Float32Array, targets: Float32Array,
+  mask: Float32Array, options: ActorCriticOptions = {},
+): Tensor {
+  const { valueCoef = 0.5, entropyCoef = 0.01, normalize = true } = options;
+  const N = actions.length;
+  let count = 0, m = 0, v = 0;
+  for (let i = 0; i < N; i++) if (mask[i]) { count++; m += advantages[i]!; }
+  count = Math.max(count, 1);
+  m /= count;
+  for (let i = 0; i < N; i++) if (mask[i]) v += (advantages[i]! - m) ** 2;
+  const sd = Math.sqrt(v / count) + 1e-6;
+  const adv = new Float32Array(N);
+  for (let i = 0; i < N; i++) adv[i] = mask[i] ? (normalize ? (advantages[i]! - m) / sd : advantages[i]!) / count : 0;
+  const w = new Float32Array(N);
+  for (let i = 0; i < N; i++) w[i] = mask[i]! / count;
+  const logp = logSoftmax(logits, -1);
+  const chosen = reshape(takeAlongAxis(logp, tensor(Float32Array.from(actions), [N, 1]), -1), [N]);
+  const policyLoss = neg(sum(mul(chosen, tensor(adv, [N]))));
+  const valueLoss = sum(mul(square(sub(values, tensor(targets, [N]))), tensor(w, [N])));
+  const entropy = neg(sum(mul(sum(mul(exp(logp), logp), -1), tensor(w, [N]))));
+  return add(add(policyLoss, mul(valueLoss, valueCoef)), mul(entropy, -entropyCoef));
+}
+
+/** A stateful Adam wrapper: `step(grads)` updates and returns the parameters. */
+export class AdamTrainer<P> {
+  params: P;
+  private readonly optimizer: Optimizer<AdamState>;
+  private state: AdamState;
+  constructor(params: P, lr: number) {
+    this.params = params;
+    this.optimizer = adam({ lr });
+    this.state = this.optimizer.init(params);
+  }
+  /** One Adam step on `grads` (clipped to global norm `maxNorm`). */
+  step(grads: P, maxNorm = 1): P {
+    let total = 0;
+    treeMap(grads, (g) => { for (const x of g.data) total += x * x; return g; });
+    const norm = Math.sqrt(total);
+    const scale = norm > maxNorm ? maxNorm / norm : 1;
+    const clipped = scale === 1 ? grads : treeMap(grads, (g) => new Tensor(Float32Array.from(g.data, (x) => x * scale), g.shape));
+    ({ params: this.params, state: this.state } = this.optimizer.update(clipped, this.state, this.params));
+    return this.params;
+  }
+}
+
+/** Mean over trials of the summed rewards of episodes `from .. to−1` of each trial. */
+export function episodeReturnsOf(batch: TrialBatch, from: number, to: number): Float64Array {
+  const { numTrials: B, length: L, horizon } = batch;
+  const out = new Float64Array(B);
+  for (let b = 0; b < B; b++) {
+    for (let t = from * horizon; t < to * horizon && t < L; t++) out[b] = out[b]! + batch.rewards[b * L + t]!;
+  }
+  return out;
+}
+
+/** Draws `n` tasks uniformly (with replacement). */
+export function drawTasks(tasks: readonly SignTask[], n: number, rng: Rng): SignTask[] {
+  return Array.from({ length: n }, () => tasks[rng.int(tasks.length)]!);
+}

@@ -1,0 +1,204 @@
+/**
+ * Meta-test measurements shared by every explore agent:
+ *
+ * - exploitation return after exploration, as a fraction of the oracle's return on
+ *   the same episodes ({@link evaluateAgent});
+ * - information content of exploration: how well a fixed probe (softmax regression
+ *   on the max and mean of the exploration episode's observations) predicts the
+ *   correct goal from the exploration trajectory alone ({@link probeAccuracy}).
+ *
+ * Every agent is wrapped as a {@link MetaTester}: one exploration episode, then the
+ * trial's remaining episodes exploiting what it learnt.
+ */
+import { tensor, zeros } from '../tensor/create.ts';
+import { Rng } from '../random/rng.ts';
+import { crossEntropy, dense } from '../ops/index.ts';
+import { valueAndGrad } from '../autodiff/transforms.ts';
+import { episodeReturnsOf, rolloutTrials, AdamTrainer, type TrialBatch } from './common.ts';
+import { SignGrid, oracleReturn, type SignGridConfig, type SignTask } from './env.ts';
+import type { SequenceAgent } from './rl2.ts';
+import { exploitStepper, type DreamAgent } from './dream.ts';
+import { policyStepper, sliceTrials, toEpisodeBatch, type MamlAgent } from './maml.ts';
+import { adaptPolicy } from '../rl/index.ts';
+
+/** What a meta-test of a batch of tasks produces. */
+export interface MetaTestResult {
+  /** `[B]` summed reward of the exploitation episodes (episodes 2..E) of each trial. */
+  readonly exploitReturns: Float64Array;
+  /** The exploration episode of each trial (a one-episode trial batch). */
+  readonly exploration: TrialBatch;
+}
+
+/** An agent under the common meta-test protocol. */
+export interface MetaTester {
+  readonly name: string;
+  run(tasks: readonly SignTask[], rng: Rng, greedy: boolean): MetaTestResult;
+}
+
+/** The first episode of each trial of `batch`, as a one-episode batch. */
+export function firstEpisode(batch: TrialBatch): TrialBatch {
+  const { numTrials: B, length: L, horizon: T, inputSize: I } = batch;
+  const pick = <A extends Float32Array | Int32Array | Uint8Array>(a: A, make: (n: number) => A): A => {
+    const out = make(B * T);
+    for (let b = 0; b < B; b++) out.set(a.subarray(b * L, b * L + T), b * T);
+    return out;
+  };
+  const inputs = new Float32Array(B * (T + 1) * I);
+  for (let b = 0; b < B; b++) inputs.set(batch.inputs.subarray(b * (L + 1) * I, (b * (L + 1) + T + 1) * I), b * (T + 1) * I);
+  return {
+    ...batch, length: T, inputs,
+    actions: pick(batch.actions, (n) => new Int32Array(n)), rewards: pick(batch.rewards, (n) => new Float32Array(n)),
+    alive: pick(batch.alive, (n) => new Float32Array(n)), terminated: pick(batch.terminated, (n) => new Uint8Array(n)),
+    entered: pick(batch.entered, (n) => new Int32Array(n)),
+  };
+}
+
+/**
+ * A memory-based agent (RL², transformer) under the protocol: it plays the whole
+ * trial; episode 1 is its exploration, episodes 2..E its exploitation.
+ *
+ * @example
+ * ```ts
+ * const tester = sequenceTester(agent, params, new SignGrid(family.config));
+ * ```
+ */
+export function sequenceTester<P>(agent: SequenceAgent<P>, params: P, env: SignGrid): MetaTester {
+  return {
+    name: agent.name,
+    run(tasks, rng, greedy) {
+      const batch = rolloutTrials(env, tasks, agent.stepper(params, tasks.length), rng, greedy);
+      return { exploitReturns: episodeReturnsOf(batch, 1, env.config.episodes), exploration: firstEpisode(batch) };
+    },
+  };
+}
+
+/**
+ * DREAM under the protocol: its exploration policy plays one episode (always sampled:
+ * it is a stochastic information-gathering policy), the decoder turns it into z, then
+ * the exploitation policy plays the trial's remaining episodes.
+ */
+export function dreamTester(dream: DreamAgent, config: SignGridConfig): MetaTester {
+  const exploitEnv = new SignGrid({ ...config, episodes: config.episodes - 1 });
+  const O = dream.episodeEnv.obsSize, I = O + dream.episodeEnv.numActions + 2;
+  return {
+    name: 'DREAM (decoupled)',
+    run(tasks, rng, greedy) {
+      const B = tasks.length;
+      const exploration = rolloutTrials(dream.episodeEnv, tasks, dream.explorerAgent.stepper(dream.params.explorer, B), rng);
+      const z = dream.decode(dream.params.decoder, exploration);
+      const exploit = rolloutTrials(exploitEnv, tasks, exploitStepper(dream.params.exploit, z, O, I), rng, greedy);
+      return { exploitReturns: episodeReturnsOf(exploit, 0, exploitEnv.config.episodes), exploration };
+    },
+  };
+}
+
+/** MAML-RL under the protocol: explore one episode with θ, one inner step, exploit with θ'. */
+export function mamlTester(maml: MamlAgent, config: SignGridConfig): MetaTester {
+  const exploitEnv = new SignGrid({ ...config, episodes: config.episodes - 1 });
+  const O = maml.episodeEnv.obsSize, I = O + maml.episodeEnv.numActions + 2;
+  return {
+    name: `MAML-RL (${maml.estimator})`,
+    run(tasks, rng, greedy) {
+      const B = tasks.length;
+      const exploration = rolloutTrials(maml.episodeEnv, tasks, policyStepper(maml.policy, maml.params, O, I, B), rng);
+      const exploitReturns = new Float64Array(B);
+      tasks.forEach((task, i) => {
+        const adapted = adaptPolicy(maml.policy, maml.params, toEpisodeBatch(sliceTrials(exploration, i, 1), 4), {
+          innerLr: maml.innerLr, estimator: maml.estimator, discount: 0.99, baseline: 'none',
+        });
+        const exploit = rolloutTrials(exploitEnv, [task], policyStepper(maml.policy, adapted, O, I, 1), rng, greedy);
+        exploitReturns[i] = episodeReturnsOf(exploit, 0, exploitEnv.config.episodes)[0]!;
+      });
+      return { exploitReturns, exploration };
+    },
+  };
+}
+
+/** Result of {@link evaluateAgent} on one task set. */
+export interface Evaluation {
+  /** Mean exploitation return / mean oracle return on the same episodes. */
+  readonly fractionOfOracle: number;
+  readonly meanExploitReturn: number;
+  readonly oracleExploitReturn: number;
+  /** Fraction of exploitation episodes that entered the correct goal. */
+  readonly successRate: number;
+  readonly exploration: TrialBatch;
+}
+
+/**
+ * Meta-tests `tester` on `trials` trials of `tasks` (cycled in order) and scores the
+ * exploitation episodes against the oracle.
+ *
+ * @example
+ * ```ts
+ * evaluateAgent(dreamTester(dream, family.config), family.config, family.oodSign, { trials: 64, seed: 1 }).fractionOfOracle;
+ * ```
+ */
+export function evaluateAgent(
+  tester: MetaTester, config: SignGridConfig, tasks: readonly SignTask[],
+  options: { readonly trials?: number; readonly seed?: number; readonly greedy?: boolean } = {},
+): Evaluation {
+  const n = options.trials ?? 64;
+  const chosen = Array.from({ length: n }, (_, i) => tasks[i % tasks.length]!);
+  const result = tester.run(chosen, new Rng(options.seed ?? 0), options.greedy ?? false);
+  const exploitEpisodes = config.episodes - 1;
+  let agent = 0, oracle = 0;
+  chosen.forEach((task, i) => {
+    agent += result.exploitReturns[i]!;
+    oracle += oracleReturn(config, task).episode * exploitEpisodes;
+  });
+  // Success: an exploitation episode's return exceeds the best possible return of an episode that misses the goal.
+  let successes = 0;
+  const threshold = 0;
+  for (let i = 0; i < n; i++) if (result.exploitReturns[i]! / exploitEpisodes > threshold) successes++;
+  return { fractionOfOracle: agent / oracle, meanExploitReturn: agent / n, oracleExploitReturn: oracle / n, successRate: successes / n, exploration: result.exploration };
+}
+
+/** Probe features of a one-episode batch: per trial, the max and the mean over ticks 0..T of the observation. */
+export function explorationFeatures(batch: TrialBatch): Float32Array {
+  const { numTrials: B, length: T, inputSize: I, obsSize: O } = batch;
+  const out = new Float32Array(B * 2 * O);
+  for (let b = 0; b < B; b++) {
+    for (let j = 0; j < O; j++) {
+      let mx = -Infinity, total = 0;
+      for (let t = 0; t <= T; t++) {
+        const v = batch.inputs[(b * (T + 1) + t) * I + j]!;
+        mx = Math.max(mx, v);
+        total += v;
+      }
+      out[b * 2 * O + j] = mx;
+      out[b * 2 * O + O + j] = total / (T + 1);
+    }
+  }
+  return out;
+}
+
+/**
+ * Information content of exploration: trains a softmax-regression probe to predict
+ * the correct goal from {@link explorationFeatures} of `train` trajectories and
+ * returns its accuracy on `test` trajectories (chance is 1/K).
+ *
+ * @example
+ * ```ts
+ * probeAccuracy(evalA.exploration, evalB.exploration, 4); // e.g. 1.0 for an agent that always reads the sign
+ * ```
+ */
+export function probeAccuracy(train: TrialBatch, test: TrialBatch, numGoals: number, steps = 300): number {
+  const F = 2 * train.obsSize;
+  const x = tensor(explorationFeatures(train), [train.numTrials, F]);
+  const y = train.tasks.map((t) => t.correct);
+  const trainer = new AdamTrainer({ w: zeros([F, numGoals]), b: zeros([numGoals]) }, 0.05);
+  for (let s = 0; s < steps; s++) {
+    const [, g] = valueAndGrad((p: { w: typeof x; b: typeof x }) => crossEntropy(dense(x, p.w, p.b), y))(trainer.params);
+    trainer.step(g as typeof trainer.params, 10);
+  }
+  const xt = tensor(explorationFeatures(test), [test.numTrials, F]);
+  const logits = dense(xt, trainer.params.w, trainer.params.b).data;
+  let correct = 0;
+  test.tasks.forEach((task, i) => {
+    let best = 0;
+    for (let k = 1; k < numGoals; k++) if (logits[i * numGoals + k]! > logits[i * numGoals + best]!) best = k;
+    if (best === task.correct) correct++;
+  });
+  return correct / test.numTrials;
+}

@@ -1,0 +1,318 @@
+/**
+ * Sequence models built only from the engine's differentiable ops: a GRU cell (and
+ * its unroll over a whole trial), layer normalisation, sinusoidal positional
+ * encodings, multi-head causal self-attention and a pre-LN transformer block.
+ *
+ * Nothing here has a derivative rule of its own: every function is a composition of
+ * primitives, so `grad`, `grad(grad(...))` and `hvp` apply to them unchanged, and
+ * backpropagation through a trial is ordinary reverse mode over the unrolled graph.
+ * Constants (masks, encodings) are created in the input's dtype so that the float64
+ * gradient checks run end to end in float64.
+ */
+import type { Tensor } from '../tensor/tensor.ts';
+import type { DType } from '../backend/backend.ts';
+import type { Rng } from '../random/rng.ts';
+import { tensor, zeros, ones, randomNormal, randomUniform } from '../tensor/create.ts';
+import {
+  add, sub, mul, div, sigmoid, tanh, sqrt, square, mean, dense, slice, reshape, transpose, stack,
+  matmul, matmulT, softmax, concat,
+} from '../ops/index.ts';
+
+/** A dense layer `x·w + b`: w `[I, O]`, b `[O]`. */
+export interface DenseLayer {
+  readonly w: Tensor;
+  readonly b: Tensor;
+}
+
+/** Glorot-uniform weights (times `scale`) and zero biases. */
+export function initDense(rng: Rng, inputSize: number, outputSize: number, scale = 1, dtype: DType = 'float32'): DenseLayer {
+  const limit = Math.sqrt(6 / (inputSize + outputSize)) * scale;
+  return { w: randomUniform(rng, [inputSize, outputSize], -limit, limit, dtype), b: zeros([outputSize], dtype) };
+}
+
+/** `x·w + b` over the last axis of `x` (any leading axes), with an optional fused activation. */
+export function applyDense(p: DenseLayer, x: Tensor, activation: 'identity' | 'relu' | 'tanh' = 'identity'): Tensor {
+  if (x.rank === 2) return dense(x, p.w, p.b, activation);
+  const lead = x.shape.slice(0, -1);
+  const y = dense(reshape(x, [-1, x.shape[x.rank - 1]!]), p.w, p.b, activation);
+  return reshape(y, [...lead, p.w.shape[1]!]);
+}
+
+// --- GRU ------------------------------------------------------------------------
+
+/**
+ * Parameters of a GRU cell with gates in the order reset, update, candidate:
+ * `wx [I, 3H]`, `wh [H, 3H]`, biases `bx`, `bh` `[3H]`.
+ */
+export interface GruParams {
+  readonly wx: Tensor;
+  readonly wh: Tensor;
+  readonly bx: Tensor;
+  readonly bh: Tensor;
+}
+
+/**
+ * GRU parameters drawn U(−1/√H, 1/√H), the usual recurrent-network default.
+ *
+ * @example
+ * ```ts
+ * const p = initGru(new Rng(0), 8, 16); // p.wx: [8, 48], p.wh: [16, 48]
+ * ```
+ */
+export function initGru(rng: Rng, inputSize: number, hiddenSize: number, dtype: DType = 'float32'): GruParams {
+  const k = 1 / Math.sqrt(hiddenSize);
+  const u = (shape: number[]): Tensor => randomUniform(rng, shape, -k, k, dtype);
+  return { wx: u([inputSize, 3 * hiddenSize]), wh: u([hiddenSize, 3 * hiddenSize]), bx: u([3 * hiddenSize]), bh: u([3 * hiddenSize]) };
+}
+
+/** The GRU update from precomputed input projections `gx = x·wx + bx` `[B, 3H]`. */
+function gruFromProjection(p: GruParams, gx: Tensor, h: Tensor): Tensor {
+  const [B, H] = h.shape as [number, number];
+  const gh = dense(h, p.wh, p.bh);
+  // r and z share one sigmoid over the first 2H columns.
+  const rz = sigmoid(add(slice(gx, [0, 0], [B, 2 * H]), slice(gh, [0, 0], [B, 2 * H])));
+  const r = slice(rz, [0, 0], [B, H]);
+  const z = slice(rz, [0, H], [B, H]);
+  const n = tanh(add(slice(gx, [0, 2 * H], [B, H]), mul(r, slice(gh, [0, 2 * H], [B, H]))));
+  // h' = (1 − z) n + z h = n + z (h − n)
+  return add(n, mul(z, sub(h, n)));
+}
+
+/**
+ * One GRU step: `r = σ(x Wr + h Ur + b)`, `z = σ(x Wz + h Uz + b)`,
+ * `n = tanh(x Wn + bxn + r ⊙ (h Un + bhn))`, `h' = (1 − z) ⊙ n + z ⊙ h`.
+ *
+ * @example
+ * ```ts
+ * const p = initGru(new Rng(0), 3, 4);
+ * gruCell(p, zeros([2, 3]), zeros([2, 4])).shape; // [2, 4]
+ * ```
+ */
+export function gruCell(p: GruParams, x: Tensor, h: Tensor): Tensor {
+  return gruFromProjection(p, dense(x, p.wx, p.bx), h);
+}
+
+/**
+ * Unrolls a GRU over `xs [B, L, I]` from `h0 [B, H]` and returns every hidden state
+ * `[B, L, H]` (state t has read inputs 0..t). The input projections of all L steps are
+ * one matrix product. `keep [B, L]` (optional, 0/1) freezes the state on ticks where
+ * it is 0: `h_t = h_{t−1}` there (dead ticks of a sign-grid trial).
+ *
+ * Differentiable end to end: `grad` of a loss over the outputs is backpropagation
+ * through the whole trial.
+ *
+ * @example
+ * ```ts
+ * const p = initGru(new Rng(0), 5, 8);
+ * gruSequence(p, zeros([4, 10, 5]), zeros([4, 8])).shape; // [4, 10, 8]
+ * ```
+ */
+export function gruSequence(p: GruParams, xs: Tensor, h0: Tensor, keep?: Tensor): Tensor {
+  const [B, L, I] = xs.shape as [number, number, number];
+  const H3 = p.wx.shape[1]!;
+  // NOTE: slicing one [L, B, 3H] projection per step would cost O(L²) in the backward
+  // pass (each slice's cotangent is padded back to the full tensor). Constant inputs
+  // are therefore split in plain JS and projected step by step; only traced inputs
+  // (gradient checks with respect to xs) take the slicing path.
+  const constant = xs.primal === null && xs.node === null;
+  const gxAll = constant ? null : transpose(reshape(dense(reshape(xs, [B * L, I]), p.wx, p.bx), [B, L, H3]), [1, 0, 2]);
+  const keepSteps = keep ? splitSteps(keep, B, L, 1) : null;
+  const xSteps = constant ? splitSteps(xs, B, L, I) : null;
+  let h = h0;
+  const hs: Tensor[] = [];
+  for (let t = 0; t < L; t++) {
+    const gx = xSteps ? dense(xSteps[t]!, p.wx, p.bx) : reshape(slice(gxAll!, [t, 0, 0], [1, B, H3]), [B, H3]);
+    const next = gruFromProjection(p, gx, h);
+    h = keepSteps ? add(h, mul(keepSteps[t]!, sub(next, h))) : next;
+    hs.push(h);
+  }
+  return stack(hs, 1);
+}
+
+/** Splits a concrete `[B, L, F]` (or `[B, L]` when F = 1) tensor into L tensors `[B, F]` without ops. */
+function splitSteps(x: Tensor, B: number, L: number, F: number): Tensor[] {
+  if (x.primal !== null || x.node !== null) throw new RangeError('gruSequence: keep must be a constant (not traced) tensor');
+  const out: Tensor[] = [];
+  for (let t = 0; t < L; t++) {
+    const data = x.dtype === 'float64' ? new Float64Array(B * F) : new Float32Array(B * F);
+    for (let b = 0; b < B; b++) for (let f = 0; f < F; f++) data[b * F + f] = x.data[(b * L + t) * F + f]!;
+    out.push(tensor(data, [B, F], x.dtype));
+  }
+  return out;
+}
+
+// --- normalisation and positions --------------------------------------------------
+
+/** Gain and shift of a layer norm over the last axis. */
+export interface LayerNormParams {
+  readonly gamma: Tensor;
+  readonly beta: Tensor;
+}
+
+export function initLayerNorm(size: number, dtype: DType = 'float32'): LayerNormParams {
+  return { gamma: ones([size], dtype), beta: zeros([size], dtype) };
+}
+
+/**
+ * Layer normalisation over the last axis: `γ ⊙ (x − μ) / √(σ² + ε) + β` (biased σ²).
+ *
+ * @example
+ * ```ts
+ * layerNorm(tensor([[1, 2, 3]]), initLayerNorm(3)); // ≈ [[-1.22, 0, 1.22]]
+ * ```
+ */
+export function layerNorm(x: Tensor, p: LayerNormParams, eps = 1e-5): Tensor {
+  const centred = sub(x, mean(x, -1, true));
+  const variance = mean(square(centred), -1, true);
+  return add(mul(div(centred, sqrt(add(variance, eps))), p.gamma), p.beta);
+}
+
+/**
+ * Sinusoidal positional encodings `[L, D]` (Vaswani et al. 2017):
+ * `PE[t, 2i] = sin(t / 10000^{2i/D})`, `PE[t, 2i+1] = cos(·)`. A constant.
+ *
+ * @example
+ * ```ts
+ * positionalEncoding(42, 32).shape; // [42, 32]
+ * ```
+ */
+export function positionalEncoding(length: number, size: number, dtype: DType = 'float32'): Tensor {
+  const data = new Float64Array(length * size);
+  for (let t = 0; t < length; t++) {
+    for (let i = 0; i < size; i++) {
+      const angle = t / 10000 ** ((2 * Math.floor(i / 2)) / size);
+      data[t * size + i] = i % 2 === 0 ? Math.sin(angle) : Math.cos(angle);
+    }
+  }
+  return tensor(data, [length, size], dtype);
+}
+
+/** The additive causal mask `[L, L]`: 0 on and below the diagonal, −1e9 above. */
+export function causalMask(length: number, dtype: DType = 'float32'): Tensor {
+  const data = new Float64Array(length * length);
+  for (let i = 0; i < length; i++) for (let j = i + 1; j < length; j++) data[i * length + j] = -1e9;
+  return tensor(data, [length, length], dtype);
+}
+
+// --- attention and transformer blocks -------------------------------------------------
+
+/** Parameters of multi-head self-attention: a fused `[D, 3D]` q/k/v projection and the output projection. */
+export interface AttentionParams {
+  readonly qkv: DenseLayer;
+  readonly out: DenseLayer;
+}
+
+/**
+ * Multi-head causal self-attention over `x [B, L, D]`: position t attends to 0..t.
+ * `softmax(q kᵀ / √d_h + mask) v` per head, heads concatenated and projected.
+ *
+ * @example
+ * ```ts
+ * const p = { qkv: initDense(rng, 16, 48), out: initDense(rng, 16, 16) };
+ * causalSelfAttention(p, zeros([2, 5, 16]), 4).shape; // [2, 5, 16]
+ * ```
+ */
+export function causalSelfAttention(p: AttentionParams, x: Tensor, numHeads: number): Tensor {
+  const [B, L, D] = x.shape as [number, number, number];
+  if (D % numHeads !== 0) throw new RangeError(`causalSelfAttention: width ${D} is not divisible by ${numHeads} heads`);
+  const dh = D / numHeads;
+  // [B, L, 3, h, dh] → [3, B, h, L, dh]
+  const qkv = transpose(reshape(applyDense(p.qkv, x), [B, L, 3, numHeads, dh]), [2, 0, 3, 1, 4]);
+  const part = (i: number): Tensor => reshape(slice(qkv, [i, 0, 0, 0, 0], [1, B, numHeads, L, dh]), [B, numHeads, L, dh]);
+  const q = part(0), k = part(1), v = part(2);
+  const scores = add(mul(matmulT(q, k, false, true), 1 / Math.sqrt(dh)), causalMask(L, x.dtype));
+  const heads = matmul(softmax(scores, -1), v); // [B, h, L, dh]
+  const merged = reshape(transpose(heads, [0, 2, 1, 3]), [B, L, D]);
+  return applyDense(p.out, merged);
+}
+
+/** Parameters of one pre-LN transformer block. */
+export interface BlockParams {
+  readonly ln1: LayerNormParams;
+  readonly attn: AttentionParams;
+  readonly ln2: LayerNormParams;
+  readonly mlp1: DenseLayer;
+  readonly mlp2: DenseLayer;
+}
+
+/**
+ * How transformer weights are drawn (for the initialisation-sensitivity harness):
+ * - `'glorot'`: Glorot-uniform everywhere;
+ * - `'normal'`: N(0, 0.02²) everywhere (GPT-style, no depth scaling);
+ * - `'depthScaled'`: Glorot-uniform, with the two projections that write into the
+ *   residual stream (attention output, second MLP layer) scaled by 1/√(2N) for N blocks,
+ *   so the residual stream's variance does not grow with depth (GPT-2, T-Fixup-like).
+ */
+export type InitScheme = 'glorot' | 'normal' | 'depthScaled';
+export const INIT_SCHEMES: readonly InitScheme[] = ['glorot', 'normal', 'depthScaled'];
+
+/** A dense layer under an init scheme; `residual` marks projections into the residual stream. */
+export function initDenseScheme(rng: Rng, i: number, o: number, scheme: InitScheme, numBlocks: number, residual = false, dtype: DType = 'float32'): DenseLayer {
+  if (scheme === 'normal') return { w: randomNormal(rng, [i, o], 0, 0.02, dtype), b: zeros([o], dtype) };
+  return initDense(rng, i, o, scheme === 'depthScaled' && residual ? 1 / Math.sqrt(2 * numBlocks) : 1, dtype);
+}
+
+/**
+ * A block of width `D` with an MLP of width `hidden`.
+ *
+ * @example
+ * ```ts
+ * const block = initBlock(new Rng(0), 32, 64, 'depthScaled', 2);
+ * ```
+ */
+export function initBlock(rng: Rng, D: number, hidden: number, scheme: InitScheme = 'glorot', numBlocks = 1, dtype: DType = 'float32'): BlockParams {
+  return {
+    ln1: initLayerNorm(D, dtype),
+    attn: { qkv: initDenseScheme(rng, D, 3 * D, scheme, numBlocks, false, dtype), out: initDenseScheme(rng, D, D, scheme, numBlocks, true, dtype) },
+    ln2: initLayerNorm(D, dtype),
+    mlp1: initDenseScheme(rng, D, hidden, scheme, numBlocks, false, dtype),
+    mlp2: initDenseScheme(rng, hidden, D, scheme, numBlocks, true, dtype),
+  };
+}
+
+/**
+ * A pre-LN transformer block: `x + attn(ln(x))`, then `x + mlp(ln(x))` with a ReLU MLP.
+ *
+ * @example
+ * ```ts
+ * transformerBlock(initBlock(new Rng(0), 16, 32), zeros([2, 6, 16]), 2).shape; // [2, 6, 16]
+ * ```
+ */
+export function transformerBlock(p: BlockParams, x: Tensor, numHeads: number): Tensor {
+  const a = add(x, causalSelfAttention(p.attn, layerNorm(x, p.ln1), numHeads));
+  const hidden = applyDense(p.mlp1, layerNorm(a, p.ln2), 'relu');
+  return add(a, applyDense(p.mlp2, hidden));
+}
+
+/** Keys and values of the ticks seen so far, per block: `[B, h, t, d_h]` each. */
+export interface KvCache {
+  readonly k: Tensor;
+  readonly v: Tensor;
+}
+
+/**
+ * One tick of a transformer block for incremental decoding: `x [B, 1, D]` is the new
+ * position; its keys and values are appended to `cache` and it attends to all of
+ * them. Equal (up to rounding) to row t of {@link transformerBlock} over the full
+ * prefix, at O(t) instead of O(t²) cost per tick. Meant for rollouts (no gradient
+ * needed); still built from differentiable ops.
+ *
+ * @example
+ * ```ts
+ * let cache: KvCache | null = null, y: Tensor;
+ * ({ y, cache } = transformerBlockStep(block, x0, cache, 2));
+ * ```
+ */
+export function transformerBlockStep(p: BlockParams, x: Tensor, cache: KvCache | null, numHeads: number): { y: Tensor; cache: KvCache } {
+  const [B, , D] = x.shape as [number, number, number];
+  const dh = D / numHeads;
+  const qkv = transpose(reshape(applyDense(p.attn.qkv, layerNorm(x, p.ln1)), [B, 1, 3, numHeads, dh]), [2, 0, 3, 1, 4]);
+  const part = (i: number): Tensor => reshape(slice(qkv, [i, 0, 0, 0, 0], [1, B, numHeads, 1, dh]), [B, numHeads, 1, dh]);
+  const k = cache ? concat([cache.k, part(1)], 2) : part(1);
+  const v = cache ? concat([cache.v, part(2)], 2) : part(2);
+  const weights = softmax(mul(matmulT(part(0), k, false, true), 1 / Math.sqrt(dh)), -1);
+  const merged = reshape(transpose(matmul(weights, v), [0, 2, 1, 3]), [B, 1, D]);
+  const a = add(x, applyDense(p.attn.out, merged));
+  const y = add(a, applyDense(p.mlp2, applyDense(p.mlp1, layerNorm(a, p.ln2), 'relu')));
+  return { y, cache: { k, v } };
+}
