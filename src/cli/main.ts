@@ -7,6 +7,7 @@
  *
  *   node --import tsx src/cli/main.ts gridworld --help
  *   npx metagrad sinusoid --iterations 200 --json
+ *   npx metagrad continual --problem gridworld --seeds 5
  */
 import { pathToFileURL } from 'node:url';
 import { closest, formatHelp, parseArgs, UsageError, type CommandSpec } from './args.ts';
@@ -18,9 +19,10 @@ import { sinusoidCommand } from './commands/sinusoid.ts';
 import { gridworldCommand } from './commands/gridworld.ts';
 import { benchCommand } from './commands/bench.ts';
 import { evalCommand } from './commands/eval.ts';
+import { continualCommand } from './commands/continual.ts';
 
 /** Every subcommand, in help order. */
-export const COMMANDS: readonly Command[] = [gridworldCommand, sinusoidCommand, evalCommand, benchCommand];
+export const COMMANDS: readonly Command[] = [gridworldCommand, sinusoidCommand, continualCommand, evalCommand, benchCommand];
 
 const PROGRAM = 'metagrad';
 
@@ -30,7 +32,8 @@ export function topLevelHelp(): string {
   return [
     `Usage: ${PROGRAM} <command> [options]`,
     '',
-    'Meta-learning in TypeScript: MAML-family regression and grid-world meta-RL, with reports.',
+    'Meta-learning in TypeScript: MAML-family regression and grid-world meta-RL, continual',
+    'meta-learning on task streams, with reports.',
     '',
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.spec.name.padEnd(width)}   ${c.spec.summary}`),

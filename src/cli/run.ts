@@ -165,6 +165,14 @@ export function writeOutputs(
     figures,
     files,
   };
+  return emitResults(results, ctx);
+}
+
+/**
+ * Writes `results.json` and `report.html` into `ctx.out` (atomically) and prints the
+ * JSON (`--json`) or the summary on stdout. Returns `results`.
+ */
+export function emitResults<R extends RunResults>(results: R, ctx: Pick<RunContext, 'out' | 'json' | 'stdout' | 'renderGrid'>): R {
   const json = `${JSON.stringify(results, null, 1)}\n`;
   writeFileAtomic(join(ctx.out, OUTPUT_FILES.results), json);
   writeFileAtomic(join(ctx.out, OUTPUT_FILES.report), renderRunReport(results, ctx.renderGrid));
@@ -176,7 +184,7 @@ export function writeOutputs(
 /** The human-readable end-of-run summary printed on stdout without `--json`. */
 export function summaryText(results: RunResults, out: string): string {
   const lines: string[] = [];
-  if (results.interrupted) lines.push(`interrupted: results so far written (${results.training.completed}/${results.training.iterations} iterations)`);
+  if (results.interrupted) lines.push(`interrupted: results so far written (${results.training.completed}/${results.training.iterations} ${results.training.unit ?? 'iterations'})`);
   for (const t of results.tables) {
     lines.push(t.title);
     const rows = [t.header.map(String), ...t.rows.map((r) => r.map((c) => (typeof c === 'number' ? formatValue(c) : c ?? '–')))];

@@ -34,3 +34,4 @@ export {
   type GridTask, type GridTaskType, type GridProblemOptions,
 } from './problems/gridworld.ts';
 export { streamChart, clusterStrip, type StreamChartOptions, type ClusterStripOptions } from './plots.ts';
+export * from './experiments.ts';
