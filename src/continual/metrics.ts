@@ -16,6 +16,7 @@
  * - forgetting (Chaudhry et al., "Riemannian Walk for Incremental Learning", ECCV 2018)
  *   mean_j max_{first_j ≤ l < T−1} R[l][j] − R[T−1][j], over the same types as BWT.
  */
+import { meanInterval, type MeanInterval } from '../stats/interval.ts';
 
 /** Per-stage trained type; the identity (GEM's square case) when omitted. */
 function stagesOf(R: readonly (readonly number[])[], stageTypes?: readonly number[]): readonly number[] {
@@ -243,17 +244,9 @@ export function clusterPurity<L>(assignments: readonly number[], labels: readonl
   return total / assignments.length;
 }
 
-// Two-sided 95% Student-t quantiles for 1..30 degrees of freedom.
-const T95 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131,
-  2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
 
 /** A mean with its 95% confidence interval. */
-export interface Interval {
-  readonly mean: number;
-  readonly lo: number;
-  readonly hi: number;
-  readonly n: number;
-}
+export type Interval = MeanInterval;
 
 /**
  * Mean and 95% confidence interval over seeds, with the Student-t quantile (with 5
@@ -262,12 +255,5 @@ export interface Interval {
  * @example confidenceInterval([1, 2, 3, 4, 5]) // { mean: 3, lo: 1.037…, hi: 4.963…, n: 5 }
  */
 export function confidenceInterval(samples: readonly number[]): Interval {
-  const xs = samples.filter((v) => Number.isFinite(v));
-  const n = xs.length;
-  if (n === 0) return { mean: NaN, lo: NaN, hi: NaN, n: 0 };
-  const m = mean(xs);
-  if (n === 1) return { mean: m, lo: m, hi: m, n };
-  const sd = Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (n - 1));
-  const half = (T95[n - 2] ?? 1.96) * sd / Math.sqrt(n);
-  return { mean: m, lo: m - half, hi: m + half, n };
+  return meanInterval(samples);
 }

@@ -2,31 +2,18 @@
  * Summary statistics for plots: means with 95% confidence intervals, and binning of
  * long noisy curves (a training curve of thousands of iterations).
  */
+import { meanInterval, type MeanInterval } from '../stats/interval.ts';
 
 /** Mean and a 95% confidence interval of the mean. */
-export interface MeanCI {
-  readonly mean: number;
-  readonly lo: number;
-  readonly hi: number;
-  readonly n: number;
-}
+export type MeanCI = MeanInterval;
 
 /**
- * Mean ± 1.96 standard errors (normal approximation) over the finite samples.
+ * Mean ± the 95% Student-t half-width over the finite samples (see `meanInterval`).
  * With one sample the interval is the point; with none, everything is NaN.
  *
- * @example meanCI([1, 2, 3]) // { mean: 2, lo: 0.868…, hi: 3.131…, n: 3 }
+ * @example meanCI([1, 2, 3]) // { mean: 2, lo: -0.484…, hi: 4.484…, n: 3 }
  */
-export function meanCI(samples: readonly number[]): MeanCI {
-  const xs = samples.filter((v) => Number.isFinite(v));
-  const n = xs.length;
-  if (n === 0) return { mean: NaN, lo: NaN, hi: NaN, n: 0 };
-  const mean = xs.reduce((a, b) => a + b, 0) / n;
-  if (n === 1) return { mean, lo: mean, hi: mean, n };
-  const variance = xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1);
-  const half = 1.96 * Math.sqrt(variance / n);
-  return { mean, lo: mean - half, hi: mean + half, n };
-}
+export const meanCI = meanInterval;
 
 /** A binned curve: for each bin, its centre x and the {@link meanCI} of its values. */
 export interface BinnedCurve {

@@ -11,6 +11,7 @@
  * adapted policy is scored *exactly* by the DP oracle, so the only noise is the one
  * adaptation itself. Seed `s` also re-draws the family's train/test split.
  */
+import { meanInterval } from '../stats/interval.ts';
 import { Rng } from '../random/rng.ts';
 import {
   goalFamily, openRoom, startFamily, tabularModel, VecEnv,
@@ -30,11 +31,6 @@ export interface Interval {
   readonly perSeed: readonly number[];
 }
 
-// Two-sided 97.5% quantiles of Student's t for 1..30 degrees of freedom.
-const T_975 = [
-  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131,
-  2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
-];
 
 /**
  * The mean of `values` with a 95% Student-t confidence interval (the interval is the
@@ -46,13 +42,9 @@ const T_975 = [
  * ```
  */
 export function confidenceInterval(values: readonly number[]): Interval {
-  const n = values.length;
-  if (n === 0) throw new RlError('confidenceInterval: values must not be empty');
-  const mean = values.reduce((a, b) => a + b, 0) / n;
-  if (n === 1) return { mean, low: mean, high: mean, perSeed: [...values] };
-  const variance = values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1);
-  const half = (T_975[n - 2] ?? 1.96) * Math.sqrt(variance / n);
-  return { mean, low: mean - half, high: mean + half, perSeed: [...values] };
+  if (values.length === 0) throw new RlError('confidenceInterval: values must not be empty');
+  const { mean, lo, hi } = meanInterval(values);
+  return { mean, low: lo, high: hi, perSeed: [...values] };
 }
 
 /** Which tasks of a family a curve is measured on. */
