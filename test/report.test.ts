@@ -27,7 +27,7 @@ svg('statistics: mean with a 95% CI, binned curves', () => {
   const ci = meanCI([1, 2, 3, NaN]);
   assert.is(ci.n, 3);
   assert.is(ci.mean, 2);
-  assert.ok(Math.abs(ci.hi - 2 - 1.96 / Math.sqrt(3)) < 1e-12);
+  assert.ok(Math.abs(ci.hi - 2 - 4.303 / Math.sqrt(3)) < 1e-12); // Student t, 2 degrees of freedom
   assert.equal(meanCI([5]), { mean: 5, lo: 5, hi: 5, n: 1 });
   const b = binCurve([1, 2, 3, 4], [4, 3, 2, 1], 2);
   assert.equal(b.x, [1.5, 3.5]);

@@ -8,6 +8,7 @@
  *   node --import tsx src/cli/main.ts gridworld --help
  *   npx metagrad sinusoid --iterations 200 --json
  *   npx metagrad continual --problem gridworld --seeds 5
+ *   npx metagrad explore --agents dream,maml --seeds 2
  */
 import { pathToFileURL } from 'node:url';
 import { closest, formatHelp, parseArgs, UsageError, type CommandSpec } from './args.ts';
@@ -20,9 +21,10 @@ import { gridworldCommand } from './commands/gridworld.ts';
 import { benchCommand } from './commands/bench.ts';
 import { evalCommand } from './commands/eval.ts';
 import { continualCommand } from './commands/continual.ts';
+import { exploreCommand } from './commands/explore.ts';
 
 /** Every subcommand, in help order. */
-export const COMMANDS: readonly Command[] = [gridworldCommand, sinusoidCommand, continualCommand, evalCommand, benchCommand];
+export const COMMANDS: readonly Command[] = [gridworldCommand, sinusoidCommand, continualCommand, exploreCommand, evalCommand, benchCommand];
 
 const PROGRAM = 'metagrad';
 
@@ -33,7 +35,7 @@ export function topLevelHelp(): string {
     `Usage: ${PROGRAM} <command> [options]`,
     '',
     'Meta-learning in TypeScript: MAML-family regression and grid-world meta-RL, continual',
-    'meta-learning on task streams, with reports.',
+    'meta-learning on task streams, exploration in meta-RL, with reports.',
     '',
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.spec.name.padEnd(width)}   ${c.spec.summary}`),

@@ -37,3 +37,10 @@ export {
   type MetaTester, type MetaTestResult, type Evaluation,
 } from './measure.ts';
 export { initSensitivity, summarize, type SensitivityRun, type SensitivityOptions } from './sensitivity.ts';
+export {
+  EXPLORE_AGENTS, EXPLORE_AGENT_LABELS, EXPLORE_CURVE_LABELS, EXPLORE_SPLITS, STUDY_ITERATIONS,
+  exploreSetup, trainExploreAgent, measureAgent, explorationPaths, signVisitRate, sampleTasks, explorationSamples, signVisits,
+  tailMean, runExploreStudy, summarizeStudy, studyBarChart,
+  type ExploreAgentName, type ExploreSplit, type ExploreSetup, type TrainedExploreAgent, type AgentMeasure, type ExplorationSample,
+  type ExploreStudyOptions, type StudySeedResult, type StudySummary, type ExploreStudy,
+} from './experiments.ts';

@@ -63,7 +63,11 @@ export interface ClusterFigure {
 /** One grid-world picture: the map as text rows plus a trajectory of `[row, col]`. */
 export interface GridPanel {
   readonly title: string;
-  /** Map rows (`#` wall, `.` free, `L` lava, `S` start, `G` goal). */
+  /**
+   * Map rows (`#` wall, `.` free, `L` lava, `S` start, `G` goal). Sign grids
+   * (`metagrad explore`, drawn by `renderSignPanel`) add `g` (a goal that does not pay)
+   * and `i` (a sign); their `G` is the goal that pays.
+   */
   readonly map: readonly string[];
   readonly trajectory: readonly (readonly [number, number])[];
   /** Return of the episode drawn. */

@@ -1,0 +1,247 @@
+/**
+ * The `metagrad explore` job: trains the chosen agents over the seeds (progress on
+ * stderr, Ctrl-C between training runs), meta-tests each against the oracle in and out
+ * of distribution, measures the information content of exploration, then writes
+ * `results.json` and `report.html`: exploration episodes drawn on the grid per agent,
+ * training curves per agent, the fraction-of-oracle table and the probe accuracy
+ * against chance, with 95% CIs over seeds.
+ */
+import { yieldToEventLoop, type StopSignal } from '../interrupt.ts';
+import type { Prepared } from '../options.ts';
+import { createProgress, type ProgressStream } from '../progress.ts';
+import { emitResults, OUTPUT_FILES } from '../run.ts';
+import { versions } from '../runtime.ts';
+import type { FigureSpec, GridFigure, GridPanel, LineFigure } from '../../report/figures.ts';
+import type { ReportSection, RunResults, SummaryTable } from '../../report/run-report.ts';
+import { renderSignPanel } from '../../report/sign-grid.ts';
+import { binCurve, meanCI, type MeanCI } from '../../report/stats.ts';
+import { formatValue } from '../../report/svg.ts';
+import { oracleReturn, type SignGridConfig, type SignTask } from '../../explore/env.ts';
+import { Cell } from '../../rl/env/index.ts';
+import {
+  EXPLORE_AGENT_LABELS, EXPLORE_CURVE_LABELS, EXPLORE_SPLITS, exploreSetup, explorationSamples, measureAgent, signVisits, trainExploreAgent,
+  type AgentMeasure, type ExplorationSample, type ExploreAgentName, type ExploreSetup, type ExploreSplit,
+} from '../../explore/experiments.ts';
+import type { ExploreConfig } from './explore-config.ts';
+
+/** Where the job writes and what it listens to. */
+export interface ExploreContext extends Prepared {
+  readonly stdout: { write(text: string): unknown };
+  readonly stderr: ProgressStream;
+  readonly stop: StopSignal;
+  /** `Date.now()` when the command started. */
+  readonly startedAt: number;
+}
+
+/** One training seed of one agent. */
+export interface ExploreRun extends AgentMeasure {
+  readonly seed: number;
+  readonly trainSeconds: number;
+  /** Mean of the last 10 training values. */
+  readonly finalTraining: number;
+  /** Fraction of exploration episodes (training tasks) that stepped on the sign. */
+  readonly signVisits: number;
+  /** The training curve (see `curveLabel`). */
+  readonly history: readonly number[];
+}
+
+/** Per agent: the summaries (mean, 95% CI, n over seeds), every run and the drawn episodes. */
+export interface ExploreAgentRecord {
+  readonly agent: ExploreAgentName;
+  readonly label: string;
+  readonly curveLabel: string;
+  readonly iterations: number;
+  readonly fraction: Record<ExploreSplit, { sampled: MeanCI; greedy: MeanCI }>;
+  readonly probe: MeanCI;
+  readonly signVisits: MeanCI;
+  readonly finalTraining: MeanCI;
+  readonly trainSeconds: MeanCI;
+  readonly runs: readonly ExploreRun[];
+  /** Exploration episodes of the first seed on a few test tasks (`[row, col]` paths). */
+  readonly samples: readonly ExplorationSample[];
+}
+
+/** `results.json` of `metagrad explore`: the common fields plus every number. */
+export interface ExploreResults extends RunResults {
+  readonly explore: {
+    readonly seeds: readonly number[];
+    /** The sign grid every agent is trained and tested on. */
+    readonly grid: SignGridConfig;
+    readonly taskCounts: Readonly<Record<ExploreSplit, number>>;
+    /** Accuracy of guessing the goal: 1 / number of goals. */
+    readonly chance: number;
+    readonly agents: readonly ExploreAgentRecord[];
+  };
+}
+
+const SPLIT_LABELS: Readonly<Record<ExploreSplit, string>> = { train: 'training tasks', oodSign: 'OOD sign', oodGoal: 'OOD goals' };
+
+/** `0.63 [0.55, 0.71]`, `0.63` for one seed, `–` for none. */
+export function formatCI(i: MeanCI | undefined, digits = 3): string {
+  if (!i || i.n === 0 || !Number.isFinite(i.mean)) return '–';
+  if (i.n === 1) return formatValue(i.mean, digits);
+  return `${formatValue(i.mean, digits)} [${formatValue(i.lo, digits)}, ${formatValue(i.hi, digits)}]`;
+}
+
+/** Trains, measures and writes; returns the exit code (0, or 130 when interrupted). */
+export async function runExplore(config: ExploreConfig, ctx: ExploreContext): Promise<number> {
+  const setup = exploreSetup();
+  const seeds = Array.from({ length: config.seeds }, (_, i) => config.seed + i);
+  const iterationsOf = (a: ExploreAgentName): number => config.iterations[a] ?? 1;
+  const total = seeds.length * config.agents.reduce((n, a) => n + iterationsOf(a), 0);
+  const progress = createProgress({ label: 'explore', total, stream: ctx.stderr, mode: ctx.progress });
+  const runs = new Map<ExploreAgentName, ExploreRun[]>();
+  const samples = new Map<ExploreAgentName, ExplorationSample[]>();
+  let done = 0;
+  outer: for (const seed of seeds) {
+    for (const agent of config.agents) {
+      await yieldToEventLoop();
+      if (ctx.stop.requested) break outer;
+      const trained = trainExploreAgent(agent, setup, {
+        seed, iterations: iterationsOf(agent),
+        onIteration: (_i, value) => { done++; progress.update(done, { [agent]: value }); },
+      });
+      const measure = measureAgent(trained.tester, setup, seed, { trials: config.trials, probeTrials: 2 * config.trials });
+      const run: ExploreRun = {
+        seed, trainSeconds: trained.seconds, finalTraining: trained.final, ...measure,
+        signVisits: signVisits(trained.tester, setup, seed, config.trials), history: trained.history,
+      };
+      if (!samples.has(agent)) samples.set(agent, explorationSamples(trained.tester, setup, seed));
+      (runs.get(agent) ?? runs.set(agent, []).get(agent)!).push(run);
+      const f = (s: ExploreSplit): string => `${s} ${run.fraction[s].sampled.toFixed(3)}/${run.fraction[s].greedy.toFixed(3)}`;
+      progress.log(`${agent} seed ${seed}: ${run.trainSeconds.toFixed(1)} s; fraction of oracle (sampled/greedy) ${EXPLORE_SPLITS.map(f).join(' ')}; probe ${run.probe.toFixed(3)}; sign visited ${run.signVisits.toFixed(2)}`);
+    }
+  }
+  const interrupted = ctx.stop.requested;
+  progress.finish(interrupted ? `interrupted after ${done} of ${total} training iterations` : undefined);
+  const records = config.agents.filter((a) => runs.has(a)).map((a) => agentRecord(a, iterationsOf(a), runs.get(a)!, samples.get(a) ?? []));
+  emitResults(exploreResults(config, ctx, setup, seeds, records, { total, done, interrupted }), { ...ctx, renderGrid: (p) => renderSignPanel(p) });
+  return interrupted ? 130 : 0;
+}
+
+function agentRecord(agent: ExploreAgentName, iterations: number, runs: readonly ExploreRun[], samples: readonly ExplorationSample[]): ExploreAgentRecord {
+  const ci = (f: (r: ExploreRun) => number): MeanCI => meanCI(runs.map(f));
+  const fraction = Object.fromEntries(EXPLORE_SPLITS.map((s) => [s, { sampled: ci((r) => r.fraction[s].sampled), greedy: ci((r) => r.fraction[s].greedy) }])) as ExploreAgentRecord['fraction'];
+  return {
+    agent, label: EXPLORE_AGENT_LABELS[agent], curveLabel: EXPLORE_CURVE_LABELS[agent], iterations, fraction,
+    probe: ci((r) => r.probe), signVisits: ci((r) => r.signVisits), finalTraining: ci((r) => r.finalTraining), trainSeconds: ci((r) => r.trainSeconds),
+    runs, samples,
+  };
+}
+
+/** The sign grid of `task` as panel rows: `S` start, `G` the goal that pays, `g` the others, `i` signs. */
+export function signMap(setup: ExploreSetup, task: SignTask): string[] {
+  const { height, width, cells } = setup.env.map;
+  const rows: string[][] = Array.from({ length: height }, (_, r) => Array.from({ length: width }, (_c, c) => (cells[r * width + c] === Cell.Wall ? '#' : '.')));
+  const set = ([r, c]: readonly [number, number], ch: string): void => { rows[r]![c] = ch; };
+  set(setup.config.start, 'S');
+  task.signs.forEach((p) => set(p, 'i'));
+  task.goals.forEach((p, k) => set(p, k === task.correct ? 'G' : 'g'));
+  return rows.map((r) => r.join(''));
+}
+
+/** Mean per iteration over seeds, binned to ≤ 60 points with 95% CI bands. */
+function trainingFigure(record: ExploreAgentRecord, oracle: number): LineFigure {
+  const points = record.runs.flatMap((r) => r.history.map((y, i) => [i + 1, y] as const)).sort((a, b) => a[0] - b[0]);
+  const b = binCurve(points.map((p) => p[0]), points.map((p) => p[1]), 60);
+  const last = Math.max(1, ...points.map((p) => p[0]));
+  return {
+    type: 'line', title: `${record.label}: training`, xLabel: 'iteration', yLabel: record.curveLabel, integerX: true,
+    series: [
+      { name: `${record.agent} (${record.runs.length} seed${record.runs.length === 1 ? '' : 's'})`, x: b.x, y: b.mean, lo: b.lo, hi: b.hi },
+      { name: 'oracle', x: [1, last], y: [oracle, oracle], dashed: true, color: '#555555' },
+    ],
+    caption: `${record.label}: ${record.curveLabel} during meta-training, averaged over seeds in bins; shaded: 95% CI; dashed: the oracle's return on the same measure (mean over training tasks).`,
+  };
+}
+
+/** Assembles `results.json`: figures as data, tables, the report layout and every number. */
+export function exploreResults(
+  config: ExploreConfig, ctx: ExploreContext, setup: ExploreSetup, seeds: readonly number[], records: readonly ExploreAgentRecord[],
+  progress: { total: number; done: number; interrupted: boolean },
+): ExploreResults {
+  const grid = setup.config;
+  const chance = 1 / grid.numGoals;
+  const oracleEpisode = setup.splits.train.reduce((s, t) => s + oracleReturn(grid, t).episode, 0) / setup.splits.train.length;
+  const figures: Record<string, FigureSpec> = {};
+  const metrics: Record<string, number | null> = { chance };
+  const finite = (v: number): number | null => (Number.isFinite(v) ? v : null);
+  const trainingIds: string[] = [];
+  for (const r of records) {
+    for (const s of EXPLORE_SPLITS) {
+      metrics[`${r.agent}/${s}/sampled`] = finite(r.fraction[s].sampled.mean);
+      metrics[`${r.agent}/${s}/greedy`] = finite(r.fraction[s].greedy.mean);
+    }
+    metrics[`${r.agent}/probe`] = finite(r.probe.mean);
+    metrics[`${r.agent}/signVisits`] = finite(r.signVisits.mean);
+    const perTrial = r.agent === 'rl2' || r.agent === 'transformer';
+    figures[`training/${r.agent}`] = trainingFigure(r, perTrial ? oracleEpisode * grid.episodes : oracleEpisode);
+    trainingIds.push(`training/${r.agent}`);
+  }
+  for (const r of records) {
+    const panels: GridPanel[] = r.samples.map((s) => ({
+      title: `${SPLIT_LABELS[s.split]}, goal ${s.task.correct} pays`, map: signMap(setup, s.task), trajectory: s.path, return: s.exploitReturn,
+    }));
+    const fig: GridFigure = {
+      type: 'grid', title: `${r.label}: exploration episodes`, panels,
+      caption: `The exploration episode (orange path from the start ring; black dot: where it ended) on four test tasks, seed ${r.runs[0]!.seed}. Diamond: the sign, the only cell that tells which goal pays; ★: the goal that pays; numbered red: the other goals (entering one costs −1 and ends the episode). Return: the exploitation episodes that followed (greedy).`,
+    };
+    figures[`trajectories/${r.agent}`] = fig;
+  }
+
+  const header = ['agent', 'seeds', ...EXPLORE_SPLITS.flatMap((s) => [`${SPLIT_LABELS[s]} (sampled)`, `${SPLIT_LABELS[s]} (greedy)`])];
+  const tables: SummaryTable[] = [
+    {
+      title: 'Fraction of the oracle\'s exploitation return after one exploration episode, mean [95% CI] over seeds',
+      header,
+      rows: records.map((r) => [r.label, r.runs.length, ...EXPLORE_SPLITS.flatMap((s) => [formatCI(r.fraction[s].sampled), formatCI(r.fraction[s].greedy)])]),
+    },
+    {
+      title: `Information content of exploration: probe accuracy vs chance (${formatValue(chance, 3)}), mean [95% CI] over seeds`,
+      header: ['agent', 'probe accuracy', 'chance', 'sign visited', 'final training value', 'training seconds'],
+      rows: records.map((r) => [r.label, formatCI(r.probe), formatValue(chance, 3), formatCI(r.signVisits), formatCI(r.finalTraining), formatCI(r.trainSeconds, 2)]),
+    },
+  ];
+  const layout: ReportSection[] = [
+    {
+      heading: 'Fraction of oracle, in and out of distribution',
+      text: [
+        `Each trial: one exploration episode, then ${grid.episodes - 1} exploitation episodes of ${grid.horizon} ticks on a ${setup.env.map.height}×${setup.env.map.width} room with ${grid.numGoals} goals; the score is the exploitation return over the oracle's (which knows the goal) on the same episodes, ${config.trials} trials per split, actions sampled or greedy. OOD sign: sign placements never seen in training; OOD goals: goals moved along the walls.`,
+        `Seeds: ${seeds.join(', ')}${progress.interrupted ? ' (interrupted: agents may have fewer seeds)' : ''}. Iterations: ${records.map((r) => `${r.agent} ${r.iterations}`).join(', ') || 'none'}. The full study (longer budgets, 5 seeds, init sensitivity) is scripts/explore.ts.`,
+      ],
+      tables: [0],
+    },
+    {
+      heading: 'Information content of exploration',
+      text: [
+        `A softmax-regression probe is trained on ${2 * config.trials} exploration episodes to predict which goal pays from the episode alone (the max and mean of its observations) and tested on ${2 * config.trials} others; chance is ${formatValue(chance, 3)}. Sign visited: the share of exploration episodes that stepped on the sign.`,
+      ],
+      tables: [1],
+    },
+    { heading: 'Training curves per agent', text: ['Each agent\'s own training signal: DREAM and MAML-RL report returns per exploitation episode, RL² and the transformer the return of whole trials (exploration included).'], gallery: trainingIds },
+  ];
+
+  const now = Date.now();
+  return {
+    command: 'explore',
+    interrupted: progress.interrupted,
+    runtimeSeconds: (now - ctx.startedAt) / 1000,
+    startedAt: new Date(ctx.startedAt).toISOString(),
+    finishedAt: new Date(now).toISOString(),
+    seed: config.seed,
+    backend: ctx.backend,
+    versions: versions(),
+    config,
+    training: { iterations: progress.total, completed: progress.done, unit: 'training iterations (all agents and seeds)' },
+    metrics,
+    tables,
+    figures,
+    files: { results: OUTPUT_FILES.results, report: OUTPUT_FILES.report },
+    layout,
+    explore: {
+      seeds: [...seeds], grid,
+      taskCounts: { train: setup.splits.train.length, oodSign: setup.splits.oodSign.length, oodGoal: setup.splits.oodGoal.length },
+      chance, agents: records,
+    },
+  };
+}
