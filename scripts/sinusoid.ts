@@ -10,6 +10,7 @@
  *   node --import tsx scripts/sinusoid.ts --algo maml --K 10 --iters 70000 --seed 0
  *
  * Options: --algo maml|fomaml|metasgd|anil|reptile|pretrained  --K 10  --iters 70000
+ *   --query-k <n> (training query points per task, default K)
  *   --seed 0  --inner-lr 0.01  --inner-steps 1  --meta-batch 25  --outer-lr 0.001
  *   --eval-tasks 600  --eval-points 100  --eval-steps 10  --clip <norm>  --log-every 1000
  *   --baseline-iters <n> (default: --iters; 0 skips the baseline)  --backend ts|wasm
@@ -27,6 +28,7 @@ const { values } = parseArgs({
   options: {
     algo: { type: 'string', default: 'maml' },
     K: { type: 'string', default: '10' },
+    'query-k': { type: 'string' },
     iters: { type: 'string', default: '70000' },
     seed: { type: 'string', default: '0' },
     'inner-lr': { type: 'string', default: '0.01' },
@@ -51,6 +53,8 @@ const num = (name: keyof typeof values): number => {
 if (values.backend !== undefined) setBackend(values.backend);
 const algo = values.algo!;
 const K = num('K'), iterations = num('iters'), seed = num('seed');
+// Query points per task in meta-training (the support set always has K).
+const trainQueryK = values['query-k'] === undefined ? K : num('query-k');
 const innerLr = num('inner-lr'), innerSteps = num('inner-steps'), metaBatchSize = num('meta-batch'), outerLr = num('outer-lr');
 const evalSteps = num('eval-steps'), logEvery = num('log-every');
 const baselineIterations = values['baseline-iters'] === undefined ? iterations : num('baseline-iters');
@@ -80,7 +84,7 @@ function run(name: string, iters: number) {
   const learner = learnerFor(name);
   const started = performance.now();
   const { meta, history } = metaTrain({
-    learner, optimizer: adam({ lr: outerLr }), sampleTasks: sinusoidSampler({ K, queryK: K }), metaBatchSize,
+    learner, optimizer: adam({ lr: outerLr }), sampleTasks: sinusoidSampler({ K, queryK: trainQueryK }), metaBatchSize,
     iterations: iters, rng: new Rng(seed), logEvery,
     onLog: (i, loss) => process.stderr.write(`${name} ${i}/${iters} meta-loss ${loss.toFixed(4)} ${((performance.now() - started) / 1000).toFixed(1)} s\n`),
   });
@@ -101,7 +105,7 @@ const wallStart = performance.now();
 const result = run(algo, iterations);
 const baseline = algo !== 'pretrained' && baselineIterations > 0 ? run('pretrained', baselineIterations) : null;
 console.log(JSON.stringify({
-  benchmark: 'sinusoid', K, seed, innerLr, innerSteps, metaBatchSize, outerLr, clipNorm: clipNorm ?? null,
+  benchmark: 'sinusoid', K, trainQueryK, seed, innerLr, innerSteps, metaBatchSize, outerLr, clipNorm: clipNorm ?? null,
   evalTasks: num('eval-tasks'), evalPoints: num('eval-points'), backend: getBackend().name, node: process.version,
   result, baseline, wallSeconds: round((performance.now() - wallStart) / 1000),
 }, null, 2));
