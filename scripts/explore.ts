@@ -7,7 +7,7 @@
  * `metagrad explore` runs a short version with an HTML report.
  *
  *   node --import tsx scripts/explore.ts [--seeds 5] [--scale 1] [--out out/explore]
- *                                        [--only dream,rl2,maml,transformer,sensitivity] [--maml-iterations 150] [--dream-iterations 600]
+ *                                        [--only dream,rl2,maml,transformer,sensitivity] [--maml-iterations 150] [--dream-iterations 1000]
  *
  * `--scale` multiplies every iteration count (0.1 for a smoke run). `transformer` runs
  * the init-sensitivity harness on the standard sign grid (its depth-scaled runs are the
@@ -33,7 +33,7 @@ const log = (line: string): void => { process.stdout.write(`${line}\n`); };
 
 const study = runExploreStudy({
   seeds: Number(opt('seeds', '5')), scale: Number(opt('scale', '1')), only,
-  mamlIterations: Number(opt('maml-iterations', '150')), dreamIterations: Number(opt('dream-iterations', '600')), log,
+  mamlIterations: Number(opt('maml-iterations', '150')), dreamIterations: Number(opt('dream-iterations', '1000')), log,
 });
 mkdirSync(outDir, { recursive: true });
 writeFileSync(join(outDir, `${stem}.json`), JSON.stringify(study, null, 2));

@@ -1,8 +1,9 @@
 import { test } from 'uvu';
+import * as assert from 'uvu/assert';
 import { Rng, Tensor, randomNormal, sum, mul, sin, slice, tensor, zeros, reshape, concat } from '../src/index.ts';
 import {
-  initGru, gruCell, gruSequence, layerNorm, initLayerNorm, causalSelfAttention, initDense, initBlock,
-  transformerBlock, transformerBlockStep, positionalEncoding, type KvCache,
+  initGru, gruCell, gruSequence, layerNorm, initLayerNorm, causalSelfAttention, initDense, initBlock, applyDense,
+  transformerBlock, transformerBlockStep, positionalEncoding, type KvCache, type BlockParams,
 } from '../src/explore/index.ts';
 import { assertGrads } from './engine-helpers.ts';
 import { allclose } from './helpers.ts';
@@ -59,7 +60,7 @@ test('attention is causal: changing a later position leaves earlier outputs unch
   allclose(slice(a, [0, 0, 0], [1, 4, 8]), slice(b, [0, 0, 0], [1, 4, 8]), 1e-6, 1e-6);
 });
 
-test('transformer block: order-1 and order-2 gradients; the cached step equals the full pass', () => {
+test('transformer block: order-1 gradients (input, gain, output projection); the cached step equals the full pass', () => {
   const block = initBlock(rng, 4, 8, 'depthScaled', 2, 'float64');
   const w = n([1, 3, 4]);
   assertGrads('transformerBlock', (x, g1, wo) => sum(mul(transformerBlock({ ...block, ln1: { gamma: g1, beta: block.ln1.beta }, attn: { ...block.attn, out: { w: wo, b: block.attn.out.b } } }, x, 2), w)),
@@ -73,6 +74,28 @@ test('transformer block: order-1 and order-2 gradients; the cached step equals t
     cache = r.cache;
     allclose(r.y, slice(full, [0, t, 0], [2, 1, 16]), 1e-4, 1e-5, `t=${t}`);
   }
+});
+
+/** A block's thirteen tensors in a fixed order, and back. */
+const blockLeaves = (p: BlockParams): Tensor[] => [p.ln1.gamma, p.ln1.beta, p.attn.qkv.w, p.attn.qkv.b, p.attn.out.w, p.attn.out.b, p.ln2.gamma, p.ln2.beta, p.mlp1.w, p.mlp1.b, p.mlp2.w, p.mlp2.b];
+const blockFrom = ([g1, b1, qw, qb, ow, ob, g2, b2, w1, c1, w2, c2]: Tensor[]): BlockParams => ({
+  ln1: { gamma: g1!, beta: b1! }, attn: { qkv: { w: qw!, b: qb! }, out: { w: ow!, b: ob! } }, ln2: { gamma: g2!, beta: b2! }, mlp1: { w: w1!, b: c1! }, mlp2: { w: w2!, b: c2! },
+});
+
+test('transformer block: second-order gradients w.r.t. the input and every parameter', () => {
+  const r = new Rng(11);
+  const g = (shape: readonly number[], std = 1) => randomNormal(r, shape, 0, std, 'float64');
+  const base = initBlock(r, 4, 6, 'depthScaled', 2, 'float64');
+  // Perturb gains, shifts and biases away from 1 / 0 so that every second-order term is non-trivial.
+  const leaves = blockLeaves(base).map((t, i) => ([0, 6].includes(i) ? t.add(g(t.shape, 0.3)) : [1, 3, 5, 7, 9, 11].includes(i) ? t.add(g(t.shape, 0.2)) : t));
+  const x = g([2, 3, 4]), w = g([2, 3, 4]);
+  // ReLU kinks: central differences (step 1e-5) are only valid if no MLP pre-activation sits near 0.
+  const p = blockFrom(leaves);
+  const a = x.add(causalSelfAttention(p.attn, layerNorm(x, p.ln1), 2));
+  const pre = applyDense(p.mlp1, layerNorm(a, p.ln2));
+  const margin = Math.min(...Array.from(pre.data, Math.abs));
+  assert.ok(margin > 1e-3, `an MLP pre-activation is ${margin} from the ReLU kink; pick another seed`);
+  assertGrads('transformerBlock (all parameters)', (xx, ...ps) => sum(mul(transformerBlock(blockFrom(ps), xx, 2), w)), [x, ...leaves], [1, 2]);
 });
 
 test.run();

@@ -27,7 +27,7 @@ export {
   sampleLogits, argmax, type TrialBatch, type StepPolicy, type ActorCriticOptions,
 } from './common.ts';
 export {
-  rl2Agent, transformerAgent, trainSequenceAgent,
+  rl2Agent, transformerAgent, trainSequenceAgent, scaleWrongGoalRewards,
   type SequenceAgent, type Rl2Params, type TransformerParams, type TransformerAgentOptions, type SequenceTrainOptions,
 } from './rl2.ts';
 export { trainDream, exploitStepper, type DreamAgent, type DreamOptions, type DreamParams, type ExploitParams, type DecoderParams } from './dream.ts';

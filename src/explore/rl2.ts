@@ -174,7 +174,37 @@ export interface SequenceTrainOptions extends ActorCriticOptions {
   /** Default 0.95. */
   readonly lambda?: number;
   readonly seed?: number;
+  /**
+   * Wrong-goal penalty curriculum: the penalty the learner is trained on grows linearly
+   * from 0 at iteration 0 to the environment's value at this iteration (and stays there),
+   * so that entering goals is learned before it is punished. Only the training signal
+   * is reshaped; the reported history is the environment's return. Default 0 (off).
+   */
+  readonly penaltyWarmup?: number;
+  /**
+   * Entropy bonus schedule: the weight goes linearly from `entropyCoef` (default 0.01)
+   * at iteration 0 to `entropyCoefEnd` at the last iteration. Default: constant.
+   */
+  readonly entropyCoefEnd?: number;
   readonly onIteration?: (iteration: number, meanTrialReturn: number) => void;
+}
+
+/**
+ * The rewards of `batch` with the wrong-goal part scaled by `scale` (the task's correct
+ * goal is known from `batch.tasks`).
+ */
+export function scaleWrongGoalRewards(batch: TrialBatch, wrongGoal: number, scale: number): Float32Array {
+  const rewards = Float32Array.from(batch.rewards);
+  if (scale === 1) return rewards;
+  const { numTrials: B, length: L } = batch;
+  for (let b = 0; b < B; b++) {
+    const correct = batch.tasks[b]!.correct;
+    for (let t = 0; t < L; t++) {
+      const k = b * L + t, g = batch.entered[k]!;
+      if (g >= 0 && g !== correct) rewards[k] = rewards[k]! + (scale - 1) * wrongGoal;
+    }
+  }
+  return rewards;
 }
 
 /**
@@ -191,13 +221,17 @@ export function trainSequenceAgent<P>(agent: SequenceAgent<P>, options: Sequence
   const { env, tasks, iterations, batchSize = 16, lr = 3e-3, discount = 0.99, lambda = 0.95 } = options;
   const rng = new Rng(options.seed ?? 0);
   const trainer = new AdamTrainer(agent.init(rng.split()), lr);
+  const warmup = options.penaltyWarmup ?? 0;
+  const h0 = options.entropyCoef ?? 0.01, h1 = options.entropyCoefEnd ?? h0;
   const history: number[] = [];
   for (let it = 0; it < iterations; it++) {
     const batch = rolloutTrials(env, drawTasks(tasks, batchSize, rng), agent.stepper(trainer.params, batchSize), rng.split());
+    const rewards = warmup > 0 ? scaleWrongGoalRewards(batch, env.rewards.wrongGoal, Math.min(1, it / warmup)) : batch.rewards;
+    const entropyCoef = iterations > 1 ? h0 + (h1 - h0) * (it / (iterations - 1)) : h0;
     const loss = (p: P): Tensor => {
       const { logits, values } = agent.evaluate(p, batch);
-      const { advantages, targets } = trialAdvantages(batch, batch.rewards, values.data, { discount, lambda });
-      return actorCriticLoss(logits, values, batch.actions, advantages, targets, batch.alive, options);
+      const { advantages, targets } = trialAdvantages(batch, rewards, values.data, { discount, lambda });
+      return actorCriticLoss(logits, values, batch.actions, advantages, targets, batch.alive, { ...options, entropyCoef });
     };
     const [, g] = valueAndGrad(loss)(trainer.params);
     trainer.step(g as P);

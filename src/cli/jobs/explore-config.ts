@@ -12,7 +12,7 @@ export const DEFAULT_EXPLORE_AGENTS: readonly ExploreAgentName[] = ['dream', 'ma
 
 /**
  * Training iterations per agent without `--iterations`: short budgets (the full study,
- * `scripts/explore.ts`, uses 600 / 800 / 150 / 200).
+ * `scripts/explore.ts`, uses 1000 / 1600 / 150 / 200).
  */
 export const DEFAULT_EXPLORE_ITERATIONS: Readonly<Record<ExploreAgentName, number>> = { dream: 150, rl2: 300, maml: 50, transformer: 100 };
 
