@@ -14,7 +14,7 @@ import { broadcastShapes, fmt, sameShape, sizeOf } from '../tensor/shape.ts';
 import { coerce, empty } from './core.ts';
 import { mul, sub } from './elementwise.ts';
 import { broadcastTo } from './movement.ts';
-import { matmulT } from './matmul.ts';
+import { matmulT, sharedOperandGrad } from './matmul.ts';
 
 const ACTIVATIONS: readonly Activation[] = ['identity', 'relu', 'tanh', 'sigmoid'];
 
@@ -74,7 +74,7 @@ export const densePrim: PrimitiveDef<Activation> = {
     const dz = activationGrad(act, g, y);
     return [
       needs[0] ? matmulT(dz, w!, false, true) : null,
-      needs[1] ? matmulT(x!, dz, true, false) : null,
+      needs[1] ? (w!.shape.length === 2 ? sharedOperandGrad(x!, dz, false) : null) ?? matmulT(x!, dz, true, false) : null,
       needs[2] ? dz : null,
     ];
   },

@@ -32,7 +32,16 @@ function productShape(a: Tensor, b: Tensor, p: MatmulParams): number[] {
   if (ka !== kb) {
     throw new ShapeError(`matmul: inner dimensions differ: ${fmt(a.shape)}${p.transA ? 'ᵀ' : ''} @ ${fmt(b.shape)}${p.transB ? 'ᵀ' : ''} (${ka} vs ${kb})`);
   }
-  return [...broadcastShapes(`matmul (batch axes of ${fmt(a.shape)} and ${fmt(b.shape)})`, batchOf(a), batchOf(b)), m, n];
+  const aBatch = batchOf(a), bBatch = batchOf(b);
+  // The common cases need no broadcasting check; the message is built only on failure.
+  if (bBatch.length === 0) return [...aBatch, m, n];
+  if (aBatch.length === 0) return [...bBatch, m, n];
+  try {
+    return [...broadcastShapes('matmul', aBatch, bBatch), m, n];
+  } catch (e) {
+    if (!(e instanceof ShapeError)) throw e;
+    throw new ShapeError(e.message.replace(/^matmul/, `matmul (batch axes of ${fmt(a.shape)} and ${fmt(b.shape)})`));
+  }
 }
 
 /** An operand's batch stride: shared (0), full, or materialised to the full batch. */
@@ -66,10 +75,27 @@ export const matmulPrim: PrimitiveDef<MatmulParams> = {
   vjp: (g, [a, b], _out, { transA, transB }, needs) => {
     let da: Tensor | null = null, db: Tensor | null = null;
     if (needs[0]) da = transA ? matmulT(b!, g, transB, true) : matmulT(g, b!, false, !transB);
-    if (needs[1]) db = transB ? matmulT(g, a!, true, transA) : matmulT(a!, g, !transA, false);
+    if (needs[1]) {
+      const folded = b!.shape.length === 2 && !transA ? sharedOperandGrad(a!, g, transB) : null;
+      db = folded ?? (transB ? matmulT(g, a!, true, transA) : matmulT(a!, g, !transA, false));
+    }
     return [da, db];
   },
 };
+
+/**
+ * The cotangent of a matrix shared across a batch, `Σ_t rows_tᵀ·g_t` (`[k, n]`, or its
+ * transpose `[n, k]`), as ONE product with the batch folded into the rows, instead of a
+ * `[T, k, n]` stack of per-batch products summed afterwards. `rows` is `[...batch, r, k]`
+ * (not transposed) and `g` `[...batch, r, n]`; null when their batch axes differ.
+ */
+export function sharedOperandGrad(rows: Tensor, g: Tensor, transposed: boolean): Tensor | null {
+  const batch = g.shape.slice(0, -2);
+  if (batch.length === 0 || !sameShape(rows.shape.slice(0, -2), batch)) return null;
+  const r = reshape(rows, [-1, rows.shape[rows.shape.length - 1]!]);
+  const gr = reshape(g, [-1, g.shape[g.shape.length - 1]!]);
+  return transposed ? matmulT(gr, r, true, false) : matmulT(r, gr, true, false);
+}
 
 /**
  * `op(a) · op(b)` where op transposes the last two axes when its flag is set,
