@@ -5,6 +5,7 @@
 import type { Tensor } from '../tensor/tensor.ts';
 import { TreeError } from '../tensor/errors.ts';
 import { mul, sub } from '../ops/elementwise.ts';
+import { addScaled } from '../ops/axpy.ts';
 import { stopGradient } from '../autodiff/stop.ts';
 import { grad } from '../autodiff/transforms.ts';
 import { treeLeaves, treeMap } from '../autodiff/tree.ts';
@@ -46,7 +47,7 @@ function descend<P>(params: P, grads: P, lr: number | unknown): P {
   let i = 0;
   return treeMap(params, (p) => {
     const k = i++;
-    return sub(p, mul(gl[k]!, rates ? rates[k]! : (lr as number)));
+    return rates ? sub(p, mul(gl[k]!, rates[k]!)) : addScaled(p, gl[k]!, -(lr as number));
   });
 }
 

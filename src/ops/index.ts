@@ -7,3 +7,4 @@ export * from './softmax.ts';
 export * from './losses.ts';
 export { stopGradient } from '../autodiff/stop.ts';
 export { dense, activationGrad } from './dense.ts';
+export { addScaled } from './axpy.ts';

@@ -1,0 +1,37 @@
+/**
+ * `a + α·b` for a number α: the gradient-descent update θ − lr·g of every inner loop,
+ * as one op with one output buffer (instead of a product and a difference), and a
+ * backward of one product instead of a negation and a product.
+ */
+import { getBackend } from '../backend/registry.ts';
+import { bind, type PrimitiveDef } from '../autodiff/primitive.ts';
+import type { Tensor } from '../tensor/tensor.ts';
+import { sameShape } from '../tensor/shape.ts';
+import { coerce, empty, scalarOf } from './core.ts';
+import { add, mul } from './elementwise.ts';
+
+// addScaled(a, b; α) = a + α·b:  d = da + α·db
+export const addScaledPrim: PrimitiveDef<number> = {
+  name: 'addScaled',
+  forward: ([a, b], alpha) => {
+    const out = empty(a!.dtype, b!.shape);
+    const backend = getBackend();
+    // α·b into out, then a + out in place: both backends read an element before writing it.
+    backend.binary('mul', b!.data, b!.shape, scalarOf(alpha, b!.dtype).data, [], out.data, b!.shape);
+    backend.binary('add', a!.data, a!.shape, out.data, b!.shape, out.data, b!.shape);
+    return out;
+  },
+  vjp: (g, _in, _out, alpha, needs) => [needs[0] ? g : null, needs[1] ? mul(g, alpha) : null],
+};
+
+/**
+ * `a + alpha·b` elementwise, for a plain number `alpha` (e.g. `addScaled(theta, grad, -lr)`).
+ * `a` may broadcast against `b`; otherwise it is `add(a, mul(b, alpha))`.
+ */
+export function addScaled(a: Tensor, b: Tensor, alpha: number): Tensor {
+  if (typeof alpha !== 'number' || !Number.isFinite(alpha)) throw new TypeError(`addScaled: alpha must be a finite number, got ${String(alpha)}`);
+  const [x, y] = coerce('addScaled', a, b);
+  // The fused kernel writes into a buffer of b's shape, so b must have the result's shape.
+  const fits = x.shape.length <= y.shape.length && sameShape(y.shape.slice(y.shape.length - x.shape.length), x.shape);
+  return fits ? bind(addScaledPrim, [x, y], alpha) : add(x, mul(y, alpha));
+}
