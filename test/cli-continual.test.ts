@@ -2,29 +2,14 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { main } from '../src/cli/main.ts';
-import { createStopSignal } from '../src/cli/interrupt.ts';
 import type { ContinualResults } from '../src/cli/jobs/continual.ts';
-import { renderInChromium, run, start, tempDir, waitFor } from './cli-helpers.ts';
+import { inProcess, renderInChromium, run, start, tempDir, waitFor } from './cli-helpers.ts';
 
 /** Tiny settings: 12-step streams switching every 3 steps, 2 seeds, 3 learners, both problems. */
 const TINY_CONTINUAL = ['continual', '--steps', '12', '--period', '3', '--seeds', '2', '--backend', 'ts'];
 
 const dir = tempDir('cli-continual');
 const readJson = (file: string): ContinualResults => JSON.parse(readFileSync(file, 'utf8')) as ContinualResults;
-
-/** Runs `main` in this process with recording streams. */
-async function inProcess(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, {
-    stdout: { write: (t: string) => { stdout += t; } },
-    stderr: { write: (t: string) => { stderr += t; }, isTTY: false },
-    stop: createStopSignal(),
-    startedAt: Date.now(),
-  });
-  return { code, stdout, stderr };
-}
 
 const input = suite('cli continual: help and bad input');
 

@@ -3,26 +3,11 @@ import * as assert from 'uvu/assert';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCheckpoint } from '../src/io/checkpoint.ts';
-import { main } from '../src/cli/main.ts';
-import { createStopSignal } from '../src/cli/interrupt.ts';
 import type { RunResults } from '../src/report/run-report.ts';
-import { run, start, waitFor, tempDir, TINY_GRIDWORLD, TINY_SINUSOID } from './cli-helpers.ts';
+import { inProcess, run, start, tempDir, TINY_GRIDWORLD, TINY_SINUSOID, waitFor } from './cli-helpers.ts';
 
 const dir = tempDir('cli-e2e');
 const readJson = (file: string): RunResults => JSON.parse(readFileSync(file, 'utf8')) as RunResults;
-
-/** Runs `main` in this process with recording streams (no spawn: fast, same code path). */
-async function inProcess(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, {
-    stdout: { write: (t: string) => { stdout += t; } },
-    stderr: { write: (t: string) => { stderr += t; }, isTTY: false },
-    stop: createStopSignal(),
-    startedAt: Date.now(),
-  });
-  return { code, stdout, stderr };
-}
 
 const help = suite('cli e2e: help and version');
 

@@ -2,28 +2,14 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { main } from '../src/cli/main.ts';
-import { createStopSignal } from '../src/cli/interrupt.ts';
 import type { ExploreResults } from '../src/cli/jobs/explore.ts';
-import { renderInChromium, run, start, tempDir, waitFor } from './cli-helpers.ts';
+import { inProcess, renderInChromium, run, start, tempDir, waitFor } from './cli-helpers.ts';
 
 /** Tiny settings: every agent, 2 seeds, 2 training iterations, 8 meta-test trials per split. */
 const TINY_EXPLORE = ['explore', '--agents', 'dream,rl2,maml,transformer', '--seeds', '2', '--iterations', '2', '--trials', '8', '--backend', 'ts'];
 
 const dir = tempDir('cli-explore');
 const readJson = (file: string): ExploreResults => JSON.parse(readFileSync(file, 'utf8')) as ExploreResults;
-
-async function inProcess(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, {
-    stdout: { write: (t: string) => { stdout += t; } },
-    stderr: { write: (t: string) => { stderr += t; }, isTTY: false },
-    stop: createStopSignal(),
-    startedAt: Date.now(),
-  });
-  return { code, stdout, stderr };
-}
 
 const input = suite('cli explore: help and bad input');
 

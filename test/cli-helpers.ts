@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Page } from 'playwright-core';
+import { main } from '../src/cli/main.ts';
+import { createStopSignal } from '../src/cli/interrupt.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'metagrad.mjs');
@@ -126,4 +128,17 @@ async function renderPage(page: Page, htmlFile: string, screenshotFile: string):
   const title = await page.title();
   await page.close();
   return { svgCount: svgSizes.length, svgSizes, title, externalRequests, screenshotBytes: statSync(screenshotFile).size, consoleErrors };
+}
+
+/** Runs the CLI's `main` in this process with recording streams (no spawn: fast, same code path). */
+export async function inProcess(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, {
+    stdout: { write: (t: string) => { stdout += t; } },
+    stderr: { write: (t: string) => { stderr += t; }, isTTY: false },
+    stop: createStopSignal(),
+    startedAt: Date.now(),
+  });
+  return { code, stdout, stderr };
 }
