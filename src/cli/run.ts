@@ -139,6 +139,23 @@ export function evaluate(job: MetaJob, state: TrainState, ctx: RunContext): Prom
   return job.evaluate(state, { log: logLine, shouldStop });
 }
 
+/** The fields every `results.json` starts with: what ran, when, how long, on what. */
+export function runHeader(
+  command: string, ctx: Pick<RunContext, 'startedAt' | 'backend'>, interrupted: boolean, seed: number,
+): Pick<RunResults, 'command' | 'interrupted' | 'runtimeSeconds' | 'startedAt' | 'finishedAt' | 'seed' | 'backend' | 'versions'> {
+  const now = Date.now();
+  return {
+    command,
+    interrupted,
+    runtimeSeconds: (now - ctx.startedAt) / 1000,
+    startedAt: new Date(ctx.startedAt).toISOString(),
+    finishedAt: new Date(now).toISOString(),
+    seed,
+    backend: ctx.backend,
+    versions: versions(),
+  };
+}
+
 /** Assembles `results.json` and `report.html` (atomically), prints the summary or JSON, returns the results. */
 export function writeOutputs(
   job: MetaJob, ctx: RunContext, training: TrainingInfo, evaluation: Evaluation | null, interrupted: boolean, withCheckpoint: boolean,
@@ -150,14 +167,7 @@ export function writeOutputs(
   const files: Record<string, string> = { results: OUTPUT_FILES.results, report: OUTPUT_FILES.report };
   if (withCheckpoint) files['checkpoint'] = OUTPUT_FILES.checkpoint;
   const results: RunResults = {
-    command: ctx.command,
-    interrupted,
-    runtimeSeconds: (Date.now() - ctx.startedAt) / 1000,
-    startedAt: new Date(ctx.startedAt).toISOString(),
-    finishedAt: new Date().toISOString(),
-    seed: Number(config['seed'] ?? 0),
-    backend: ctx.backend,
-    versions: versions(),
+    ...runHeader(ctx.command, ctx, interrupted, Number(config['seed'] ?? 0)),
     config,
     training: { iterations: training.iterations, completed: training.completed, ...(training.resumedFrom !== undefined && { resumedFrom: training.resumedFrom }) },
     metrics: evaluation?.metrics ?? {},

@@ -9,8 +9,7 @@ import { UsageError } from '../args.ts';
 import { yieldToEventLoop, type StopSignal } from '../interrupt.ts';
 import type { Prepared } from '../options.ts';
 import { createProgress, type ProgressStream } from '../progress.ts';
-import { emitResults, OUTPUT_FILES } from '../run.ts';
-import { versions } from '../runtime.ts';
+import { emitResults, OUTPUT_FILES, runHeader } from '../run.ts';
 import type { ClusterFigure, FigureSpec, HeatmapFigure, StreamFigure } from '../../report/figures.ts';
 import type { ReportSection, RunResults, SummaryTable } from '../../report/run-report.ts';
 import { formatValue } from '../../report/svg.ts';
@@ -222,16 +221,8 @@ export function continualResults(
     ...sections,
   ];
 
-  const now = Date.now();
   return {
-    command: 'continual',
-    interrupted: progress.interrupted,
-    runtimeSeconds: (now - ctx.startedAt) / 1000,
-    startedAt: new Date(ctx.startedAt).toISOString(),
-    finishedAt: new Date(now).toISOString(),
-    seed: config.seed,
-    backend: ctx.backend,
-    versions: versions(),
+    ...runHeader('continual', ctx, progress.interrupted, config.seed),
     config,
     training: { iterations: progress.total, completed: progress.done, unit: 'stream steps (all seeds and learners)' },
     metrics,

@@ -9,8 +9,7 @@
 import { yieldToEventLoop, type StopSignal } from '../interrupt.ts';
 import type { Prepared } from '../options.ts';
 import { createProgress, type ProgressStream } from '../progress.ts';
-import { emitResults, OUTPUT_FILES } from '../run.ts';
-import { versions } from '../runtime.ts';
+import { emitResults, OUTPUT_FILES, runHeader } from '../run.ts';
 import type { FigureSpec, GridFigure, GridPanel, LineFigure } from '../../report/figures.ts';
 import type { ReportSection, RunResults, SummaryTable } from '../../report/run-report.ts';
 import { renderSignPanel } from '../../report/sign-grid.ts';
@@ -221,16 +220,8 @@ export function exploreResults(
     { heading: 'Training curves per agent', text: ['Each agent\'s own training signal: DREAM and MAML-RL report returns per exploitation episode, RL² and the transformer the return of whole trials (exploration included).'], gallery: trainingIds },
   ];
 
-  const now = Date.now();
   return {
-    command: 'explore',
-    interrupted: progress.interrupted,
-    runtimeSeconds: (now - ctx.startedAt) / 1000,
-    startedAt: new Date(ctx.startedAt).toISOString(),
-    finishedAt: new Date(now).toISOString(),
-    seed: config.seed,
-    backend: ctx.backend,
-    versions: versions(),
+    ...runHeader('explore', ctx, progress.interrupted, config.seed),
     config,
     training: { iterations: progress.total, completed: progress.done, unit: 'training iterations (all agents and seeds)' },
     metrics,
