@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ContinualResults } from '../src/cli/jobs/continual.ts';
-import { inProcess, renderInChromium, run, start, tempDir, waitFor } from './cli-helpers.ts';
+import { assertUsageError, inProcess, renderInChromium, run, start, tempDir, waitFor } from './cli-helpers.ts';
 
 /** Tiny settings: 12-step streams switching every 3 steps, 2 seeds, 3 learners, both problems. */
 const TINY_CONTINUAL = ['continual', '--steps', '12', '--period', '3', '--seeds', '2', '--backend', 'ts'];
@@ -35,14 +35,7 @@ input('bad options exit 2 with one line and create nothing', async () => {
     [['continual', '--seed', '4294967295', '--seeds', '2', '--out', out('g')], /runs seeds past 4294967295/],
     [['continual', '--step', '10', '--out', out('h')], /unknown option --step .*did you mean --steps\?/],
   ];
-  const check = (label: string, r: { code: number | null; stdout: string; stderr: string }, pattern: RegExp): void => {
-    assert.is(r.code, 2, `${label}: ${r.stderr}`);
-    assert.is(r.stdout, '', label);
-    const lines = r.stderr.trimEnd().split('\n');
-    assert.is(lines.length, 1, `${label}: ${r.stderr}`);
-    assert.match(lines[0]!, /^metagrad: error: /, label);
-    assert.match(lines[0]!, pattern, `${label}: ${lines[0]}`);
-  };
+  const check = assertUsageError;
   for (const [args, pattern] of cases) check(args.join(' '), await inProcess(args), pattern);
   // Through the real launcher too.
   check('spawned', await run(cases[0]![0]), cases[0]![1]);

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { loadCheckpoint } from '../src/io/checkpoint.ts';
 import type { RunResults } from '../src/report/run-report.ts';
-import { inProcess, run, start, tempDir, TINY_GRIDWORLD, TINY_SINUSOID, waitFor } from './cli-helpers.ts';
+import { assertUsageError, inProcess, run, start, tempDir, TINY_GRIDWORLD, TINY_SINUSOID, waitFor } from './cli-helpers.ts';
 
 const dir = tempDir('cli-e2e');
 const readJson = (file: string): RunResults => JSON.parse(readFileSync(file, 'utf8')) as RunResults;
@@ -53,14 +53,7 @@ bad('unknown names, out-of-range values, bad files, unwritable output', async ()
     [['sinusoid', '--resume', corrupt, '--out', out('i')], /checkpoint .*corrupt\.json: is not valid JSON/],
     [['bench', '--suite', 'matmull'], /unknown suite 'matmull'; did you mean 'matmul'\?/],
   ];
-  const check = (label: string, r: { code: number | null; stdout: string; stderr: string }, pattern: RegExp): void => {
-    assert.is(r.code, 2, `${label}: ${r.stderr}`);
-    assert.is(r.stdout, '', label);
-    const lines = r.stderr.trimEnd().split('\n');
-    assert.is(lines.length, 1, `${label}: ${r.stderr}`);
-    assert.match(lines[0]!, /^metagrad: error: /, label);
-    assert.match(lines[0]!, pattern, `${label}: ${lines[0]}`);
-  };
+  const check = assertUsageError;
   for (const [args, pattern] of cases) check(args.join(' '), await inProcess(args), pattern);
   // The same through the real process: exit code 2 from the launcher.
   const spawned = await Promise.all([cases[1]!, cases[6]!].map(([args]) => run(args)));

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExploreResults } from '../src/cli/jobs/explore.ts';
-import { inProcess, renderInChromium, run, start, tempDir, waitFor } from './cli-helpers.ts';
+import { assertUsageError, inProcess, renderInChromium, run, start, tempDir, waitFor } from './cli-helpers.ts';
 
 /** Tiny settings: every agent, 2 seeds, 2 training iterations, 8 meta-test trials per split. */
 const TINY_EXPLORE = ['explore', '--agents', 'dream,rl2,maml,transformer', '--seeds', '2', '--iterations', '2', '--trials', '8', '--backend', 'ts'];
@@ -34,14 +34,7 @@ input('bad options exit 2 with one line and create nothing', async () => {
     [['explore', '--seed', '4294967295', '--seeds', '2', '--out', out('e')], /runs seeds past 4294967295/],
     [['explore', '--iteration', '3', '--out', out('f')], /unknown option --iteration .*did you mean --iterations\?/],
   ];
-  const check = (label: string, r: { code: number | null; stdout: string; stderr: string }, pattern: RegExp): void => {
-    assert.is(r.code, 2, `${label}: ${r.stderr}`);
-    assert.is(r.stdout, '', label);
-    const lines = r.stderr.trimEnd().split('\n');
-    assert.is(lines.length, 1, `${label}: ${r.stderr}`);
-    assert.match(lines[0]!, /^metagrad: error: /, label);
-    assert.match(lines[0]!, pattern, `${label}: ${lines[0]}`);
-  };
+  const check = assertUsageError;
   for (const [args, pattern] of cases) check(args.join(' '), await inProcess(args), pattern);
   check('spawned', await run(cases[0]![0]), cases[0]![1]);
   for (const name of 'abcdef') assert.not.ok(existsSync(out(name)), `output folder ${name} was created`);

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Page } from 'playwright-core';
+import * as assert from 'uvu/assert';
 import { main } from '../src/cli/main.ts';
 import { createStopSignal } from '../src/cli/interrupt.ts';
 
@@ -141,4 +142,14 @@ export async function inProcess(argv: string[]): Promise<{ code: number; stdout:
     startedAt: Date.now(),
   });
   return { code, stdout, stderr };
+}
+
+/** Asserts a bad-input outcome: exit code 2, nothing on stdout, one `metagrad: error:` line matching `pattern`. */
+export function assertUsageError(label: string, r: { code: number | null; stdout: string; stderr: string }, pattern: RegExp): void {
+  assert.is(r.code, 2, `${label}: ${r.stderr}`);
+  assert.is(r.stdout, '', label);
+  const lines = r.stderr.trimEnd().split('\n');
+  assert.is(lines.length, 1, `${label}: ${r.stderr}`);
+  assert.match(lines[0]!, /^metagrad: error: /, label);
+  assert.match(lines[0]!, pattern, `${label}: ${lines[0]}`);
 }
