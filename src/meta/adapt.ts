@@ -8,6 +8,7 @@ import { mul, sub } from '../ops/elementwise.ts';
 import { addScaled } from '../ops/axpy.ts';
 import { stopGradient } from '../autodiff/stop.ts';
 import { grad } from '../autodiff/transforms.ts';
+import { checkpoint } from '../autodiff/checkpoint.ts';
 import { treeLeaves, treeMap } from '../autodiff/tree.ts';
 import { clipByGlobalNorm, clipByGlobalNormPerTask } from '../optim/clip.ts';
 
@@ -33,6 +34,14 @@ export interface AdaptOptions {
   readonly clipNorm?: number;
   /** Parameters carry a leading task axis: clipping takes each task's own norm. Default false. */
   readonly taskBatched?: boolean;
+  /**
+   * Memory saver for many inner steps: keep the parameters only every `checkpointEvery`
+   * steps and recompute the steps in between (their activations and inner backward
+   * passes) when the meta-gradient needs them ({@link checkpoint}). Same values and
+   * meta-gradients; about one more forward pass of the inner loop. `supportLoss` must
+   * then capture no traced tensor (ANIL's features, say). Default: store every step.
+   */
+  readonly checkpointEvery?: number;
 }
 
 const stopTree = <T>(tree: T): T => treeMap(tree, stopGradient);
@@ -77,17 +86,32 @@ function descend<P>(params: P, grads: P, lr: number | unknown): P {
  * ```
  */
 export function adapt<P>(params: P, supportLoss: (params: P) => Tensor, options: AdaptOptions): P {
-  const { lr, steps = 1, firstOrder = false, clipNorm, taskBatched = false } = options;
+  const { lr, steps = 1, firstOrder = false, clipNorm, taskBatched = false, checkpointEvery } = options;
   if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`adapt: steps must be a non-negative integer, got ${steps}`);
   if (typeof lr === 'number' && !Number.isFinite(lr)) throw new RangeError(`adapt: lr must be finite, got ${lr}`);
+  if (checkpointEvery !== undefined && (!Number.isInteger(checkpointEvery) || checkpointEvery < 1)) {
+    throw new RangeError(`adapt: checkpointEvery must be a positive integer, got ${checkpointEvery}`);
+  }
   const gradient = grad(supportLoss);
+  const run = (start: P, rates: number | unknown, count: number): P => {
+    let current = start;
+    for (let s = 0; s < count; s++) {
+      // First order: differentiate at a constant copy, so the enclosing transform
+      // records nothing for the inner backward pass, then cut whatever remains.
+      let g: P = firstOrder ? stopTree(gradient(stopTree(current))) : gradient(current);
+      if (clipNorm !== undefined) g = taskBatched ? clipByGlobalNormPerTask(g, clipNorm).grads : clipByGlobalNorm(g, clipNorm).grads;
+      current = descend(current, g, rates);
+    }
+    return current;
+  };
+  if (checkpointEvery === undefined) return run(params, lr, steps);
   let current = params;
-  for (let s = 0; s < steps; s++) {
-    // First order: differentiate at a constant copy, so the enclosing transform
-    // records nothing for the inner backward pass, then cut whatever remains.
-    let g: P = firstOrder ? stopTree(gradient(stopTree(current))) : gradient(current);
-    if (clipNorm !== undefined) g = taskBatched ? clipByGlobalNormPerTask(g, clipNorm).grads : clipByGlobalNorm(g, clipNorm).grads;
-    current = descend(current, g, lr);
+  for (let done = 0; done < steps; done += checkpointEvery) {
+    const count = Math.min(checkpointEvery, steps - done);
+    // A learned rate tree (Meta-SGD) is differentiated too, so it is an argument.
+    current = typeof lr === 'number'
+      ? checkpoint((p: P) => run(p, lr, count), 'adapt')(current)
+      : checkpoint((p: P, rates: unknown) => run(p, rates, count), 'adapt')(current, lr);
   }
   return current;
 }

@@ -1,13 +1,10 @@
 /**
  * ANIL: MAML that adapts only the head; the body's features are shared by all tasks.
  */
-import type { Tensor } from '../tensor/tensor.ts';
-import { valueAndGrad } from '../autodiff/transforms.ts';
 import type { Module } from '../nn/module.ts';
-import { perTaskMse, type TaskLoss } from '../nn/losses.ts';
-import type { DifferentiableMetaLearner } from './learner.ts';
+import { differentiableLearner, type DifferentiableMetaLearner } from './learner.ts';
 import type { TaskBatch } from './tasks.ts';
-import { adaptedQueryLoss, adaptedQueryLossLooped, adaptationCurveOf } from './inner.ts';
+import { adaptationCurveOf, innerLoopOf, type InnerLoopSettings } from './inner.ts';
 
 /** ANIL's meta-parameters: the shared feature extractor and the head's initialisation. */
 export interface ANILParams<B, H> {
@@ -15,17 +12,12 @@ export interface ANILParams<B, H> {
   readonly head: H;
 }
 
-export interface ANILOptions<B, H> {
+/** No `checkpointEvery`: the head's inner loop is cheap, and its support loss captures the traced features. */
+export interface ANILOptions<B, H> extends InnerLoopSettings {
   /** Feature extractor, meta-learned but never adapted (e.g. an MLP with `activateOutput`). */
   readonly body: Module<B>;
   /** Output layer, adapted per task in the inner loop. */
   readonly head: Module<H>;
-  readonly innerLr: number;
-  readonly innerSteps?: number;
-  readonly firstOrder?: boolean;
-  readonly clipNorm?: number;
-  readonly loss?: TaskLoss;
-  readonly batched?: boolean;
 }
 
 /** The support and query inputs replaced by the body's features (one pass for all tasks). */
@@ -55,19 +47,12 @@ function featuresOf<B>(body: Module<B>, bodyParams: B, tasks: TaskBatch): TaskBa
  * ```
  */
 export function anil<B, H>(options: ANILOptions<B, H>): DifferentiableMetaLearner<ANILParams<B, H>> {
-  const { body, head, innerLr, innerSteps = 1, firstOrder = false, clipNorm, loss = perTaskMse, batched = true } = options;
-  const inner = { lr: innerLr, steps: innerSteps, firstOrder, loss, ...(clipNorm !== undefined && { clipNorm }) };
-  const queryLoss = batched ? adaptedQueryLoss : adaptedQueryLossLooped;
-  const metaLoss = (meta: ANILParams<B, H>, tasks: TaskBatch): Tensor =>
-    queryLoss(head.apply, meta.head, featuresOf(body, meta.body, tasks), inner);
-  return {
-    name: firstOrder ? 'foanil' : 'anil',
+  const { body, head } = options;
+  const { inner, queryLoss } = innerLoopOf(options);
+  return differentiableLearner({
+    name: options.firstOrder ? 'foanil' : 'anil',
     init: (rng) => ({ body: body.init(rng), head: head.init(rng) }),
-    metaLoss,
-    metaGradient: (meta, tasks) => {
-      const [value, grads] = valueAndGrad((m: ANILParams<B, H>) => metaLoss(m, tasks))(meta);
-      return { loss: (value as Tensor).item(), grads: grads as ANILParams<B, H> };
-    },
+    metaLoss: (meta: ANILParams<B, H>, tasks) => queryLoss(head.apply, meta.head, featuresOf(body, meta.body, tasks), inner),
     adaptationCurve: (meta, tasks, steps) => adaptationCurveOf(head.apply, meta.head, featuresOf(body, meta.body, tasks), steps, inner),
-  };
+  });
 }

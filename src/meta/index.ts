@@ -1,7 +1,7 @@
 /** Meta-learning: the MAML family, Reptile, task distributions and the shared training loop. */
 export { adapt, type AdaptOptions } from './adapt.ts';
-export { adaptedQueryLoss, adaptedQueryLossLooped, adaptationCurveOf, type ApplyFn, type InnerLoopOptions } from './inner.ts';
-export type { MetaLearner, DifferentiableMetaLearner } from './learner.ts';
+export { adaptedQueryLoss, adaptedQueryLossLooped, adaptationCurveOf, innerLoopOf, type ApplyFn, type InnerLoopOptions, type InnerLoopSettings } from './inner.ts';
+export { differentiableLearner, type MetaLearner, type DifferentiableMetaLearner } from './learner.ts';
 export { maml, type MAMLOptions } from './maml.ts';
 export { metaSgd, type MetaSGDOptions, type MetaSGDParams } from './metasgd.ts';
 export { anil, type ANILOptions, type ANILParams } from './anil.ts';

@@ -7,7 +7,7 @@ import { Tensor } from '../tensor/tensor.ts';
 import { add, div } from '../ops/elementwise.ts';
 import { mean, sum } from '../ops/reduce.ts';
 import { batchOverTasks } from '../nn/module.ts';
-import type { TaskLoss } from '../nn/losses.ts';
+import { perTaskMse, type TaskLoss } from '../nn/losses.ts';
 import { adapt, type AdaptOptions } from './adapt.ts';
 import { numTasks, taskAt, type TaskBatch } from './tasks.ts';
 
@@ -17,6 +17,37 @@ export type ApplyFn<P> = (params: P, x: Tensor) => Tensor;
 /** Inner-loop settings plus the per-task loss. */
 export interface InnerLoopOptions extends Omit<AdaptOptions, 'taskBatched'> {
   readonly loss: TaskLoss;
+}
+
+/** The inner-loop options MAML, Meta-SGD and ANIL take. */
+export interface InnerLoopSettings {
+  /** Inner-loop step size α (Meta-SGD: the initial value of every learned step size). */
+  readonly innerLr: number;
+  /** Inner gradient steps during meta-training (default 1). */
+  readonly innerSteps?: number;
+  /** First order: do not differentiate through the inner gradients (default false). */
+  readonly firstOrder?: boolean;
+  /** Clip each task's inner gradient to this global norm (default: no clipping). */
+  readonly clipNorm?: number;
+  /** Per-task loss (default {@link perTaskMse}). */
+  readonly loss?: TaskLoss;
+  /** One batched computation over tasks (default true) or a JS loop over tasks. */
+  readonly batched?: boolean;
+}
+
+/**
+ * The inner-loop options and the adapt-then-evaluate function (batched or looped) that
+ * a learner's settings select.
+ * @example const { inner, queryLoss } = innerLoopOf({ innerLr: 0.01, innerSteps: 5 });
+ */
+export function innerLoopOf(settings: InnerLoopSettings & Pick<AdaptOptions, 'checkpointEvery'>) {
+  const { innerLr, innerSteps = 1, firstOrder = false, clipNorm, checkpointEvery, loss = perTaskMse, batched = true } = settings;
+  const inner: InnerLoopOptions = {
+    lr: innerLr, steps: innerSteps, firstOrder, loss,
+    ...(clipNorm !== undefined && { clipNorm }),
+    ...(checkpointEvery !== undefined && { checkpointEvery }),
+  };
+  return { inner, queryLoss: batched ? adaptedQueryLoss : adaptedQueryLossLooped };
 }
 
 /**
@@ -68,7 +99,8 @@ export function adaptedQueryLossLooped<P>(apply: ApplyFn<P>, params: P, tasks: T
 export function adaptationCurveOf<P>(apply: ApplyFn<P>, params: P, tasks: TaskBatch, steps: number, options: InnerLoopOptions): number[] {
   const T = numTasks(tasks);
   const { support, query } = tasks;
-  const { loss, ...adaptOptions } = options;
+  // Evaluation takes no meta-gradient: nothing to checkpoint.
+  const { loss, checkpointEvery: _unused, ...adaptOptions } = options;
   const supportLoss = (p: P): Tensor => sum(loss(apply(p, support.x), support.y));
   const queryLoss = (p: P): number => mean(loss(apply(p, query.x), query.y)).item();
   let current = batchOverTasks(params, T);

@@ -5,6 +5,7 @@
  */
 import type { Tensor } from '../tensor/tensor.ts';
 import type { Rng } from '../random/rng.ts';
+import { valueAndGrad } from '../autodiff/transforms.ts';
 import type { TaskBatch } from './tasks.ts';
 
 export interface MetaLearner<M> {
@@ -28,4 +29,18 @@ export interface MetaLearner<M> {
 export interface DifferentiableMetaLearner<M> extends MetaLearner<M> {
   /** Mean query loss over tasks after adaptation, differentiable with respect to `meta`. */
   metaLoss(meta: M, tasks: TaskBatch): Tensor;
+}
+
+/**
+ * A learner from its differentiable meta-loss: the meta-gradient is `grad` of `metaLoss`.
+ * @example differentiableLearner({ name: 'mine', init, metaLoss, adaptationCurve })
+ */
+export function differentiableLearner<M>(parts: Omit<DifferentiableMetaLearner<M>, 'metaGradient'>): DifferentiableMetaLearner<M> {
+  return {
+    ...parts,
+    metaGradient: (meta, tasks) => {
+      const [value, grads] = valueAndGrad((m: M) => parts.metaLoss(m, tasks))(meta);
+      return { loss: (value as Tensor).item(), grads: grads as M };
+    },
+  };
 }

@@ -1,30 +1,14 @@
 /**
  * MAML and first-order MAML: one implementation, one flag.
  */
-import type { Tensor } from '../tensor/tensor.ts';
-import type { Rng } from '../random/rng.ts';
-import { valueAndGrad } from '../autodiff/transforms.ts';
 import type { Module } from '../nn/module.ts';
-import { perTaskMse, type TaskLoss } from '../nn/losses.ts';
-import type { DifferentiableMetaLearner } from './learner.ts';
-import type { TaskBatch } from './tasks.ts';
-import { adaptedQueryLoss, adaptedQueryLossLooped, adaptationCurveOf } from './inner.ts';
+import type { AdaptOptions } from './adapt.ts';
+import { differentiableLearner, type DifferentiableMetaLearner } from './learner.ts';
+import { adaptationCurveOf, innerLoopOf, type InnerLoopSettings } from './inner.ts';
 
-export interface MAMLOptions<P> {
+export interface MAMLOptions<P> extends InnerLoopSettings, Pick<AdaptOptions, 'checkpointEvery'> {
   /** The network whose initial parameters are meta-learned. */
   readonly model: Module<P>;
-  /** Inner-loop step size α. */
-  readonly innerLr: number;
-  /** Inner gradient steps during meta-training (default 1). */
-  readonly innerSteps?: number;
-  /** First-order MAML: do not differentiate through the inner gradients (default false). */
-  readonly firstOrder?: boolean;
-  /** Clip each task's inner gradient to this global norm (default: no clipping). */
-  readonly clipNorm?: number;
-  /** Per-task loss (default {@link perTaskMse}). */
-  readonly loss?: TaskLoss;
-  /** One batched computation over tasks (default true) or a JS loop over tasks. */
-  readonly batched?: boolean;
 }
 
 /**
@@ -33,7 +17,9 @@ export interface MAMLOptions<P> {
  * give low loss on its query set. The meta-loss is (1/T) Σₜ L_query,t(θ − α∇L_support,t(θ))
  * (more steps repeat the update); its gradient differentiates through the inner updates
  * (second order). `firstOrder: true` treats the inner gradients as constants (FOMAML,
- * same paper §5.2), which is cheaper and drops the Hessian terms.
+ * same paper §5.2), which is cheaper and drops the Hessian terms. `checkpointEvery: k`
+ * stores the parameters only every k inner steps and recomputes the steps between them
+ * in the backward pass (same meta-gradient, memory for many inner steps).
  *
  * @example
  * ```ts
@@ -49,18 +35,12 @@ export interface MAMLOptions<P> {
  * ```
  */
 export function maml<P>(options: MAMLOptions<P>): DifferentiableMetaLearner<P> {
-  const { model, innerLr, innerSteps = 1, firstOrder = false, clipNorm, loss = perTaskMse, batched = true } = options;
-  const inner = { lr: innerLr, steps: innerSteps, firstOrder, loss, ...(clipNorm !== undefined && { clipNorm }) };
-  const queryLoss = batched ? adaptedQueryLoss : adaptedQueryLossLooped;
-  const metaLoss = (theta: P, tasks: TaskBatch): Tensor => queryLoss(model.apply, theta, tasks, inner);
-  return {
-    name: firstOrder ? 'fomaml' : 'maml',
-    init: (rng: Rng) => model.init(rng),
-    metaLoss,
-    metaGradient: (theta, tasks) => {
-      const [value, grads] = valueAndGrad((p: P) => metaLoss(p, tasks))(theta);
-      return { loss: (value as Tensor).item(), grads: grads as P };
-    },
+  const { model } = options;
+  const { inner, queryLoss } = innerLoopOf(options);
+  return differentiableLearner({
+    name: options.firstOrder ? 'fomaml' : 'maml',
+    init: (rng) => model.init(rng),
+    metaLoss: (theta: P, tasks) => queryLoss(model.apply, theta, tasks, inner),
     adaptationCurve: (theta, tasks, steps) => adaptationCurveOf(model.apply, theta, tasks, steps, inner),
-  };
+  });
 }

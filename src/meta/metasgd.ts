@@ -1,15 +1,12 @@
 /**
  * Meta-SGD: MAML with a learned step size for every parameter entry.
  */
-import type { Tensor } from '../tensor/tensor.ts';
 import { full } from '../tensor/create.ts';
 import { treeMap } from '../autodiff/tree.ts';
-import { valueAndGrad } from '../autodiff/transforms.ts';
 import type { Module } from '../nn/module.ts';
-import { perTaskMse, type TaskLoss } from '../nn/losses.ts';
-import type { DifferentiableMetaLearner } from './learner.ts';
-import type { TaskBatch } from './tasks.ts';
-import { adaptedQueryLoss, adaptedQueryLossLooped, adaptationCurveOf } from './inner.ts';
+import type { AdaptOptions } from './adapt.ts';
+import { differentiableLearner, type DifferentiableMetaLearner } from './learner.ts';
+import { adaptationCurveOf, innerLoopOf, type InnerLoopSettings } from './inner.ts';
 
 /** Meta-SGD's meta-parameters: the initialisation and one step size per parameter entry. */
 export interface MetaSGDParams<P> {
@@ -18,19 +15,9 @@ export interface MetaSGDParams<P> {
   readonly lrs: P;
 }
 
-export interface MetaSGDOptions<P> {
+/** `innerLr` is the initial value of every learned step size; `firstOrder` still trains the step sizes. */
+export interface MetaSGDOptions<P> extends InnerLoopSettings, Pick<AdaptOptions, 'checkpointEvery'> {
   readonly model: Module<P>;
-  /** Initial value of every learned step size. */
-  readonly innerLr: number;
-  /** Inner steps during meta-training (default 1). */
-  readonly innerSteps?: number;
-  /** Treat inner gradients as constants (the step sizes still receive gradients). Default false. */
-  readonly firstOrder?: boolean;
-  /** Clip each task's inner gradient to this global norm. */
-  readonly clipNorm?: number;
-  readonly loss?: TaskLoss;
-  /** One batched computation over tasks (default true) or a JS loop. */
-  readonly batched?: boolean;
 }
 
 /**
@@ -48,21 +35,16 @@ export interface MetaSGDOptions<P> {
  * ```
  */
 export function metaSgd<P>(options: MetaSGDOptions<P>): DifferentiableMetaLearner<MetaSGDParams<P>> {
-  const { model, innerLr, innerSteps = 1, firstOrder = false, clipNorm, loss = perTaskMse, batched = true } = options;
-  const queryLoss = batched ? adaptedQueryLoss : adaptedQueryLossLooped;
-  const innerWith = (lrs: P) => ({ lr: lrs, steps: innerSteps, firstOrder, loss, ...(clipNorm !== undefined && { clipNorm }) });
-  const metaLoss = (meta: MetaSGDParams<P>, tasks: TaskBatch): Tensor => queryLoss(model.apply, meta.params, tasks, innerWith(meta.lrs));
-  return {
+  const { model, innerLr } = options;
+  const { inner, queryLoss } = innerLoopOf(options);
+  const innerWith = (lrs: P) => ({ ...inner, lr: lrs });
+  return differentiableLearner({
     name: 'metasgd',
     init: (rng) => {
       const params = model.init(rng);
       return { params, lrs: treeMap(params, (p) => full(p.shape, innerLr, p.dtype)) };
     },
-    metaLoss,
-    metaGradient: (meta, tasks) => {
-      const [value, grads] = valueAndGrad((m: MetaSGDParams<P>) => metaLoss(m, tasks))(meta);
-      return { loss: (value as Tensor).item(), grads: grads as MetaSGDParams<P> };
-    },
+    metaLoss: (meta: MetaSGDParams<P>, tasks) => queryLoss(model.apply, meta.params, tasks, innerWith(meta.lrs)),
     adaptationCurve: (meta, tasks, steps) => adaptationCurveOf(model.apply, meta.params, tasks, steps, innerWith(meta.lrs)),
-  };
+  });
 }
