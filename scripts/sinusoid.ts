@@ -14,7 +14,10 @@
  *   --seed 0  --inner-lr 0.01  --inner-steps 1  --meta-batch 25  --outer-lr 0.001
  *   --eval-tasks 600  --eval-points 100  --eval-steps 10  --clip <norm>  --log-every 1000
  *   --baseline-iters <n> (default: --iters; 0 skips the baseline)  --backend ts|wasm
+ *   --write-eval-tasks <file> (write the held-out tasks as JSON and exit: the PyTorch
+ *   reference, scripts/reference/sinusoid_torch.py --eval-file, then scores the same tasks)
  */
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Rng, getBackend, setBackend } from '../src/index.ts';
 import { MLP, Linear } from '../src/nn/index.ts';
@@ -42,6 +45,7 @@ const { values } = parseArgs({
     'baseline-iters': { type: 'string' },
     clip: { type: 'string' },
     backend: { type: 'string' },
+    'write-eval-tasks': { type: 'string' },
   },
 });
 
@@ -79,6 +83,13 @@ function learnerFor(name: string): MetaLearner<any> {
 
 // Held-out tasks from their own stream, the same for every algorithm and training seed.
 const evalTasks = sinusoidTasks(new Rng(1_000_003), { numTasks: num('eval-tasks'), K, queryK: num('eval-points') });
+if (values['write-eval-tasks'] !== undefined) {
+  const { support, query } = evalTasks;
+  writeFileSync(values['write-eval-tasks'], JSON.stringify({
+    K, sx: Array.from(support.x.data), sy: Array.from(support.y.data), qx: Array.from(query.x.data), qy: Array.from(query.y.data),
+  }));
+  process.exit(0);
+}
 
 function run(name: string, iters: number) {
   const learner = learnerFor(name);
