@@ -19,8 +19,8 @@
 export * from './env/index.ts';
 export { RlError } from './errors.ts';
 export {
-  expectedReturn, exactAdapt, exactMetaObjective, optimalReturn, optimalValues, uniformReturn,
-  type HorizonOptions, type ExpectedReturnOptions, type ExactMetaOptions,
+  expectedReturn, exactAdapt, exactMetaObjective, expectedSurrogate, optimalReturn, optimalValues, uniformReturn, EXACT_INNER_ESTIMATORS,
+  type HorizonOptions, type ExpectedReturnOptions, type ExactMetaOptions, type ExpectedSurrogateOptions, type ExactInnerEstimator,
 } from './oracle.ts';
 export {
   tabularPolicy, mlpPolicy, oneHotCoordinates, actionLogProbs, meanEntropy, softmaxRows,
