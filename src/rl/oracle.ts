@@ -23,6 +23,7 @@ import { grad } from '../autodiff/transforms.ts';
 import { stopGradient } from '../autodiff/stop.ts';
 import type { TabularModel } from './env/index.ts';
 import { checkChoice, checkInteger, checkNumber, RlError } from './errors.ts';
+import { softmaxRows } from './policy.ts';
 
 /** The horizon and discount every oracle function takes. */
 export interface HorizonOptions {
@@ -202,15 +203,7 @@ export function expectedSurrogate(logits: Tensor, model: TabularModel, options: 
   const S = model.numStates;
   const A = model.numActions;
   // The frozen sampling policy: concrete values, constants to every derivative.
-  const probs = new Float64Array(S * A);
-  const raw = logits.data;
-  for (let s = 0; s < S; s++) {
-    let max = -Infinity;
-    for (let a = 0; a < A; a++) max = Math.max(max, raw[s * A + a]!);
-    let total = 0;
-    for (let a = 0; a < A; a++) total += probs[s * A + a] = Math.exp(raw[s * A + a]! - max);
-    for (let a = 0; a < A; a++) probs[s * A + a]! /= total;
-  }
+  const probs = softmaxRows(logits.data, S, A);
   const weights = occupancyWeightedValues(probs, model, horizon, discount);
   const x = cast(logits, 'float64');
   if (estimator === 'lvc') return sum(mul(softmax(x, 1), tensor(weights, [S, A], 'float64')));
