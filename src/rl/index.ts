@@ -23,9 +23,9 @@ export {
   type HorizonOptions, type ExpectedReturnOptions, type ExactMetaOptions, type ExpectedSurrogateOptions, type ExactInnerEstimator,
 } from './oracle.ts';
 export {
-  tabularPolicy, mlpPolicy, oneHotCoordinates, actionLogProbs, meanEntropy, softmaxRows,
+  tabularPolicy, mlpPolicy, spatialPolicy, oneHotCoordinates, positionFeatures, POSITION_FEATURES, actionLogProbs, meanEntropy, softmaxRows,
   type CategoricalPolicy, type ActionSampler, type TabularParams, type TabularPolicyOptions,
-  type MlpParams, type MlpPolicyOptions, type DenseParams, type InputTransform,
+  type MlpParams, type MlpPolicyOptions, type DenseParams, type InputTransform, type PositionFeature, type SpatialPolicyOptions,
 } from './policy.ts';
 export { collectEpisodes, episodeLogProbs, episodeReturns, maskTensor, type EpisodeBatch } from './rollout.ts';
 export {
