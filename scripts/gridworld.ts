@@ -3,7 +3,10 @@
  * multi-task baseline, measures adaptation curves on meta-train / held-out / OOD
  * tasks for ≥ 5 seeds, and writes JSON, SVG and a Markdown summary.
  *
- *   node --import tsx scripts/gridworld.ts [--out out/gridworld] [--seeds 5] [--first-seed 0] [--quick] [--only goal5,start8]
+ *   node --import tsx scripts/gridworld.ts [--out out/gridworld] [--seeds 5] [--first-seed 10] [--quick] [--only goal5,start8]
+ *
+ * The settings below were chosen by looking at seeds 0–9 only; the default seeds
+ * 10–14 are the untouched confirmation seeds whose figures RESULTS.md reports.
  *
  * `--quick` is a smoke run (2 seeds, few iterations). Output: `results.json`, one
  * `<experiment>.svg` per experiment and `summary.md`.
@@ -15,7 +18,7 @@ import { formatResultTable, renderAdaptationSvg, runExperiment, curveOf, type Ex
 interface Args { out: string; seeds: number; firstSeed: number; quick: boolean; only: string[] | null }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { out: 'out/gridworld', seeds: 5, firstSeed: 0, quick: false, only: null };
+  const args: Args = { out: 'out/gridworld', seeds: 5, firstSeed: 10, quick: false, only: null };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     const value = (): string => {
@@ -28,7 +31,7 @@ function parseArgs(argv: readonly string[]): Args {
       args.seeds = Number(value());
       if (!Number.isInteger(args.seeds) || args.seeds < 1) throw new Error(`gridworld: --seeds must be a positive integer, got ${argv[i]}`);
     } else if (flag === '--first-seed') {
-      // Fresh seeds confirm settings that were chosen by looking at seeds 0..4.
+      // Seeds 0..9 are the ones the settings were chosen on; 10.. confirm them.
       args.firstSeed = Number(value());
       if (!Number.isInteger(args.firstSeed) || args.firstSeed < 0) throw new Error(`gridworld: --first-seed must be a non-negative integer, got ${argv[i]}`);
     } else if (flag === '--quick') args.quick = true;

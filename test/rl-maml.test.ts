@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { exp, grad, Rng, tensor, type Tensor } from '../src/index.ts';
 import { goalFamily, openRoom, tabularModel, VecEnv, type Task } from '../src/rl/env/index.ts';
 import { expectedReturn } from '../src/rl/oracle.ts';
-import { tabularPolicy, type TabularParams } from '../src/rl/policy.ts';
+import { meanEntropy, tabularPolicy, type TabularParams } from '../src/rl/policy.ts';
 import { collectEpisodes, episodeLogProbs } from '../src/rl/rollout.ts';
 import { reinforceSurrogate } from '../src/rl/estimators.ts';
 import { adaptPolicy, adaptationPath, fitBaseline, metaTrain, metaTrainInit, metaTrainStep, taskMetaObjective } from '../src/rl/mamlrl.ts';
@@ -167,6 +167,20 @@ Maml('metaTrainStep is pure: the same state gives the same next state, and stepp
   assert.equal([a.preReturn, a.postReturn], [straight.history[2]!.preReturn, straight.history[2]!.postReturn]);
   assert.not.equal(a.state.rng, state.rng);
   throwsRl(() => metaTrainStep({ ...options, metaBatchSize: 99 }, state), /metaTrainStep: metaBatchSize 99 exceeds the 15 available tasks/);
+});
+
+Maml('an entropy bonus keeps the meta-learned initial policy more stochastic', () => {
+  const env = new VecEnv({ map: openRoom(SIZE), numEnvs: 8, maxSteps: 10 });
+  const entropyAfter = (entropyBonus: number): number => {
+    const { params } = metaTrain({ policy, env, tasks: family.train, iterations: 6, metaBatchSize: 3, innerLr: 20, seed: 2, baseline: 'state', outerLr: 0.3, entropyBonus });
+    const everyState = tensor(Array.from({ length: SIZE * SIZE }, (_v, s) => [s]), [SIZE * SIZE, 1]);
+    return meanEntropy(policy, params, everyState).item();
+  };
+  const plain = entropyAfter(0);
+  const regularised = entropyAfter(1);
+  assert.ok(plain < Math.log(4) - 1e-3, `plain MAML kept the uniform policy (entropy ${plain})`);
+  assert.ok(regularised > plain, `entropy with the bonus ${regularised} should exceed ${plain} without`);
+  throwsRl(() => metaTrain({ policy, env, tasks: family.train, iterations: 1, innerLr: 1, entropyBonus: -1 }), /metaTrain: entropyBonus must be a finite number in \[0, ∞\), got -1/);
 });
 
 Maml('bad options name the option and the value', () => {

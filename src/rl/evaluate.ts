@@ -82,6 +82,8 @@ export interface ExperimentConfig {
   readonly learnInnerLr?: boolean;
   /** Decoupled weight decay of the outer update (see `metaTrain`). Default 0. */
   readonly weightDecay?: number;
+  /** Entropy bonus on MAML's pre-adaptation policy (see `taskMetaObjective`). Default 0. */
+  readonly entropyBonus?: number;
   /** Iterations of multi-task REINFORCE for the pretrained baseline. Default `metaIterations`. */
   readonly pretrainIterations?: number;
   /** Adam step of the pretrained baseline. Default `outerLr`. */
@@ -141,6 +143,7 @@ function resolveConfig(config: ExperimentConfig) {
     episodes: checkInteger(caller, 'episodesPerStep', config.episodesPerStep ?? 20),
     metaBatchSize: checkInteger(caller, 'metaBatchSize', config.metaBatchSize ?? 10),
     weightDecay: checkNumber(caller, 'weightDecay', config.weightDecay ?? 0, 0),
+    entropyBonus: checkNumber(caller, 'entropyBonus', config.entropyBonus ?? 0, 0),
     pretrainIterations: checkInteger(caller, 'pretrainIterations', config.pretrainIterations ?? metaIterations, 0),
     pretrainLr: checkNumber(caller, 'pretrainLr', config.pretrainLr ?? outerLr, 0),
     baseline: checkChoice(caller, 'baseline', config.baseline ?? (policyKind === 'mlp' ? 'observation' : 'state'), ['none', 'observation', 'state']),
@@ -216,7 +219,7 @@ export function runExperiment(config: ExperimentConfig, log: (line: string) => v
     let start = performance.now();
     const meta = metaTrain({
       policy, env, tasks: family.train, iterations: c.metaIterations, metaBatchSize: Math.min(c.metaBatchSize, family.train.length),
-      outerLr: c.outerLr, weightDecay: c.weightDecay, learnInnerLr: config.learnInnerLr === true, seed, ...adaptOptions,
+      outerLr: c.outerLr, weightDecay: c.weightDecay, entropyBonus: c.entropyBonus, learnInnerLr: config.learnInnerLr === true, seed, ...adaptOptions,
     });
     seconds.metaTrain += (performance.now() - start) / 1000;
     finalMetaTrainReturn.push(meta.history.at(-1)?.postReturn ?? NaN);

@@ -24,10 +24,10 @@ import { grad, valueAndGrad } from '../autodiff/transforms.ts';
 import { treeMap, treeZip } from '../autodiff/tree.ts';
 import { stopGradient } from '../autodiff/stop.ts';
 import type { Tensor } from '../tensor/tensor.ts';
-import { zerosLike } from '../tensor/create.ts';
+import { tensor, zerosLike } from '../tensor/create.ts';
 import { add, exp, mul, neg } from '../ops/index.ts';
 import type { Task, VecEnv } from './env/index.ts';
-import type { CategoricalPolicy } from './policy.ts';
+import { meanEntropy, type CategoricalPolicy } from './policy.ts';
 import { collectEpisodes, episodeLogProbs, episodeReturns, type EpisodeBatch } from './rollout.ts';
 import { LinearFeatureBaseline, rewardToGo } from './returns.ts';
 import { surrogateObjective, type SurrogateName } from './estimators.ts';
@@ -123,6 +123,13 @@ export interface MetaObjectiveOptions extends PolicyAdaptOptions {
   readonly innerSteps?: number;
   /** Accumulates wall-clock milliseconds spent in rollouts and inner steps (for benchmarks). */
   readonly timings?: MetaTimings;
+  /**
+   * Adds `entropyBonus ·` the mean entropy of the initial policy over the states of the
+   * first inner batch to the objective: keeps the pre-adaptation (exploration) policy
+   * stochastic, against meta-overfitting its exploration to the training tasks.
+   * Default 0 (plain MAML).
+   */
+  readonly entropyBonus?: number;
 }
 
 /** Milliseconds per phase, accumulated across calls. */
@@ -156,6 +163,8 @@ export function taskMetaObjective<P>(
 ): TaskMetaResult<P> {
   const resolved = resolveAdapt('taskMetaObjective', options);
   const innerSteps = checkInteger('taskMetaObjective', 'innerSteps', options.innerSteps ?? 1, 0);
+  const entropyBonus = checkNumber('taskMetaObjective', 'entropyBonus', options.entropyBonus ?? 0, 0);
+  let entropy: Tensor | null = null;
   const timings = options.timings;
   const timed = <T>(phase: 'rolloutMs' | 'innerMs', fn: () => T): T => {
     if (!timings) return fn();
@@ -167,16 +176,28 @@ export function taskMetaObjective<P>(
   for (let k = 0; k < innerSteps; k++) {
     const batch = timed('rolloutMs', () => collectEpisodes(env, policy, adapted, rng.split()));
     if (k === 0) preReturn = meanOf(episodeReturns(batch));
+    if (k === 0 && entropyBonus > 0) entropy = mul(meanEntropy(policy, params, visitedObservations(batch)), entropyBonus);
     adapted = timed('innerMs', () => adaptPolicy(policy, adapted, batch, { ...resolved, innerLrScale: options.innerLrScale }));
   }
   const post = timed('rolloutMs', () => collectEpisodes(env, policy, adapted, rng.split()));
   if (innerSteps === 0) preReturn = meanOf(episodeReturns(post));
   const baseline = fitBaseline(post, resolved.baseline, resolved.discount);
-  const objective = surrogateObjective(
+  let objective = surrogateObjective(
     surrogateOf(resolved.estimator), episodeLogProbs(policy, adapted, post), post,
     baseline ? { discount: resolved.discount, baseline } : { discount: resolved.discount },
   );
+  if (entropy !== null) objective = add(objective, entropy);
   return { objective, adapted, preReturn, postReturn: meanOf(episodeReturns(post)) };
+}
+
+/** The observations `[steps, obsSize]` of the real (unpadded) steps of a batch. */
+function visitedObservations(batch: EpisodeBatch): Tensor {
+  const d = batch.obsSize;
+  const rows: number[] = [];
+  for (let k = 0; k < batch.mask.length; k++) if (batch.mask[k]) rows.push(k);
+  const out = new Float32Array(rows.length * d);
+  rows.forEach((k, i) => out.set(batch.obs.subarray(k * d, (k + 1) * d), i * d));
+  return tensor(out, [rows.length, d]);
 }
 
 function meanOf(values: ArrayLike<number>): number {
@@ -272,6 +293,7 @@ function resolveStep<P>(caller: string, options: MetaStepOptions<P>) {
   }
   const outerLr = checkNumber(caller, 'outerLr', options.outerLr ?? 0.1, 0);
   const weightDecay = checkNumber(caller, 'weightDecay', options.weightDecay ?? 0, 0);
+  checkNumber(caller, 'entropyBonus', options.entropyBonus ?? 0, 0);
   resolveAdapt(caller, options);
   const optimizer = (weightDecay > 0 ? adamw({ lr: outerLr, weightDecay }) : adam({ lr: outerLr })) as Optimizer;
   return { metaBatchSize, optimizer };

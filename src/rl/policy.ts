@@ -164,6 +164,30 @@ function oneHotCell(caller: string, obs: ArrayLike<number>, i: number, size: num
   throw new RlError(`${caller}: observation ${i} has no 1 among its ${size} floats; use the 'oneHot' observation`);
 }
 
+/**
+ * An input transform of `oneHot` observations of an `height × width` map that writes
+ * `outputSize` features of the agent's cell with `write(row, col, cell, out, offset)`.
+ */
+function cellTransform(
+  name: string, caller: string, height: number, width: number, outputSize: number,
+  write: (row: number, col: number, cell: number, out: Float32Array, offset: number) => void,
+): InputTransform {
+  const inputSize = height * width;
+  return {
+    name,
+    inputSize,
+    outputSize,
+    apply(obs, count) {
+      const out = new Float32Array(count * outputSize);
+      for (let i = 0; i < count; i++) {
+        const cell = oneHotCell(caller, obs, i, inputSize);
+        write(Math.floor(cell / width), cell % width, cell, out, i * outputSize);
+      }
+      return out;
+    },
+  };
+}
+
 /** Maps row (or column) `i` of `n` into [−1, 1]. */
 function unitCoordinate(i: number, n: number): number {
   return n === 1 ? 0 : (2 * i) / (n - 1) - 1;
@@ -184,32 +208,19 @@ export function oneHotCoordinates(height: number, width: number, frequencies = 2
   checkInteger('oneHotCoordinates', 'height', height);
   checkInteger('oneHotCoordinates', 'width', width);
   checkInteger('oneHotCoordinates', 'frequencies', frequencies, 0);
-  const inputSize = height * width;
-  const outputSize = 2 + 4 * frequencies;
-  return {
-    name: `coordinates ${height}×${width}`,
-    inputSize,
-    outputSize,
-    apply(obs, count) {
-      const out = new Float32Array(count * outputSize);
-      for (let i = 0; i < count; i++) {
-        const cell = oneHotCell('oneHotCoordinates', obs, i, inputSize);
-        const y = unitCoordinate(Math.floor(cell / width), height);
-        const x = unitCoordinate(cell % width, width);
-        const o = i * outputSize;
-        out[o] = y;
-        out[o + 1] = x;
-        for (let k = 1; k <= frequencies; k++) {
-          const j = o + 2 + 4 * (k - 1);
-          out[j] = Math.sin(k * Math.PI * y);
-          out[j + 1] = Math.cos(k * Math.PI * y);
-          out[j + 2] = Math.sin(k * Math.PI * x);
-          out[j + 3] = Math.cos(k * Math.PI * x);
-        }
-      }
-      return out;
-    },
-  };
+  return cellTransform(`coordinates ${height}×${width}`, 'oneHotCoordinates', height, width, 2 + 4 * frequencies, (row, col, _cell, out, o) => {
+    const y = unitCoordinate(row, height);
+    const x = unitCoordinate(col, width);
+    out[o] = y;
+    out[o + 1] = x;
+    for (let k = 1; k <= frequencies; k++) {
+      const j = o + 2 + 4 * (k - 1);
+      out[j] = Math.sin(k * Math.PI * y);
+      out[j + 1] = Math.cos(k * Math.PI * y);
+      out[j + 2] = Math.sin(k * Math.PI * x);
+      out[j + 3] = Math.cos(k * Math.PI * x);
+    }
+  });
 }
 
 /**
@@ -241,33 +252,20 @@ export function positionFeatures(height: number, width: number, groups: readonly
   }
   const chosen = groups.map((g: PositionFeature, i: number) => checkChoice('positionFeatures', `groups[${i}]`, g, POSITION_FEATURES));
   if (new Set(chosen).size !== chosen.length) throw new RlError(`positionFeatures: groups must not repeat, got ${JSON.stringify(groups)}`);
-  const inputSize = height * width;
-  const sizes: Record<PositionFeature, number> = { coordinates: 2, rows: height, columns: width, cells: inputSize };
+  const sizes: Record<PositionFeature, number> = { coordinates: 2, rows: height, columns: width, cells: height * width };
   const outputSize = chosen.reduce((total, g) => total + sizes[g], 0);
-  return {
-    name: `${chosen.join('+')} ${height}×${width}`,
-    inputSize,
-    outputSize,
-    apply(obs, count) {
-      const out = new Float32Array(count * outputSize);
-      for (let i = 0; i < count; i++) {
-        const cell = oneHotCell('positionFeatures', obs, i, inputSize);
-        const row = Math.floor(cell / width);
-        const col = cell % width;
-        let o = i * outputSize;
-        for (const group of chosen) {
-          if (group === 'coordinates') {
-            out[o] = unitCoordinate(row, height);
-            out[o + 1] = unitCoordinate(col, width);
-          } else {
-            out[o + (group === 'rows' ? row : group === 'columns' ? col : cell)] = 1;
-          }
-          o += sizes[group];
-        }
+  return cellTransform(`${chosen.join('+')} ${height}×${width}`, 'positionFeatures', height, width, outputSize, (row, col, cell, out, offset) => {
+    let o = offset;
+    for (const group of chosen) {
+      if (group === 'coordinates') {
+        out[o] = unitCoordinate(row, height);
+        out[o + 1] = unitCoordinate(col, width);
+      } else {
+        out[o + (group === 'rows' ? row : group === 'columns' ? col : cell)] = 1;
       }
-      return out;
-    },
-  };
+      o += sizes[group];
+    }
+  });
 }
 
 /** Options of {@link spatialPolicy}. */
