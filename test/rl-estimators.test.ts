@@ -2,7 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { grad, Rng, tensor, treeLeaves, type Tensor } from '../src/index.ts';
 import { tabularModel, VecEnv } from '../src/rl/env/index.ts';
-import { exactMetaObjective, expectedReturn } from '../src/rl/oracle.ts';
+import { exactMetaObjective, expectedReturn, expectedSurrogate } from '../src/rl/oracle.ts';
 import { tabularPolicy, type TabularParams } from '../src/rl/policy.ts';
 import { collectEpisodes, episodeLogProbs, episodeReturns } from '../src/rl/rollout.ts';
 import {
@@ -65,22 +65,22 @@ Estimators('surrogates reject mismatched batches and unknown names', () => {
   assert.throws(() => reinforceSurrogate(logp, batch, { discount: -1 }), /discount must be a finite number in \[0, 1\], got -1/);
 });
 
-/** RMS (over seeds) of the distance between sampled and exact meta-gradients, and the norm of the mean error (bias). */
-function metaGradientErrors(estimator: MetaEstimator, n: number, seeds: number, exact: Tensor): { rms: number; bias: number } {
+/**
+ * RMS over seeds of the distance between the sampled meta-gradient and each of `targets`
+ * (the exact one, the estimator's own large-sample limit), from the same samples.
+ */
+function metaGradientErrors(estimator: MetaEstimator, n: number, seeds: number, targets: readonly Tensor[]): number[] {
   const env = new VecEnv({ map: MAP, numEnvs: n, maxSteps: HORIZON });
-  let sumSquares = 0;
-  const meanError = new Float64Array(exact.size);
+  const sumSquares = targets.map(() => 0);
   for (let seed = 0; seed < seeds; seed++) {
     const estimate = grad((p: TabularParams) =>
       taskMetaObjective(policy, p, env, new Rng([seed, n, 7, 7]), { innerLr: INNER_LR, estimator, baseline: 'none' }).objective,
     )({ logits: theta }) as TabularParams;
-    for (let i = 0; i < exact.size; i++) {
-      const e = estimate.logits.data[i]! - exact.data[i]!;
-      sumSquares += e * e;
-      meanError[i]! += e / seeds;
-    }
+    targets.forEach((target, j) => {
+      for (let i = 0; i < target.size; i++) sumSquares[j]! += (estimate.logits.data[i]! - target.data[i]!) ** 2;
+    });
   }
-  return { rms: Math.sqrt(sumSquares / seeds), bias: Math.hypot(...meanError) };
+  return sumSquares.map((total) => Math.sqrt(total / seeds));
 }
 
 /** Least-squares slope of log(error) against log(n). */
@@ -95,31 +95,67 @@ function logLogSlope(ns: readonly number[], errors: readonly number[]): number {
   return num / den;
 }
 
-Estimators('sampled DiCE meta-gradient converges to the exact DP meta-gradient at rate 1/sqrt(n); the plain surrogate stays biased', () => {
-  const exact = (grad((t: Tensor) => exactMetaObjective(t, model, { horizon: HORIZON, innerLr: INNER_LR }))(theta) as Tensor);
+const distance = (a: Tensor, b: Tensor): number => Math.hypot(...Array.from(a.data, (v, i) => v - b.data[i]!));
+
+Estimators('expected LVC and REINFORCE surrogates: exact policy gradient, the estimators\' expected Hessians', () => {
+  const options = { horizon: HORIZON, discount: 0.9 };
+  const exactGradient = grad((t: Tensor) => expectedReturn(t, model, options))(theta) as Tensor;
+  for (const estimator of ['lvc', 'reinforce'] as const) {
+    const g = grad((t: Tensor) => expectedSurrogate(t, model, { ...options, estimator }))(theta) as Tensor;
+    allclose(g, exactGradient, 1e-5, 1e-7, `${estimator} surrogate gradient`);
+  }
+  // Their Hessians against the sampled surrogates' mean Hessian-vector product over many episodes.
+  const direction = tensor(Array.from({ length: theta.size }, (_v, i) => Math.sin(i + 1)), theta.shape);
+  const hvp = (f: (t: Tensor) => Tensor) => grad((t: Tensor) => (grad(f)(t) as Tensor).mul(direction).sum())(theta) as Tensor;
+  const env = new VecEnv({ map: MAP, numEnvs: 20000, maxSteps: HORIZON });
+  const batch = collectEpisodes(env, policy, { logits: theta }, 11);
+  const sampled = (f: typeof lvcObjective) => hvp((t) => f(episodeLogProbs(policy, { logits: t }, batch), batch, { discount: 0.9 }));
+  const expected = (estimator: 'lvc' | 'reinforce') => hvp((t) => expectedSurrogate(t, model, { ...options, estimator }));
+  const exactHvp = hvp((t) => expectedReturn(t, model, options));
+  for (const [estimator, f] of [['lvc', lvcObjective], ['reinforce', reinforceSurrogate]] as const) {
+    const e = expected(estimator);
+    const s = sampled(f);
+    // The sample agrees with its expectation far better than with the exact Hessian (which it misses).
+    assert.ok(distance(s, e) < 0.25 * distance(e, exactHvp), `${estimator}: sampled HVP is ${distance(s, e).toFixed(4)} from its expectation, which is ${distance(e, exactHvp).toFixed(4)} from the exact HVP`);
+  }
+  assert.throws(() => expectedSurrogate(theta, model, { horizon: 3, estimator: 'dice' as 'lvc' }), /estimator must be one of 'lvc', 'reinforce', got "dice"/);
+});
+
+Estimators('sampled meta-gradients converge at rate 1/sqrt(n) to their limits: DiCE\'s is exact, LVC\'s and the plain surrogate\'s are biased', () => {
+  const exactOf = (estimator: MetaEstimator) =>
+    grad((t: Tensor) => exactMetaObjective(t, model, { horizon: HORIZON, innerLr: INNER_LR, estimator }))(theta) as Tensor;
+  const exact = exactOf('dice');
   // Sanity: the exact objective is the oracle's return after one exact step.
   assert.ok(Number.isFinite(expectedReturn(theta, model, { horizon: HORIZON }).item()));
   const ns = [100, 400, 1600, 6400];
   const seeds = 10;
   const rows: string[] = [];
-  const results = new Map<MetaEstimator, { rms: number; bias: number }[]>();
+  const slopes = new Map<MetaEstimator, { exact: number; limit: number; bias: number; rms: number[] }>();
   for (const estimator of ['dice', 'lvc', 'reinforce', 'firstOrder'] as const) {
-    const perN = ns.map((n) => metaGradientErrors(estimator, n, seeds, exact));
-    results.set(estimator, perN);
-    const slope = logLogSlope(ns, perN.map((r) => r.rms));
-    rows.push(`${estimator.padEnd(10)} rms ${perN.map((r) => r.rms.toFixed(4)).join(' ')}  slope ${slope.toFixed(2)}  |mean error| at 6400: ${perN[3]!.bias.toFixed(4)}`);
+    const limit = exactOf(estimator);
+    const perN = ns.map((n) => metaGradientErrors(estimator, n, seeds, [exact, limit]));
+    const toExact = perN.map((r) => r[0]!);
+    const toLimit = perN.map((r) => r[1]!);
+    const entry = { exact: logLogSlope(ns, toExact), limit: logLogSlope(ns, toLimit), bias: distance(limit, exact), rms: toExact };
+    slopes.set(estimator, entry);
+    rows.push(`${estimator.padEnd(10)} rms to exact ${toExact.map((r) => r.toFixed(4)).join(' ')} (slope ${entry.exact.toFixed(2)}); to its limit ${toLimit.map((r) => r.toFixed(4)).join(' ')} (slope ${entry.limit.toFixed(2)}); |limit − exact| ${entry.bias.toFixed(4)}`);
   }
   console.log(`\n  meta-gradient error vs n = ${ns.join(', ')} (${seeds} seeds, |exact| = ${Math.hypot(...exact.data).toFixed(4)}):\n  ${rows.join('\n  ')}`);
-  const dice = results.get('dice')!;
-  const diceSlope = logLogSlope(ns, dice.map((r) => r.rms));
-  assert.ok(diceSlope > -0.7 && diceSlope < -0.35, `DiCE log-log slope ${diceSlope.toFixed(3)} outside the band (−0.7, −0.35) around −0.5`);
-  const plain = results.get('reinforce')!;
-  const plainSlope = logLogSlope(ns.slice(1), plain.slice(1).map((r) => r.rms));
-  assert.ok(plainSlope > -0.25, `the plain surrogate's error kept shrinking (slope ${plainSlope.toFixed(3)} over n ≥ 400); expected a bias floor`);
-  assert.ok(plain[3]!.rms > 3 * dice[3]!.rms, `plain surrogate error ${plain[3]!.rms} should exceed 3× DiCE's ${dice[3]!.rms} at n = 6400`);
-  // LVC sits between: unbiased gradient, biased (low-variance) curvature.
-  const lvc = results.get('lvc')!;
-  assert.ok(lvc[3]!.rms < plain[3]!.rms, `LVC error ${lvc[3]!.rms} should be below the plain surrogate's ${plain[3]!.rms}`);
+  const band = (slope: number, what: string) => assert.ok(slope > -0.7 && slope < -0.35, `${what} log-log slope ${slope.toFixed(3)} outside the band (−0.7, −0.35) around −0.5`);
+  const dice = slopes.get('dice')!;
+  band(dice.exact, 'DiCE (to the exact meta-gradient)');
+  // Every estimator is a correct Monte-Carlo estimate of its own limit (no implementation bug)…
+  for (const estimator of ['lvc', 'reinforce', 'firstOrder'] as const) band(slopes.get(estimator)!.limit, `${estimator} (to its own limit)`);
+  // …and the biased ones' limits miss the exact meta-gradient: the sampled error stops
+  // shrinking at that distance. LVC's bias is smaller than the plain surrogate's.
+  const lvc = slopes.get('lvc')!;
+  const plain = slopes.get('reinforce')!;
+  assert.ok(lvc.bias > 0.5 * dice.rms[3]!, `LVC's limit is only ${lvc.bias} from the exact meta-gradient; expected a measurable bias`);
+  assert.ok(lvc.bias < plain.bias, `LVC's bias ${lvc.bias} should be below the plain surrogate's ${plain.bias}`);
+  for (const [name, entry] of [['LVC', lvc], ['plain', plain]] as const) {
+    assert.ok(entry.rms[3]! > 0.8 * entry.bias && entry.rms[3]! < 1.25 * entry.bias + dice.rms[3]!, `${name}: error ${entry.rms[3]} at n = 6400 should sit at its bias ${entry.bias}`);
+  }
+  assert.ok(plain.rms[3]! > 3 * dice.rms[3]!, `plain surrogate error ${plain.rms[3]} should exceed 3× DiCE's ${dice.rms[3]} at n = 6400`);
 });
 
 Estimators.run();

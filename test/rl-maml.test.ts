@@ -1,12 +1,12 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { grad, Rng, type Tensor } from '../src/index.ts';
+import { exp, grad, Rng, tensor, type Tensor } from '../src/index.ts';
 import { goalFamily, openRoom, tabularModel, VecEnv, type Task } from '../src/rl/env/index.ts';
 import { expectedReturn } from '../src/rl/oracle.ts';
-import { tabularPolicy, type TabularParams } from '../src/rl/policy.ts';
+import { meanEntropy, tabularPolicy, type TabularParams } from '../src/rl/policy.ts';
 import { collectEpisodes, episodeLogProbs } from '../src/rl/rollout.ts';
 import { reinforceSurrogate } from '../src/rl/estimators.ts';
-import { adaptPolicy, adaptationPath, fitBaseline, metaTrain, taskMetaObjective } from '../src/rl/mamlrl.ts';
+import { adaptPolicy, adaptationPath, fitBaseline, metaTrain, metaTrainInit, metaTrainStep, taskMetaObjective } from '../src/rl/mamlrl.ts';
 import { a2c, reinforce } from '../src/rl/pg.ts';
 import { RlError } from '../src/rl/errors.ts';
 import { allclose } from './helpers.ts';
@@ -142,6 +142,45 @@ Maml('weight decay pulls the meta-learned initialisation toward uniform logits',
     return Array.from(params.logits.data).reduce((a, v) => a + v * v, 0);
   };
   assert.ok(norm(2) < norm(0), 'decayed logits are smaller');
+});
+
+Maml('metaTrainStep is pure: the same state gives the same next state, and stepping from a saved state continues metaTrain bit for bit', () => {
+  const env = new VecEnv({ map: openRoom(SIZE), numEnvs: 6, maxSteps: 8 });
+  const options = { policy, env, tasks: family.train, metaBatchSize: 3, innerLr: 5, baseline: 'state' as const, seed: 7, learnInnerLr: true };
+  const straight = metaTrain({ ...options, iterations: 3 });
+  let state = metaTrainInit(options);
+  for (let i = 0; i < 2; i++) state = metaTrainStep(options, state).state;
+  // A checkpoint: everything through JSON and back.
+  const saved = JSON.stringify({ params: Array.from(state.params.logits.data), logScale: Array.from(state.logScale!.logits.data), optimizer: state.optimizer, rng: state.rng });
+  const loaded = JSON.parse(saved);
+  const restored = {
+    params: { logits: tensor(loaded.params, [SIZE * SIZE, 4]) }, logScale: { logits: tensor(loaded.logScale, [SIZE * SIZE, 4]) },
+    optimizer: loaded.optimizer, rng: loaded.rng,
+  };
+  const rngBefore = [...state.rng];
+  const a = metaTrainStep(options, state);
+  const b = metaTrainStep(options, restored);
+  assert.equal(state.rng, rngBefore, 'the input generator state is not advanced');
+  assert.equal(Array.from(a.state.params.logits.data), Array.from(b.state.params.logits.data));
+  assert.equal(Array.from(a.state.params.logits.data), Array.from(straight.params.logits.data));
+  assert.equal(Array.from(exp(a.state.logScale!.logits).data), Array.from(straight.innerLrScale!.logits.data));
+  assert.equal([a.preReturn, a.postReturn], [straight.history[2]!.preReturn, straight.history[2]!.postReturn]);
+  assert.not.equal(a.state.rng, state.rng);
+  throwsRl(() => metaTrainStep({ ...options, metaBatchSize: 99 }, state), /metaTrainStep: metaBatchSize 99 exceeds the 15 available tasks/);
+});
+
+Maml('an entropy bonus keeps the meta-learned initial policy more stochastic', () => {
+  const env = new VecEnv({ map: openRoom(SIZE), numEnvs: 8, maxSteps: 10 });
+  const entropyAfter = (entropyBonus: number): number => {
+    const { params } = metaTrain({ policy, env, tasks: family.train, iterations: 6, metaBatchSize: 3, innerLr: 20, seed: 2, baseline: 'state', outerLr: 0.3, entropyBonus });
+    const everyState = tensor(Array.from({ length: SIZE * SIZE }, (_v, s) => [s]), [SIZE * SIZE, 1]);
+    return meanEntropy(policy, params, everyState).item();
+  };
+  const plain = entropyAfter(0);
+  const regularised = entropyAfter(1);
+  assert.ok(plain < Math.log(4) - 1e-3, `plain MAML kept the uniform policy (entropy ${plain})`);
+  assert.ok(regularised > plain, `entropy with the bonus ${regularised} should exceed ${plain} without`);
+  throwsRl(() => metaTrain({ policy, env, tasks: family.train, iterations: 1, innerLr: 1, entropyBonus: -1 }), /metaTrain: entropyBonus must be a finite number in \[0, ∞\), got -1/);
 });
 
 Maml('bad options name the option and the value', () => {

@@ -1,8 +1,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { grad, logSoftmax, Rng, Tensor, tensor, zeros, type NestedArray } from '../src/index.ts';
+import { checkGrad, grad, logSoftmax, Rng, Tensor, tensor, zeros, type NestedArray } from '../src/index.ts';
 import { openRoom, tabularModel, VecEnv } from '../src/rl/env/index.ts';
-import { actionLogProbs, mlpPolicy, oneHotCoordinates, tabularPolicy, type MlpParams } from '../src/rl/policy.ts';
+import { actionLogProbs, mlpPolicy, oneHotCoordinates, positionFeatures, spatialPolicy, tabularPolicy, type MlpParams } from '../src/rl/policy.ts';
 import { collectEpisodes, episodeLogProbs, episodeReturns, type EpisodeBatch } from '../src/rl/rollout.ts';
 import { discountByTime, generalizedAdvantages, LinearFeatureBaseline, rewardToGo } from '../src/rl/returns.ts';
 import { RlError } from '../src/rl/errors.ts';
@@ -101,6 +101,55 @@ Rollout('collectEpisodes: padded [N, T] buffers, consistent masks, deterministic
   const g = grad((p: MlpParams) => episodeLogProbs(mlp, p, mlpBatch).sum())(mlpParams) as MlpParams;
   assert.ok(Math.abs(g.layers[0]!.weight.data[0]!) > 0, 'gradient reaches the first layer');
   assert.equal(mlp.stateLogits(mlpParams, model, oneHotEnv.observation).shape, [16, 4]);
+});
+
+Rollout('position features: coordinates, row, column and cell one-hots of a one-hot observation', () => {
+  const obs = new Float32Array(2 * 6);
+  obs[4] = 1; // row 1, column 1 of a 2×3 map
+  obs[6 + 2] = 1; // row 0, column 2
+  const all = positionFeatures(2, 3);
+  assert.is(all.outputSize, 2 + 2 + 3 + 6);
+  allclose(all.apply(obs, 2), [
+    1, 0, /* rows */ 0, 1, /* columns */ 0, 1, 0, /* cells */ 0, 0, 0, 0, 1, 0,
+    -1, 1, /* rows */ 1, 0, /* columns */ 0, 0, 1, /* cells */ 0, 0, 1, 0, 0, 0,
+  ]);
+  allclose(positionFeatures(2, 3, ['columns', 'rows']).apply(obs, 1), [0, 1, 0, 0, 1]);
+  throwsRl(() => positionFeatures(2, 3, []), /groups must be a non-empty array of 'coordinates', 'rows', 'columns', 'cells', got \[\]/);
+  throwsRl(() => positionFeatures(2, 3, ['rows', 'diagonals' as 'rows']), /groups\[1\] must be one of 'coordinates', 'rows', 'columns', 'cells', got "diagonals"/);
+  throwsRl(() => positionFeatures(2, 3, ['rows', 'rows']), /groups must not repeat, got \["rows","rows"\]/);
+  throwsRl(() => all.apply(new Float32Array(6), 1), /positionFeatures: observation 0 has no 1 among its 6 floats; use the 'oneHot' observation/);
+  throwsRl(() => spatialPolicy({ height: 2, width: 0, numActions: 4 }), /spatialPolicy: width must be an integer ≥ 1, got 0/);
+});
+
+Rollout('spatial policy: starts uniform, logits linear in the features, gradient-checked; with cells only it is tabular', () => {
+  const map = openRoom(3);
+  const model = tabularModel(map);
+  const env = new VecEnv({ map, numEnvs: 8, maxSteps: 6, observation: { kind: 'oneHot' } });
+  const policy = spatialPolicy({ height: 3, width: 3, numActions: 4 });
+  const params = policy.init(new Rng(0));
+  allclose(policy.stateLogits(params, model, env.observation), zeros([9, 4]));
+  // Random weights: logits(s) = φ(s) W + b, hand-computed for one cell.
+  const rng = new Rng(1);
+  const weight = tensor(Array.from({ length: 17 * 4 }, () => rng.normal()), [17, 4]);
+  const bias = tensor([0.1, -0.2, 0.3, 0]);
+  const random: MlpParams = { layers: [{ weight, bias }] };
+  const cell = 5; // row 1, column 2
+  const phi = positionFeatures(3, 3).apply(Float32Array.from({ length: 9 }, (_v, c) => (c === cell ? 1 : 0)), 1);
+  const expected = [0, 1, 2, 3].map((a) => bias.data[a]! + Array.from(phi).reduce((t, f, j) => t + f * weight.data[j * 4 + a]!, 0));
+  allclose((policy.stateLogits(random, model, env.observation).toArray() as number[][])[model.stateOfCell[cell]!]!, expected, 1e-5, 1e-5);
+  // Gradient of the log-probabilities of a sampled batch against central differences.
+  const batch = collectEpisodes(env, policy, random, 4);
+  const obs = tensor(batch.obs.slice(0, 12 * 9), [12, 9]);
+  const actions = batch.actions.slice(0, 12);
+  const check = checkGrad((w: Tensor, b: Tensor) => actionLogProbs(policy, { layers: [{ weight: w, bias: b }] }, obs, actions).sum(), [weight, bias], { atol: 1e-6, rtol: 1e-4 });
+  assert.ok(check.ok, check.message);
+  // With only the per-cell term and a zero bias, it is the tabular policy whose logits are W.
+  const cells = spatialPolicy({ height: 3, width: 3, numActions: 4, features: ['cells'] });
+  const table = tensor(Array.from({ length: 36 }, () => rng.normal()), [9, 4]);
+  const tabularEnv = new VecEnv({ map, numEnvs: 8, maxSteps: 6 });
+  const tabular = tabularPolicy({ numStates: 9, numActions: 4 });
+  allclose(cells.stateLogits({ layers: [{ weight: table, bias: zeros([4]) }] }, model, env.observation), tabular.stateLogits({ logits: table }, model, tabularEnv.observation), 1e-6, 1e-6);
+  assert.match(policy.name, /spatial linear over coordinates\+rows\+columns\+cells 3×3/);
 });
 
 /** A hand-made batch: 2 episodes, T = 3; the first terminates at t = 1, the second is truncated. */

@@ -18,6 +18,13 @@
  * log-probability in the box, which drops the cross-time terms of the Hessian (a bias
  * that vanishes near local optima, per the paper) for much lower variance.
  *
+ * That bias is a property of the estimator, not of this code: its expected Hessian is
+ * `Σ_t E[∇²π(a_t|s_t)/π(a_t|s_t) · γ^t Q_t]`, the Hessian of the return with the state
+ * distribution and the values held fixed (`expectedSurrogate` in `oracle.ts` computes
+ * it exactly). `test/rl-estimators.test.ts` shows the sampled LVC meta-gradient
+ * converging at the Monte-Carlo rate to the meta-gradient of that limit, which itself
+ * stays a fixed distance from the exact one: the error floor is that distance.
+ *
  * The plain REINFORCE surrogate has the right gradient, but its Hessian is
  * `E[Σ_t ∇² log π_t · γ^t R_t]` only: it misses `E[∇log p(τ) ∇log p(τ)ᵀ R]`, the
  * term that comes from the sampling distribution depending on the parameters. MAML

@@ -18,7 +18,7 @@ import {
   type ObservationEncoder, type TabularModel, type Task, type TaskFamily,
 } from './env/index.ts';
 import { expectedReturn, optimalReturn } from './oracle.ts';
-import { mlpPolicy, oneHotCoordinates, tabularPolicy, type CategoricalPolicy } from './policy.ts';
+import { mlpPolicy, oneHotCoordinates, spatialPolicy, tabularPolicy, type CategoricalPolicy, type PositionFeature } from './policy.ts';
 import { adaptationPath, metaTrain, META_ESTIMATORS, type BaselineKind, type MetaEstimator } from './mamlrl.ts';
 import { reinforce } from './pg.ts';
 import { checkChoice, checkInteger, checkNumber, RlError } from './errors.ts';
@@ -60,8 +60,13 @@ export interface ExperimentConfig {
   readonly size: number;
   /** Steps per episode. Default `2 · size + 4`. */
   readonly horizon?: number;
-  /** Default `'tabular'`. `'mlp'` is an MLP over `oneHotCoordinates` of the `oneHot` observation. */
-  readonly policy?: 'tabular' | 'mlp';
+  /**
+   * Default `'tabular'`. `'mlp'` is an MLP over `oneHotCoordinates` of the `oneHot`
+   * observation; `'spatial'` the {@link spatialPolicy} over `features`.
+   */
+  readonly policy?: 'tabular' | 'mlp' | 'spatial';
+  /** Position features of the `'spatial'` policy. Default all of `POSITION_FEATURES`. */
+  readonly features?: readonly PositionFeature[];
   /** Default `'dice'`. */
   readonly estimator?: MetaEstimator;
   /** Inner step size α (meta-training and every method's test-time adaptation). */
@@ -77,11 +82,13 @@ export interface ExperimentConfig {
   readonly learnInnerLr?: boolean;
   /** Decoupled weight decay of the outer update (see `metaTrain`). Default 0. */
   readonly weightDecay?: number;
+  /** Entropy bonus on MAML's pre-adaptation policy (see `taskMetaObjective`). Default 0. */
+  readonly entropyBonus?: number;
   /** Iterations of multi-task REINFORCE for the pretrained baseline. Default `metaIterations`. */
   readonly pretrainIterations?: number;
   /** Adam step of the pretrained baseline. Default `outerLr`. */
   readonly pretrainLr?: number;
-  /** Default `'state'` for tabular, `'observation'` for mlp. */
+  /** Default `'observation'` for mlp, else `'state'`. */
   readonly baseline?: BaselineKind;
   /** One run per seed; at least 2 for an interval. */
   readonly seeds: readonly number[];
@@ -122,7 +129,7 @@ function resolveConfig(config: ExperimentConfig) {
   const caller = 'runExperiment';
   const family = checkChoice(caller, 'family', config.family, ['goal', 'start']);
   const size = checkInteger(caller, 'size', config.size, 3);
-  const policyKind = checkChoice(caller, 'policy', config.policy ?? 'tabular', ['tabular', 'mlp']);
+  const policyKind = checkChoice(caller, 'policy', config.policy ?? 'tabular', ['tabular', 'mlp', 'spatial']);
   if (!Array.isArray(config.seeds) || config.seeds.length === 0 || config.seeds.some((s) => !Number.isInteger(s))) {
     throw new RlError(`${caller}: seeds must be a non-empty array of integers, got ${JSON.stringify(config.seeds)}`);
   }
@@ -136,9 +143,10 @@ function resolveConfig(config: ExperimentConfig) {
     episodes: checkInteger(caller, 'episodesPerStep', config.episodesPerStep ?? 20),
     metaBatchSize: checkInteger(caller, 'metaBatchSize', config.metaBatchSize ?? 10),
     weightDecay: checkNumber(caller, 'weightDecay', config.weightDecay ?? 0, 0),
+    entropyBonus: checkNumber(caller, 'entropyBonus', config.entropyBonus ?? 0, 0),
     pretrainIterations: checkInteger(caller, 'pretrainIterations', config.pretrainIterations ?? metaIterations, 0),
     pretrainLr: checkNumber(caller, 'pretrainLr', config.pretrainLr ?? outerLr, 0),
-    baseline: checkChoice(caller, 'baseline', config.baseline ?? (policyKind === 'tabular' ? 'state' : 'observation'), ['none', 'observation', 'state']),
+    baseline: checkChoice(caller, 'baseline', config.baseline ?? (policyKind === 'mlp' ? 'observation' : 'state'), ['none', 'observation', 'state']),
     steps: checkInteger(caller, 'adaptationSteps', config.adaptationSteps ?? 3, 0),
     maxTasks: checkInteger(caller, 'maxTasksPerSplit', config.maxTasksPerSplit ?? Number.MAX_SAFE_INTEGER),
   };
@@ -184,10 +192,12 @@ export function runExperiment(config: ExperimentConfig, log: (line: string) => v
   const observation = c.policyKind === 'tabular' ? { kind: 'stateIndex' as const } : { kind: 'oneHot' as const };
   const env = new VecEnv({ map, numEnvs: c.episodes, maxSteps: c.horizon, observation });
   const numStates = c.size * c.size;
-  const policy: CategoricalPolicy<unknown> = (c.policyKind === 'tabular'
-    ? tabularPolicy({ numStates, numActions: env.numActions })
-    : mlpPolicy({ obsSize: env.obsSize, numActions: env.numActions, hidden: [32, 32], inputTransform: oneHotCoordinates(c.size, c.size) })
-  ) as CategoricalPolicy<unknown>;
+  const policies = {
+    tabular: () => tabularPolicy({ numStates, numActions: env.numActions }),
+    mlp: () => mlpPolicy({ obsSize: env.obsSize, numActions: env.numActions, hidden: [32, 32], inputTransform: oneHotCoordinates(c.size, c.size) }),
+    spatial: () => spatialPolicy({ height: c.size, width: c.size, numActions: env.numActions, ...(config.features ? { features: config.features } : {}) }),
+  };
+  const policy = policies[c.policyKind]() as CategoricalPolicy<unknown>;
   const adaptOptions = { innerLr: c.innerLr, estimator: c.estimator, baseline: c.baseline };
   const name = `${c.family}Family open ${c.size}×${c.size}, ${policy.name}, ${c.estimator}`;
 
@@ -209,7 +219,7 @@ export function runExperiment(config: ExperimentConfig, log: (line: string) => v
     let start = performance.now();
     const meta = metaTrain({
       policy, env, tasks: family.train, iterations: c.metaIterations, metaBatchSize: Math.min(c.metaBatchSize, family.train.length),
-      outerLr: c.outerLr, weightDecay: c.weightDecay, learnInnerLr: config.learnInnerLr === true, seed, ...adaptOptions,
+      outerLr: c.outerLr, weightDecay: c.weightDecay, entropyBonus: c.entropyBonus, learnInnerLr: config.learnInnerLr === true, seed, ...adaptOptions,
     });
     seconds.metaTrain += (performance.now() - start) / 1000;
     finalMetaTrainReturn.push(meta.history.at(-1)?.postReturn ?? NaN);

@@ -19,13 +19,13 @@
 export * from './env/index.ts';
 export { RlError } from './errors.ts';
 export {
-  expectedReturn, exactAdapt, exactMetaObjective, optimalReturn, optimalValues, uniformReturn,
-  type HorizonOptions, type ExpectedReturnOptions, type ExactMetaOptions,
+  expectedReturn, exactAdapt, exactMetaObjective, expectedSurrogate, optimalReturn, optimalValues, uniformReturn, EXACT_INNER_ESTIMATORS,
+  type HorizonOptions, type ExpectedReturnOptions, type ExactMetaOptions, type ExpectedSurrogateOptions, type ExactInnerEstimator,
 } from './oracle.ts';
 export {
-  tabularPolicy, mlpPolicy, oneHotCoordinates, actionLogProbs, meanEntropy, softmaxRows,
+  tabularPolicy, mlpPolicy, spatialPolicy, oneHotCoordinates, positionFeatures, POSITION_FEATURES, actionLogProbs, meanEntropy, softmaxRows,
   type CategoricalPolicy, type ActionSampler, type TabularParams, type TabularPolicyOptions,
-  type MlpParams, type MlpPolicyOptions, type DenseParams, type InputTransform,
+  type MlpParams, type MlpPolicyOptions, type DenseParams, type InputTransform, type PositionFeature, type SpatialPolicyOptions,
 } from './policy.ts';
 export { collectEpisodes, episodeLogProbs, episodeReturns, maskTensor, type EpisodeBatch } from './rollout.ts';
 export {
@@ -37,9 +37,9 @@ export {
 } from './estimators.ts';
 export { reinforce, a2c, type PolicyGradientOptions, type ReinforceOptions, type A2cOptions, type TrainingRecord } from './pg.ts';
 export {
-  adaptPolicy, ascentStep, adaptationPath, fitBaseline, metaTrain as metaTrainPolicy, taskMetaObjective, META_ESTIMATORS,
+  adaptPolicy, ascentStep, adaptationPath, fitBaseline, metaTrain as metaTrainPolicy, metaTrainInit, metaTrainStep, taskMetaObjective, META_ESTIMATORS,
   type MetaEstimator, type BaselineKind, type PolicyAdaptOptions, type MetaObjectiveOptions, type MetaTimings,
-  type TaskMetaResult, type MamlRlOptions, type MetaIterationRecord,
+  type TaskMetaResult, type MamlRlOptions, type MamlRlResult, type MetaIterationRecord, type MetaStepOptions, type MetaTrainState, type MetaStepResult,
 } from './mamlrl.ts';
 export {
   runExperiment, confidenceInterval, exactPolicyReturn, curveOf, formatResultTable, renderAdaptationSvg,

@@ -24,14 +24,14 @@ import { grad, valueAndGrad } from '../autodiff/transforms.ts';
 import { treeMap, treeZip } from '../autodiff/tree.ts';
 import { stopGradient } from '../autodiff/stop.ts';
 import type { Tensor } from '../tensor/tensor.ts';
-import { zerosLike } from '../tensor/create.ts';
+import { tensor, zerosLike } from '../tensor/create.ts';
 import { add, exp, mul, neg } from '../ops/index.ts';
 import type { Task, VecEnv } from './env/index.ts';
-import type { CategoricalPolicy } from './policy.ts';
+import { meanEntropy, type CategoricalPolicy } from './policy.ts';
 import { collectEpisodes, episodeLogProbs, episodeReturns, type EpisodeBatch } from './rollout.ts';
 import { LinearFeatureBaseline, rewardToGo } from './returns.ts';
 import { surrogateObjective, type SurrogateName } from './estimators.ts';
-import { adam, adamw } from '../optim/index.ts';
+import { adam, adamw, type Optimizer, type OptimizerState } from '../optim/index.ts';
 import { checkChoice, checkInteger, checkNumber, RlError } from './errors.ts';
 
 /** How the meta-gradient is estimated; see the module comment. */
@@ -123,6 +123,13 @@ export interface MetaObjectiveOptions extends PolicyAdaptOptions {
   readonly innerSteps?: number;
   /** Accumulates wall-clock milliseconds spent in rollouts and inner steps (for benchmarks). */
   readonly timings?: MetaTimings;
+  /**
+   * Adds `entropyBonus ·` the mean entropy of the initial policy over the states of the
+   * first inner batch to the objective: keeps the pre-adaptation (exploration) policy
+   * stochastic, against meta-overfitting its exploration to the training tasks.
+   * Default 0 (plain MAML).
+   */
+  readonly entropyBonus?: number;
 }
 
 /** Milliseconds per phase, accumulated across calls. */
@@ -156,6 +163,8 @@ export function taskMetaObjective<P>(
 ): TaskMetaResult<P> {
   const resolved = resolveAdapt('taskMetaObjective', options);
   const innerSteps = checkInteger('taskMetaObjective', 'innerSteps', options.innerSteps ?? 1, 0);
+  const entropyBonus = checkNumber('taskMetaObjective', 'entropyBonus', options.entropyBonus ?? 0, 0);
+  let entropy: Tensor | null = null;
   const timings = options.timings;
   const timed = <T>(phase: 'rolloutMs' | 'innerMs', fn: () => T): T => {
     if (!timings) return fn();
@@ -167,16 +176,28 @@ export function taskMetaObjective<P>(
   for (let k = 0; k < innerSteps; k++) {
     const batch = timed('rolloutMs', () => collectEpisodes(env, policy, adapted, rng.split()));
     if (k === 0) preReturn = meanOf(episodeReturns(batch));
+    if (k === 0 && entropyBonus > 0) entropy = mul(meanEntropy(policy, params, visitedObservations(batch)), entropyBonus);
     adapted = timed('innerMs', () => adaptPolicy(policy, adapted, batch, { ...resolved, innerLrScale: options.innerLrScale }));
   }
   const post = timed('rolloutMs', () => collectEpisodes(env, policy, adapted, rng.split()));
   if (innerSteps === 0) preReturn = meanOf(episodeReturns(post));
   const baseline = fitBaseline(post, resolved.baseline, resolved.discount);
-  const objective = surrogateObjective(
+  let objective = surrogateObjective(
     surrogateOf(resolved.estimator), episodeLogProbs(policy, adapted, post), post,
     baseline ? { discount: resolved.discount, baseline } : { discount: resolved.discount },
   );
+  if (entropy !== null) objective = add(objective, entropy);
   return { objective, adapted, preReturn, postReturn: meanOf(episodeReturns(post)) };
+}
+
+/** The observations `[steps, obsSize]` of the real (unpadded) steps of a batch. */
+function visitedObservations(batch: EpisodeBatch): Tensor {
+  const d = batch.obsSize;
+  const rows: number[] = [];
+  for (let k = 0; k < batch.mask.length; k++) if (batch.mask[k]) rows.push(k);
+  const out = new Float32Array(rows.length * d);
+  rows.forEach((k, i) => out.set(batch.obs.subarray(k * d, (k + 1) * d), i * d));
+  return tensor(out, [rows.length, d]);
 }
 
 function meanOf(values: ArrayLike<number>): number {
@@ -185,14 +206,13 @@ function meanOf(values: ArrayLike<number>): number {
   return total / values.length;
 }
 
-/** Options of {@link metaTrain}. */
-export interface MamlRlOptions<P> extends MetaObjectiveOptions {
+/** Options of {@link metaTrainStep}: what stays fixed across meta-iterations. */
+export interface MetaStepOptions<P> extends MetaObjectiveOptions {
   readonly policy: CategoricalPolicy<P>;
   /** The environment; `numEnvs` episodes are sampled per inner and per outer batch. */
   readonly env: VecEnv;
   /** Meta-training tasks (their layouts must match the environment's map size). */
   readonly tasks: readonly Task[];
-  readonly iterations: number;
   /** Tasks per meta-batch, drawn without replacement. Default min(10, tasks.length). */
   readonly metaBatchSize?: number;
   /** Adam step size of the outer update. Default 0.1. */
@@ -204,6 +224,11 @@ export interface MamlRlOptions<P> extends MetaObjectiveOptions {
    * grid-world goal families, λ = 0.02–0.1 did not narrow the train/test gap.)
    */
   readonly weightDecay?: number;
+}
+
+/** Options of {@link metaTrain}. */
+export interface MamlRlOptions<P> extends MetaStepOptions<P> {
+  readonly iterations: number;
   /** Seeds initialisation, task draws and rollouts. Default 0. */
   readonly seed?: number;
   /** Start from these parameters instead of `policy.init`. */
@@ -236,9 +261,112 @@ export interface MetaIterationRecord {
 }
 
 /**
- * Meta-trains `policy` with MAML-RL: each iteration draws a meta-batch of tasks,
- * estimates the meta-gradient of the mean adapted return with `estimator`, and takes
- * an Adam ascent step. Deterministic under `seed`.
+ * Everything that changes during MAML-RL meta-training: what a checkpoint must hold
+ * to continue bit for bit.
+ */
+export interface MetaTrainState<P> {
+  /** The initial policy parameters θ being meta-learned. */
+  readonly params: P;
+  /** Meta-SGD log step multipliers ρ (the inner step is `innerLr · exp(ρ) ⊙ ∇̂J`), if learned. */
+  readonly logScale?: P;
+  /** Outer optimiser state over the tree `{ params, logScale? }` (its leaves are θ's, then ρ's). */
+  readonly optimizer: OptimizerState;
+  /** The generator state (`Rng.state()`) the next iteration draws its tasks and episodes from. */
+  readonly rng: readonly [number, number, number, number];
+}
+
+/** What {@link metaTrainStep} returns. */
+export interface MetaStepResult<P> {
+  readonly state: MetaTrainState<P>;
+  /** Mean sampled returns over the meta-batch before and after adaptation. */
+  readonly preReturn: number;
+  readonly postReturn: number;
+}
+
+function resolveStep<P>(caller: string, options: MetaStepOptions<P>) {
+  if (!Array.isArray(options.tasks) || options.tasks.length === 0) {
+    throw new RlError(`${caller}: tasks must be a non-empty array of tasks, got ${Array.isArray(options.tasks) ? 'an empty array' : String(options.tasks)}`);
+  }
+  const metaBatchSize = checkInteger(caller, 'metaBatchSize', options.metaBatchSize ?? Math.min(10, options.tasks.length));
+  if (metaBatchSize > options.tasks.length) {
+    throw new RlError(`${caller}: metaBatchSize ${metaBatchSize} exceeds the ${options.tasks.length} available tasks`);
+  }
+  const outerLr = checkNumber(caller, 'outerLr', options.outerLr ?? 0.1, 0);
+  const weightDecay = checkNumber(caller, 'weightDecay', options.weightDecay ?? 0, 0);
+  checkNumber(caller, 'entropyBonus', options.entropyBonus ?? 0, 0);
+  resolveAdapt(caller, options);
+  const optimizer = (weightDecay > 0 ? adamw({ lr: outerLr, weightDecay }) : adam({ lr: outerLr })) as Optimizer;
+  return { metaBatchSize, optimizer };
+}
+
+/**
+ * The state {@link metaTrain} starts from: parameters from `policy.init` (or
+ * `initialParams`), zero log step multipliers with `learnInnerLr`, a fresh optimiser
+ * state and the generator seeded by `seed`.
+ *
+ * @example
+ * ```ts
+ * let state = metaTrainInit({ policy, env, tasks: family.train, innerLr: 2, baseline: 'state', seed: 3 });
+ * ```
+ */
+export function metaTrainInit<P>(options: Omit<MamlRlOptions<P>, 'iterations'>): MetaTrainState<P> {
+  const { optimizer } = resolveStep('metaTrainInit', options);
+  const rng = new Rng(options.seed ?? 0);
+  const params = options.initialParams ?? options.policy.init(rng.split());
+  const meta = options.learnInnerLr === true ? { params, logScale: treeMap(params, (leaf) => zerosLike(leaf)) } : { params };
+  return { ...meta, optimizer: optimizer.init(meta), rng: rng.state() };
+}
+
+/**
+ * One MAML-RL meta-iteration, pure: draws a meta-batch of tasks and their episodes
+ * from `state.rng`, estimates the meta-gradient of the mean adapted return with
+ * `estimator` (also with respect to `state.logScale`, if present) and takes one Adam
+ * ascent step. With `innerSteps: 0` it is one step of multi-task policy gradient (a
+ * pretrained baseline). Neither `state` nor its generator is modified; the same
+ * state in gives the same state out, which is what makes checkpoints resume bit for bit.
+ *
+ * @example
+ * ```ts
+ * let state = metaTrainInit(options);
+ * for (let i = 0; i < 100; i++) ({ state } = metaTrainStep(options, state));
+ * ```
+ */
+export function metaTrainStep<P>(options: MetaStepOptions<P>, state: MetaTrainState<P>): MetaStepResult<P> {
+  const { metaBatchSize, optimizer } = resolveStep('metaTrainStep', options);
+  const { policy, env } = options;
+  const rng = new Rng(state.rng);
+  const tasks = rng.shuffle(options.tasks.slice()).slice(0, metaBatchSize);
+  const taskRngs = tasks.map(() => rng.split());
+  let pre = 0;
+  let post = 0;
+  type Meta = { params: P; logScale?: P };
+  const meanObjective = (m: Meta): Tensor => {
+    let total: Tensor | null = null;
+    const taskOptions = m.logScale ? { ...options, innerLrScale: treeMap(m.logScale, (r) => exp(r)) } : options;
+    tasks.forEach((task, i) => {
+      env.setTasks(task);
+      const result = taskMetaObjective(policy, m.params, env, taskRngs[i]!, taskOptions);
+      pre += result.preReturn / tasks.length;
+      post += result.postReturn / tasks.length;
+      total = total === null ? result.objective : total.add(result.objective);
+    });
+    return mul(total!, 1 / tasks.length);
+  };
+  const meta: Meta = state.logScale ? { params: state.params, logScale: state.logScale } : { params: state.params };
+  const timings = options.timings;
+  const start = performance.now();
+  const before = timings ? timings.rolloutMs + timings.innerMs : 0;
+  const [, gradient] = valueAndGrad(meanObjective)(meta);
+  // The optimizer minimises: hand it the negated meta-gradient.
+  const update = optimizer.update(treeMap(gradient as Meta, (g) => neg(g)), state.optimizer, meta);
+  // Outer = everything else in the iteration: the outer surrogate, the backward pass and Adam.
+  if (timings) timings.outerMs += performance.now() - start - (timings.rolloutMs + timings.innerMs - before);
+  return { state: { ...update.params, optimizer: update.state, rng: rng.state() }, preReturn: pre, postReturn: post };
+}
+
+/**
+ * Meta-trains `policy` with MAML-RL: {@link metaTrainInit}, then `iterations`
+ * {@link metaTrainStep}s. Deterministic under `seed`.
  *
  * @example
  * ```ts
@@ -251,60 +379,19 @@ export interface MetaIterationRecord {
  * ```
  */
 export function metaTrain<P>(options: MamlRlOptions<P>): MamlRlResult<P> {
-  const caller = 'metaTrain';
-  const iterations = checkInteger(caller, 'iterations', options.iterations, 0);
-  if (!Array.isArray(options.tasks) || options.tasks.length === 0) {
-    throw new RlError(`${caller}: tasks must be a non-empty array of tasks, got ${Array.isArray(options.tasks) ? 'an empty array' : String(options.tasks)}`);
-  }
-  const metaBatchSize = checkInteger(caller, 'metaBatchSize', options.metaBatchSize ?? Math.min(10, options.tasks.length));
-  if (metaBatchSize > options.tasks.length) {
-    throw new RlError(`${caller}: metaBatchSize ${metaBatchSize} exceeds the ${options.tasks.length} available tasks`);
-  }
-  const outerLr = checkNumber(caller, 'outerLr', options.outerLr ?? 0.1, 0);
-  resolveAdapt(caller, options);
-  const { policy, env } = options;
-  const rng = new Rng(options.seed ?? 0);
-  const initial = options.initialParams ?? policy.init(rng.split());
-  const learnInnerLr = options.learnInnerLr === true;
-  // The optimised tree: the initial parameters, plus the log step multipliers with learnInnerLr.
-  let meta: { params: P; logScale?: P } = learnInnerLr
-    ? { params: initial, logScale: treeMap(initial, (leaf) => zerosLike(leaf)) }
-    : { params: initial };
-  const weightDecay = checkNumber(caller, 'weightDecay', options.weightDecay ?? 0, 0);
-  const optimizer = weightDecay > 0 ? adamw({ lr: outerLr, weightDecay }) : adam({ lr: outerLr });
-  let optimizerState = optimizer.init(meta);
+  const iterations = checkInteger('metaTrain', 'iterations', options.iterations, 0);
+  resolveStep('metaTrain', options); // so that bad options are reported as metaTrain's
+  let state = metaTrainInit(options);
   const history: MetaIterationRecord[] = [];
   for (let iteration = 0; iteration < iterations; iteration++) {
-    const tasks = rng.shuffle(options.tasks.slice()).slice(0, metaBatchSize);
-    const taskRngs = tasks.map(() => rng.split());
-    let pre = 0;
-    let post = 0;
-    const meanObjective = (m: typeof meta): Tensor => {
-      let total: Tensor | null = null;
-      const taskOptions = m.logScale ? { ...options, innerLrScale: treeMap(m.logScale, (r) => exp(r)) } : options;
-      tasks.forEach((task, i) => {
-        env.setTasks(task);
-        const result = taskMetaObjective(policy, m.params, env, taskRngs[i]!, taskOptions);
-        pre += result.preReturn / tasks.length;
-        post += result.postReturn / tasks.length;
-        total = total === null ? result.objective : total.add(result.objective);
-      });
-      return mul(total!, 1 / tasks.length);
-    };
-    const timings = options.timings;
-    const start = performance.now();
-    const before = timings ? timings.rolloutMs + timings.innerMs : 0;
-    const [, gradient] = valueAndGrad(meanObjective)(meta);
-    // The optimizer minimises: hand it the negated meta-gradient.
-    ({ params: meta, state: optimizerState } = optimizer.update(treeMap(gradient as typeof meta, (g) => neg(g)), optimizerState, meta));
-    // Outer = everything else in the iteration: the outer surrogate, the backward pass and Adam.
-    if (timings) timings.outerMs += performance.now() - start - (timings.rolloutMs + timings.innerMs - before);
-    const record = { iteration, preReturn: pre, postReturn: post };
+    const step = metaTrainStep(options, state);
+    state = step.state;
+    const record = { iteration, preReturn: step.preReturn, postReturn: step.postReturn };
     history.push(record);
-    options.onIteration?.(record, meta.params);
+    options.onIteration?.(record, state.params);
   }
-  if (!meta.logScale) return { params: meta.params, history };
-  return { params: meta.params, history, innerLrScale: treeMap(meta.logScale, (r) => exp(r)) };
+  if (!state.logScale) return { params: state.params, history };
+  return { params: state.params, history, innerLrScale: treeMap(state.logScale, (r) => exp(r)) };
 }
 
 /**

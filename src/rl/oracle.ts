@@ -16,12 +16,14 @@
  * environment's `maxSteps`), the reward of step t is discounted by `discount^t`, and
  * terminal states are absorbing with reward 0 (see `tabularModel`).
  */
-import { add, cast, mul, reshape, softmax, sum, take } from '../ops/index.ts';
+import { add, cast, logSoftmax, mul, reshape, softmax, sum, take } from '../ops/index.ts';
 import { tensor, zeros } from '../tensor/create.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { grad } from '../autodiff/transforms.ts';
+import { stopGradient } from '../autodiff/stop.ts';
 import type { TabularModel } from './env/index.ts';
-import { checkInteger, checkNumber, RlError } from './errors.ts';
+import { checkChoice, checkInteger, checkNumber, RlError } from './errors.ts';
+import { softmaxRows } from './policy.ts';
 
 /** The horizon and discount every oracle function takes. */
 export interface HorizonOptions {
@@ -102,18 +104,120 @@ export function expectedReturn(logits: Tensor, model: TabularModel, options: Exp
   return sum(mul(start, value));
 }
 
+/**
+ * Which inner-step surrogate the exact inner step differentiates, by the name of the
+ * sampled estimator whose large-sample limit it gives (see {@link expectedSurrogate}):
+ * `'dice'` the exact return (DiCE is unbiased), `'lvc'` and `'reinforce'` their
+ * expected surrogates, `'firstOrder'` the exact return with the inner gradient detached.
+ */
+export type ExactInnerEstimator = 'dice' | 'lvc' | 'reinforce' | 'firstOrder';
+export const EXACT_INNER_ESTIMATORS: readonly ExactInnerEstimator[] = ['dice', 'lvc', 'reinforce', 'firstOrder'];
+
 /** Options of {@link exactMetaObjective}. */
 export interface ExactMetaOptions extends ExpectedReturnOptions {
   /** Inner step size α of gradient ascent on the return. */
   readonly innerLr: number;
   /** Inner steps. Default 1. */
   readonly innerSteps?: number;
+  /** Default `'dice'` (the exact MAML meta-objective). */
+  readonly estimator?: ExactInnerEstimator;
+}
+
+/** Options of {@link expectedSurrogate}. */
+export interface ExpectedSurrogateOptions extends HorizonOptions {
+  readonly estimator: 'lvc' | 'reinforce';
+}
+
+/**
+ * `W[s, a] = Σ_t γ^t d_t(s) Q_t(s, a)` of the policy `probs` `[S, A]` (float64, plain
+ * JS): `d_t` is the state distribution at step t from the start distribution and
+ * `Q_t` the action value with `H − t` steps left.
+ */
+function occupancyWeightedValues(probs: ArrayLike<number>, model: TabularModel, horizon: number, discount: number): Float64Array {
+  const S = model.numStates;
+  const A = model.numActions;
+  // Backward: Q_t for every t (Q_{H−1} = r, Q_t = r + γ Σ_a' π Q_{t+1}(next)).
+  const q: Float64Array[] = new Array(horizon);
+  let value = new Float64Array(S);
+  for (let t = horizon - 1; t >= 0; t--) {
+    const qt = new Float64Array(S * A);
+    const next = new Float64Array(S);
+    for (let s = 0; s < S; s++) {
+      for (let a = 0; a < A; a++) {
+        const k = s * A + a;
+        qt[k] = model.reward[k]! + (t === horizon - 1 ? 0 : discount * value[model.next[k]!]!);
+        next[s]! += probs[k]! * qt[k]!;
+      }
+    }
+    q[t] = qt;
+    value = next;
+  }
+  // Forward: d_{t+1}(next(s, a)) += d_t(s) π(a|s); terminal states absorb (their Q is 0).
+  const weights = new Float64Array(S * A);
+  let d = Float64Array.from(model.startDistribution);
+  let factor = 1;
+  for (let t = 0; t < horizon; t++) {
+    const dNext = new Float64Array(S);
+    for (let s = 0; s < S; s++) {
+      if (d[s] === 0) continue;
+      for (let a = 0; a < A; a++) {
+        const k = s * A + a;
+        weights[k]! += factor * d[s]! * q[t]![k]!;
+        dNext[model.next[k]!]! += d[s]! * probs[k]!;
+      }
+    }
+    d = dNext;
+    factor *= discount;
+  }
+  return weights;
+}
+
+/**
+ * The expectation of a sampled inner surrogate over the policy's own episodes, as a
+ * function of the logits θ' with the sampling policy frozen at the logits' current
+ * values θ (`d_t`, `Q_t` its state distributions and action values):
+ *
+ * - `'lvc'`: `L(θ') = Σ_t Σ_s d_t(s) Σ_a π_θ'(a|s) γ^t Q_t(s, a)`, the expectation of
+ *   `Σ_t □(log π_t) γ^t R_t` (ProMP's LVC, Rothfuss et al. 2019);
+ * - `'reinforce'`: `L(θ') = Σ_t Σ_s d_t(s) Σ_a π_θ(a|s) log π_θ'(a|s) γ^t Q_t(s, a)`,
+ *   the expectation of `Σ_t log π_t · γ^t R_t`.
+ *
+ * At θ' = θ both gradients are the exact policy gradient (the policy gradient
+ * theorem) and the Hessians are the estimators' expected Hessians,
+ * `Σ_t E[(∇²log π_t + ∇log π_t ∇log π_tᵀ) γ^t Q_t]` and `Σ_t E[∇²log π_t · γ^t Q_t]`:
+ * both miss the terms through which the state distribution and the values depend on
+ * θ (for LVC, the products of score functions of different steps), so a MAML inner
+ * step on either gives a biased meta-gradient even with infinitely many episodes.
+ * {@link exactMetaObjective} with `estimator` uses this to give that biased limit.
+ *
+ * @example
+ * ```ts
+ * const model = tabularModel('S.G');
+ * const lvcHessianDirection = grad((t: Tensor) => expectedSurrogate(t, model, { horizon: 4, estimator: 'lvc' }))(zeros([3, 4]));
+ * ```
+ */
+export function expectedSurrogate(logits: Tensor, model: TabularModel, options: ExpectedSurrogateOptions): Tensor {
+  const { horizon, discount } = checkHorizon('expectedSurrogate', options);
+  const estimator = checkChoice('expectedSurrogate', 'estimator', options?.estimator, ['lvc', 'reinforce']);
+  checkLogits('expectedSurrogate', logits, model);
+  const S = model.numStates;
+  const A = model.numActions;
+  // The frozen sampling policy: concrete values, constants to every derivative.
+  const probs = softmaxRows(logits.data, S, A);
+  const weights = occupancyWeightedValues(probs, model, horizon, discount);
+  const x = cast(logits, 'float64');
+  if (estimator === 'lvc') return sum(mul(softmax(x, 1), tensor(weights, [S, A], 'float64')));
+  for (let k = 0; k < weights.length; k++) weights[k]! *= probs[k]!;
+  return sum(mul(logSoftmax(x, 1), tensor(weights, [S, A], 'float64')));
 }
 
 /**
  * The logits after `innerSteps` steps of exact policy-gradient ascent,
  * `θ ← θ + α ∇J(θ)`, still differentiable in the initial logits (the inner gradient
- * is taken inside the enclosing transform, so its own derivative is recorded).
+ * is taken inside the enclosing transform, so its own derivative is recorded). With
+ * `estimator` `'lvc'` or `'reinforce'` the gradient is that of their
+ * {@link expectedSurrogate} (the same value, a different derivative); with
+ * `'firstOrder'` it is detached.
  *
  * @example
  * ```ts
@@ -123,9 +227,16 @@ export interface ExactMetaOptions extends ExpectedReturnOptions {
 export function exactAdapt(logits: Tensor, model: TabularModel, options: ExactMetaOptions): Tensor {
   const innerLr = checkNumber('exactAdapt', 'innerLr', options.innerLr);
   const steps = checkInteger('exactAdapt', 'innerSteps', options.innerSteps ?? 1, 0);
-  const objective = (theta: Tensor): Tensor => expectedReturn(theta, model, options);
+  const estimator = checkChoice('exactAdapt', 'estimator', options.estimator ?? 'dice', EXACT_INNER_ESTIMATORS);
+  const objective = (theta: Tensor): Tensor => (estimator === 'lvc' || estimator === 'reinforce'
+    ? expectedSurrogate(theta, model, { ...options, estimator })
+    : expectedReturn(theta, model, options));
   let theta = logits;
-  for (let k = 0; k < steps; k++) theta = add(theta, mul(grad(objective)(theta) as Tensor, innerLr));
+  for (let k = 0; k < steps; k++) {
+    let gradient = grad(objective)(theta) as Tensor;
+    if (estimator === 'firstOrder') gradient = stopGradient(gradient);
+    theta = add(theta, mul(gradient, innerLr));
+  }
   return theta;
 }
 

@@ -9,7 +9,7 @@
  * learning are computed afterwards, batched, with differentiable ops
  * ({@link actionLogProbs}).
  */
-import { add, logSoftmax, matmul, mul, relu, reshape, take, takeAlongAxis, tanh } from '../ops/index.ts';
+import { add, cast, logSoftmax, matmul, mul, relu, reshape, take, takeAlongAxis, tanh } from '../ops/index.ts';
 import { tensor, zeros } from '../tensor/create.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import { noGrad } from '../autodiff/primitive.ts';
@@ -158,6 +158,41 @@ export interface InputTransform {
   apply(obs: ArrayLike<number>, count: number): Float32Array;
 }
 
+/** The agent's cell in row `i` of `oneHot` observations (`size` floats a row). */
+function oneHotCell(caller: string, obs: ArrayLike<number>, i: number, size: number): number {
+  for (let c = 0; c < size; c++) if (obs[i * size + c] === 1) return c;
+  throw new RlError(`${caller}: observation ${i} has no 1 among its ${size} floats; use the 'oneHot' observation`);
+}
+
+/**
+ * An input transform of `oneHot` observations of an `height × width` map that writes
+ * `outputSize` features of the agent's cell with `write(row, col, cell, out, offset)`.
+ */
+function cellTransform(
+  name: string, caller: string, height: number, width: number, outputSize: number,
+  write: (row: number, col: number, cell: number, out: Float32Array, offset: number) => void,
+): InputTransform {
+  const inputSize = height * width;
+  return {
+    name,
+    inputSize,
+    outputSize,
+    apply(obs, count) {
+      const out = new Float32Array(count * outputSize);
+      for (let i = 0; i < count; i++) {
+        const cell = oneHotCell(caller, obs, i, inputSize);
+        write(Math.floor(cell / width), cell % width, cell, out, i * outputSize);
+      }
+      return out;
+    },
+  };
+}
+
+/** Maps row (or column) `i` of `n` into [−1, 1]. */
+function unitCoordinate(i: number, n: number): number {
+  return n === 1 ? 0 : (2 * i) / (n - 1) - 1;
+}
+
 /**
  * Reads `oneHot` observations of an `height × width` map as the agent's coordinates,
  * `[y, x]` in [−1, 1], plus `sin(kπy), cos(kπy), sin(kπx), cos(kπx)` for
@@ -173,35 +208,99 @@ export function oneHotCoordinates(height: number, width: number, frequencies = 2
   checkInteger('oneHotCoordinates', 'height', height);
   checkInteger('oneHotCoordinates', 'width', width);
   checkInteger('oneHotCoordinates', 'frequencies', frequencies, 0);
-  const inputSize = height * width;
-  const outputSize = 2 + 4 * frequencies;
-  const scale = (i: number, n: number): number => (n === 1 ? 0 : (2 * i) / (n - 1) - 1);
-  return {
-    name: `coordinates ${height}×${width}`,
-    inputSize,
-    outputSize,
-    apply(obs, count) {
-      const out = new Float32Array(count * outputSize);
-      for (let i = 0; i < count; i++) {
-        let cell = -1;
-        for (let c = 0; c < inputSize; c++) if (obs[i * inputSize + c] === 1) { cell = c; break; }
-        if (cell < 0) throw new RlError(`oneHotCoordinates: observation ${i} has no 1 among its ${inputSize} floats; use the 'oneHot' observation`);
-        const y = scale(Math.floor(cell / width), height);
-        const x = scale(cell % width, width);
-        const o = i * outputSize;
-        out[o] = y;
-        out[o + 1] = x;
-        for (let k = 1; k <= frequencies; k++) {
-          const j = o + 2 + 4 * (k - 1);
-          out[j] = Math.sin(k * Math.PI * y);
-          out[j + 1] = Math.cos(k * Math.PI * y);
-          out[j + 2] = Math.sin(k * Math.PI * x);
-          out[j + 3] = Math.cos(k * Math.PI * x);
-        }
+  return cellTransform(`coordinates ${height}×${width}`, 'oneHotCoordinates', height, width, 2 + 4 * frequencies, (row, col, _cell, out, o) => {
+    const y = unitCoordinate(row, height);
+    const x = unitCoordinate(col, width);
+    out[o] = y;
+    out[o + 1] = x;
+    for (let k = 1; k <= frequencies; k++) {
+      const j = o + 2 + 4 * (k - 1);
+      out[j] = Math.sin(k * Math.PI * y);
+      out[j + 1] = Math.cos(k * Math.PI * y);
+      out[j + 2] = Math.sin(k * Math.PI * x);
+      out[j + 3] = Math.cos(k * Math.PI * x);
+    }
+  });
+}
+
+/**
+ * Feature groups of {@link positionFeatures}: `'coordinates'` `[y, x]` in [−1, 1],
+ * `'rows'` and `'columns'` one-hots of the agent's row and column, `'cells'` a one-hot
+ * of its cell (a tabular term).
+ */
+export type PositionFeature = 'coordinates' | 'rows' | 'columns' | 'cells';
+export const POSITION_FEATURES: readonly PositionFeature[] = ['coordinates', 'rows', 'columns', 'cells'];
+
+/**
+ * Reads `oneHot` observations of an `height × width` map as the concatenation of the
+ * chosen {@link PositionFeature} groups, in the order given. Row and column one-hots
+ * are shared by every cell of a row or column, so a policy-gradient step on a few
+ * visited cells also moves the policy in the unvisited cells of the same rows and
+ * columns; `'cells'` adds a per-cell residual.
+ *
+ * @example
+ * ```ts
+ * const features = positionFeatures(5, 5, ['rows', 'columns']);
+ * features.apply(oneHotObservation, 1); // 10 floats: row one-hot, then column one-hot
+ * ```
+ */
+export function positionFeatures(height: number, width: number, groups: readonly PositionFeature[] = POSITION_FEATURES): InputTransform {
+  checkInteger('positionFeatures', 'height', height);
+  checkInteger('positionFeatures', 'width', width);
+  if (!Array.isArray(groups) || groups.length === 0) {
+    throw new RlError(`positionFeatures: groups must be a non-empty array of ${POSITION_FEATURES.map((g) => `'${g}'`).join(', ')}, got ${JSON.stringify(groups)}`);
+  }
+  const chosen = groups.map((g: PositionFeature, i: number) => checkChoice('positionFeatures', `groups[${i}]`, g, POSITION_FEATURES));
+  if (new Set(chosen).size !== chosen.length) throw new RlError(`positionFeatures: groups must not repeat, got ${JSON.stringify(groups)}`);
+  const sizes: Record<PositionFeature, number> = { coordinates: 2, rows: height, columns: width, cells: height * width };
+  const outputSize = chosen.reduce((total, g) => total + sizes[g], 0);
+  return cellTransform(`${chosen.join('+')} ${height}×${width}`, 'positionFeatures', height, width, outputSize, (row, col, cell, out, offset) => {
+    let o = offset;
+    for (const group of chosen) {
+      if (group === 'coordinates') {
+        out[o] = unitCoordinate(row, height);
+        out[o + 1] = unitCoordinate(col, width);
+      } else {
+        out[o + (group === 'rows' ? row : group === 'columns' ? col : cell)] = 1;
       }
-      return out;
-    },
-  };
+      o += sizes[group];
+    }
+  });
+}
+
+/** Options of {@link spatialPolicy}. */
+export interface SpatialPolicyOptions {
+  readonly height: number;
+  readonly width: number;
+  readonly numActions: number;
+  /** Default all of {@link POSITION_FEATURES}: coordinates, rows, columns and a per-cell residual. */
+  readonly features?: readonly PositionFeature[];
+}
+
+/**
+ * A softmax policy linear in features of the agent's position (see
+ * {@link positionFeatures}): `logits(s) = φ(s) W + b`, starting at the uniform policy
+ * (`W = 0`, `b = 0`). It reads the `oneHot` observation. With the default features it
+ * can represent any tabular policy (the `'cells'` residual), but the shared row,
+ * column and coordinate weights give it a spatial prior: one inner policy-gradient step
+ * on a few episodes also changes the states those episodes did not visit, which a
+ * tabular policy cannot. Its parameters are those of a one-layer {@link mlpPolicy}.
+ *
+ * @example
+ * ```ts
+ * const env = new VecEnv({ map: openRoom(5), numEnvs: 20, maxSteps: 14, observation: { kind: 'oneHot' } });
+ * const policy = spatialPolicy({ height: 5, width: 5, numActions: 4, features: ['rows', 'columns', 'cells'] });
+ * const params = policy.init(new Rng(0));          // { layers: [{ weight: [35, 4], bias: [4] }] }
+ * const batch = collectEpisodes(env, policy, params, 1);
+ * ```
+ */
+export function spatialPolicy(options: SpatialPolicyOptions): CategoricalPolicy<MlpParams> {
+  const height = checkInteger('spatialPolicy', 'height', options.height);
+  const width = checkInteger('spatialPolicy', 'width', options.width);
+  const numActions = checkInteger('spatialPolicy', 'numActions', options.numActions);
+  const features = positionFeatures(height, width, options.features ?? POSITION_FEATURES);
+  const linear = mlpPolicy({ obsSize: height * width, numActions, hidden: [], outputScale: 0, inputTransform: features });
+  return { ...linear, name: `spatial linear over ${features.name}` };
 }
 
 /**
@@ -235,6 +334,9 @@ export function mlpPolicy(options: MlpPolicyOptions): CategoricalPolicy<MlpParam
     }
     const count = obs.shape[0]!;
     let x = transform ? tensor(transform.apply(obs.data, count), [count, transform.outputSize]) : obs;
+    // Observations are float32; float64 parameters (e.g. under checkGrad) need float64 inputs.
+    const dtype = params.layers[0]?.weight?.dtype;
+    if (dtype !== undefined && x.dtype !== dtype) x = cast(x, dtype);
     params.layers.forEach((layer, i) => {
       x = add(matmul(x, layer.weight), layer.bias);
       if (i < params.layers.length - 1) x = act(x);

@@ -8,10 +8,6 @@
  * `src/rl/oracle.ts`), so the curves carry no evaluation noise beyond the adaptation's.
  */
 import { Rng } from '../../random/rng.ts';
-import { valueAndGrad } from '../../autodiff/transforms.ts';
-import { treeMap } from '../../autodiff/tree.ts';
-import type { Tensor } from '../../tensor/tensor.ts';
-import { mul, neg } from '../../ops/index.ts';
 import { adam, type Optimizer, type OptimizerState } from '../../optim/index.ts';
 import {
   VecEnv, goalFamily, startFamily, layoutFamily, standardLayout, parseMap, mapToText, positionOfState,
@@ -19,7 +15,7 @@ import {
 } from '../../rl/env/index.ts';
 import { modelForTask } from '../../rl/env/gridworld.ts';
 import { tabularPolicy, mlpPolicy, type CategoricalPolicy } from '../../rl/policy.ts';
-import { taskMetaObjective, adaptationPath, type MetaEstimator } from '../../rl/mamlrl.ts';
+import { adaptationPath, metaTrainStep, type MetaEstimator, type MetaTrainState } from '../../rl/mamlrl.ts';
 import { expectedReturn, optimalReturn } from '../../rl/oracle.ts';
 import { CheckpointError, type Checkpoint } from '../../io/checkpoint.ts';
 import { compareStructure, type State } from '../../io/codec.ts';
@@ -97,25 +93,13 @@ export function createGridworldJob(config: GridworldConfig): MetaJob<GridworldCo
     };
   };
 
-  /** One Adam ascent step on the mean over `tasks` of the (adapted) policy-gradient surrogate. */
-  const ascend = (params: State, opt: State, tasks: readonly Task[], rngs: readonly Rng[], innerSteps: number) => {
-    let pre = 0, post = 0;
-    const objective = (p: State): Tensor => {
-      let total: Tensor | null = null;
-      tasks.forEach((task, i) => {
-        s.env.setTasks(task);
-        const r = taskMetaObjective(s.policy, p, s.env, rngs[i]!, { ...s.options, innerSteps });
-        pre += r.preReturn / tasks.length;
-        post += r.postReturn / tasks.length;
-        total = total === null ? r.objective : total.add(r.objective);
-      });
-      return mul(total!, 1 / tasks.length);
-    };
-    const [, gradient] = valueAndGrad(objective)(params);
-    // Adam minimises: hand it the negated ascent direction.
-    const u = optimizer.update(treeMap(gradient as State, (g) => neg(g)), opt as unknown as OptimizerState, params);
-    return { params: u.params, optimizer: u.state as unknown as State, pre, post };
+  const stepOptions = {
+    ...s.options, policy: s.policy, env: s.env, tasks: s.family.train,
+    metaBatchSize: Math.min(config.metaBatch, s.family.train.length), outerLr: config.outerLr,
   };
+  /** One iteration of `metaTrainStep` on the params/optimiser pair of one method. */
+  const ascend = (params: State, opt: State, rng: MetaTrainState<State>['rng'], innerSteps: number) =>
+    metaTrainStep({ ...stepOptions, innerSteps }, { params, optimizer: opt as unknown as OptimizerState, rng });
 
   return {
     kind: 'gridworld',
@@ -131,28 +115,25 @@ export function createGridworldJob(config: GridworldConfig): MetaJob<GridworldCo
     step(state): StepResult {
       const p = state.params as unknown as Params;
       const o = state.optimizer as unknown as OptStates;
-      const rng = state.rng;
-      const batchSize = Math.min(config.metaBatch, s.family.train.length);
-      const tasks = rng.shuffle(s.family.train.slice()).slice(0, batchSize);
-      const metaRngs = tasks.map(() => rng.split());
-      const m = ascend(p.meta, o.meta, tasks, metaRngs, config.innerSteps);
+      const rng = state.rng.state();
+      const m = ascend(p.meta, o.meta, rng, config.innerSteps);
       let pretrained = p.pretrained, pretrainedOpt = o.pretrained;
-      const extra: Record<string, number> = { preAdaptation: m.pre };
+      const extra: Record<string, number> = { preAdaptation: m.preReturn };
       if (p.pretrained !== null) {
-        const baseRngs = tasks.map(() => rng.split());
-        const b = ascend(p.pretrained, o.pretrained!, tasks, baseRngs, 0);
-        pretrained = b.params;
-        pretrainedOpt = b.optimizer;
-        extra['pretrained'] = b.post;
+        // The baseline trains on the same task draws and random numbers as MAML (innerSteps 0: plain multi-task policy gradient).
+        const b = ascend(p.pretrained, o.pretrained!, rng, 0);
+        pretrained = b.state.params;
+        pretrainedOpt = b.state.optimizer as unknown as State;
+        extra['pretrained'] = b.postReturn;
       }
       return {
         state: {
           iteration: state.iteration + 1,
-          params: { meta: m.params, pretrained } as unknown as State,
-          optimizer: { meta: m.optimizer, pretrained: pretrainedOpt } as unknown as State,
-          rng,
+          params: { meta: m.state.params, pretrained } as unknown as State,
+          optimizer: { meta: m.state.optimizer as unknown as State, pretrained: pretrainedOpt } as unknown as State,
+          rng: new Rng(m.state.rng),
         },
-        value: m.post,
+        value: m.postReturn,
         extra,
       };
     },
