@@ -73,34 +73,43 @@ function checkpointedPeakBytes(steps: number, every: number): number {
   return peak;
 }
 
-/** Median milliseconds of `maml(...).metaGradient` over `runs` calls (after warm-up). */
-function msPerMetaGradient(steps: number, checkpointEvery: number | undefined, runs = 15): number {
-  const learner = maml({ model, innerLr: 0.01, innerSteps: steps, ...(checkpointEvery !== undefined && { checkpointEvery }) });
-  for (let i = 0; i < 3; i++) learner.metaGradient(theta, tasks);
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const start = performance.now();
-    learner.metaGradient(theta, tasks);
-    times.push(performance.now() - start);
+/**
+ * Median milliseconds of `maml(...).metaGradient` for each `checkpointEvery` setting,
+ * measured interleaved (one call of each setting per round), so that drift in a shared
+ * machine's speed hits every setting alike and the ratios stay meaningful.
+ */
+function msPerMetaGradient(steps: number, settings: readonly (number | undefined)[], rounds = 41): number[] {
+  const learners = settings.map((checkpointEvery) => maml({ model, innerLr: 0.01, innerSteps: steps, ...(checkpointEvery !== undefined && { checkpointEvery }) }));
+  for (let i = 0; i < 3; i++) learners.forEach((l) => l.metaGradient(theta, tasks));
+  const times = learners.map((): number[] => []);
+  for (let r = 0; r < rounds; r++) {
+    learners.forEach((learner, k) => {
+      const start = performance.now();
+      learner.metaGradient(theta, tasks);
+      times[k]!.push(performance.now() - start);
+    });
   }
-  times.sort((a, b) => a - b);
-  return times[runs >> 1]!;
+  return times.map((t) => t.sort((x, y) => x - y)[t.length >> 1]!);
 }
 
 function runCheckpointBench(): void {
-  console.log('memory.bench: checkpointed inner loop (second order), peak MB over the whole meta-gradient and median ms');
+  console.log('memory.bench: checkpointed inner loop (second order), peak MB over the whole meta-gradient and median ms (interleaved)');
   console.log(`${'inner steps'.padEnd(12)} ${'checkpointEvery'.padEnd(16)} ${'peak MB'.padStart(8)} ${'ms'.padStart(8)} ${'ms ratio'.padStart(9)}`);
   for (const steps of [5, 10]) {
-    const stored = msPerMetaGradient(steps, undefined);
-    graphBytes(steps, false);
-    console.log(`${String(steps).padEnd(12)} ${'(store all)'.padEnd(16)} ${(graphBytes(steps, false) / 2 ** 20).toFixed(2).padStart(8)} ${stored.toFixed(2).padStart(8)} ${'1.00'.padStart(9)}`);
-    for (const every of [1, 2, 5]) {
-      if (every >= steps) continue;
-      checkpointedPeakBytes(steps, every); // warm up
-      const peak = checkpointedPeakBytes(steps, every);
-      const ms = msPerMetaGradient(steps, every);
-      console.log(`${String(steps).padEnd(12)} ${String(every).padEnd(16)} ${(peak / 2 ** 20).toFixed(2).padStart(8)} ${ms.toFixed(2).padStart(8)} ${(ms / stored).toFixed(2).padStart(9)}`);
-    }
+    const settings = [undefined, ...[1, 2, 5].filter((every) => every < steps)];
+    const ms = msPerMetaGradient(steps, settings);
+    settings.forEach((every, k) => {
+      let peak: number;
+      if (every === undefined) {
+        graphBytes(steps, false); // warm up
+        peak = graphBytes(steps, false);
+      } else {
+        checkpointedPeakBytes(steps, every); // warm up
+        peak = checkpointedPeakBytes(steps, every);
+      }
+      const label = every === undefined ? '(store all)' : String(every);
+      console.log(`${String(steps).padEnd(12)} ${label.padEnd(16)} ${(peak / 2 ** 20).toFixed(2).padStart(8)} ${ms[k]!.toFixed(2).padStart(8)} ${(ms[k]! / ms[0]!).toFixed(2).padStart(9)}`);
+    });
   }
 }
 
