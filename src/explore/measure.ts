@@ -86,7 +86,7 @@ export function dreamTester(dream: DreamAgent, config: SignGridConfig): MetaTest
       const B = tasks.length;
       const exploration = rolloutTrials(dream.episodeEnv, tasks, dream.explorerAgent.stepper(dream.params.explorer, B), rng);
       const z = dream.decode(dream.params.decoder, exploration);
-      const exploit = rolloutTrials(exploitEnv, tasks, exploitStepper(dream.params.exploit, z, O, I), rng, greedy);
+      const exploit = rolloutTrials(exploitEnv, tasks, exploitStepper(dream.params.exploit, z, dream.exploitView, I), rng, greedy);
       return { exploitReturns: episodeReturnsOf(exploit, 0, exploitEnv.config.episodes), exploration };
     },
   };
