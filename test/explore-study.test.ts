@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  exploreSetup, trainExploreAgent, episodesToReach, signVisitRate, runExploreStudy, EXPLORE_VARIANT_OPTIONS, EXPLORE_VARIANTS,
+  exploreSetup, trainExploreAgent, episodesToReach, signVisitRate, runExploreStudy, diagnoseDream, evaluateAgent, EXPLORE_VARIANT_OPTIONS, EXPLORE_VARIANTS,
   type TrainingCheckpoint, type SignTask,
 } from '../src/explore/index.ts';
 
@@ -43,6 +43,20 @@ test('signVisitRate: any sign or every sign of the task', () => {
   const paths: [number, number][][] = [[[2, 2], [1, 2]], [[2, 2], [1, 2], [2, 2], [3, 2]], [[2, 2], [2, 3]]];
   assert.is(signVisitRate(paths, [two, two, two], 'any'), 2 / 3);
   assert.is(signVisitRate(paths, [two, two, two], 'all'), 1 / 3);
+});
+
+test('diagnoseDream: per split, the share of signs read, of goals decoded, and the score with the decoded and the correct z', () => {
+  const setup = exploreSetup();
+  const trained = trainExploreAgent('dream', setup, { seed: 1, iterations: 3 });
+  const diagnosis = diagnoseDream(trained.dream!, setup, 1, 16);
+  assert.equal(Object.keys(diagnosis), ['train', 'oodSign', 'oodGoal']);
+  for (const [split, d] of Object.entries(diagnosis)) {
+    for (const v of [d.signsRead, d.decodedGoal]) assert.ok(v >= 0 && v <= 1, `${split}: ${JSON.stringify(d)}`);
+    for (const v of [d.exploitDecoded, d.exploitTrue]) assert.ok(Number.isFinite(v) && v <= 1.0001, `${split}: ${JSON.stringify(d)}`);
+  }
+  // The decoded-z score is the ordinary greedy meta-test on the same seed.
+  assert.is(diagnosis.oodSign.exploitDecoded, evaluateAgent(trained.tester, setup.config, setup.splits.oodSign, { trials: 16, seed: 8001, greedy: true }).fractionOfOracle);
+  assert.is(trainExploreAgent('rl2', setup, { seed: 1, iterations: 1 }).dream, undefined);
 });
 
 test('runExploreStudy: every requested variant and agent, with per-seed checkpoints and summaries over seeds', () => {

@@ -19,7 +19,8 @@ import type { TrialBatch } from './common.ts';
 import { inputSizeOf } from './common.ts';
 import { SignGrid, signGridFamily, type SignFamily, type SignFamilyOptions, type SignGridConfig, type SignTask } from './env.ts';
 import { rl2Agent, trainSequenceAgent, transformerAgent, type SequenceAgent, type TransformerParams } from './rl2.ts';
-import { trainDream, type ExploitViewKind } from './dream.ts';
+import { trainDream, type DreamAgent, type ExploitViewKind } from './dream.ts';
+import { add, mean, take } from '../ops/index.ts';
 import { trainMaml } from './maml.ts';
 import { dreamTester, evaluateAgent, mamlTester, probeAccuracy, sequenceTester, type MetaTester } from './measure.ts';
 import { initSensitivity, summarize } from './sensitivity.ts';
@@ -93,6 +94,8 @@ export interface TrainingCheckpoint {
 /** A trained agent wrapped for meta-testing, with its training curve. */
 export interface TrainedExploreAgent {
   readonly tester: MetaTester;
+  /** The trained DREAM agent (DREAM only), for {@link diagnoseDream}. */
+  readonly dream?: DreamAgent;
   /** One value per training iteration (see {@link EXPLORE_CURVE_LABELS}). */
   readonly history: readonly number[];
   /** Mean of the last 10 values of `history`. */
@@ -170,6 +173,7 @@ export function trainExploreAgent(name: ExploreAgentName, setup: ExploreSetup, o
   };
   let tester!: MetaTester;
   let history!: number[];
+  let trainedDream: DreamAgent | undefined;
   switch (name) {
     case 'dream': {
       const batchSize = 32;
@@ -180,6 +184,7 @@ export function trainExploreAgent(name: ExploreAgentName, setup: ExploreSetup, o
       });
       tester = dreamTester(dream, config);
       history = dream.history.map((h) => h.exploitReturn);
+      trainedDream = dream;
       break;
     }
     case 'rl2':
@@ -214,7 +219,62 @@ export function trainExploreAgent(name: ExploreAgentName, setup: ExploreSetup, o
     }
   }
   const seconds = (performance.now() - start) / 1000 - checkpointSeconds;
-  return { tester, history, final: tailMean(history), seconds, checkpoints, episodesPerIteration: perIteration };
+  return { tester, history, final: tailMean(history), seconds, checkpoints, episodesPerIteration: perIteration, ...(trainedDream && { dream: trainedDream }) };
+}
+
+/** Where DREAM's meta-test return is lost on one task set (see {@link diagnoseDream}). */
+export interface DreamDiagnosis {
+  /** Share of exploration episodes that stepped on every sign. */
+  readonly signsRead: number;
+  /** Share of trials whose decoded z is nearest to the correct goal's embedding (each goal's row plus the mean sign row). */
+  readonly decodedGoal: number;
+  /** Fraction of the oracle, exploiting greedily with the decoded z (the meta-test score). */
+  readonly exploitDecoded: number;
+  /** Fraction of the oracle, exploiting greedily with the correct goal's embedding: what a perfect explorer and decoder would give. */
+  readonly exploitTrue: number;
+}
+
+/**
+ * Splits DREAM's meta-test into its stages on every task set: does the exploration
+ * read the signs, does the decoder name the right goal, and how well does the
+ * exploitation policy do with the decoded z versus the correct one. A gap between the
+ * last two is the explorer's and decoder's; a low `exploitTrue` is the exploitation
+ * policy's alone. Seeds 8000+.
+ *
+ * @example
+ * ```ts
+ * const trained = trainExploreAgent('dream', setup, { seed: 0, iterations: 1000 });
+ * diagnoseDream(trained.dream!, setup, 0).oodGoal.exploitTrue;
+ * ```
+ */
+export function diagnoseDream(dream: DreamAgent, setup: ExploreSetup, seed: number, trials = 64): Record<ExploreSplit, DreamDiagnosis> {
+  const { config, splits } = setup;
+  const { goal, sign } = dream.params.embed;
+  const rows = add(goal, mean(sign, 0, true)); // [K, d]: goal k with an average sign placement
+  const [K, d] = rows.shape as [number, number];
+  const out = {} as Record<ExploreSplit, DreamDiagnosis>;
+  for (const split of EXPLORE_SPLITS) {
+    const options = { trials, seed: 8000 + seed, greedy: true };
+    const decoded = evaluateAgent(dreamTester(dream, config), config, splits[split], options);
+    const tasks = decoded.exploration.tasks;
+    const z = dream.decode(dream.params.decoder, decoded.exploration).data;
+    let right = 0;
+    tasks.forEach((task, b) => {
+      let best = 0, bestDistance = Infinity;
+      for (let k = 0; k < K; k++) {
+        let distance = 0;
+        for (let j = 0; j < d; j++) distance += (z[b * d + j]! - rows.data[k * d + j]!) ** 2;
+        if (distance < bestDistance) { bestDistance = distance; best = k; }
+      }
+      if (best === task.correct) right++;
+    });
+    const known = evaluateAgent(dreamTester(dream, config, (_e, ts) => take(rows, ts.map((t) => t.correct), 0)), config, splits[split], options);
+    out[split] = {
+      signsRead: signVisitRate(explorationPaths(decoded.exploration, setup.env.map), tasks, 'all'),
+      decodedGoal: right / tasks.length, exploitDecoded: decoded.fractionOfOracle, exploitTrue: known.fractionOfOracle,
+    };
+  }
+  return out;
 }
 
 /** Episodes of training until a checkpoint first reached `threshold` of the oracle; null if none did. */
@@ -367,6 +427,8 @@ export interface StudySeedResult extends AgentMeasure {
   readonly checkpoints: readonly TrainingCheckpoint[];
   /** Training episodes until the greedy training-task fraction first reached 0.9 (null: never). */
   readonly episodesTo90: number | null;
+  /** DREAM only: where its meta-test return is lost, per split. */
+  readonly diagnosis?: Record<ExploreSplit, DreamDiagnosis>;
 }
 
 /** Per agent: CIs over seeds of each fraction, the probe, sample efficiency and the training time. */
@@ -454,9 +516,11 @@ export function runExploreStudy(options: ExploreStudyOptions): ExploreStudy {
           seed, trainSeconds: trained.seconds, finalTraining: trained.final, ...measureAgent(trained.tester, setup, seed),
           signVisits: { any: signVisits(trained.tester, setup, seed), all: signVisits(trained.tester, setup, seed, 64, 'all') },
           checkpoints: trained.checkpoints, episodesTo90: episodesToReach(trained.checkpoints),
+          ...(trained.dream && { diagnosis: diagnoseDream(trained.dream, setup, seed) }),
         };
         (results[agent] ??= []).push(r);
-        log(`${variant} ${agent} seed ${seed}: ${r.trainSeconds.toFixed(0)} s; fraction of oracle (sampled/greedy) ${formatFractions(r)}; probe ${r.probe.toFixed(3)}; every sign read ${r.signVisits.all.toFixed(2)}; episodes to 0.9 ${r.episodesTo90 ?? 'never'}`);
+        const diagnosis = r.diagnosis ? `; diagnosis ${EXPLORE_SPLITS.map((s) => `${s} ${Object.values(r.diagnosis![s]).map((v) => v.toFixed(2)).join('/')}`).join(' ')}` : '';
+        log(`${variant} ${agent} seed ${seed}: ${r.trainSeconds.toFixed(0)} s; fraction of oracle (sampled/greedy) ${formatFractions(r)}; probe ${r.probe.toFixed(3)}; every sign read ${r.signVisits.all.toFixed(2)}; episodes to 0.9 ${r.episodesTo90 ?? 'never'}${diagnosis}`);
       }
     }
     variants[variant] = { config: setup.config, summary: summarizeStudy(results), results };

@@ -42,7 +42,7 @@ export {
 export { initSensitivity, summarize, type SensitivityRun, type SensitivityOptions } from './sensitivity.ts';
 export {
   EXPLORE_AGENTS, EXPLORE_AGENT_LABELS, EXPLORE_CURVE_LABELS, EXPLORE_SPLITS, STUDY_ITERATIONS, EXPLORE_VARIANTS, EXPLORE_VARIANT_OPTIONS,
-  sequenceTraining, studyTransformer, episodesToReach,
+  sequenceTraining, studyTransformer, episodesToReach, diagnoseDream, type DreamDiagnosis,
   exploreSetup, trainExploreAgent, measureAgent, explorationPaths, signVisitRate, sampleTasks, explorationSamples, signVisits,
   tailMean, runExploreStudy, summarizeStudy, studyBarChart,
   type ExploreAgentName, type ExploreSplit, type ExploreSetup, type TrainedExploreAgent, type AgentMeasure, type ExplorationSample,

@@ -10,6 +10,7 @@
  * Every agent is wrapped as a {@link MetaTester}: one exploration episode, then the
  * trial's remaining episodes exploiting what it learnt.
  */
+import type { Tensor } from '../tensor/tensor.ts';
 import { tensor, zeros } from '../tensor/create.ts';
 import { Rng } from '../random/rng.ts';
 import { crossEntropy, dense } from '../ops/index.ts';
@@ -75,9 +76,13 @@ export function sequenceTester<P>(agent: SequenceAgent<P>, params: P, env: SignG
 /**
  * DREAM under the protocol: its exploration policy plays one episode (always sampled:
  * it is a stochastic information-gathering policy), the decoder turns it into z, then
- * the exploitation policy plays the trial's remaining episodes.
+ * the exploitation policy plays the trial's remaining episodes. `embedding` replaces the
+ * decoder (for diagnosis: exploiting with a known z).
  */
-export function dreamTester(dream: DreamAgent, config: SignGridConfig): MetaTester {
+export function dreamTester(
+  dream: DreamAgent, config: SignGridConfig,
+  embedding: (exploration: TrialBatch, tasks: readonly SignTask[]) => Tensor = (exploration) => dream.decode(dream.params.decoder, exploration),
+): MetaTester {
   const exploitEnv = new SignGrid({ ...config, episodes: config.episodes - 1 });
   const O = dream.episodeEnv.obsSize, I = O + dream.episodeEnv.numActions + 2;
   return {
@@ -85,7 +90,7 @@ export function dreamTester(dream: DreamAgent, config: SignGridConfig): MetaTest
     run(tasks, rng, greedy) {
       const B = tasks.length;
       const exploration = rolloutTrials(dream.episodeEnv, tasks, dream.explorerAgent.stepper(dream.params.explorer, B), rng);
-      const z = dream.decode(dream.params.decoder, exploration);
+      const z = embedding(exploration, tasks);
       const exploit = rolloutTrials(exploitEnv, tasks, exploitStepper(dream.params.exploit, z, dream.exploitView, I), rng, greedy);
       return { exploitReturns: episodeReturnsOf(exploit, 0, exploitEnv.config.episodes), exploration };
     },
