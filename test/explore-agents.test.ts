@@ -132,4 +132,16 @@ test('probe: trajectories that read the sign are informative, random ones are no
   assert.ok(probeAccuracy(batch(RIGHT, 1), batch(RIGHT, 2), 4) < 0.5);
 });
 
+test('probe with the map: entering a goal tells whether it pays (reward per cell), without the map it does not', () => {
+  const env = new SignGrid({ ...config, episodes: 1 });
+  // Signs below the start, off the path: the scripted explorer walks up-up-left-left into goal 0.
+  const tasks = family.train.filter((t) => t.signs[0]![0] === 3 && t.signs[0]![1] === 2);
+  const moves = [0, 0, 3, 3];
+  const script = (t: number, x: Float32Array) => { const l = new Float32Array(x.length / inputSizeOf(env) * 4); for (let i = 0; i < l.length; i += 4) l[i + (moves[t] ?? 0)] = 50; return l; };
+  const batch = (seed: number): TrialBatch => rolloutTrials(env, Array.from({ length: 64 }, (_, i) => tasks[i % tasks.length]!), script, new Rng(seed), true);
+  // Goal 0's tasks are told apart from the rest (1/4 · 1 + 3/4 · 1/3 = 0.5); without rewards every path is the same (0.25).
+  const withMap = probeAccuracy(batch(1), batch(2), 4, 300, env.map), without = probeAccuracy(batch(1), batch(2), 4);
+  assert.ok(withMap >= 0.45 && without <= 0.3, `with the map ${withMap}, without ${without}`);
+});
+
 test.run();
