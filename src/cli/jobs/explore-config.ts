@@ -19,7 +19,7 @@ export const DEFAULT_EXPLORE_AGENTS: readonly ExploreAgentName[] = ['dream', 'ma
  * Training iterations per agent without `--iterations`: short budgets (the full study,
  * `scripts/explore.ts`, uses 1000 / 1600 / 600 / 1600).
  */
-export const DEFAULT_EXPLORE_ITERATIONS: Readonly<Record<ExploreAgentName, number>> = { dream: 150, rl2: 300, maml: 50, transformer: 100 };
+export const DEFAULT_EXPLORE_ITERATIONS: Readonly<Record<ExploreAgentName, number>> = { dream: 300, rl2: 300, maml: 50, transformer: 100 };
 
 /** The job's configuration, stored in results.json. */
 export interface ExploreConfig {

@@ -236,7 +236,7 @@ export function exploreResults(
     {
       heading: 'Information content of exploration',
       text: [
-        `A softmax-regression probe is trained on ${2 * config.trials} exploration episodes to predict which goal pays from the episode alone (the max and mean of its observations) and tested on ${2 * config.trials} others; chance is ${formatValue(chance, 3)}. Sign visited: the share of exploration episodes that stepped on every sign.`,
+        `A softmax-regression probe is trained on ${2 * config.trials} exploration episodes to predict which goal pays from the episode alone (the max and mean of its observations, and the reward received in each cell) and tested on ${2 * config.trials} others; chance is ${formatValue(chance, 3)}. Sign visited: the share of exploration episodes that stepped on every sign.`,
       ],
       tables: [1],
     },
