@@ -255,6 +255,11 @@ export function drawTasks(tasks: readonly SignTask[], n: number, rng: Rng): Sign
 /**
  * The rewards of `batch` with the wrong-goal part scaled by `scale` (the task's correct
  * goal is known from `batch.tasks`).
+ *
+ * @example
+ * ```ts
+ * const shaped = scaleWrongGoalRewards(batch, env.rewards.wrongGoal, penaltyScale(it, 800));
+ * ```
  */
 export function scaleWrongGoalRewards(batch: TrialBatch, wrongGoal: number, scale: number): Float32Array {
   const rewards = Float32Array.from(batch.rewards);
@@ -275,6 +280,11 @@ export function scaleWrongGoalRewards(batch: TrialBatch, wrongGoal: number, scal
  * `it` when it grows linearly from 0 to 1 over the first `warmup` iterations (1 when
  * `warmup` is 0). Entering goals is learnt before it is punished; without it end-to-end
  * agents settle on never entering a goal.
+ *
+ * @example
+ * ```ts
+ * penaltyScale(400, 800); // 0.5
+ * ```
  */
 export function penaltyScale(it: number, warmup: number): number {
   if (!(Number.isInteger(warmup) && warmup >= 0)) throw new RangeError(`penaltyWarmup must be a non-negative integer, got ${warmup}`);

@@ -121,12 +121,24 @@ export function tailMean(xs: readonly number[]): number {
  * 0.86 → 1.00 on the standard grid (seed 0), 0.73 / 0.59 → 1.00 / 1.00 on the two-sign
  * grid (seeds 0, 2), 0.02 / 0.29 → 0.70 / 0.31 on the noisy grid (seeds 2, 4); the
  * transformer stays at 1.00 (standard, seed 0).
+ *
+ * @example
+ * ```ts
+ * trainSequenceAgent(rl2Agent(inputSizeOf(env), 4, 32), { env, tasks, iterations: 1600, ...sequenceTraining(1600) });
+ * ```
  */
 export function sequenceTraining(iterations: number): { batchSize: number; lr: number; entropyCoef: number; penaltyWarmup: number } {
   return { batchSize: 16, lr: 3e-3, entropyCoef: 0.05, penaltyWarmup: Math.round(iterations / 2) };
 }
 
-/** The transformer of the study: 2 pre-LN blocks of width 32, 4 heads, depth-scaled initialisation. */
+/**
+ * The transformer of the study: 2 pre-LN blocks of width 32, 4 heads, depth-scaled initialisation.
+ *
+ * @example
+ * ```ts
+ * const agent = studyTransformer(exploreSetup().env);
+ * ```
+ */
 export function studyTransformer(env: SignGrid, init: InitScheme = 'depthScaled'): SequenceAgent<TransformerParams> {
   return transformerAgent({ inputSize: inputSizeOf(env), numActions: env.numActions, length: env.trialLength, init, numBlocks: 2, width: 32 });
 }
@@ -286,7 +298,14 @@ export function diagnoseDream(dream: DreamAgent, setup: ExploreSetup, seed: numb
   return out;
 }
 
-/** Episodes of training until a checkpoint first reached `threshold` of the oracle; null if none did. */
+/**
+ * Episodes of training until a checkpoint first reached `threshold` of the oracle; null if none did.
+ *
+ * @example
+ * ```ts
+ * episodesToReach(trainExploreAgent('dream', setup, { seed: 0, iterations: 1000, checkpointEvery: 50 }).checkpoints); // e.g. 19200
+ * ```
+ */
 export function episodesToReach(checkpoints: readonly TrainingCheckpoint[], threshold = 0.9): number | null {
   return checkpoints.find((c) => c.fraction >= threshold)?.episodes ?? null;
 }
@@ -321,7 +340,14 @@ export function measureAgent(
   return { fraction, probe: probeAccuracy(a, b, config.numGoals, 300, setup.env.map) };
 }
 
-/** Fraction of paths that step on at least one sign of their task (`'any'`), or on every one (`'all'`). */
+/**
+ * Fraction of paths that step on at least one sign of their task (`'any'`), or on every one (`'all'`).
+ *
+ * @example
+ * ```ts
+ * signVisitRate(explorationPaths(evaluation.exploration, env.map), evaluation.exploration.tasks, 'all');
+ * ```
+ */
 export function signVisitRate(paths: readonly (readonly Position[])[], tasks: readonly SignTask[], mode: 'any' | 'all' = 'any'): number {
   if (paths.length === 0) return NaN;
   let visits = 0;
