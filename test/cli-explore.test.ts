@@ -17,7 +17,7 @@ input('--help lists the options and points to the full study; the overview lists
   const [help, overview] = await Promise.all([inProcess(['explore', '--help']), inProcess(['--help'])]);
   assert.is(help.code, 0);
   assert.match(help.stdout, /^Usage: metagrad explore \[options\]/);
-  for (const flag of ['--agents A,A', '--seeds N', '--iterations N', '--trials N', '--seed N', '--out DIR', '--json', '--progress', '--backend']) {
+  for (const flag of ['--agents A,A', '--variant <standard|bits|noisy>', '--seeds N', '--iterations N', '--trials N', '--seed N', '--out DIR', '--json', '--progress', '--backend']) {
     assert.ok(help.stdout.includes(flag), flag);
   }
   assert.match(help.stdout, /scripts\/explore\.ts/);
@@ -33,11 +33,12 @@ input('bad options exit 2 with one line and create nothing', async () => {
     [['explore', '--trials', '2', '--out', out('d')], /--trials must be an integer ≥ 4/],
     [['explore', '--seed', '4294967295', '--seeds', '2', '--out', out('e')], /runs seeds past 4294967295/],
     [['explore', '--iteration', '3', '--out', out('f')], /unknown option --iteration .*did you mean --iterations\?/],
+    [['explore', '--variant', 'bit', '--out', out('g')], /--variant must be one of standard, bits, noisy; got 'bit'. Did you mean 'bits'\?/],
   ];
   const check = assertUsageError;
   for (const [args, pattern] of cases) check(args.join(' '), await inProcess(args), pattern);
   check('spawned', await run(cases[0]![0]), cases[0]![1]);
-  for (const name of 'abcdef') assert.not.ok(existsSync(out(name)), `output folder ${name} was created`);
+  for (const name of 'abcdefg') assert.not.ok(existsSync(out(name)), `output folder ${name} was created`);
 });
 
 const runs = suite('cli explore: runs, --json, report, Ctrl-C');
@@ -57,7 +58,7 @@ runs('--json: results on stdout equal results.json, with every figure and number
   assert.is(results.versions.runtime, 'node');
   assert.ok(results.runtimeSeconds > 0);
   const agents = ['dream', 'rl2', 'maml', 'transformer'];
-  assert.equal(results.config, { agents, seeds: 2, seed: 0, iterations: { dream: 2, rl2: 2, maml: 2, transformer: 2 }, trials: 8 });
+  assert.equal(results.config, { agents, variant: 'standard', seeds: 2, seed: 0, iterations: { dream: 2, rl2: 2, maml: 2, transformer: 2 }, trials: 8 });
   assert.equal(results.training, { iterations: 16, completed: 16, unit: 'training iterations (all agents and seeds)' });
 
   const { explore } = results;
@@ -69,6 +70,9 @@ runs('--json: results on stdout equal results.json, with every figure and number
     assert.is(a.runs.length, 2, a.agent);
     assert.equal(a.runs.map((x) => x.seed), [0, 1]);
     assert.is(a.runs[0]!.history.length, 2);
+    // A checkpoint about every tenth of training: here after each of the 2 iterations.
+    assert.equal(a.runs[0]!.checkpoints.map((c) => c.iteration), [1, 2]);
+    for (const c of a.runs[0]!.checkpoints) assert.ok(c.episodes > 0 && Number.isFinite(c.fraction), `${a.agent} checkpoint ${JSON.stringify(c)}`);
     for (const split of ['train', 'oodSign', 'oodGoal'] as const) {
       assert.equal(Object.keys(a.fraction[split].greedy), ['mean', 'lo', 'hi', 'n']);
       assert.is(a.fraction[split].greedy.n, 2);
@@ -85,6 +89,8 @@ runs('--json: results on stdout equal results.json, with every figure and number
       }
     }
     assert.is(results.figures[`training/${a.agent}`]?.type, 'line');
+    const curves = results.figures['checkpoints'];
+    assert.ok(curves?.type === 'line' && curves.series.some((x) => x.name === a.agent && x.x.length === 2), `${a.agent} in the checkpoint chart`);
     const grid = results.figures[`trajectories/${a.agent}`];
     assert.ok(grid?.type === 'grid' && grid.panels.length === 4);
   }
@@ -96,9 +102,9 @@ runs('the report renders in headless Chromium: trajectories on the grid, curves,
   const results = readJson(join(tinyOut, 'results.json'));
   const html = readFileSync(join(tinyOut, 'report.html'), 'utf8');
   const [check] = await renderInChromium([[join(tinyOut, 'report.html'), join(tinyOut, 'report.png')]]);
-  // 4 training charts + 4 agents × 4 grid panels.
-  const svgTotal = 4 + 16;
-  assert.is(Object.keys(results.figures).length, 8);
+  // The checkpoint chart, 4 training charts and 4 agents × 4 grid panels.
+  const svgTotal = 5 + 16;
+  assert.is(Object.keys(results.figures).length, 9);
   assert.is(check!.title, 'metagrad explore');
   assert.is(check!.svgCount, svgTotal);
   check!.svgSizes.forEach(([w, h], i) => assert.ok(w > 0 && h > 0, `SVG ${i} is ${w}×${h}`));
@@ -119,6 +125,20 @@ runs('the report renders in headless Chromium: trajectories on the grid, curves,
     assert.ok(html.includes(`<h2>${heading}</h2>`), heading);
   }
   assert.match(html, /probe accuracy/);
+});
+
+runs('--variant bits: the agents train and are tested on the two-sign grid', async () => {
+  const out = join(dir, 'bits');
+  const r = await inProcess(['explore', '--variant', 'bits', '--agents', 'dream', '--seeds', '1', '--iterations', '2', '--trials', '8', '--backend', 'ts', '--out', out, '--json']);
+  assert.is(r.code, 0, r.stderr);
+  const results = JSON.parse(r.stdout) as ExploreResults;
+  assert.is(results.config.variant, 'bits');
+  assert.is(results.explore.grid.readout, 'bits');
+  assert.is(results.explore.grid.numSigns, 2);
+  assert.equal(results.explore.taskCounts, { train: 16, oodSign: 8, oodGoal: 16 });
+  const panel = results.figures['trajectories/dream'];
+  assert.ok(panel?.type === 'grid' && panel.panels.every((p) => p.map.join('').split('i').length - 1 === 2), 'two signs drawn in every panel');
+  assert.match(readFileSync(join(out, 'report.html'), 'utf8'), /Variant: bits/);
 });
 
 runs('Ctrl-C: stops between training runs, writes what finished marked interrupted, exits 130', async () => {

@@ -251,3 +251,42 @@ export function episodeReturnsOf(batch: TrialBatch, from: number, to: number): F
 export function drawTasks(tasks: readonly SignTask[], n: number, rng: Rng): SignTask[] {
   return Array.from({ length: n }, () => tasks[rng.int(tasks.length)]!);
 }
+
+/**
+ * The rewards of `batch` with the wrong-goal part scaled by `scale` (the task's correct
+ * goal is known from `batch.tasks`).
+ *
+ * @example
+ * ```ts
+ * const shaped = scaleWrongGoalRewards(batch, env.rewards.wrongGoal, penaltyScale(it, 800));
+ * ```
+ */
+export function scaleWrongGoalRewards(batch: TrialBatch, wrongGoal: number, scale: number): Float32Array {
+  const rewards = Float32Array.from(batch.rewards);
+  if (scale === 1) return rewards;
+  const { numTrials: B, length: L } = batch;
+  for (let b = 0; b < B; b++) {
+    const correct = batch.tasks[b]!.correct;
+    for (let t = 0; t < L; t++) {
+      const k = b * L + t, g = batch.entered[k]!;
+      if (g >= 0 && g !== correct) rewards[k] = rewards[k]! + (scale - 1) * wrongGoal;
+    }
+  }
+  return rewards;
+}
+
+/**
+ * The wrong-goal penalty curriculum: the share of the penalty trained on at iteration
+ * `it` when it grows linearly from 0 to 1 over the first `warmup` iterations (1 when
+ * `warmup` is 0). Entering goals is learnt before it is punished; without it end-to-end
+ * agents settle on never entering a goal.
+ *
+ * @example
+ * ```ts
+ * penaltyScale(400, 800); // 0.5
+ * ```
+ */
+export function penaltyScale(it: number, warmup: number): number {
+  if (!(Number.isInteger(warmup) && warmup >= 0)) throw new RangeError(`penaltyWarmup must be a non-negative integer, got ${warmup}`);
+  return warmup === 0 ? 1 : Math.min(1, it / warmup);
+}

@@ -20,7 +20,7 @@
 import type { Tensor } from '../tensor/tensor.ts';
 import { tensor, zeros } from '../tensor/create.ts';
 import { Rng } from '../random/rng.ts';
-import { add, mul, sub, sum, square, reshape, concat, take, broadcastTo, expandDims, mean } from '../ops/index.ts';
+import { add, mul, sub, sum, square, reshape, concat, take, broadcastTo, expandDims, mean, slice } from '../ops/index.ts';
 import { valueAndGrad } from '../autodiff/transforms.ts';
 import { noGrad } from '../autodiff/primitive.ts';
 import { applyDense, gruSequence, initDense, initGru, type DenseLayer, type GruParams } from './seq.ts';
@@ -35,6 +35,37 @@ export interface ExploitParams {
   readonly l1: DenseLayer;
   readonly pi: DenseLayer;
   readonly v: DenseLayer;
+}
+
+/**
+ * What the exploitation policy reads of a sign-grid observation (row one-hot H, column
+ * one-hot W, then sign offsets, goal offsets, readings, dead flag):
+ * - `'full'`: all of it (what every other agent sees);
+ * - `'relative'`: all but the row and column one-hots, so the agent knows where it is
+ *   only relative to the signs and goals (an attempt at goal placements never seen in
+ *   training: the policy cannot key its moves to absolute cells).
+ */
+export type ExploitViewKind = 'full' | 'relative';
+export const EXPLOIT_VIEWS: readonly ExploitViewKind[] = ['full', 'relative'];
+
+/** Which observation floats the exploitation policy reads: `from .. obsSize − 1`. */
+export interface ExploitView {
+  readonly kind: ExploitViewKind;
+  readonly obsSize: number;
+  readonly from: number;
+}
+
+/**
+ * The observation slice of `env` under a view kind.
+ *
+ * @example
+ * ```ts
+ * exploitView(new SignGrid(signGridFamily().config), 'relative').from; // 5 + 5
+ * ```
+ */
+export function exploitView(env: SignGrid, kind: ExploitViewKind): ExploitView {
+  if (!EXPLOIT_VIEWS.includes(kind)) throw new RangeError(`exploitView must be one of ${EXPLOIT_VIEWS.join(', ')}, got '${String(kind)}'`);
+  return { kind, obsSize: env.obsSize, from: kind === 'relative' ? env.map.height + env.map.width : 0 };
 }
 
 export interface DecoderParams {
@@ -85,8 +116,11 @@ export interface DreamOptions {
   readonly embedInit?: number;
   /** Entropy bonus of both policies. Default 0.01. */
   readonly entropyCoef?: number;
+  /** What the exploitation policy reads of the observation (see {@link ExploitViewKind}). Default `'full'`. */
+  readonly exploitView?: ExploitViewKind;
   readonly seed?: number;
-  readonly onIteration?: (iteration: number, record: { exploitReturn: number; decoderError: number }) => void;
+  /** Called after each iteration's updates; `snapshot` builds the agent as it is now. */
+  readonly onIteration?: (iteration: number, record: { exploitReturn: number; decoderError: number }, snapshot: () => DreamAgent) => void;
 }
 
 /** The trained agent: parameters plus the functions that use them. */
@@ -95,18 +129,22 @@ export interface DreamAgent {
   readonly explorerAgent: SequenceAgent<Rl2Params>;
   /** One-episode version of the trial's environment. */
   readonly episodeEnv: SignGrid;
+  /** What the exploitation policy reads of an observation. */
+  readonly exploitView: ExploitView;
   /** f(μ) of training tasks (the embeddings the decoder learns to predict). */
   embedTasks(tasks: readonly SignTask[]): Tensor;
-  /** Exploitation logits `[N, A]` of observations `[N, obsSize]` under embeddings `[N, d]`. */
+  /** Exploitation logits `[N, A]` of observations `[N, obsSize]` under embeddings `[N, d]` (read through `exploitView`). */
   exploitLogits(params: ExploitParams, obs: Tensor, z: Tensor): Tensor;
   /** Decoded z `[B, d]` at the end of each recorded exploration trial. */
   decode(params: DecoderParams, batch: TrialBatch): Tensor;
   readonly history: { exploitReturn: number; decoderError: number }[];
 }
 
-function exploitForward(p: ExploitParams, obs: Tensor, z: Tensor): { logits: Tensor; values: Tensor } {
-  const h = applyDense(p.l1, concat([obs, z], -1), 'tanh');
-  return { logits: applyDense(p.pi, h), values: reshape(applyDense(p.v, h), [obs.shape[0]!]) };
+function exploitForward(p: ExploitParams, obs: Tensor, z: Tensor, view: ExploitView): { logits: Tensor; values: Tensor } {
+  const N = obs.shape[0]!;
+  const seen = view.from === 0 ? obs : slice(obs, [0, view.from], [N, view.obsSize - view.from]);
+  const h = applyDense(p.l1, concat([seen, z], -1), 'tanh');
+  return { logits: applyDense(p.pi, h), values: reshape(applyDense(p.v, h), [N]) };
 }
 
 /** Observations `[B·L, obsSize]` of the ticks of `batch`. */
@@ -131,13 +169,16 @@ function decoderPredictions(p: DecoderParams, batch: TrialBatch): Tensor {
   return applyDense(p.out, hs);
 }
 
-/** A step policy for the exploitation network with fixed per-trial embeddings `z [B, d]`. */
-export function exploitStepper(params: ExploitParams, z: Tensor, obsSize: number, inputSize: number): StepPolicy {
-  const B = z.shape[0]!;
+/**
+ * A step policy for the exploitation network with fixed per-trial embeddings `z [B, d]`,
+ * reading observations through `view` (see {@link DreamAgent.exploitView}).
+ */
+export function exploitStepper(params: ExploitParams, z: Tensor, view: ExploitView, inputSize: number): StepPolicy {
+  const B = z.shape[0]!, O = view.obsSize;
   return (_t, inputs) => noGrad(() => {
-    const obs = new Float32Array(B * obsSize);
-    for (let b = 0; b < B; b++) obs.set(inputs.subarray(b * inputSize, b * inputSize + obsSize), b * obsSize);
-    return exploitForward(params, tensor(obs, [B, obsSize]), z).logits.data;
+    const obs = new Float32Array(B * O);
+    for (let b = 0; b < B; b++) obs.set(inputs.subarray(b * inputSize, b * inputSize + O), b * O);
+    return exploitForward(params, tensor(obs, [B, O]), z, view).logits.data;
   });
 }
 
@@ -167,6 +208,7 @@ export function trainDream(options: DreamOptions): DreamAgent {
     add(take(e.goal, batch.map((t) => t.correct), 0), take(e.sign, batch.map((t) => signIndex.get(signKey(t))!), 0));
   const env = new SignGrid({ ...config, episodes: 1 });
   const O = env.obsSize, I = inputSizeOf(env), A = env.numActions, L = env.trialLength;
+  const view = exploitView(env, options.exploitView ?? 'full');
   const rng = new Rng(options.seed ?? 0);
   const init = rng.split();
   const explorerAgent = rl2Agent(I, A, hidden);
@@ -175,7 +217,7 @@ export function trainDream(options: DreamOptions): DreamAgent {
       goal: tensor(Float32Array.from({ length: config.numGoals * d }, () => embedInit * init.normal()), [config.numGoals, d]),
       sign: tensor(Float32Array.from({ length: signIndex.size * d }, () => embedInit * init.normal()), [signIndex.size, d]),
     },
-    exploit: { l1: initDense(init, O + d, 2 * hidden), pi: initDense(init, 2 * hidden, A, 0.1), v: initDense(init, 2 * hidden, 1) },
+    exploit: { l1: initDense(init, O - view.from + d, 2 * hidden), pi: initDense(init, 2 * hidden, A, 0.1), v: initDense(init, 2 * hidden, 1) },
   }, lr);
   const decoderTrainer = new AdamTrainer<DecoderParams>({ gru: initGru(init, I, hidden), out: initDense(init, hidden, d) }, lr);
   const explorerTrainer = new AdamTrainer(explorerAgent.init(init), lr);
@@ -187,11 +229,11 @@ export function trainDream(options: DreamOptions): DreamAgent {
     const eps = tensor(Float32Array.from({ length: B * d }, () => sigma * rng.normal()), [B, d]);
     const { embed, exploit } = exploitTrainer.params;
     const zNoisy = noGrad(() => add(embedOf(embed, batchTasks), eps));
-    const ex = rolloutTrials(env, batchTasks, exploitStepper(exploit, zNoisy, O, I), rng.split());
+    const ex = rolloutTrials(env, batchTasks, exploitStepper(exploit, zNoisy, view, I), rng.split());
     const obs = obsOf(ex);
     const [, gExploit] = valueAndGrad((p: typeof exploitTrainer.params): Tensor => {
       const zb = embedOf(p.embed, batchTasks);
-      const { logits, values } = exploitForward(p.exploit, obs, perTick(add(zb, eps), L));
+      const { logits, values } = exploitForward(p.exploit, obs, perTick(add(zb, eps), L), view);
       const { advantages, targets } = trialAdvantages(ex, ex.rewards, values.data, { discount: 0.99, lambda: 0.95, resetAtEpisodes: true });
       const ac = actorCriticLoss(logits, values, ex.actions, advantages, targets, ex.alive, { entropyCoef });
       return add(ac, mul(mean(sum(square(zb), -1)), lambdaIb));
@@ -242,17 +284,21 @@ export function trainDream(options: DreamOptions): DreamAgent {
 
     const record = { exploitReturn, decoderError };
     history.push(record);
-    options.onIteration?.(it, record);
+    options.onIteration?.(it, record, () => assemble(history.slice()));
   }
-  const params: DreamParams = { ...exploitTrainer.params, decoder: decoderTrainer.params, explorer: explorerTrainer.params };
-  return {
-    params, explorerAgent, episodeEnv: env, history,
-    embedTasks: (batch) => noGrad(() => embedOf(params.embed, batch)),
-    exploitLogits: (p, obs, z) => exploitForward(p, obs, z).logits,
-    decode: (p, batch) => noGrad(() => {
-      const preds = decoderPredictions(p, batch);
-      const [Bb, Lb, db] = preds.shape as [number, number, number];
-      return reshape(preds.slice([0, Lb - 1, 0], [Bb, 1, db]), [Bb, db]);
-    }),
-  };
+  return assemble(history);
+
+  function assemble(records: DreamAgent['history']): DreamAgent {
+    const params: DreamParams = { ...exploitTrainer.params, decoder: decoderTrainer.params, explorer: explorerTrainer.params };
+    return {
+      params, explorerAgent, episodeEnv: env, exploitView: view, history: records,
+      embedTasks: (batch) => noGrad(() => embedOf(params.embed, batch)),
+      exploitLogits: (p, obs, z) => exploitForward(p, obs, z, view).logits,
+      decode: (p, batch) => noGrad(() => {
+        const preds = decoderPredictions(p, batch);
+        const [Bb, Lb, db] = preds.shape as [number, number, number];
+        return reshape(preds.slice([0, Lb - 1, 0], [Bb, 1, db]), [Bb, db]);
+      }),
+    };
+  }
 }

@@ -14,16 +14,16 @@
  */
 import { confidenceInterval, type Interval } from '../rl/evaluate.ts';
 import { Rng } from '../random/rng.ts';
-import { Cell, type GridMap, type Position } from '../rl/env/index.ts';
-import type { TrialBatch } from './common.ts';
+import type { Position } from '../rl/env/index.ts';
 import { inputSizeOf } from './common.ts';
 import { SignGrid, signGridFamily, type SignFamily, type SignFamilyOptions, type SignGridConfig, type SignTask } from './env.ts';
-import { rl2Agent, trainSequenceAgent, transformerAgent } from './rl2.ts';
-import { trainDream } from './dream.ts';
+import { rl2Agent, trainSequenceAgent, transformerAgent, type SequenceAgent, type TransformerParams } from './rl2.ts';
+import { trainDream, type DreamAgent, type ExploitViewKind } from './dream.ts';
+import { add, mean, take } from '../ops/index.ts';
 import { trainMaml } from './maml.ts';
-import { dreamTester, evaluateAgent, mamlTester, probeAccuracy, sequenceTester, type MetaTester } from './measure.ts';
+import { dreamTester, evaluateAgent, explorationPaths, mamlTester, probeAccuracy, sequenceTester, type MetaTester } from './measure.ts';
 import { initSensitivity, summarize } from './sensitivity.ts';
-import type { InitScheme } from './seq.ts';
+import { INIT_SCHEMES, type InitScheme } from './seq.ts';
 
 /** The agents of the comparison. */
 export const EXPLORE_AGENTS = ['dream', 'rl2', 'maml', 'transformer'] as const;
@@ -40,11 +40,31 @@ export const EXPLORE_CURVE_LABELS: Readonly<Record<ExploreAgentName, string>> = 
 };
 
 /** The full study's training iterations per agent (`scripts/explore.ts`, scale 1). */
-export const STUDY_ITERATIONS: Readonly<Record<ExploreAgentName, number>> = { dream: 1000, rl2: 1600, maml: 150, transformer: 200 };
+export const STUDY_ITERATIONS: Readonly<Record<ExploreAgentName, number>> = { dream: 1000, rl2: 1600, maml: 600, transformer: 1600 };
 
 /** Task sets the agents are meta-tested on. */
 export const EXPLORE_SPLITS = ['train', 'oodSign', 'oodGoal'] as const;
 export type ExploreSplit = (typeof EXPLORE_SPLITS)[number];
+
+/** The sign-grid variants of the study (see {@link EXPLORE_VARIANT_OPTIONS}). */
+export const EXPLORE_VARIANTS = ['standard', 'bits', 'noisy'] as const;
+export type ExploreVariant = (typeof EXPLORE_VARIANTS)[number];
+
+/**
+ * The family of each variant: `standard`, one sign telling the goal index; `bits`, the
+ * index spread over two signs on opposite sides of the start (one bit each, so both
+ * must be read); `noisy`, one sign whose reading is a uniformly drawn index with
+ * probability 0.3 (right 77.5% of the time, so reading it more than once pays).
+ *
+ * @example
+ * ```ts
+ * const setup = exploreSetup(EXPLORE_VARIANT_OPTIONS.bits);
+ * setup.family.train.length; // 16
+ * ```
+ */
+export const EXPLORE_VARIANT_OPTIONS: Readonly<Record<ExploreVariant, SignFamilyOptions>> = {
+  standard: {}, bits: { readout: 'bits' }, noisy: { noise: 0.3 },
+};
 
 /** The sign-grid family and its environment. */
 export interface ExploreSetup {
@@ -60,14 +80,31 @@ export function exploreSetup(options: SignFamilyOptions = {}): ExploreSetup {
   return { family, config: family.config, env: new SignGrid(family.config), splits: { train: family.train, oodSign: family.oodSign, oodGoal: family.oodGoal } };
 }
 
+/** The greedy meta-test score on the training tasks at one point of training. */
+export interface TrainingCheckpoint {
+  /** Iterations done. */
+  readonly iteration: number;
+  /** Episodes played in training so far (every rollout of every network). */
+  readonly episodes: number;
+  /** Fraction of the oracle's exploitation return (training tasks, greedy exploitation). */
+  readonly fraction: number;
+}
+
 /** A trained agent wrapped for meta-testing, with its training curve. */
 export interface TrainedExploreAgent {
   readonly tester: MetaTester;
+  /** The trained DREAM agent (DREAM only), for {@link diagnoseDream}. */
+  readonly dream?: DreamAgent;
   /** One value per training iteration (see {@link EXPLORE_CURVE_LABELS}). */
   readonly history: readonly number[];
   /** Mean of the last 10 values of `history`. */
   readonly final: number;
+  /** Training time, without the checkpoint meta-tests. */
   readonly seconds: number;
+  /** Meta-test scores during training (empty without `checkpointEvery`). */
+  readonly checkpoints: readonly TrainingCheckpoint[];
+  /** Episodes played in training per iteration. */
+  readonly episodesPerIteration: number;
 }
 
 /** Mean of the last (up to) 10 values. */
@@ -76,52 +113,201 @@ export function tailMean(xs: readonly number[]): number {
 }
 
 /**
- * Trains one agent with the study's hyperparameters. The transformer uses the
- * depth-scaled initialisation (the same run as the sensitivity harness's `depthScaled`).
+ * Training settings shared by the end-to-end sequence agents (RL², transformer): A2C
+ * with an entropy bonus of 0.05 and the wrong-goal penalty curriculum over the first
+ * half of training. Without the curriculum both settle on never entering a goal
+ * (−0.083 of the oracle on 3/3 seeds, RL² at 800 and 1600 iterations, transformer at 200).
+ * Entropy 0.05 instead of 0.02 (pilots, 1600 iterations, greedy, training tasks): RL²
+ * 0.86 → 1.00 on the standard grid (seed 0), 0.73 / 0.59 → 1.00 / 1.00 on the two-sign
+ * grid (seeds 0, 2), 0.02 / 0.29 → 0.70 / 0.31 on the noisy grid (seeds 2, 4); the
+ * transformer stays at 1.00 (standard, seed 0).
+ *
+ * @example
+ * ```ts
+ * trainSequenceAgent(rl2Agent(inputSizeOf(env), 4, 32), { env, tasks, iterations: 1600, ...sequenceTraining(1600) });
+ * ```
  */
-export function trainExploreAgent(
-  name: ExploreAgentName, setup: ExploreSetup,
-  options: { readonly seed: number; readonly iterations: number; readonly onIteration?: (iteration: number, value: number) => void },
-): TrainedExploreAgent {
+export function sequenceTraining(iterations: number): { batchSize: number; lr: number; entropyCoef: number; penaltyWarmup: number } {
+  return { batchSize: 16, lr: 3e-3, entropyCoef: 0.05, penaltyWarmup: Math.round(iterations / 2) };
+}
+
+/**
+ * The transformer of the study: 2 pre-LN blocks of width 32, 4 heads, depth-scaled initialisation.
+ *
+ * @example
+ * ```ts
+ * const agent = studyTransformer(exploreSetup().env);
+ * ```
+ */
+export function studyTransformer(env: SignGrid, init: InitScheme = 'depthScaled'): SequenceAgent<TransformerParams> {
+  return transformerAgent({ inputSize: inputSizeOf(env), numActions: env.numActions, length: env.trialLength, init, numBlocks: 2, width: 32 });
+}
+
+/** Options of {@link trainExploreAgent}. */
+export interface TrainExploreOptions {
+  readonly seed: number;
+  readonly iterations: number;
+  readonly onIteration?: (iteration: number, value: number) => void;
+  /** Meta-test on the training tasks every this many iterations (and after the last). Default 0: never. */
+  readonly checkpointEvery?: number;
+  /** Trials per checkpoint meta-test. Default 32. */
+  readonly checkpointTrials?: number;
+  /** What DREAM's exploitation policy reads of the observation. Default `'full'` (what every agent sees). */
+  readonly dreamView?: ExploitViewKind;
+}
+
+/**
+ * Trains one agent with the study's hyperparameters; with `checkpointEvery`, also
+ * meta-tests it on the training tasks during training (greedy, fixed seed) to measure
+ * sample efficiency.
+ *
+ * @example
+ * ```ts
+ * const trained = trainExploreAgent('rl2', exploreSetup(), { seed: 0, iterations: 400, checkpointEvery: 100 });
+ * trained.checkpoints.map((c) => [c.episodes, c.fraction]);
+ * ```
+ */
+export function trainExploreAgent(name: ExploreAgentName, setup: ExploreSetup, options: TrainExploreOptions): TrainedExploreAgent {
   const { config, env, family } = setup;
   const { seed, iterations, onIteration } = options;
+  const every = options.checkpointEvery ?? 0, checkpointTrials = options.checkpointTrials ?? 32;
+  if (!(Number.isInteger(every) && every >= 0)) throw new RangeError(`trainExploreAgent: checkpointEvery must be a non-negative integer, got ${every}`);
   const start = performance.now();
-  let tester: MetaTester;
-  let history: number[];
+  const checkpoints: TrainingCheckpoint[] = [];
+  let checkpointSeconds = 0;
+  let perIteration = 0;
+  // Called after every iteration; `tester` builds the agent as it is now (only called at checkpoints).
+  const after = (it: number, value: number, tester: () => MetaTester): void => {
+    onIteration?.(it, value);
+    const done = it + 1;
+    if (every === 0 || (done % every !== 0 && done !== iterations)) return;
+    const t0 = performance.now();
+    const fraction = evaluateAgent(tester(), config, family.train, { trials: checkpointTrials, seed: 7000 + seed, greedy: true }).fractionOfOracle;
+    checkpoints.push({ iteration: done, episodes: done * perIteration, fraction });
+    checkpointSeconds += (performance.now() - t0) / 1000;
+  };
+  let tester!: MetaTester;
+  let history!: number[];
+  let trainedDream: DreamAgent | undefined;
   switch (name) {
     case 'dream': {
-      const dream = trainDream({ config, tasks: family.train, iterations, seed, ...(onIteration && { onIteration: (i, r) => onIteration(i, r.exploitReturn) }) });
+      const batchSize = 32;
+      perIteration = 2 * batchSize; // one exploitation and one exploration episode per task
+      // No step cost in the exploration reward and entropy 0.05: the explorer must keep
+      // visiting the signs while the decoder is still learning to read them. With the
+      // library defaults (step cost 0.01, entropy 0.01) 4 of 5 seeds on the two-sign grid
+      // never read the second sign and 3 of 5 on the noisy grid stopped reading at all;
+      // with these, pilots gave 0.97–1.00 (two-sign, seeds 1–4) and 0.59 / 0.67 (noisy,
+      // seeds 1, 3; they had 0.09 / 0.06), greedy on the training tasks.
+      const dream = trainDream({
+        config, tasks: family.train, iterations, seed, batchSize, entropyCoef: 0.05, stepCost: 0, exploitView: options.dreamView ?? 'full',
+        onIteration: (i, r, snapshot) => after(i, r.exploitReturn, () => dreamTester(snapshot(), config)),
+      });
       tester = dreamTester(dream, config);
       history = dream.history.map((h) => h.exploitReturn);
+      trainedDream = dream;
       break;
     }
-    case 'rl2': {
-      const agent = rl2Agent(inputSizeOf(env), env.numActions, 32);
-      // Penalty curriculum over the first half: without it RL² settles on never entering a goal
-      // (−0.083 of the oracle on 3/3 seeds at 800 and 1600 iterations); with it, 0.83/0.97/0.12
-      // (greedy, train) at 800 iterations and 1.0 on 3/3 seeds at 1600.
-      const r = trainSequenceAgent(agent, {
-        env, tasks: family.train, iterations, batchSize: 16, seed, lr: 3e-3, entropyCoef: 0.02, penaltyWarmup: Math.round(iterations / 2), ...(onIteration && { onIteration }),
-      });
-      tester = sequenceTester(agent, r.params, env);
-      history = r.history;
+    case 'rl2':
+    case 'transformer': {
+      const training = sequenceTraining(iterations);
+      perIteration = training.batchSize * config.episodes;
+      const run = <P>(agent: SequenceAgent<P>): void => {
+        const r = trainSequenceAgent(agent, {
+          env, tasks: family.train, iterations, seed, ...training,
+          onIteration: (i, value, params) => after(i, value, () => sequenceTester(agent, params, env)),
+        });
+        tester = sequenceTester(agent, r.params, env);
+        history = r.history;
+      };
+      if (name === 'rl2') run(rl2Agent(inputSizeOf(env), env.numActions, 32));
+      else run(studyTransformer(env));
       break;
     }
     case 'maml': {
-      const maml = trainMaml({ config, tasks: family.train, iterations, seed, ...(onIteration && { onIteration }) });
+      // Feed-forward policy adapted by one policy-gradient step. Tried on seed 0 at 600
+      // iterations: the penalty curriculum (over half or all of training), outer step 3e-3 or
+      // 1e-2, inner step 0.5 or 1; every run ends at never entering a goal.
+      const metaBatchSize = 16, outerEpisodes = 2;
+      perIteration = metaBatchSize * (1 + outerEpisodes);
+      const maml = trainMaml({
+        config, tasks: family.train, iterations, seed, metaBatchSize, outerEpisodes, outerLr: 1e-2, penaltyWarmup: Math.round(iterations / 2),
+        onIteration: (i, value, snapshot) => after(i, value, () => mamlTester(snapshot(), config)),
+      });
       tester = mamlTester(maml, config);
       history = maml.history;
       break;
     }
-    case 'transformer': {
-      const agent = transformerAgent({ inputSize: inputSizeOf(env), numActions: env.numActions, length: env.trialLength, init: 'depthScaled', numBlocks: 2, width: 32 });
-      const r = trainSequenceAgent(agent, { env, tasks: family.train, iterations, batchSize: 16, seed, ...(onIteration && { onIteration }) });
-      tester = sequenceTester(agent, r.params, env);
-      history = r.history;
-      break;
-    }
   }
-  return { tester, history, final: tailMean(history), seconds: (performance.now() - start) / 1000 };
+  const seconds = (performance.now() - start) / 1000 - checkpointSeconds;
+  return { tester, history, final: tailMean(history), seconds, checkpoints, episodesPerIteration: perIteration, ...(trainedDream && { dream: trainedDream }) };
+}
+
+/** Where DREAM's meta-test return is lost on one task set (see {@link diagnoseDream}). */
+export interface DreamDiagnosis {
+  /** Share of exploration episodes that stepped on every sign. */
+  readonly signsRead: number;
+  /** Share of trials whose decoded z is nearest to the correct goal's embedding (each goal's row plus the mean sign row). */
+  readonly decodedGoal: number;
+  /** Fraction of the oracle, exploiting greedily with the decoded z (the meta-test score). */
+  readonly exploitDecoded: number;
+  /** Fraction of the oracle, exploiting greedily with the correct goal's embedding: what a perfect explorer and decoder would give. */
+  readonly exploitTrue: number;
+}
+
+/**
+ * Splits DREAM's meta-test into its stages on every task set: does the exploration
+ * read the signs, does the decoder name the right goal, and how well does the
+ * exploitation policy do with the decoded z versus the correct one. A gap between the
+ * last two is the explorer's and decoder's; a low `exploitTrue` is the exploitation
+ * policy's alone. Seeds 8000+.
+ *
+ * @example
+ * ```ts
+ * const trained = trainExploreAgent('dream', setup, { seed: 0, iterations: 1000 });
+ * diagnoseDream(trained.dream!, setup, 0).oodGoal.exploitTrue;
+ * ```
+ */
+export function diagnoseDream(dream: DreamAgent, setup: ExploreSetup, seed: number, trials = 64): Record<ExploreSplit, DreamDiagnosis> {
+  const { config, splits } = setup;
+  const { goal, sign } = dream.params.embed;
+  const rows = add(goal, mean(sign, 0, true)); // [K, d]: goal k with an average sign placement
+  const [K, d] = rows.shape as [number, number];
+  const out = {} as Record<ExploreSplit, DreamDiagnosis>;
+  for (const split of EXPLORE_SPLITS) {
+    const options = { trials, seed: 8000 + seed, greedy: true };
+    const decoded = evaluateAgent(dreamTester(dream, config), config, splits[split], options);
+    const tasks = decoded.exploration.tasks;
+    const z = dream.decode(dream.params.decoder, decoded.exploration).data;
+    let right = 0;
+    tasks.forEach((task, b) => {
+      let best = 0, bestDistance = Infinity;
+      for (let k = 0; k < K; k++) {
+        let distance = 0;
+        for (let j = 0; j < d; j++) distance += (z[b * d + j]! - rows.data[k * d + j]!) ** 2;
+        if (distance < bestDistance) { bestDistance = distance; best = k; }
+      }
+      if (best === task.correct) right++;
+    });
+    const known = evaluateAgent(dreamTester(dream, config, (_e, ts) => take(rows, ts.map((t) => t.correct), 0)), config, splits[split], options);
+    out[split] = {
+      signsRead: signVisitRate(explorationPaths(decoded.exploration, setup.env.map), tasks, 'all'),
+      decodedGoal: right / tasks.length, exploitDecoded: decoded.fractionOfOracle, exploitTrue: known.fractionOfOracle,
+    };
+  }
+  return out;
+}
+
+/**
+ * Episodes of training until a checkpoint first reached `threshold` of the oracle; null if none did.
+ *
+ * @example
+ * ```ts
+ * episodesToReach(trainExploreAgent('dream', setup, { seed: 0, iterations: 1000, checkpointEvery: 50 }).checkpoints); // e.g. 19200
+ * ```
+ */
+export function episodesToReach(checkpoints: readonly TrainingCheckpoint[], threshold = 0.9): number | null {
+  return checkpoints.find((c) => c.fraction >= threshold)?.episodes ?? null;
 }
 
 /** Fractions of the oracle per split, and the probe accuracy (information content of exploration). */
@@ -151,51 +337,23 @@ export function measureAgent(
   }
   const a = evaluateAgent(tester, config, splits.train, { trials: probeTrials, seed: 3000 + seed }).exploration;
   const b = evaluateAgent(tester, config, splits.train, { trials: probeTrials, seed: 4000 + seed }).exploration;
-  return { fraction, probe: probeAccuracy(a, b, config.numGoals) };
+  return { fraction, probe: probeAccuracy(a, b, config.numGoals, 300, setup.env.map) };
 }
 
 /**
- * The cells visited by each exploration episode of a one-episode batch, from the
- * start to where it ended (entering a goal, or the horizon): positions are read from
- * the row and column one-hots of the recorded observations, and the last live tick's
- * move is applied with the environment's rule (into a wall or off the map stays put),
- * since the row after an episode may already show the next episode's start.
+ * Fraction of paths that step on at least one sign of their task (`'any'`), or on every one (`'all'`).
+ *
+ * @example
+ * ```ts
+ * signVisitRate(explorationPaths(evaluation.exploration, env.map), evaluation.exploration.tasks, 'all');
+ * ```
  */
-export function explorationPaths(batch: TrialBatch, map: GridMap): Position[][] {
-  const { numTrials: B, length: T, inputSize: I } = batch;
-  const { height, width } = map;
-  const paths: Position[][] = [];
-  for (let b = 0; b < B; b++) {
-    const path: Position[] = [];
-    let last = -1;
-    for (let t = 0; t < T && batch.alive[b * T + t]; t++) {
-      const o = (b * (T + 1) + t) * I;
-      let r = -1, c = -1;
-      for (let j = 0; j < height; j++) if (batch.inputs[o + j] === 1) r = j;
-      for (let j = 0; j < width; j++) if (batch.inputs[o + height + j] === 1) c = j;
-      if (r < 0 || c < 0) break;
-      path.push([r, c]);
-      last = t;
-    }
-    if (last >= 0) {
-      const [r, c] = path[path.length - 1]!;
-      const a = batch.actions[b * T + last]!;
-      const nr = r + ([-1, 0, 1, 0] as const)[a]!, nc = c + ([0, 1, 0, -1] as const)[a]!;
-      const blocked = nr < 0 || nc < 0 || nr >= height || nc >= width || map.cells[nr * width + nc] === Cell.Wall;
-      path.push(blocked ? [r, c] : [nr, nc]);
-    }
-    paths.push(path);
-  }
-  return paths;
-}
-
-/** Fraction of paths that step on at least one sign of their task. */
-export function signVisitRate(paths: readonly (readonly Position[])[], tasks: readonly SignTask[]): number {
+export function signVisitRate(paths: readonly (readonly Position[])[], tasks: readonly SignTask[], mode: 'any' | 'all' = 'any'): number {
   if (paths.length === 0) return NaN;
   let visits = 0;
   paths.forEach((path, i) => {
-    const signs = tasks[i]!.signs;
-    if (path.some(([r, c]) => signs.some(([sr, sc]) => sr === r && sc === c))) visits++;
+    const read = tasks[i]!.signs.map(([sr, sc]) => path.some(([r, c]) => sr === r && sc === c));
+    if (mode === 'all' ? read.every(Boolean) : read.some(Boolean)) visits++;
   });
   return visits / paths.length;
 }
@@ -230,11 +388,11 @@ export function explorationSamples(tester: MetaTester, setup: ExploreSetup, seed
   return chosen.map((c, i) => ({ ...c, path: paths[i]!, exploitReturn: result.exploitReturns[i]! }));
 }
 
-/** The exploration paths of `trials` training trials, and how often they read a sign. */
-export function signVisits(tester: MetaTester, setup: ExploreSetup, seed: number, trials = 64): number {
+/** How often the exploration episodes of `trials` training trials read a sign (`'any'`) or every sign (`'all'`). */
+export function signVisits(tester: MetaTester, setup: ExploreSetup, seed: number, trials = 64, mode: 'any' | 'all' = 'any'): number {
   const tasks = Array.from({ length: trials }, (_, i) => setup.splits.train[i % setup.splits.train.length]!);
   const result = tester.run(tasks, new Rng(6000 + seed), false);
-  return signVisitRate(explorationPaths(result.exploration, setup.env.map), tasks);
+  return signVisitRate(explorationPaths(result.exploration, setup.env.map), tasks, mode);
 }
 
 // --- the full study (scripts/explore.ts) -------------------------------------------
@@ -242,12 +400,20 @@ export function signVisits(tester: MetaTester, setup: ExploreSetup, seed: number
 /** Options of {@link runExploreStudy}. */
 export interface ExploreStudyOptions {
   readonly seeds: number;
+  /** Seeds run: firstSeed .. firstSeed + seeds − 1. Default 0. */
+  readonly firstSeed?: number;
   /** Multiplies every iteration count. */
   readonly scale: number;
-  /** Parts to run: agents plus `'sensitivity'`. */
+  /** Sign-grid variants to run the agents on. */
+  readonly variants: readonly ExploreVariant[];
+  /** Parts to run: agents, plus `'sensitivity'` (the transformer init harness, standard grid). */
   readonly only: readonly string[];
-  readonly mamlIterations: number;
-  readonly dreamIterations: number;
+  /** Training iterations per agent at scale 1. Default {@link STUDY_ITERATIONS}. */
+  readonly iterations?: Readonly<Partial<Record<ExploreAgentName, number>>>;
+  /** Meta-test on the training tasks every this many iterations (sample efficiency). Default 0: never. */
+  readonly checkpointEvery?: number;
+  /** DREAM's exploitation view. Default `'full'`. */
+  readonly dreamView?: ExploitViewKind;
   readonly log: (line: string) => void;
 }
 
@@ -256,26 +422,43 @@ export interface StudySeedResult extends AgentMeasure {
   readonly seed: number;
   readonly trainSeconds: number;
   readonly finalTraining: number;
+  /** Share of exploration episodes (training tasks) that stepped on a sign / on every sign. */
+  readonly signVisits: { readonly any: number; readonly all: number };
+  readonly checkpoints: readonly TrainingCheckpoint[];
+  /** Training episodes until the greedy training-task fraction first reached 0.9 (null: never). */
+  readonly episodesTo90: number | null;
+  /** DREAM only: where its meta-test return is lost, per split. */
+  readonly diagnosis?: Record<ExploreSplit, DreamDiagnosis>;
 }
 
-/** Per agent: CIs over seeds of each fraction, the probe and the training time. */
+/** Per agent: CIs over seeds of each fraction, the probe, sample efficiency and the training time. */
 export type StudySummary = Record<string, {
   seeds: number;
   train: { sampled: Interval; greedy: Interval };
   oodSign: { sampled: Interval; greedy: Interval };
   oodGoal: { sampled: Interval; greedy: Interval };
   probe: Interval;
+  signVisitsAll: Interval;
+  /** Seeds whose checkpoints reached 0.9 of the oracle, and the episodes it took them (null if none). */
+  reached90: number;
+  episodesTo90: Interval | null;
   trainSeconds: Interval;
 }>;
 
-/** What the study writes to JSON. */
-export interface ExploreStudy {
+/** One variant's part of the study. */
+export interface VariantStudy {
   readonly config: SignGridConfig;
-  readonly scale: number;
   readonly summary: StudySummary;
   readonly results: Record<string, StudySeedResult[]>;
+}
+
+/** What the study writes to JSON. */
+export interface ExploreStudy {
+  readonly scale: number;
+  readonly dreamView: ExploitViewKind;
+  readonly iterations: Readonly<Record<ExploreAgentName, number>>;
+  readonly variants: Partial<Record<ExploreVariant, VariantStudy>>;
   readonly sensitivity: ReturnType<typeof summarize> | null;
-  readonly sensitivityNoPenalty: ReturnType<typeof summarize> | null;
 }
 
 const formatFractions = (r: AgentMeasure): string => EXPLORE_SPLITS.map((s) => `${s} ${r.fraction[s].sampled.toFixed(3)}/${r.fraction[s].greedy.toFixed(3)}`).join(' ');
@@ -285,12 +468,16 @@ export function summarizeStudy(results: Record<string, readonly StudySeedResult[
   const summary: StudySummary = {};
   for (const [name, rs] of Object.entries(results)) {
     const ci = (f: (r: StudySeedResult) => number): Interval => confidenceInterval(rs.map(f));
+    const reached = rs.filter((r) => r.episodesTo90 !== null).map((r) => r.episodesTo90!);
     summary[name] = {
       seeds: rs.length,
       train: { sampled: ci((r) => r.fraction.train.sampled), greedy: ci((r) => r.fraction.train.greedy) },
       oodSign: { sampled: ci((r) => r.fraction.oodSign.sampled), greedy: ci((r) => r.fraction.oodSign.greedy) },
       oodGoal: { sampled: ci((r) => r.fraction.oodGoal.sampled), greedy: ci((r) => r.fraction.oodGoal.greedy) },
       probe: ci((r) => r.probe),
+      signVisitsAll: ci((r) => r.signVisits.all),
+      reached90: reached.length,
+      episodesTo90: reached.length > 0 ? confidenceInterval(reached) : null,
       trainSeconds: ci((r) => r.trainSeconds),
     };
   }
@@ -298,62 +485,63 @@ export function summarizeStudy(results: Record<string, readonly StudySeedResult[
 }
 
 /**
- * The full exploration study: DREAM, RL² and MAML-RL over `seeds` seeds; the
- * transformer through the init-sensitivity harness (its depth-scaled runs are the
- * transformer's row); `sensitivity` reruns the harness on the variant without the
- * wrong-goal penalty. Logs one line per run.
+ * The full exploration study: each agent of `only` over `seeds` seeds on each variant,
+ * meta-tested in and out of distribution with the probe and (with `checkpointEvery`)
+ * meta-test checkpoints during training; `'sensitivity'` runs the transformer
+ * initialisation harness (3 schemes × up to 3 seeds, the study's transformer settings)
+ * on the standard grid. Logs one line per run.
+ *
+ * @example
+ * ```ts
+ * const study = runExploreStudy({ seeds: 2, scale: 0.1, variants: ['bits'], only: ['dream', 'rl2'], log: console.log });
+ * study.variants.bits?.summary.dream?.train.greedy.mean;
+ * ```
  */
 export function runExploreStudy(options: ExploreStudyOptions): ExploreStudy {
   const { seeds, scale, only, log } = options;
-  const its = (n: number): number => Math.max(1, Math.round(n * scale));
-  const setup = exploreSetup();
-  const { env, family, config } = setup;
-  const results: Record<string, StudySeedResult[]> = {};
-
-  const record = (name: string, seed: number, trained: { tester: MetaTester; final: number; seconds: number }): void => {
-    const r: StudySeedResult = { seed, trainSeconds: trained.seconds, finalTraining: trained.final, ...measureAgent(trained.tester, setup, seed) };
-    (results[name] ??= []).push(r);
-    log(`${name} seed ${seed}: ${r.trainSeconds.toFixed(0)} s; fraction of oracle (sampled/greedy) ${formatFractions(r)}; probe ${r.probe.toFixed(3)}`);
-  };
-  for (let seed = 0; seed < seeds; seed++) {
-    if (only.includes('dream')) record('dream', seed, trainExploreAgent('dream', setup, { seed, iterations: its(options.dreamIterations) }));
-    if (only.includes('rl2')) record('rl2', seed, trainExploreAgent('rl2', setup, { seed, iterations: its(STUDY_ITERATIONS.rl2) }));
-    if (only.includes('maml')) record('maml', seed, trainExploreAgent('maml', setup, { seed, iterations: its(options.mamlIterations) }));
-  }
-
-  // Transformer: the initialisation-sensitivity harness doubles as its evaluation.
-  let sensitivity: ReturnType<typeof summarize> | null = null;
-  if (only.includes('transformer')) {
-    const schemes: InitScheme[] = ['glorot', 'normal', 'depthScaled'];
-    const runs = initSensitivity({
-      env, tasks: family.train, schemes, seeds, iterations: its(STUDY_ITERATIONS.transformer), numBlocks: 2, batchSize: 16,
-      onRun: (r) => log(`transformer ${r.scheme} seed ${r.seed}: final training trial return ${r.finalReturn.toFixed(3)}`),
-      evaluate: (agent, params, seed) => {
-        const m = measureAgent(sequenceTester(agent, params, env), setup, seed);
-        return { fraction: m.fraction.train.sampled, extra: m };
-      },
-    });
-    sensitivity = summarize(runs);
-    for (const r of runs) {
-      if (r.scheme === 'depthScaled') (results['transformer'] ??= []).push({ seed: r.seed, trainSeconds: r.seconds, finalTraining: r.finalReturn, ...(r.extra as AgentMeasure) });
+  const first = options.firstSeed ?? 0;
+  const iterations = { ...STUDY_ITERATIONS, ...options.iterations };
+  const its = (agent: ExploreAgentName): number => Math.max(1, Math.round(iterations[agent] * scale));
+  const agents = EXPLORE_AGENTS.filter((a) => only.includes(a));
+  const variants: ExploreStudy['variants'] = {};
+  for (const variant of options.variants) {
+    const setup = exploreSetup(EXPLORE_VARIANT_OPTIONS[variant]);
+    const results: Record<string, StudySeedResult[]> = {};
+    for (let seed = first; seed < first + seeds; seed++) {
+      for (const agent of agents) {
+        const trained = trainExploreAgent(agent, setup, {
+          seed, iterations: its(agent), checkpointEvery: options.checkpointEvery ?? 0, ...(options.dreamView && { dreamView: options.dreamView }),
+        });
+        const r: StudySeedResult = {
+          seed, trainSeconds: trained.seconds, finalTraining: trained.final, ...measureAgent(trained.tester, setup, seed),
+          signVisits: { any: signVisits(trained.tester, setup, seed), all: signVisits(trained.tester, setup, seed, 64, 'all') },
+          checkpoints: trained.checkpoints, episodesTo90: episodesToReach(trained.checkpoints),
+          ...(trained.dream && { diagnosis: diagnoseDream(trained.dream, setup, seed) }),
+        };
+        (results[agent] ??= []).push(r);
+        const diagnosis = r.diagnosis ? `; diagnosis ${EXPLORE_SPLITS.map((s) => `${s} ${Object.values(r.diagnosis![s]).map((v) => v.toFixed(2)).join('/')}`).join(' ')}` : '';
+        log(`${variant} ${agent} seed ${seed}: ${r.trainSeconds.toFixed(0)} s; fraction of oracle (sampled/greedy) ${formatFractions(r)}; probe ${r.probe.toFixed(3)}; every sign read ${r.signVisits.all.toFixed(2)}; episodes to 0.9 ${r.episodesTo90 ?? 'never'}${diagnosis}`);
+      }
     }
+    variants[variant] = { config: setup.config, summary: summarizeStudy(results), results };
   }
 
-  let sensitivityNoPenalty: ReturnType<typeof summarize> | null = null;
+  let sensitivity: ReturnType<typeof summarize> | null = null;
   if (only.includes('sensitivity')) {
-    const easy = signGridFamily({ rewards: { wrongGoal: 0 } });
-    const easyEnv = new SignGrid(easy.config);
+    const setup = exploreSetup();
+    const n = its('transformer');
+    const { batchSize, ...training } = sequenceTraining(n);
     const runs = initSensitivity({
-      env: easyEnv, tasks: easy.train, schemes: ['glorot', 'normal', 'depthScaled'], seeds: Math.min(seeds, 3), iterations: its(STUDY_ITERATIONS.transformer), numBlocks: 2, batchSize: 16,
-      onRun: (r) => log(`transformer (no wrong-goal penalty) ${r.scheme} seed ${r.seed}: final training trial return ${r.finalReturn.toFixed(3)}, fraction ${r.fraction.toFixed(3)}`),
+      env: setup.env, tasks: setup.family.train, schemes: INIT_SCHEMES, seeds: Math.min(seeds, 3), iterations: n, numBlocks: 2, batchSize, training,
+      onRun: (r) => log(`transformer ${r.scheme} seed ${r.seed}: final training trial return ${r.finalReturn.toFixed(3)}, fraction of oracle (greedy, training tasks) ${r.fraction.toFixed(3)}`),
       evaluate: (agent, params, seed) => ({
-        fraction: evaluateAgent(sequenceTester(agent, params, easyEnv), easy.config, easy.train, { trials: 64, seed: 1000 + seed }).fractionOfOracle,
+        fraction: evaluateAgent(sequenceTester(agent, params, setup.env), setup.config, setup.splits.train, { trials: 64, seed: 2000 + seed, greedy: true }).fractionOfOracle,
       }),
     });
-    sensitivityNoPenalty = summarize(runs);
-    log(JSON.stringify(sensitivityNoPenalty, null, 1));
+    sensitivity = summarize(runs);
+    log(JSON.stringify(sensitivity, null, 1));
   }
-  return { config, scale, summary: summarizeStudy(results), results, sensitivity, sensitivityNoPenalty };
+  return { scale, dreamView: options.dreamView ?? 'full', iterations: Object.fromEntries(EXPLORE_AGENTS.map((a) => [a, its(a)])) as Record<ExploreAgentName, number>, variants, sensitivity };
 }
 
 /** Grouped bars (fraction of oracle, greedy exploitation) per agent and split, with 95% CI whiskers. */

@@ -24,23 +24,28 @@ export {
 } from './seq.ts';
 export {
   rolloutTrials, inputSizeOf, inputTensor, keepMask, trialAdvantages, actorCriticLoss, AdamTrainer, episodeReturnsOf, drawTasks,
-  sampleLogits, argmax, type TrialBatch, type StepPolicy, type ActorCriticOptions,
+  sampleLogits, argmax, scaleWrongGoalRewards, penaltyScale, type TrialBatch, type StepPolicy, type ActorCriticOptions,
 } from './common.ts';
 export {
-  rl2Agent, transformerAgent, trainSequenceAgent, scaleWrongGoalRewards,
+  rl2Agent, transformerAgent, trainSequenceAgent,
   type SequenceAgent, type Rl2Params, type TransformerParams, type TransformerAgentOptions, type SequenceTrainOptions,
 } from './rl2.ts';
-export { trainDream, exploitStepper, type DreamAgent, type DreamOptions, type DreamParams, type ExploitParams, type DecoderParams } from './dream.ts';
+export {
+  trainDream, exploitStepper, exploitView, EXPLOIT_VIEWS,
+  type DreamAgent, type DreamOptions, type DreamParams, type ExploitParams, type DecoderParams, type ExploitView, type ExploitViewKind,
+} from './dream.ts';
 export { trainMaml, toEpisodeBatch, policyStepper, sliceTrials, type MamlAgent, type MamlOptions } from './maml.ts';
 export {
-  sequenceTester, dreamTester, mamlTester, evaluateAgent, probeAccuracy, explorationFeatures, firstEpisode,
+  sequenceTester, dreamTester, mamlTester, evaluateAgent, probeAccuracy, explorationFeatures, explorationPaths, firstEpisode,
   type MetaTester, type MetaTestResult, type Evaluation,
 } from './measure.ts';
 export { initSensitivity, summarize, type SensitivityRun, type SensitivityOptions } from './sensitivity.ts';
 export {
-  EXPLORE_AGENTS, EXPLORE_AGENT_LABELS, EXPLORE_CURVE_LABELS, EXPLORE_SPLITS, STUDY_ITERATIONS,
-  exploreSetup, trainExploreAgent, measureAgent, explorationPaths, signVisitRate, sampleTasks, explorationSamples, signVisits,
+  EXPLORE_AGENTS, EXPLORE_AGENT_LABELS, EXPLORE_CURVE_LABELS, EXPLORE_SPLITS, STUDY_ITERATIONS, EXPLORE_VARIANTS, EXPLORE_VARIANT_OPTIONS,
+  sequenceTraining, studyTransformer, episodesToReach, diagnoseDream, type DreamDiagnosis,
+  exploreSetup, trainExploreAgent, measureAgent, signVisitRate, sampleTasks, explorationSamples, signVisits,
   tailMean, runExploreStudy, summarizeStudy, studyBarChart,
   type ExploreAgentName, type ExploreSplit, type ExploreSetup, type TrainedExploreAgent, type AgentMeasure, type ExplorationSample,
-  type ExploreStudyOptions, type StudySeedResult, type StudySummary, type ExploreStudy,
+  type ExploreStudyOptions, type StudySeedResult, type StudySummary, type ExploreStudy, type ExploreVariant, type VariantStudy,
+  type TrainingCheckpoint, type TrainExploreOptions,
 } from './experiments.ts';

@@ -12,7 +12,7 @@ import {
   mlpPolicy, adaptPolicy, episodeLogProbs, surrogateObjective,
   type CategoricalPolicy, type MlpParams, type MetaEstimator, type EpisodeBatch,
 } from '../rl/index.ts';
-import { AdamTrainer, drawTasks, rolloutTrials, type StepPolicy, type TrialBatch } from './common.ts';
+import { AdamTrainer, drawTasks, penaltyScale, rolloutTrials, scaleWrongGoalRewards, type StepPolicy, type TrialBatch } from './common.ts';
 import { SignGrid, type SignGridConfig, type SignTask } from './env.ts';
 
 /**
@@ -67,8 +67,16 @@ export interface MamlOptions {
   /** Default 'dice'. */
   readonly estimator?: MetaEstimator;
   readonly hidden?: number;
+  /**
+   * Wrong-goal penalty curriculum (as for `trainSequenceAgent`): the penalty in both the
+   * inner step's and the outer objective's rewards grows linearly from 0 to the
+   * environment's over this many iterations. The reported history is the environment's
+   * return. Default 0 (off).
+   */
+  readonly penaltyWarmup?: number;
   readonly seed?: number;
-  readonly onIteration?: (iteration: number, postReturn: number) => void;
+  /** Called after each iteration's update; `snapshot` builds the agent as it is now. */
+  readonly onIteration?: (iteration: number, postReturn: number, snapshot: () => MamlAgent) => void;
 }
 
 /** A meta-trained MAML-RL policy. */
@@ -102,20 +110,24 @@ export function trainMaml(options: MamlOptions): MamlAgent {
   const trainer = new AdamTrainer(policy.init(rng.split()), options.outerLr ?? 3e-3);
   const history: number[] = [];
   const adaptOptions = { innerLr, estimator, discount: 0.99, baseline: 'none' as const };
+  const warmup = options.penaltyWarmup ?? 0;
   for (let it = 0; it < iterations; it++) {
     const batchTasks = drawTasks(tasks, M, rng);
     const params = trainer.params;
+    const scale = penaltyScale(it, warmup);
+    // The curriculum's rewards, as an src/rl episode batch.
+    const shaped = (tb: TrialBatch): EpisodeBatch => ({ ...toEpisodeBatch(tb, env.numActions), rewards: scaleWrongGoalRewards(tb, env.rewards.wrongGoal, scale) });
     // Exploration episodes of every task at once (the same parameters for all).
     const explore = rolloutTrials(env, batchTasks, policyStepper(policy, params, O, I, M), rng.split());
-    const inner = batchTasks.map((_, i) => toEpisodeBatch(sliceTrials(explore, i, 1), env.numActions));
+    const inner = batchTasks.map((_, i) => shaped(sliceTrials(explore, i, 1)));
     // Exploitation episodes from each task's adapted policy (sampled from concrete values).
+    let postReturn = 0;
     const post = batchTasks.map((task, i) => {
       const adapted = adaptPolicy(policy, params, inner[i]!, adaptOptions);
       const tb = rolloutTrials(env, Array(K).fill(task), policyStepper(policy, adapted, O, I, K), rng.split());
-      return toEpisodeBatch(tb, env.numActions);
+      for (let k = 0; k < tb.rewards.length; k++) postReturn += tb.rewards[k]! / (M * K);
+      return shaped(tb);
     });
-    let postReturn = 0;
-    for (const b of post) for (let k = 0; k < b.rewards.length; k++) postReturn += b.rewards[k]! / (M * K);
     const [, g] = valueAndGrad((p: MlpParams): Tensor => {
       let total: Tensor | null = null;
       batchTasks.forEach((_, i) => {
@@ -127,7 +139,7 @@ export function trainMaml(options: MamlOptions): MamlAgent {
     })(params);
     trainer.step(g as MlpParams);
     history.push(postReturn);
-    options.onIteration?.(it, postReturn);
+    options.onIteration?.(it, postReturn, () => ({ policy, params: trainer.params, innerLr, estimator, episodeEnv: env, history: history.slice() }));
   }
   return { policy, params: trainer.params, innerLr, estimator, episodeEnv: env, history };
 }

@@ -10,6 +10,7 @@
  * Every agent is wrapped as a {@link MetaTester}: one exploration episode, then the
  * trial's remaining episodes exploiting what it learnt.
  */
+import type { Tensor } from '../tensor/tensor.ts';
 import { tensor, zeros } from '../tensor/create.ts';
 import { Rng } from '../random/rng.ts';
 import { crossEntropy, dense } from '../ops/index.ts';
@@ -20,6 +21,7 @@ import type { SequenceAgent } from './rl2.ts';
 import { exploitStepper, type DreamAgent } from './dream.ts';
 import { policyStepper, sliceTrials, toEpisodeBatch, type MamlAgent } from './maml.ts';
 import { adaptPolicy } from '../rl/index.ts';
+import { Cell, type GridMap, type Position } from '../rl/env/index.ts';
 
 /** What a meta-test of a batch of tasks produces. */
 export interface MetaTestResult {
@@ -75,9 +77,13 @@ export function sequenceTester<P>(agent: SequenceAgent<P>, params: P, env: SignG
 /**
  * DREAM under the protocol: its exploration policy plays one episode (always sampled:
  * it is a stochastic information-gathering policy), the decoder turns it into z, then
- * the exploitation policy plays the trial's remaining episodes.
+ * the exploitation policy plays the trial's remaining episodes. `embedding` replaces the
+ * decoder (for diagnosis: exploiting with a known z).
  */
-export function dreamTester(dream: DreamAgent, config: SignGridConfig): MetaTester {
+export function dreamTester(
+  dream: DreamAgent, config: SignGridConfig,
+  embedding: (exploration: TrialBatch, tasks: readonly SignTask[]) => Tensor = (exploration) => dream.decode(dream.params.decoder, exploration),
+): MetaTester {
   const exploitEnv = new SignGrid({ ...config, episodes: config.episodes - 1 });
   const O = dream.episodeEnv.obsSize, I = O + dream.episodeEnv.numActions + 2;
   return {
@@ -85,8 +91,8 @@ export function dreamTester(dream: DreamAgent, config: SignGridConfig): MetaTest
     run(tasks, rng, greedy) {
       const B = tasks.length;
       const exploration = rolloutTrials(dream.episodeEnv, tasks, dream.explorerAgent.stepper(dream.params.explorer, B), rng);
-      const z = dream.decode(dream.params.decoder, exploration);
-      const exploit = rolloutTrials(exploitEnv, tasks, exploitStepper(dream.params.exploit, z, O, I), rng, greedy);
+      const z = embedding(exploration, tasks);
+      const exploit = rolloutTrials(exploitEnv, tasks, exploitStepper(dream.params.exploit, z, dream.exploitView, I), rng, greedy);
       return { exploitReturns: episodeReturnsOf(exploit, 0, exploitEnv.config.episodes), exploration };
     },
   };
@@ -154,10 +160,52 @@ export function evaluateAgent(
   return { fractionOfOracle: agent / oracle, meanExploitReturn: agent / n, oracleExploitReturn: oracle / n, successRate: successes / n, exploration: result.exploration };
 }
 
-/** Probe features of a one-episode batch: per trial, the max and the mean over ticks 0..T of the observation. */
-export function explorationFeatures(batch: TrialBatch): Float32Array {
+/**
+ * The cells visited by each exploration episode of a one-episode batch, from the
+ * start to where it ended (entering a goal, or the horizon): positions are read from
+ * the row and column one-hots of the recorded observations, and the last live tick's
+ * move is applied with the environment's rule (into a wall or off the map stays put),
+ * since the row after an episode may already show the next episode's start.
+ */
+export function explorationPaths(batch: TrialBatch, map: GridMap): Position[][] {
+  const { numTrials: B, length: T, inputSize: I } = batch;
+  const { height, width } = map;
+  const paths: Position[][] = [];
+  for (let b = 0; b < B; b++) {
+    const path: Position[] = [];
+    let last = -1;
+    for (let t = 0; t < T && batch.alive[b * T + t]; t++) {
+      const o = (b * (T + 1) + t) * I;
+      let r = -1, c = -1;
+      for (let j = 0; j < height; j++) if (batch.inputs[o + j] === 1) r = j;
+      for (let j = 0; j < width; j++) if (batch.inputs[o + height + j] === 1) c = j;
+      if (r < 0 || c < 0) break;
+      path.push([r, c]);
+      last = t;
+    }
+    if (last >= 0) {
+      const [r, c] = path[path.length - 1]!;
+      const a = batch.actions[b * T + last]!;
+      const nr = r + ([-1, 0, 1, 0] as const)[a]!, nc = c + ([0, 1, 0, -1] as const)[a]!;
+      const blocked = nr < 0 || nc < 0 || nr >= height || nc >= width || map.cells[nr * width + nc] === Cell.Wall;
+      path.push(blocked ? [r, c] : [nr, nc]);
+    }
+    paths.push(path);
+  }
+  return paths;
+}
+
+/**
+ * Probe features of a one-episode batch: per trial, the max and the mean over ticks
+ * 0..T of the observation; with `map`, also per cell the reward received on moving into
+ * it (so what an agent learns by entering a goal, +1 or −1, counts as information).
+ */
+export function explorationFeatures(batch: TrialBatch, map?: GridMap): Float32Array {
   const { numTrials: B, length: T, inputSize: I, obsSize: O } = batch;
-  const out = new Float32Array(B * 2 * O);
+  const cells = map ? map.height * map.width : 0;
+  const F = 2 * O + cells;
+  const out = new Float32Array(B * F);
+  const paths = map ? explorationPaths(batch, map) : [];
   for (let b = 0; b < B; b++) {
     for (let j = 0; j < O; j++) {
       let mx = -Infinity, total = 0;
@@ -166,33 +214,36 @@ export function explorationFeatures(batch: TrialBatch): Float32Array {
         mx = Math.max(mx, v);
         total += v;
       }
-      out[b * 2 * O + j] = mx;
-      out[b * 2 * O + O + j] = total / (T + 1);
+      out[b * F + j] = mx;
+      out[b * F + O + j] = total / (T + 1);
     }
+    // path[t + 1] is where the move of tick t led; its reward was received there.
+    paths[b]?.slice(1).forEach(([r, c], t) => { out[b * F + 2 * O + r * map!.width + c]! += batch.rewards[b * T + t]!; });
   }
   return out;
 }
 
 /**
  * Information content of exploration: trains a softmax-regression probe to predict
- * the correct goal from {@link explorationFeatures} of `train` trajectories and
- * returns its accuracy on `test` trajectories (chance is 1/K).
+ * the correct goal from {@link explorationFeatures} of `train` trajectories (with the
+ * rewards per cell when `map` is given) and returns its accuracy on `test` trajectories
+ * (chance is 1/K).
  *
  * @example
  * ```ts
  * probeAccuracy(evalA.exploration, evalB.exploration, 4); // e.g. 1.0 for an agent that always reads the sign
  * ```
  */
-export function probeAccuracy(train: TrialBatch, test: TrialBatch, numGoals: number, steps = 300): number {
-  const F = 2 * train.obsSize;
-  const x = tensor(explorationFeatures(train), [train.numTrials, F]);
+export function probeAccuracy(train: TrialBatch, test: TrialBatch, numGoals: number, steps = 300, map?: GridMap): number {
+  const F = 2 * train.obsSize + (map ? map.height * map.width : 0);
+  const x = tensor(explorationFeatures(train, map), [train.numTrials, F]);
   const y = train.tasks.map((t) => t.correct);
   const trainer = new AdamTrainer({ w: zeros([F, numGoals]), b: zeros([numGoals]) }, 0.05);
   for (let s = 0; s < steps; s++) {
     const [, g] = valueAndGrad((p: { w: typeof x; b: typeof x }) => crossEntropy(dense(x, p.w, p.b), y))(trainer.params);
     trainer.step(g as typeof trainer.params, 10);
   }
-  const xt = tensor(explorationFeatures(test), [test.numTrials, F]);
+  const xt = tensor(explorationFeatures(test, map), [test.numTrials, F]);
   const logits = dense(xt, trainer.params.w, trainer.params.b).data;
   let correct = 0;
   test.tasks.forEach((task, i) => {

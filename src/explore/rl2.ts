@@ -24,7 +24,7 @@ import {
   type BlockParams, type DenseLayer, type GruParams, type InitScheme, type KvCache, type LayerNormParams,
 } from './seq.ts';
 import {
-  actorCriticLoss, AdamTrainer, drawTasks, inputTensor, keepMask, rolloutTrials, trialAdvantages, episodeReturnsOf,
+  actorCriticLoss, AdamTrainer, drawTasks, inputTensor, keepMask, rolloutTrials, trialAdvantages, episodeReturnsOf, penaltyScale, scaleWrongGoalRewards,
   type ActorCriticOptions, type StepPolicy, type TrialBatch,
 } from './common.ts';
 import type { SignGrid, SignTask } from './env.ts';
@@ -161,7 +161,7 @@ export function transformerAgent(options: TransformerAgentOptions): SequenceAgen
 // --- training --------------------------------------------------------------------
 
 /** Options of {@link trainSequenceAgent}. */
-export interface SequenceTrainOptions extends ActorCriticOptions {
+export interface SequenceTrainOptions<P = unknown> extends ActorCriticOptions {
   readonly env: SignGrid;
   readonly tasks: readonly SignTask[];
   readonly iterations: number;
@@ -186,25 +186,8 @@ export interface SequenceTrainOptions extends ActorCriticOptions {
    * at iteration 0 to `entropyCoefEnd` at the last iteration. Default: constant.
    */
   readonly entropyCoefEnd?: number;
-  readonly onIteration?: (iteration: number, meanTrialReturn: number) => void;
-}
-
-/**
- * The rewards of `batch` with the wrong-goal part scaled by `scale` (the task's correct
- * goal is known from `batch.tasks`).
- */
-export function scaleWrongGoalRewards(batch: TrialBatch, wrongGoal: number, scale: number): Float32Array {
-  const rewards = Float32Array.from(batch.rewards);
-  if (scale === 1) return rewards;
-  const { numTrials: B, length: L } = batch;
-  for (let b = 0; b < B; b++) {
-    const correct = batch.tasks[b]!.correct;
-    for (let t = 0; t < L; t++) {
-      const k = b * L + t, g = batch.entered[k]!;
-      if (g >= 0 && g !== correct) rewards[k] = rewards[k]! + (scale - 1) * wrongGoal;
-    }
-  }
-  return rewards;
+  /** Called after each iteration's update with the parameters it produced. */
+  readonly onIteration?: (iteration: number, meanTrialReturn: number, params: P) => void;
 }
 
 /**
@@ -217,7 +200,7 @@ export function scaleWrongGoalRewards(batch: TrialBatch, wrongGoal: number, scal
  * const { params, history } = trainSequenceAgent(rl2Agent(inputSizeOf(env), 4), { env, tasks: family.train, iterations: 200 });
  * ```
  */
-export function trainSequenceAgent<P>(agent: SequenceAgent<P>, options: SequenceTrainOptions): { params: P; history: number[] } {
+export function trainSequenceAgent<P>(agent: SequenceAgent<P>, options: SequenceTrainOptions<P>): { params: P; history: number[] } {
   const { env, tasks, iterations, batchSize = 16, lr = 3e-3, discount = 0.99, lambda = 0.95 } = options;
   const rng = new Rng(options.seed ?? 0);
   const trainer = new AdamTrainer(agent.init(rng.split()), lr);
@@ -226,7 +209,7 @@ export function trainSequenceAgent<P>(agent: SequenceAgent<P>, options: Sequence
   const history: number[] = [];
   for (let it = 0; it < iterations; it++) {
     const batch = rolloutTrials(env, drawTasks(tasks, batchSize, rng), agent.stepper(trainer.params, batchSize), rng.split());
-    const rewards = warmup > 0 ? scaleWrongGoalRewards(batch, env.rewards.wrongGoal, Math.min(1, it / warmup)) : batch.rewards;
+    const rewards = scaleWrongGoalRewards(batch, env.rewards.wrongGoal, penaltyScale(it, warmup));
     const entropyCoef = iterations > 1 ? h0 + (h1 - h0) * (it / (iterations - 1)) : h0;
     const loss = (p: P): Tensor => {
       const { logits, values } = agent.evaluate(p, batch);
@@ -238,7 +221,7 @@ export function trainSequenceAgent<P>(agent: SequenceAgent<P>, options: Sequence
     const returns = episodeReturnsOf(batch, 0, env.config.episodes);
     const mean = returns.reduce((a, b) => a + b, 0) / returns.length;
     history.push(mean);
-    options.onIteration?.(it, mean);
+    options.onIteration?.(it, mean, trainer.params);
   }
   return { params: trainer.params, history };
 }

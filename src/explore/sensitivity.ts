@@ -5,7 +5,7 @@
  */
 import type { InitScheme } from './seq.ts';
 import { inputSizeOf } from './common.ts';
-import { transformerAgent, trainSequenceAgent, type SequenceAgent, type TransformerParams } from './rl2.ts';
+import { transformerAgent, trainSequenceAgent, type SequenceAgent, type SequenceTrainOptions, type TransformerParams } from './rl2.ts';
 import type { SignGrid, SignTask } from './env.ts';
 
 /** One training run of the harness. */
@@ -30,6 +30,8 @@ export interface SensitivityOptions {
   readonly numBlocks?: number;
   readonly width?: number;
   readonly batchSize?: number;
+  /** Further training options of every run (learning rate, entropy, penalty curriculum). */
+  readonly training?: Omit<SequenceTrainOptions<TransformerParams>, 'env' | 'tasks' | 'iterations' | 'batchSize' | 'seed' | 'onIteration'>;
   readonly onRun?: (run: SensitivityRun) => void;
   /** Meta-tests a trained agent: a fraction of the oracle plus anything to keep. */
   readonly evaluate?: (agent: SequenceAgent<TransformerParams>, params: TransformerParams, seed: number) => { fraction: number; extra?: unknown };
@@ -54,7 +56,7 @@ export function initSensitivity(options: SensitivityOptions): SensitivityRun[] {
       });
       const start = performance.now();
       const { params, history } = trainSequenceAgent(agent, {
-        env: options.env, tasks: options.tasks, iterations: options.iterations, batchSize: options.batchSize ?? 16, seed,
+        ...options.training, env: options.env, tasks: options.tasks, iterations: options.iterations, batchSize: options.batchSize ?? 16, seed,
       });
       const seconds = (performance.now() - start) / 1000;
       const last = history.slice(-10);

@@ -8,7 +8,10 @@ import { UsageError, closest, type ParsedArgs } from '../args.ts';
 import type { Command } from '../command.ts';
 import { outputOptions, prepareOutput, SEED_OPTION } from '../options.ts';
 import type { ExploreAgentName } from '../../explore/experiments.ts';
-import { DEFAULT_EXPLORE_AGENTS, DEFAULT_EXPLORE_ITERATIONS, EXPLORE_AGENT_CHOICES as AGENTS, type ExploreConfig } from '../jobs/explore-config.ts';
+import {
+  DEFAULT_EXPLORE_AGENTS, DEFAULT_EXPLORE_ITERATIONS, EXPLORE_AGENT_CHOICES as AGENTS, EXPLORE_VARIANT_CHOICES, type ExploreConfig,
+} from '../jobs/explore-config.ts';
+import type { ExploreVariant } from '../../explore/experiments.ts';
 
 /** `'dream,maml'` → `['dream', 'maml']` (deduplicated, in order); a UsageError on unknown names. */
 export function parseAgents(text: string): ExploreAgentName[] {
@@ -34,7 +37,7 @@ export function exploreConfig(args: ParsedArgs): ExploreConfig {
   const agents = parseAgents(String(v['agents']));
   const given = v['iterations'] as number | undefined;
   const iterations = Object.fromEntries(agents.map((a) => [a, given ?? DEFAULT_EXPLORE_ITERATIONS[a]]));
-  return { agents, seeds, seed, iterations, trials: v['trials'] as number };
+  return { agents, variant: v['variant'] as ExploreVariant, seeds, seed, iterations, trials: v['trials'] as number };
 }
 
 const defaults = AGENTS.map((a) => `${a} ${DEFAULT_EXPLORE_ITERATIONS[a]}`).join(', ');
@@ -52,12 +55,15 @@ export const exploreCommand: Command = {
       'goal from the exploration episode alone (chance: 1/4). The report draws exploration',
       'episodes on the grid per agent, training curves and both tables.',
       'Agents: dream (DREAM-style decoupled exploration), rl2 (GRU), maml (MAML-RL, DiCE),',
-      'transformer (RL² with transformer blocks). The defaults (DREAM and MAML-RL, 2 seeds,',
+      'transformer (RL² with transformer blocks). Variants: standard (one sign), bits (the',
+      'goal index spread over two signs, one bit each), noisy (a sign that lies 30% of the',
+      'time). The defaults (DREAM and MAML-RL, 2 seeds,',
       'short budgets) take about 1–2 minutes on a laptop CPU; the full study with long',
       'budgets, 5 seeds and the init-sensitivity harness is scripts/explore.ts.',
     ].join('\n'),
     options: [
       { name: 'agents', short: 'a', type: 'string', default: DEFAULT_EXPLORE_AGENTS.join(','), placeholder: 'A,A', description: `agents to compare, from ${AGENTS.join(', ')}` },
+      { name: 'variant', type: 'choice', choices: EXPLORE_VARIANT_CHOICES, default: 'standard', description: 'sign-grid variant: one sign, two bit signs, or a noisy sign' },
       { name: 'seeds', type: 'int', min: 1, max: 100, default: 2, description: 'training seeds per agent; CIs are over these' },
       { name: 'iterations', short: 'n', type: 'int', min: 1, max: 100000, placeholder: 'N', description: `training iterations of every agent (default: ${defaults})` },
       { name: 'trials', type: 'int', min: 4, max: 4096, default: 64, description: 'meta-test trials per split (the probe uses twice as many exploration episodes)' },
@@ -67,6 +73,7 @@ export const exploreCommand: Command = {
     examples: [
       'metagrad explore',
       'metagrad explore --agents dream,rl2,maml,transformer --seeds 3',
+      'metagrad explore --variant bits --agents dream,rl2',
       'metagrad explore --agents maml --iterations 100 --json > explore.json',
     ],
   },

@@ -18,8 +18,8 @@ import { formatValue } from '../../report/svg.ts';
 import { oracleReturn, type SignGridConfig, type SignTask } from '../../explore/env.ts';
 import { Cell } from '../../rl/env/index.ts';
 import {
-  EXPLORE_AGENT_LABELS, EXPLORE_CURVE_LABELS, EXPLORE_SPLITS, exploreSetup, explorationSamples, measureAgent, signVisits, trainExploreAgent,
-  type AgentMeasure, type ExplorationSample, type ExploreAgentName, type ExploreSetup, type ExploreSplit,
+  EXPLORE_AGENT_LABELS, EXPLORE_CURVE_LABELS, EXPLORE_SPLITS, EXPLORE_VARIANT_OPTIONS, exploreSetup, explorationSamples, measureAgent, signVisits,
+  trainExploreAgent, type AgentMeasure, type ExplorationSample, type ExploreAgentName, type ExploreSetup, type ExploreSplit, type TrainingCheckpoint,
 } from '../../explore/experiments.ts';
 import type { ExploreConfig } from './explore-config.ts';
 
@@ -38,10 +38,12 @@ export interface ExploreRun extends AgentMeasure {
   readonly trainSeconds: number;
   /** Mean of the last 10 training values. */
   readonly finalTraining: number;
-  /** Fraction of exploration episodes (training tasks) that stepped on the sign. */
+  /** Fraction of exploration episodes (training tasks) that stepped on every sign. */
   readonly signVisits: number;
   /** The training curve (see `curveLabel`). */
   readonly history: readonly number[];
+  /** Greedy meta-test fraction of the oracle on the training tasks, about every tenth of training. */
+  readonly checkpoints: readonly TrainingCheckpoint[];
 }
 
 /** Per agent: the summaries (mean, 95% CI, n over seeds), every run and the drawn episodes. */
@@ -75,6 +77,12 @@ export interface ExploreResults extends RunResults {
 
 const SPLIT_LABELS: Readonly<Record<ExploreSplit, string>> = { train: 'training tasks', oodSign: 'OOD sign', oodGoal: 'OOD goals' };
 
+const VARIANT_TEXT: Readonly<Record<ExploreConfig['variant'], string>> = {
+  standard: 'standard (one sign shows the index of the goal that pays)',
+  bits: 'bits (two signs on opposite sides of the start each show one bit of the goal index; both must be read)',
+  noisy: 'noisy (the sign shows a uniformly drawn index 30% of the time; reading it again helps)',
+};
+
 /** `0.63 [0.55, 0.71]`, `0.63` for one seed, `–` for none. */
 export function formatCI(i: MeanCI | undefined, digits = 3): string {
   if (!i || i.n === 0 || !Number.isFinite(i.mean)) return '–';
@@ -84,7 +92,7 @@ export function formatCI(i: MeanCI | undefined, digits = 3): string {
 
 /** Trains, measures and writes; returns the exit code (0, or 130 when interrupted). */
 export async function runExplore(config: ExploreConfig, ctx: ExploreContext): Promise<number> {
-  const setup = exploreSetup();
+  const setup = exploreSetup(EXPLORE_VARIANT_OPTIONS[config.variant]);
   const seeds = Array.from({ length: config.seeds }, (_, i) => config.seed + i);
   const iterationsOf = (a: ExploreAgentName): number => config.iterations[a] ?? 1;
   const total = seeds.length * config.agents.reduce((n, a) => n + iterationsOf(a), 0);
@@ -97,13 +105,13 @@ export async function runExplore(config: ExploreConfig, ctx: ExploreContext): Pr
       await yieldToEventLoop();
       if (ctx.stop.requested) break outer;
       const trained = trainExploreAgent(agent, setup, {
-        seed, iterations: iterationsOf(agent),
+        seed, iterations: iterationsOf(agent), checkpointEvery: Math.max(1, Math.round(iterationsOf(agent) / 10)), checkpointTrials: config.trials,
         onIteration: (_i, value) => { done++; progress.update(done, { [agent]: value }); },
       });
       const measure = measureAgent(trained.tester, setup, seed, { trials: config.trials, probeTrials: 2 * config.trials });
       const run: ExploreRun = {
         seed, trainSeconds: trained.seconds, finalTraining: trained.final, ...measure,
-        signVisits: signVisits(trained.tester, setup, seed, config.trials), history: trained.history,
+        signVisits: signVisits(trained.tester, setup, seed, config.trials, 'all'), history: trained.history, checkpoints: trained.checkpoints,
       };
       if (!samples.has(agent)) samples.set(agent, explorationSamples(trained.tester, setup, seed));
       (runs.get(agent) ?? runs.set(agent, []).get(agent)!).push(run);
@@ -154,6 +162,20 @@ function trainingFigure(record: ExploreAgentRecord, oracle: number): LineFigure 
   };
 }
 
+/** The greedy meta-test fraction on the training tasks against training episodes, one series per agent (mean and 95% CI over seeds). */
+function checkpointFigure(records: readonly ExploreAgentRecord[]): LineFigure {
+  const series = records.map((r) => {
+    const points = r.runs[0]!.checkpoints.map((c, i) => ({ episodes: c.episodes, ci: meanCI(r.runs.map((run) => run.checkpoints[i]?.fraction ?? NaN).filter(Number.isFinite)) }));
+    return { name: r.agent, x: points.map((p) => p.episodes), y: points.map((p) => p.ci.mean), lo: points.map((p) => p.ci.lo), hi: points.map((p) => p.ci.hi), markers: true };
+  });
+  const last = Math.max(1, ...series.flatMap((s) => s.x));
+  return {
+    type: 'line', title: 'Meta-test during training: fraction of the oracle vs training episodes', xLabel: 'training episodes (all rollouts)', yLabel: 'fraction of oracle (greedy, training tasks)', integerX: true,
+    series: [...series, { name: '0.9 of the oracle', x: [0, last], y: [0.9, 0.9], dashed: true, color: '#555555' }],
+    caption: 'Every agent meta-tested the same way about every tenth of its training (one exploration episode, then greedy exploitation, training tasks), against the episodes it had played in training so far (DREAM: one exploitation and one exploration episode per task and iteration; the others: whole trials). Shaded: 95% CI over seeds.',
+  };
+}
+
 /** Assembles `results.json`: figures as data, tables, the report layout and every number. */
 export function exploreResults(
   config: ExploreConfig, ctx: ExploreContext, setup: ExploreSetup, seeds: readonly number[], records: readonly ExploreAgentRecord[],
@@ -177,13 +199,14 @@ export function exploreResults(
     figures[`training/${r.agent}`] = trainingFigure(r, perTrial ? oracleEpisode * grid.episodes : oracleEpisode);
     trainingIds.push(`training/${r.agent}`);
   }
+  if (records.length > 0) figures['checkpoints'] = checkpointFigure(records);
   for (const r of records) {
     const panels: GridPanel[] = r.samples.map((s) => ({
       title: `${SPLIT_LABELS[s.split]}, goal ${s.task.correct} pays`, map: signMap(setup, s.task), trajectory: s.path, return: s.exploitReturn,
     }));
     const fig: GridFigure = {
       type: 'grid', title: `${r.label}: exploration episodes`, panels,
-      caption: `The exploration episode (orange path from the start ring; black dot: where it ended) on four test tasks, seed ${r.runs[0]!.seed}. Diamond: the sign, the only cell that tells which goal pays; ★: the goal that pays; numbered red: the other goals (entering one costs −1 and ends the episode). Return: the exploitation episodes that followed (greedy).`,
+      caption: `The exploration episode (orange path from the start ring; black dot: where it ended) on four test tasks, seed ${r.runs[0]!.seed}. Diamonds: the sign cells, the only ones that tell which goal pays; ★: the goal that pays; numbered red: the other goals (entering one costs −1 and ends the episode). Return: the exploitation episodes that followed (greedy).`,
     };
     figures[`trajectories/${r.agent}`] = fig;
   }
@@ -205,7 +228,7 @@ export function exploreResults(
     {
       heading: 'Fraction of oracle, in and out of distribution',
       text: [
-        `Each trial: one exploration episode, then ${grid.episodes - 1} exploitation episodes of ${grid.horizon} ticks on a ${setup.env.map.height}×${setup.env.map.width} room with ${grid.numGoals} goals; the score is the exploitation return over the oracle's (which knows the goal) on the same episodes, ${config.trials} trials per split, actions sampled or greedy. OOD sign: sign placements never seen in training; OOD goals: goals moved along the walls.`,
+        `Variant: ${VARIANT_TEXT[config.variant]}. Each trial: one exploration episode, then ${grid.episodes - 1} exploitation episodes of ${grid.horizon} ticks on a ${setup.env.map.height}×${setup.env.map.width} room with ${grid.numGoals} goals; the score is the exploitation return over the oracle's (which knows the goal) on the same episodes, ${config.trials} trials per split, actions sampled or greedy. OOD sign: sign placements never seen in training; OOD goals: goals moved along the walls.`,
         `Seeds: ${seeds.join(', ')}${progress.interrupted ? ' (interrupted: agents may have fewer seeds)' : ''}. Iterations: ${records.map((r) => `${r.agent} ${r.iterations}`).join(', ') || 'none'}. The full study (longer budgets, 5 seeds, init sensitivity) is scripts/explore.ts.`,
       ],
       tables: [0],
@@ -213,11 +236,11 @@ export function exploreResults(
     {
       heading: 'Information content of exploration',
       text: [
-        `A softmax-regression probe is trained on ${2 * config.trials} exploration episodes to predict which goal pays from the episode alone (the max and mean of its observations) and tested on ${2 * config.trials} others; chance is ${formatValue(chance, 3)}. Sign visited: the share of exploration episodes that stepped on the sign.`,
+        `A softmax-regression probe is trained on ${2 * config.trials} exploration episodes to predict which goal pays from the episode alone (the max and mean of its observations, and the reward received in each cell) and tested on ${2 * config.trials} others; chance is ${formatValue(chance, 3)}. Sign visited: the share of exploration episodes that stepped on every sign.`,
       ],
       tables: [1],
     },
-    { heading: 'Training curves per agent', text: ['Each agent\'s own training signal: DREAM and MAML-RL report returns per exploitation episode, RL² and the transformer the return of whole trials (exploration included).'], gallery: trainingIds },
+    { heading: 'Training curves per agent', text: ['Each agent\'s own training signal: DREAM and MAML-RL report returns per exploitation episode, RL² and the transformer the return of whole trials (exploration included). The first chart meta-tests every agent the same way during training (sample efficiency).'], gallery: ['checkpoints', ...trainingIds] },
   ];
 
   return {
