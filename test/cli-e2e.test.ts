@@ -52,13 +52,15 @@ bad('unknown names, out-of-range values, bad files, unwritable output', async ()
     [['eval', '--out', out('h')], /'metagrad eval' needs checkpoint/],
     [['sinusoid', '--resume', corrupt, '--out', out('i')], /checkpoint .*corrupt\.json: is not valid JSON/],
     [['bench', '--suite', 'matmull'], /unknown suite 'matmull'; did you mean 'matmul'\?/],
+    [['gridworld', '--entropy-bonus', '-0.5', '--out', out('j')], /--entropy-bonus must be a number ≥ 0, got '-0\.5'/],
+    [['gridworld', '--weight-decay', 'lots', '--out', out('k')], /--weight-decay must be a number ≥ 0, got 'lots'/],
   ];
   const check = assertUsageError;
   for (const [args, pattern] of cases) check(args.join(' '), await inProcess(args), pattern);
   // The same through the real process: exit code 2 from the launcher.
   const spawned = await Promise.all([cases[1]!, cases[6]!].map(([args]) => run(args)));
   spawned.forEach((r, i) => check(`spawned ${[cases[1]!, cases[6]!][i]![0].join(' ')}`, r, [cases[1]!, cases[6]!][i]![1]));
-  for (const name of 'abcdefghi') assert.not.ok(existsSync(out(name)), `output folder ${name} was created`);
+  for (const name of 'abcdefghijk') assert.not.ok(existsSync(out(name)), `output folder ${name} was created`);
   assert.is(readFileSync(aFile, 'utf8'), 'x');
 });
 
@@ -100,10 +102,11 @@ runs('gridworld: summary on stdout; resume to more iterations; eval of the check
   const ckpt = join(out, 'checkpoint.json');
   const resumedOut = join(dir, 'grid-resumed');
   const evalOut = join(dir, 'grid-eval');
-  const [resumed, evaluated, conflicting] = await Promise.all([
+  const [resumed, evaluated, conflicting, conflictingFlag] = await Promise.all([
     run([...TINY_GRIDWORLD.filter((a, i, all) => a !== '-n' && all[i - 1] !== '-n'), '-n', '6', '--resume', ckpt, '--out', resumedOut, '--json', '--progress', 'none']),
     run(['eval', ckpt, '--out', evalOut, '--json', '--backend', 'ts', '--progress', 'none']),
     run(['gridworld', '--resume', ckpt, '--inner-lr', '3', '--out', join(dir, 'never-conflict')]),
+    run(['gridworld', '--resume', ckpt, '--no-learn-inner-lr', '--out', join(dir, 'never-conflict-2')]),
   ]);
   assert.is(resumed.code, 0, resumed.stderr);
   const r2 = JSON.parse(resumed.stdout) as RunResults;
@@ -117,6 +120,8 @@ runs('gridworld: summary on stdout; resume to more iterations; eval of the check
   assert.not.ok(existsSync(join(evalOut, 'checkpoint.json')));
   assert.is(conflicting.code, 2);
   assert.match(conflicting.stderr, /--inner-lr 3 differs from the checkpoint's 100; drop --inner-lr to resume/);
+  assert.is(conflictingFlag.code, 2);
+  assert.match(conflictingFlag.stderr, /--learn-inner-lr false differs from the checkpoint's true/);
 });
 
 runs('Ctrl-C: stops after the current iteration, writes results marked interrupted, exits 130', async () => {

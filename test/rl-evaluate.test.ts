@@ -1,7 +1,12 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { confidenceInterval, curveOf, formatResultTable, renderAdaptationSvg, runExperiment } from '../src/rl/evaluate.ts';
+import { confidenceInterval, curveOf, exactPolicyReturn, formatResultTable, renderAdaptationSvg, runExperiment } from '../src/rl/evaluate.ts';
 import { RlError } from '../src/rl/errors.ts';
+import { goalFamily, openRoom, VecEnv } from '../src/rl/env/index.ts';
+import { tabularPolicy } from '../src/rl/policy.ts';
+import { adaptationPath } from '../src/rl/mamlrl.ts';
+import { optimalReturn } from '../src/rl/oracle.ts';
+import { Rng } from '../src/random/rng.ts';
 import { allclose } from './helpers.ts';
 
 const Evaluate = suite('rl evaluation');
@@ -47,6 +52,33 @@ Evaluate('MAML can meta-learn its inner step sizes (Meta-SGD) and adapts with th
   });
   assert.is(result.curves.length, 9);
   for (const curve of result.curves) assert.ok(curve.fractionOfOptimal.every((i) => Number.isFinite(i.mean)));
+});
+
+Evaluate('adaptationDraws averages independent adaptations per task; draw 0 is the single-draw run', () => {
+  const base = {
+    family: 'goal' as const, size: 4, horizon: 8, innerLr: 5, episodesPerStep: 6, metaIterations: 1, metaBatchSize: 2,
+    pretrainIterations: 1, seeds: [0], adaptationSteps: 1, maxTasksPerSplit: 1,
+  };
+  const single = runExperiment(base);
+  assert.equal(runExperiment({ ...base, adaptationDraws: 1 }).curves, single.curves);
+  const averaged = runExperiment({ ...base, adaptationDraws: 3 });
+  // Scratch on the one test task, by hand: the mean over draws of the exact return after one step.
+  const env = new VecEnv({ map: openRoom(4), numEnvs: 6, maxSteps: 8, observation: { kind: 'stateIndex' } });
+  const policy = tabularPolicy({ numStates: 16, numActions: env.numActions });
+  env.setTasks(goalFamily({ size: 4, seed: 0 }).test[0]!);
+  const model = env.modelOf(0);
+  const best = optimalReturn(model, { horizon: 8 });
+  const init = policy.init(new Rng(0).split());
+  const fractions = [0, 1, 2].map((draw) => {
+    const [, adapted] = adaptationPath(policy, init, env, 1, new Rng([0, 0, 1, 0x5eed + draw]), { innerLr: 5, estimator: 'dice', baseline: 'state' });
+    return exactPolicyReturn(policy, adapted!, model, env.observation, 8) / best;
+  });
+  const scratchTest = (r: typeof single) => curveOf(r, 'scratch', 'test').fractionOfOptimal;
+  allclose(scratchTest(single)[1]!.mean, fractions[0]!, 1e-9, 1e-9);
+  allclose(scratchTest(averaged)[1]!.mean, (fractions[0]! + fractions[1]! + fractions[2]!) / 3, 1e-9, 1e-9);
+  assert.ok(new Set(fractions.map((f) => f.toFixed(6))).size > 1, 'the draws use different episodes');
+  assert.is(scratchTest(averaged)[0]!.mean, scratchTest(single)[0]!.mean);
+  assert.throws(() => runExperiment({ ...base, adaptationDraws: 0 }), /adaptationDraws must be an integer ≥ 1, got 0/);
 });
 
 Evaluate('bad experiment options name the option and the value', () => {

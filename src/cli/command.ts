@@ -55,10 +55,13 @@ export function resumeConfig<C extends Record<string, unknown>>(fresh: C, saved:
 
 /** Loads and validates `--resume FILE` for `createJob` (errors are exit-2 input errors). */
 export function loadResume<C extends Record<string, unknown>>(
-  kind: string, file: string, fresh: C, args: ParsedArgs, createJob: (config: C) => MetaJob,
+  kind: string, file: string, fresh: C, args: ParsedArgs, createJob: (config: C) => MetaJob, absentKeys: Partial<C> = {},
 ): { job: MetaJob; resume: Resume } {
   const checkpoint: Checkpoint = loadCheckpoint(file, { kind });
-  const config = resumeConfig(fresh, checkpoint.config, args, file);
+  // Keys an older checkpoint lacks mean what they meant when it was written (`absentKeys`).
+  const saved = checkpoint.config !== null && typeof checkpoint.config === 'object' && !Array.isArray(checkpoint.config)
+    ? { ...absentKeys, ...(checkpoint.config as Record<string, unknown>) } : checkpoint.config;
+  const config = resumeConfig(fresh, saved, args, file);
   const job = createJob(config);
   const state = job.restore(checkpoint, file);
   if (state.iteration > Number(config['iterations'])) {

@@ -96,6 +96,12 @@ export interface ExperimentConfig {
   readonly adaptationSteps?: number;
   /** Evaluate at most this many tasks per split (evenly spaced). Default: all. */
   readonly maxTasksPerSplit?: number;
+  /**
+   * Independent adaptations per task (each on its own sampled episodes), averaged: the
+   * curve then estimates the *expected* return after k steps with less noise from the
+   * one sampled batch. Draw 0 uses the same random numbers as a single draw. Default 1.
+   */
+  readonly adaptationDraws?: number;
 }
 
 /** One method on one split: intervals over seeds per number of inner steps. */
@@ -149,6 +155,7 @@ function resolveConfig(config: ExperimentConfig) {
     baseline: checkChoice(caller, 'baseline', config.baseline ?? (policyKind === 'mlp' ? 'observation' : 'state'), ['none', 'observation', 'state']),
     steps: checkInteger(caller, 'adaptationSteps', config.adaptationSteps ?? 3, 0),
     maxTasks: checkInteger(caller, 'maxTasksPerSplit', config.maxTasksPerSplit ?? Number.MAX_SAFE_INTEGER),
+    draws: checkInteger(caller, 'adaptationDraws', config.adaptationDraws ?? 1),
   };
 }
 
@@ -249,14 +256,17 @@ export function runExperiment(config: ExperimentConfig, log: (line: string) => v
           env.setTasks(task);
           const model = env.modelOf(0);
           const best = optimalReturn(model, { horizon: c.horizon });
-          // Common random numbers: every method adapts on the same seed per (seed, task).
-          const rng = new Rng([seed >>> 0, taskIndex, SPLITS.indexOf(split), 0x5eed]);
-          const path = adaptationPath(policy, initial[method], env, c.steps, rng, methodAdapt[method]);
-          path.forEach((params, k) => {
-            const value = exactPolicyReturn(policy, params, model, env.observation, c.horizon);
-            sumReturn[k]! += value / tasks.length;
-            sumFraction[k]! += value / best / tasks.length;
-          });
+          const weight = 1 / (tasks.length * c.draws);
+          for (let draw = 0; draw < c.draws; draw++) {
+            // Common random numbers: every method adapts on the same seed per (seed, task, draw).
+            const rng = new Rng([seed >>> 0, taskIndex, SPLITS.indexOf(split), 0x5eed + draw]);
+            const path = adaptationPath(policy, initial[method], env, c.steps, rng, methodAdapt[method]);
+            path.forEach((params, k) => {
+              const value = exactPolicyReturn(policy, params, model, env.observation, c.horizon);
+              sumReturn[k]! += value * weight;
+              sumFraction[k]! += (value / best) * weight;
+            });
+          }
         });
         for (let k = 0; k <= c.steps; k++) {
           push(returns, `${method}/${split}/${k}`, sumReturn[k]!);

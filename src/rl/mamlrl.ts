@@ -220,8 +220,8 @@ export interface MetaStepOptions<P> extends MetaObjectiveOptions {
   /**
    * Decoupled weight decay of the outer update (AdamW, `θ ← θ(1 − outerLr·λ)` each
    * iteration): pulls the initial policy toward uniform logits, a prior against
-   * meta-overfitting to the training tasks. Default 0 (plain Adam). (On the
-   * grid-world goal families, λ = 0.02–0.1 did not narrow the train/test gap.)
+   * meta-overfitting to the training tasks. Default 0 (plain Adam). (On the 5×5
+   * goal family, λ = 0.1 with an entropy bonus of 0.4 gave the best held-out return.)
    */
   readonly weightDecay?: number;
 }

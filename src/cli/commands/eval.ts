@@ -12,7 +12,7 @@ import type { MetaJob } from '../job.ts';
 import { CheckpointError, loadCheckpoint } from '../../io/checkpoint.ts';
 import type { GridRenderer } from '../../report/figures.ts';
 import { SINUSOID_DEFAULTS, type SinusoidConfig } from '../jobs/sinusoid-config.ts';
-import { GRIDWORLD_DEFAULTS, type GridworldConfig } from '../jobs/gridworld-config.ts';
+import { GRIDWORLD_ABSENT_KEYS, GRIDWORLD_DEFAULTS, type GridworldConfig } from '../jobs/gridworld-config.ts';
 
 /**
  * `defaults` overlaid with the checkpoint's config, checking that every key has the
@@ -48,7 +48,8 @@ const FACTORIES: Record<string, Factory> = {
     },
   },
   gridworld: {
-    defaults: GRIDWORLD_DEFAULTS,
+    // A checkpoint lacking a newer key is read with the value it meant when written.
+    defaults: { ...GRIDWORLD_DEFAULTS, ...GRIDWORLD_ABSENT_KEYS },
     load: async () => {
       const { buildGridworldJob, renderPanel } = await import('../jobs/gridworld-build.ts');
       return { create: (c) => buildGridworldJob(c as GridworldConfig), renderGrid: renderPanel };

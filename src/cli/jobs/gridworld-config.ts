@@ -26,6 +26,12 @@ export interface GridworldConfig {
   readonly episodes: number;
   readonly innerSteps: number;
   readonly innerLr: number;
+  /** Meta-learn per-parameter inner step sizes (Meta-SGD); MAML adapts with them at test time. */
+  readonly learnInnerLr: boolean;
+  /** Weight of the initial policy's entropy in the meta-objective (keeps it exploring). */
+  readonly entropyBonus: number;
+  /** Decoupled weight decay of the outer update (AdamW), a pull toward the uniform policy. */
+  readonly weightDecay: number;
   readonly outerLr: number;
   readonly evalSteps: number;
   /** At most this many tasks per evaluation split. */
@@ -33,8 +39,19 @@ export interface GridworldConfig {
   readonly baselines: boolean;
 }
 
+/**
+ * The defaults are the settings of the grid-world study (scripts/gridworld.ts, RESULTS.md)
+ * for its default family, goals on the 8×8 open room.
+ */
 export const GRIDWORLD_DEFAULTS: GridworldConfig = {
   algorithm: 'maml', estimator: 'dice', family: 'goal', layout: 'open', map: null, size: 8, horizon: 20,
-  policy: 'tabular', seed: 0, iterations: 300, metaBatch: 10, episodes: 20, innerSteps: 1, innerLr: 100,
-  outerLr: 0.1, evalSteps: 3, evalTasks: 16, baselines: true,
+  policy: 'tabular', seed: 0, iterations: 150, metaBatch: 10, episodes: 160, innerSteps: 1, innerLr: 100,
+  learnInnerLr: true, entropyBonus: 0.4, weightDecay: 0, outerLr: 0.1, evalSteps: 3, evalTasks: 16, baselines: true,
 };
+
+/**
+ * What the keys added after the first checkpoint format meant when they were absent:
+ * a checkpoint without them is read with these values, so it resumes and evaluates as
+ * the run that wrote it.
+ */
+export const GRIDWORLD_ABSENT_KEYS: Partial<GridworldConfig> = { learnInnerLr: false, entropyBonus: 0, weightDecay: 0 };

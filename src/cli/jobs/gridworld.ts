@@ -9,6 +9,9 @@
  */
 import { Rng } from '../../random/rng.ts';
 import { adam, type Optimizer, type OptimizerState } from '../../optim/index.ts';
+import { zerosLike } from '../../tensor/create.ts';
+import { exp } from '../../ops/index.ts';
+import { treeMap } from '../../autodiff/tree.ts';
 import {
   VecEnv, goalFamily, startFamily, layoutFamily, standardLayout, parseMap, mapToText, positionOfState,
   createObservationEncoder, type TaskFamily, type Task, type TabularModel, type LayoutName, type GridMap, type ObservationSpec,
@@ -51,7 +54,7 @@ interface Setup {
   readonly policy: CategoricalPolicy<State>;
   readonly observation: ObservationSpec;
   readonly map: GridMap;
-  readonly options: { innerLr: number; estimator: MetaEstimator; baseline: 'state' | 'observation'; innerSteps: number };
+  readonly options: { innerLr: number; estimator: MetaEstimator; baseline: 'state' | 'observation'; innerSteps: number; entropyBonus: number; weightDecay: number };
 }
 
 function setup(c: GridworldConfig): Setup {
@@ -68,12 +71,26 @@ function setup(c: GridworldConfig): Setup {
   const estimator: MetaEstimator = c.algorithm === 'fomaml' ? 'firstOrder' : c.estimator;
   return {
     family, env, policy, observation, map,
-    options: { innerLr: c.innerLr, estimator, baseline: c.policy === 'tabular' ? 'state' : 'observation', innerSteps: c.innerSteps },
+    options: {
+      innerLr: c.innerLr, estimator, baseline: c.policy === 'tabular' ? 'state' : 'observation', innerSteps: c.innerSteps,
+      entropyBonus: c.entropyBonus, weightDecay: c.weightDecay,
+    },
   };
 }
 
-interface Params { readonly meta: State; readonly pretrained: State | null }
+/**
+ * `logScale`: Meta-SGD's log step multipliers ρ, trained with `meta` (present with
+ * `learnInnerLr` only, so checkpoints of plain MAML keep their original layout).
+ */
+interface Params { readonly meta: State; readonly logScale?: State; readonly pretrained: State | null }
+/** `meta` is the optimiser state over `{ params, logScale? }`, as `metaTrainStep` keeps it. */
 interface OptStates { readonly meta: State; readonly pretrained: State | null }
+
+/** The inner step options MAML adapts with at test time: with its meta-learned step multipliers, if any. */
+function mamlAdaptOptions(s: Setup, p: Params) {
+  const base = { innerLr: s.options.innerLr, estimator: s.options.estimator, baseline: s.options.baseline };
+  return p.logScale === undefined ? base : { ...base, innerLrScale: treeMap(p.logScale, (r) => exp(r)) };
+}
 
 /** Creates the job; throws the env's errors for a config whose map or family is invalid. */
 export function createGridworldJob(config: GridworldConfig): MetaJob<GridworldConfig> {
@@ -83,10 +100,11 @@ export function createGridworldJob(config: GridworldConfig): MetaJob<GridworldCo
     const rng = new Rng(config.seed);
     const meta = s.policy.init(rng.split());
     const pretrained = config.baselines ? s.policy.init(rng.split()) : null;
+    const logScale = config.learnInnerLr ? treeMap(meta, (leaf) => zerosLike(leaf)) as State : null;
     return {
-      params: { meta, pretrained },
+      params: { meta, ...(logScale === null ? {} : { logScale }), pretrained },
       optimizer: {
-        meta: optimizer.init(meta) as unknown as State,
+        meta: optimizer.init(logScale === null ? { params: meta } : { params: meta, logScale }) as unknown as State,
         pretrained: pretrained === null ? null : optimizer.init(pretrained) as unknown as State,
       },
       rng,
@@ -98,8 +116,12 @@ export function createGridworldJob(config: GridworldConfig): MetaJob<GridworldCo
     metaBatchSize: Math.min(config.metaBatch, s.family.train.length), outerLr: config.outerLr,
   };
   /** One iteration of `metaTrainStep` on the params/optimiser pair of one method. */
-  const ascend = (params: State, opt: State, rng: MetaTrainState<State>['rng'], innerSteps: number) =>
-    metaTrainStep({ ...stepOptions, innerSteps }, { params, optimizer: opt as unknown as OptimizerState, rng });
+  const ascend = (params: State, logScale: State | undefined, opt: State, rng: MetaTrainState<State>['rng'], innerSteps: number) =>
+    metaTrainStep(
+      // The pretrained baseline (innerSteps 0) is plain multi-task policy gradient: no decay.
+      { ...stepOptions, innerSteps, weightDecay: innerSteps === 0 ? 0 : stepOptions.weightDecay },
+      { params, ...(logScale === undefined ? {} : { logScale }), optimizer: opt as unknown as OptimizerState, rng },
+    );
 
   return {
     kind: 'gridworld',
@@ -116,12 +138,12 @@ export function createGridworldJob(config: GridworldConfig): MetaJob<GridworldCo
       const p = state.params as unknown as Params;
       const o = state.optimizer as unknown as OptStates;
       const rng = state.rng.state();
-      const m = ascend(p.meta, o.meta, rng, config.innerSteps);
+      const m = ascend(p.meta, p.logScale, o.meta, rng, config.innerSteps);
       let pretrained = p.pretrained, pretrainedOpt = o.pretrained;
       const extra: Record<string, number> = { preAdaptation: m.preReturn };
       if (p.pretrained !== null) {
         // The baseline trains on the same task draws and random numbers as MAML (innerSteps 0: plain multi-task policy gradient).
-        const b = ascend(p.pretrained, o.pretrained!, rng, 0);
+        const b = ascend(p.pretrained, undefined, o.pretrained!, rng, 0);
         pretrained = b.state.params;
         pretrainedOpt = b.state.optimizer as unknown as State;
         extra['pretrained'] = b.postReturn;
@@ -129,7 +151,7 @@ export function createGridworldJob(config: GridworldConfig): MetaJob<GridworldCo
       return {
         state: {
           iteration: state.iteration + 1,
-          params: { meta: m.state.params, pretrained } as unknown as State,
+          params: { meta: m.state.params, ...(m.state.logScale === undefined ? {} : { logScale: m.state.logScale }), pretrained } as unknown as State,
           optimizer: { meta: m.state.optimizer as unknown as State, pretrained: pretrainedOpt } as unknown as State,
           rng: new Rng(m.state.rng),
         },
@@ -202,7 +224,13 @@ async function evaluateGridworld(c: GridworldConfig, s: Setup, state: TrainState
   const k = c.evalSteps;
   const evalRng = new Rng([0x9a1d, c.seed >>> 0, 0xe7a1, 2]);
   const scratch = s.policy.init(evalRng.split());
-  const methods: [string, State][] = [[c.algorithm, p.meta], ...(p.pretrained !== null ? [['pretrained', p.pretrained] as [string, State]] : []), ['scratch', scratch]];
+  const plain = { innerLr: c.innerLr, estimator: s.options.estimator, baseline: s.options.baseline };
+  type Method = [name: string, params: State, adapt: ReturnType<typeof mamlAdaptOptions>];
+  const methods: Method[] = [
+    [c.algorithm, p.meta, mamlAdaptOptions(s, p)],
+    ...(p.pretrained !== null ? [['pretrained', p.pretrained, plain] as Method] : []),
+    ['scratch', scratch, plain],
+  ];
   const splits: [string, string, readonly Task[]][] = [
     ['train', 'meta-training tasks', subsample(s.family.train, c.evalTasks)],
     ['test', 'in distribution (held-out tasks)', subsample(s.family.test, c.evalTasks)],
@@ -224,7 +252,7 @@ async function evaluateGridworld(c: GridworldConfig, s: Setup, state: TrainState
     const optimal: number[] = [];
     const models = tasks.map((t) => modelForTask(dynamics, s.map, t, 'evaluate'));
     models.forEach((m) => optimal.push(optimalReturn(m, { horizon: c.horizon })));
-    for (const [name, params] of methods) {
+    for (const [name, params, adapt] of methods) {
       if (await ctx.shouldStop()) { complete = false; break; }
       ctx.log(`evaluating ${name} on ${tasks.length} ${split} tasks (${k} adaptation steps)`);
       const curves: number[][] = [];
@@ -233,7 +261,7 @@ async function evaluateGridworld(c: GridworldConfig, s: Setup, state: TrainState
         s.env.setTasks(tasks[t]!);
         // Common random numbers: every method adapts with the same generator on a given task.
         const rng = new Rng([c.seed >>> 0, t, splitIndex, 0x5eed]);
-        const path = adaptationPath(s.policy, params, s.env, k, rng, { innerLr: c.innerLr, estimator: s.options.estimator, baseline: s.options.baseline });
+        const path = adaptationPath(s.policy, params, s.env, k, rng, adapt);
         curves.push(path.map((q) => exactReturn(s, q, models[t]!, c.horizon)));
         const varying = c.family === 'goal' ? tasks[t]!.goals?.[0] : c.family === 'start' ? tasks[t]!.starts?.[0] : undefined;
         if (name === c.algorithm && varying) byCell.set(`${varying[0]},${varying[1]}`, curves[curves.length - 1]![k]!);
