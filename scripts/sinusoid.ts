@@ -11,6 +11,16 @@
  *
  * Options: --algo maml|fomaml|metasgd|anil|reptile|pretrained  --K 10  --iters 70000
  *   --query-k <n> (training query points per task, default K)
+ *   --eval-k <n> (support points per held-out task, default K: `--K 10 --eval-k 5` scores a
+ *   network meta-trained with 10 shots on the 5-shot held-out tasks)
+ *   --init torch|maml|glorot|he (MLP initialisation, default torch: U(±1/√fanIn) weights and
+ *   biases like nn.Linear; maml: truncated normal σ 0.01 weights and zero biases like
+ *   cbfinn/maml; glorot: Glorot uniform weights, zero biases; he: He normal weights, zero biases)
+ *   --lr-init <low>,<high> (metasgd only: initial step sizes drawn from U[low, high] instead
+ *   of all equal to --inner-lr; the Meta-SGD paper uses 0.005,0.1)
+ *   --val-every <n> (also score the network every n iterations on --val-tasks 600 validation
+ *   tasks, a stream separate from the held-out tasks, and report the held-out figures of the
+ *   checkpoint with the lowest one-step validation MSE as `best`; default 0: off)
  *   --seed 0  --inner-lr 0.01  --inner-steps 1  --meta-batch 25  --outer-lr 0.001
  *   --eval-tasks 600  --eval-points 100  --eval-steps 10  --clip <norm>  --log-every 1000
  *   --baseline-iters <n> (default: --iters; 0 skips the baseline)  --backend ts|wasm
@@ -20,10 +30,10 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Rng, getBackend, setBackend } from '../src/index.ts';
-import { MLP, Linear } from '../src/nn/index.ts';
+import { MLP, Linear, fanInUniform, glorotUniform, heNormal, truncatedNormalInit, zerosInit, type Initializer } from '../src/nn/index.ts';
 import { adam } from '../src/optim/index.ts';
 import {
-  maml, metaSgd, anil, reptile, pretraining, metaTrain, evaluateAdaptation, sinusoidSampler, sinusoidTasks,
+  maml, metaSgd, uniformStepSizes, anil, reptile, pretraining, metaTrain, evaluateAdaptation, sinusoidSampler, sinusoidTasks,
   type MetaLearner,
 } from '../src/meta/index.ts';
 
@@ -32,6 +42,11 @@ const { values } = parseArgs({
     algo: { type: 'string', default: 'maml' },
     K: { type: 'string', default: '10' },
     'query-k': { type: 'string' },
+    'eval-k': { type: 'string' },
+    init: { type: 'string', default: 'torch' },
+    'lr-init': { type: 'string' },
+    'val-every': { type: 'string', default: '0' },
+    'val-tasks': { type: 'string', default: '600' },
     iters: { type: 'string', default: '70000' },
     seed: { type: 'string', default: '0' },
     'inner-lr': { type: 'string', default: '0.01' },
@@ -54,26 +69,51 @@ const num = (name: keyof typeof values): number => {
   if (!Number.isFinite(v)) throw new RangeError(`--${name}: expected a number, got '${String(values[name])}'`);
   return v;
 };
+const count = (name: keyof typeof values, min = 1): number => {
+  const v = num(name);
+  if (!Number.isInteger(v) || v < min) throw new RangeError(`--${name}: expected an integer ≥ ${min}, got '${String(values[name])}'`);
+  return v;
+};
 if (values.backend !== undefined) setBackend(values.backend);
 const algo = values.algo!;
 const K = num('K'), iterations = num('iters'), seed = num('seed');
 // Query points per task in meta-training (the support set always has K).
 const trainQueryK = values['query-k'] === undefined ? K : num('query-k');
+// Support points per held-out (and validation) task.
+const evalK = values['eval-k'] === undefined ? K : count('eval-k');
+const INITS: Record<string, { weightInit: Initializer; biasInit: Initializer }> = {
+  torch: { weightInit: fanInUniform, biasInit: fanInUniform },
+  maml: { weightInit: truncatedNormalInit(0.01), biasInit: zerosInit },
+  glorot: { weightInit: glorotUniform, biasInit: zerosInit },
+  he: { weightInit: heNormal, biasInit: zerosInit },
+};
+const init = INITS[values.init!];
+if (init === undefined) throw new RangeError(`--init: unknown '${values.init}' (${Object.keys(INITS).join(', ')})`);
+let lrInitRange: [number, number] | null = null;
+if (values['lr-init'] !== undefined) {
+  const parts = values['lr-init'].split(',').map((p) => (p.trim() === '' ? NaN : Number(p)));
+  if (parts.length !== 2 || !parts.every(Number.isFinite) || !(parts[0]! < parts[1]!)) {
+    throw new RangeError(`--lr-init: expected <low>,<high> with low < high, e.g. 0.005,0.1; got '${values['lr-init']}'`);
+  }
+  if (values.algo !== 'metasgd') throw new RangeError(`--lr-init: only applies to --algo metasgd, got --algo ${values.algo}`);
+  lrInitRange = [parts[0]!, parts[1]!];
+}
+const valEvery = count('val-every', 0), valTasks = count('val-tasks');
 const innerLr = num('inner-lr'), innerSteps = num('inner-steps'), metaBatchSize = num('meta-batch'), outerLr = num('outer-lr');
 const evalSteps = num('eval-steps'), logEvery = num('log-every');
 const baselineIterations = values['baseline-iters'] === undefined ? iterations : num('baseline-iters');
 const clipNorm = values.clip === undefined ? undefined : num('clip');
 const clip = clipNorm === undefined ? {} : { clipNorm };
 
-const model = MLP({ sizes: [1, 40, 40, 1], activation: 'relu' });
+const model = MLP({ sizes: [1, 40, 40, 1], activation: 'relu', ...init });
 function learnerFor(name: string): MetaLearner<any> {
   switch (name) {
     case 'maml': return maml({ model, innerLr, innerSteps, ...clip });
     case 'fomaml': return maml({ model, innerLr, innerSteps, firstOrder: true, ...clip });
-    case 'metasgd': return metaSgd({ model, innerLr, innerSteps, ...clip });
+    case 'metasgd': return metaSgd({ model, innerLr, innerSteps, ...clip, ...(lrInitRange && { lrInit: uniformStepSizes(...lrInitRange) }) });
     case 'anil': return anil({
-      body: MLP({ sizes: [1, 40, 40], activation: 'relu', activateOutput: true }),
-      head: Linear({ inputSize: 40, outputSize: 1 }), innerLr, innerSteps, ...clip,
+      body: MLP({ sizes: [1, 40, 40], activation: 'relu', activateOutput: true, ...init }),
+      head: Linear({ inputSize: 40, outputSize: 1, ...init }), innerLr, innerSteps, ...clip,
     });
     case 'reptile': return reptile({ model, innerLr, innerSteps, ...clip });
     case 'pretrained': return pretraining({ model, innerLr, ...clip });
@@ -82,11 +122,13 @@ function learnerFor(name: string): MetaLearner<any> {
 }
 
 // Held-out tasks from their own stream, the same for every algorithm and training seed.
-const evalTasks = sinusoidTasks(new Rng(1_000_003), { numTasks: num('eval-tasks'), K, queryK: num('eval-points') });
+const evalTasks = sinusoidTasks(new Rng(1_000_003), { numTasks: num('eval-tasks'), K: evalK, queryK: num('eval-points') });
+// Validation tasks for --val-every, from a third stream (neither training nor held out).
+const valSet = valEvery > 0 ? sinusoidTasks(new Rng(2_000_003), { numTasks: valTasks, K: evalK, queryK: num('eval-points') }) : null;
 if (values['write-eval-tasks'] !== undefined) {
   const { support, query } = evalTasks;
   writeFileSync(values['write-eval-tasks'], JSON.stringify({
-    K, sx: Array.from(support.x.data), sy: Array.from(support.y.data), qx: Array.from(query.x.data), qy: Array.from(query.y.data),
+    K: evalK, sx: Array.from(support.x.data), sy: Array.from(support.y.data), qx: Array.from(query.x.data), qy: Array.from(query.y.data),
   }));
   process.exit(0);
 }
@@ -94,17 +136,42 @@ if (values['write-eval-tasks'] !== undefined) {
 function run(name: string, iters: number) {
   const learner = learnerFor(name);
   const started = performance.now();
-  const { meta, history } = metaTrain({
-    learner, optimizer: adam({ lr: outerLr }), sampleTasks: sinusoidSampler({ K, queryK: trainQueryK }), metaBatchSize,
-    iterations: iters, rng: new Rng(seed), logEvery,
-    onLog: (i, loss) => process.stderr.write(`${name} ${i}/${iters} meta-loss ${loss.toFixed(4)} ${((performance.now() - started) / 1000).toFixed(1)} s\n`),
-  });
+  const rng = new Rng(seed), optimizer = adam({ lr: outerLr }), sampleTasks = sinusoidSampler({ K, queryK: trainQueryK });
+  const onLog = (i: number, loss: number) => process.stderr.write(`${name} ${i}/${iters} meta-loss ${loss.toFixed(4)} ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  // Training in chunks of --val-every iterations, passing meta, optimiser state and rng on,
+  // is the same computation as one metaTrain call (same task stream, same Adam state).
+  const chunk = valSet !== null && name !== 'pretrained' ? valEvery : iters;
+  let meta: any, optimizerState: any;
+  const history: { iteration: number; loss: number }[] = [];
+  const validation: { iteration: number; val1: number }[] = [];
+  let best: { iteration: number; val1: number; meta: any } | null = null;
+  for (let done = 0; done < iters || done === 0; ) {
+    const n = Math.min(chunk, iters - done);
+    const out = metaTrain({
+      learner, optimizer, sampleTasks, metaBatchSize, iterations: n, rng, logEvery,
+      ...(meta !== undefined && { meta, optimizerState }),
+      onLog: (i, loss) => onLog(done + i, loss),
+    });
+    ({ meta, optimizerState } = out);
+    history.push(...out.history.map((h) => ({ iteration: done + h.iteration, loss: h.loss })));
+    done += n;
+    if (chunk < iters) {
+      const val1 = evaluateAdaptation(learner, meta, valSet!, 1)[1]!;
+      validation.push({ iteration: done, val1: round(val1) });
+      process.stderr.write(`${name} ${done}/${iters} validation MSE after 1 step ${val1.toFixed(4)}\n`);
+      if (best === null || val1 < best.val1) best = { iteration: done, val1, meta };
+    }
+    if (n === 0) break;
+  }
   const trainSeconds = (performance.now() - started) / 1000;
-  const curve = evaluateAdaptation(learner, meta, evalTasks, evalSteps);
+  const summary = (m: any) => {
+    const curve = evaluateAdaptation(learner, m, evalTasks, evalSteps);
+    return { mse: { steps0: round(curve[0]!), steps1: round(curve[1]!), steps10: round(curve[Math.min(10, evalSteps)]!) }, curve: curve.map(round) };
+  };
   return {
     algo: name, iterations: iters, trainSeconds: round(trainSeconds), msPerIteration: round(1000 * trainSeconds / Math.max(iters, 1)),
-    mse: { steps0: round(curve[0]!), steps1: round(curve[1]!), steps10: round(curve[Math.min(10, evalSteps)]!) },
-    curve: curve.map(round), finalMetaLoss: history.length ? round(history[history.length - 1]!.loss) : null,
+    ...summary(meta), finalMetaLoss: history.length ? round(history[history.length - 1]!.loss) : null,
+    ...(best !== null && { best: { iteration: best.iteration, val1: round(best.val1), ...summary(best.meta) }, validation }),
   };
 }
 
@@ -116,7 +183,7 @@ const wallStart = performance.now();
 const result = run(algo, iterations);
 const baseline = algo !== 'pretrained' && baselineIterations > 0 ? run('pretrained', baselineIterations) : null;
 console.log(JSON.stringify({
-  benchmark: 'sinusoid', K, trainQueryK, seed, innerLr, innerSteps, metaBatchSize, outerLr, clipNorm: clipNorm ?? null,
+  benchmark: 'sinusoid', K, trainQueryK, evalK, init: values.init, lrInit: lrInitRange, valEvery, seed, innerLr, innerSteps, metaBatchSize, outerLr, clipNorm: clipNorm ?? null,
   evalTasks: num('eval-tasks'), evalPoints: num('eval-points'), backend: getBackend().name, node: process.version,
   result, baseline, wallSeconds: round((performance.now() - wallStart) / 1000),
 }, null, 2));
