@@ -21,6 +21,9 @@
  *   --val-every <n> (also score the network every n iterations on --val-tasks 600 validation
  *   tasks, a stream separate from the held-out tasks, and report the held-out figures of the
  *   checkpoint with the lowest one-step validation MSE as `best`; default 0: off)
+ *   --eval-sets <n> (also score the final network after 1 and 10 steps on n − 1 further
+ *   independent sets of --eval-tasks tasks and report the mean and sd over all n sets, which
+ *   separates the network's expected MSE from the luck of one fixed set; default 1)
  *   --seed 0  --inner-lr 0.01  --inner-steps 1  --meta-batch 25  --outer-lr 0.001
  *   --eval-tasks 600  --eval-points 100  --eval-steps 10  --clip <norm>  --log-every 1000
  *   --baseline-iters <n> (default: --iters; 0 skips the baseline)  --backend ts|wasm
@@ -47,6 +50,7 @@ const { values } = parseArgs({
     'lr-init': { type: 'string' },
     'val-every': { type: 'string', default: '0' },
     'val-tasks': { type: 'string', default: '600' },
+    'eval-sets': { type: 'string', default: '1' },
     iters: { type: 'string', default: '70000' },
     seed: { type: 'string', default: '0' },
     'inner-lr': { type: 'string', default: '0.01' },
@@ -98,7 +102,7 @@ if (values['lr-init'] !== undefined) {
   if (values.algo !== 'metasgd') throw new RangeError(`--lr-init: only applies to --algo metasgd, got --algo ${values.algo}`);
   lrInitRange = [parts[0]!, parts[1]!];
 }
-const valEvery = count('val-every', 0), valTasks = count('val-tasks');
+const valEvery = count('val-every', 0), valTasks = count('val-tasks'), evalSets = count('eval-sets');
 const innerLr = num('inner-lr'), innerSteps = num('inner-steps'), metaBatchSize = num('meta-batch'), outerLr = num('outer-lr');
 const evalSteps = num('eval-steps'), logEvery = num('log-every');
 const baselineIterations = values['baseline-iters'] === undefined ? iterations : num('baseline-iters');
@@ -168,9 +172,25 @@ function run(name: string, iters: number) {
     const curve = evaluateAdaptation(learner, m, evalTasks, evalSteps);
     return { mse: { steps0: round(curve[0]!), steps1: round(curve[1]!), steps10: round(curve[Math.min(10, evalSteps)]!) }, curve: curve.map(round) };
   };
+  // Further held-out sets, each from its own stream (seeds 1_000_004, 1_000_005, …).
+  let sets = null;
+  if (evalSets > 1) {
+    const per: { steps1: number; steps10: number }[] = [];
+    for (let i = 0; i < evalSets; i++) {
+      const tasks = i === 0 ? evalTasks : sinusoidTasks(new Rng(1_000_003 + i), { numTasks: num('eval-tasks'), K: evalK, queryK: num('eval-points') });
+      const curve = evaluateAdaptation(learner, meta, tasks, Math.min(10, evalSteps));
+      per.push({ steps1: curve[1]!, steps10: curve[curve.length - 1]! });
+    }
+    const stats = (xs: number[]) => {
+      const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+      return { mean: round(m), sd: round(Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1))), min: round(Math.min(...xs)), max: round(Math.max(...xs)) };
+    };
+    sets = { count: evalSets, steps1: stats(per.map((p) => p.steps1)), steps10: stats(per.map((p) => p.steps10)), perSet1: per.map((p) => round(p.steps1)) };
+  }
   return {
     algo: name, iterations: iters, trainSeconds: round(trainSeconds), msPerIteration: round(1000 * trainSeconds / Math.max(iters, 1)),
     ...summary(meta), finalMetaLoss: history.length ? round(history[history.length - 1]!.loss) : null,
+    ...(sets !== null && { evalSets: sets }),
     ...(best !== null && { best: { iteration: best.iteration, val1: round(best.val1), ...summary(best.meta) }, validation }),
   };
 }
