@@ -21,6 +21,8 @@
  *   --val-every <n> (also score the network every n iterations on --val-tasks 600 validation
  *   tasks, a stream separate from the held-out tasks, and report the held-out figures of the
  *   checkpoint with the lowest one-step validation MSE as `best`; default 0: off)
+ *   --outer-lr-schedule constant|cosine (default constant; cosine: Adam's lr decays from
+ *   --outer-lr to 0 over --iters as lr·(1 + cos(π·step/iters))/2)
  *   --eval-sets <n> (also score the final network after 1 and 10 steps on n − 1 further
  *   independent sets of --eval-tasks tasks and report the mean and sd over all n sets, which
  *   separates the network's expected MSE from the luck of one fixed set; default 1)
@@ -51,6 +53,7 @@ const { values } = parseArgs({
     'val-every': { type: 'string', default: '0' },
     'val-tasks': { type: 'string', default: '600' },
     'eval-sets': { type: 'string', default: '1' },
+    'outer-lr-schedule': { type: 'string', default: 'constant' },
     iters: { type: 'string', default: '70000' },
     seed: { type: 'string', default: '0' },
     'inner-lr': { type: 'string', default: '0.01' },
@@ -102,6 +105,10 @@ if (values['lr-init'] !== undefined) {
   if (values.algo !== 'metasgd') throw new RangeError(`--lr-init: only applies to --algo metasgd, got --algo ${values.algo}`);
   lrInitRange = [parts[0]!, parts[1]!];
 }
+const outerSchedule = values['outer-lr-schedule']!;
+if (outerSchedule !== 'constant' && outerSchedule !== 'cosine') {
+  throw new RangeError(`--outer-lr-schedule: unknown '${outerSchedule}' (constant, cosine)`);
+}
 const valEvery = count('val-every', 0), valTasks = count('val-tasks'), evalSets = count('eval-sets');
 const innerLr = num('inner-lr'), innerSteps = num('inner-steps'), metaBatchSize = num('meta-batch'), outerLr = num('outer-lr');
 const evalSteps = num('eval-steps'), logEvery = num('log-every');
@@ -140,7 +147,8 @@ if (values['write-eval-tasks'] !== undefined) {
 function run(name: string, iters: number) {
   const learner = learnerFor(name);
   const started = performance.now();
-  const rng = new Rng(seed), optimizer = adam({ lr: outerLr }), sampleTasks = sinusoidSampler({ K, queryK: trainQueryK });
+  const lr = outerSchedule === 'cosine' ? (step: number) => outerLr * 0.5 * (1 + Math.cos(Math.PI * Math.min(step, iters) / Math.max(iters, 1))) : outerLr;
+  const rng = new Rng(seed), optimizer = adam({ lr }), sampleTasks = sinusoidSampler({ K, queryK: trainQueryK });
   const onLog = (i: number, loss: number) => process.stderr.write(`${name} ${i}/${iters} meta-loss ${loss.toFixed(4)} ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
   // Training in chunks of --val-every iterations, passing meta, optimiser state and rng on,
   // is the same computation as one metaTrain call (same task stream, same Adam state).
@@ -203,7 +211,7 @@ const wallStart = performance.now();
 const result = run(algo, iterations);
 const baseline = algo !== 'pretrained' && baselineIterations > 0 ? run('pretrained', baselineIterations) : null;
 console.log(JSON.stringify({
-  benchmark: 'sinusoid', K, trainQueryK, evalK, init: values.init, lrInit: lrInitRange, valEvery, seed, innerLr, innerSteps, metaBatchSize, outerLr, clipNorm: clipNorm ?? null,
+  benchmark: 'sinusoid', K, trainQueryK, evalK, init: values.init, outerLrSchedule: outerSchedule, lrInit: lrInitRange, valEvery, seed, innerLr, innerSteps, metaBatchSize, outerLr, clipNorm: clipNorm ?? null,
   evalTasks: num('eval-tasks'), evalPoints: num('eval-points'), backend: getBackend().name, node: process.version,
   result, baseline, wallSeconds: round((performance.now() - wallStart) / 1000),
 }, null, 2));
