@@ -23,6 +23,11 @@
  *   checkpoint with the lowest one-step validation MSE as `best`; default 0: off)
  *   --outer-lr-schedule constant|cosine (default constant; cosine: Adam's lr decays from
  *   --outer-lr to 0 over --iters as lr·(1 + cos(π·step/iters))/2)
+ *   --eval-support uniform|stratified (default uniform: each held-out task's K support
+ *   inputs uniform on [−5, 5]; stratified: the k-th one uniform within the k-th of K equal
+ *   slices of [−5, 5], the same tasks and query points otherwise)
+ *   --save-meta <file> (write the trained meta-parameters as JSON)  --load-meta <file> (score
+ *   meta-parameters saved with the same --algo and --init instead of training; no baseline)
  *   --eval-sets <n> (also score the final network after 1 and 10 steps on n − 1 further
  *   independent sets of --eval-tasks tasks and report the mean and sd over all n sets, which
  *   separates the network's expected MSE from the luck of one fixed set; default 1)
@@ -32,14 +37,14 @@
  *   --write-eval-tasks <file> (write the held-out tasks as JSON and exit: the PyTorch
  *   reference, scripts/reference/sinusoid_torch.py --eval-file, then scores the same tasks)
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { Rng, getBackend, setBackend } from '../src/index.ts';
+import { Rng, getBackend, setBackend, tensor, treeLeaves, treeMap } from '../src/index.ts';
 import { MLP, Linear, fanInUniform, glorotUniform, heNormal, truncatedNormalInit, zerosInit, type Initializer } from '../src/nn/index.ts';
 import { adam } from '../src/optim/index.ts';
 import {
   maml, metaSgd, uniformStepSizes, anil, reptile, pretraining, metaTrain, evaluateAdaptation, sinusoidSampler, sinusoidTasks,
-  type MetaLearner,
+  type MetaLearner, type SinusoidTaskBatch, type SinusoidTaskOptions,
 } from '../src/meta/index.ts';
 
 const { values } = parseArgs({
@@ -54,6 +59,9 @@ const { values } = parseArgs({
     'val-tasks': { type: 'string', default: '600' },
     'eval-sets': { type: 'string', default: '1' },
     'outer-lr-schedule': { type: 'string', default: 'constant' },
+    'eval-support': { type: 'string', default: 'uniform' },
+    'save-meta': { type: 'string' },
+    'load-meta': { type: 'string' },
     iters: { type: 'string', default: '70000' },
     seed: { type: 'string', default: '0' },
     'inner-lr': { type: 'string', default: '0.01' },
@@ -109,6 +117,10 @@ const outerSchedule = values['outer-lr-schedule']!;
 if (outerSchedule !== 'constant' && outerSchedule !== 'cosine') {
   throw new RangeError(`--outer-lr-schedule: unknown '${outerSchedule}' (constant, cosine)`);
 }
+const evalSupport = values['eval-support']!;
+if (evalSupport !== 'uniform' && evalSupport !== 'stratified') {
+  throw new RangeError(`--eval-support: unknown '${evalSupport}' (uniform, stratified)`);
+}
 const valEvery = count('val-every', 0), valTasks = count('val-tasks'), evalSets = count('eval-sets');
 const innerLr = num('inner-lr'), innerSteps = num('inner-steps'), metaBatchSize = num('meta-batch'), outerLr = num('outer-lr');
 const evalSteps = num('eval-steps'), logEvery = num('log-every');
@@ -133,7 +145,23 @@ function learnerFor(name: string): MetaLearner<any> {
 }
 
 // Held-out tasks from their own stream, the same for every algorithm and training seed.
-const evalTasks = sinusoidTasks(new Rng(1_000_003), { numTasks: num('eval-tasks'), K: evalK, queryK: num('eval-points') });
+/** Held-out tasks; with --eval-support stratified, the same tasks with stratified support inputs. */
+function heldOut(rng: Rng, options: SinusoidTaskOptions): SinusoidTaskBatch {
+  const tasks = sinusoidTasks(rng, options);
+  if (evalSupport === 'uniform') return tasks;
+  // x = −5 + 10u with u uniform: move the k-th support point into the k-th slice.
+  const T = options.numTasks!, k = options.K!, xs = tasks.support.x.data;
+  const sx = new Array<number>(T * k), sy = new Array<number>(T * k);
+  for (let t = 0; t < T; t++) {
+    for (let j = 0; j < k; j++) {
+      const u = (xs[t * k + j]! + 5) / 10;
+      sx[t * k + j] = -5 + (10 * (j + u)) / k;
+      sy[t * k + j] = tasks.amplitude[t]! * Math.sin(sx[t * k + j]! - tasks.phase[t]!);
+    }
+  }
+  return { ...tasks, support: { x: tensor(sx, [T, k, 1]), y: tensor(sy, [T, k, 1]) } };
+}
+const evalTasks = heldOut(new Rng(1_000_003), { numTasks: num('eval-tasks'), K: evalK, queryK: num('eval-points') });
 // Validation tasks for --val-every, from a third stream (neither training nor held out).
 const valSet = valEvery > 0 ? sinusoidTasks(new Rng(2_000_003), { numTasks: valTasks, K: evalK, queryK: num('eval-points') }) : null;
 if (values['write-eval-tasks'] !== undefined) {
@@ -157,7 +185,21 @@ function run(name: string, iters: number) {
   const history: { iteration: number; loss: number }[] = [];
   const validation: { iteration: number; val1: number }[] = [];
   let best: { iteration: number; val1: number; meta: any } | null = null;
-  for (let done = 0; done < iters || done === 0; ) {
+  if (values['load-meta'] !== undefined) {
+    const saved = JSON.parse(readFileSync(values['load-meta'], 'utf8')) as { algo: string; init: string; leaves: { shape: number[]; data: number[] }[] };
+    if (saved.algo !== name || saved.init !== values.init) {
+      throw new RangeError(`--load-meta: ${values['load-meta']} holds --algo ${saved.algo} --init ${saved.init}, not --algo ${name} --init ${values.init}`);
+    }
+    const template = learner.init(new Rng(0));
+    if (treeLeaves(template).length !== saved.leaves.length) throw new RangeError(`--load-meta: ${saved.leaves.length} leaves, expected ${treeLeaves(template).length}`);
+    let i = 0;
+    meta = treeMap(template, (leaf) => {
+      const { shape, data } = saved.leaves[i++]!;
+      if (shape.join() !== leaf.shape.join()) throw new RangeError(`--load-meta: leaf ${i - 1} has shape [${shape}], expected [${leaf.shape}]`);
+      return tensor(data, shape);
+    });
+  }
+  for (let done = 0; values['load-meta'] === undefined && (done < iters || done === 0); ) {
     const n = Math.min(chunk, iters - done);
     const out = metaTrain({
       learner, optimizer, sampleTasks, metaBatchSize, iterations: n, rng, logEvery,
@@ -176,6 +218,9 @@ function run(name: string, iters: number) {
     if (n === 0) break;
   }
   const trainSeconds = (performance.now() - started) / 1000;
+  if (values['save-meta'] !== undefined && name !== 'pretrained') {
+    writeFileSync(values['save-meta'], JSON.stringify({ algo: name, init: values.init, leaves: treeLeaves(meta).map((t) => ({ shape: t.shape, data: Array.from(t.data) })) }));
+  }
   const summary = (m: any) => {
     const curve = evaluateAdaptation(learner, m, evalTasks, evalSteps);
     return { mse: { steps0: round(curve[0]!), steps1: round(curve[1]!), steps10: round(curve[Math.min(10, evalSteps)]!) }, curve: curve.map(round) };
@@ -185,7 +230,7 @@ function run(name: string, iters: number) {
   if (evalSets > 1) {
     const per: { steps1: number; steps10: number }[] = [];
     for (let i = 0; i < evalSets; i++) {
-      const tasks = i === 0 ? evalTasks : sinusoidTasks(new Rng(1_000_003 + i), { numTasks: num('eval-tasks'), K: evalK, queryK: num('eval-points') });
+      const tasks = i === 0 ? evalTasks : heldOut(new Rng(1_000_003 + i), { numTasks: num('eval-tasks'), K: evalK, queryK: num('eval-points') });
       const curve = evaluateAdaptation(learner, meta, tasks, Math.min(10, evalSteps));
       per.push({ steps1: curve[1]!, steps10: curve[curve.length - 1]! });
     }
@@ -209,9 +254,9 @@ function round(x: number): number {
 
 const wallStart = performance.now();
 const result = run(algo, iterations);
-const baseline = algo !== 'pretrained' && baselineIterations > 0 ? run('pretrained', baselineIterations) : null;
+const baseline = algo !== 'pretrained' && baselineIterations > 0 && values['load-meta'] === undefined ? run('pretrained', baselineIterations) : null;
 console.log(JSON.stringify({
-  benchmark: 'sinusoid', K, trainQueryK, evalK, init: values.init, outerLrSchedule: outerSchedule, lrInit: lrInitRange, valEvery, seed, innerLr, innerSteps, metaBatchSize, outerLr, clipNorm: clipNorm ?? null,
+  benchmark: 'sinusoid', K, trainQueryK, evalK, init: values.init, outerLrSchedule: outerSchedule, evalSupport, loadedFrom: values['load-meta'] ?? null, lrInit: lrInitRange, valEvery, seed, innerLr, innerSteps, metaBatchSize, outerLr, clipNorm: clipNorm ?? null,
   evalTasks: num('eval-tasks'), evalPoints: num('eval-points'), backend: getBackend().name, node: process.version,
   result, baseline, wallSeconds: round((performance.now() - wallStart) / 1000),
 }, null, 2));
