@@ -1,6 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -24,6 +26,9 @@ test('sinusoid script: bad variant flags fail with the flag and the value in the
     [['--eval-k', '0'], /--eval-k: expected an integer ≥ 1, got '0'/],
     [['--eval-k', '2.5'], /--eval-k: expected an integer ≥ 1, got '2\.5'/],
     [['--val-every=-1'], /--val-every: expected an integer ≥ 0, got '-1'/],
+    [['--eval-sets', '0'], /--eval-sets: expected an integer ≥ 1, got '0'/],
+    [['--outer-lr-schedule', 'step'], /--outer-lr-schedule: unknown 'step' \(constant, cosine\)/],
+    [['--eval-support', 'grid'], /--eval-support: unknown 'grid' \(uniform, stratified\)/],
   ];
   for (const [args, message] of cases) {
     const { status, stderr } = runScript([...args, ...tiny]);
@@ -43,6 +48,28 @@ test('sinusoid script: --val-every trains in chunks to the same network; --eval-
   assert.equal(b.result.validation.map((v: { iteration: number }) => v.iteration), [2, 4]);
   assert.ok([2, 4].includes(b.result.best.iteration));
   assert.is(a.result.best, undefined);
+});
+
+test('sinusoid script: --save-meta then --load-meta scores the same network; --eval-support stratified moves only the support', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'metagrad-sinusoid-'));
+  try {
+    const file = join(dir, 'meta.json');
+    const trained = runScript(['--algo', 'maml', '--K', '4', '--save-meta', file, ...tiny]);
+    assert.is(trained.status, 0, trained.stderr);
+    const loaded = runScript(['--algo', 'maml', '--K', '4', '--load-meta', file, ...tiny]);
+    assert.is(loaded.status, 0, loaded.stderr);
+    const a = JSON.parse(trained.stdout), b = JSON.parse(loaded.stdout);
+    assert.equal(b.result.curve, a.result.curve);
+    assert.is(b.loadedFrom, file);
+    const stratified = JSON.parse(runScript(['--algo', 'maml', '--K', '4', '--load-meta', file, '--eval-support', 'stratified', ...tiny]).stdout);
+    assert.is(stratified.evalSupport, 'stratified');
+    assert.is(stratified.result.curve[0], a.result.curve[0], 'same query points: the unadapted MSE is unchanged');
+    assert.is.not(stratified.result.curve[1], a.result.curve[1]);
+    const wrong = runScript(['--algo', 'metasgd', '--K', '4', '--load-meta', file, ...tiny]);
+    assert.match(wrong.stderr, /--load-meta: .* holds --algo maml --init torch, not --algo metasgd --init torch/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test.run();
