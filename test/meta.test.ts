@@ -4,7 +4,7 @@ import { Rng, Tensor, checkGrad, grad, mse, sub, mul, add, div, treeLeaves } fro
 import { MLP, Linear, perTaskMse, type LinearParams } from '../src/nn/index.ts';
 import { sgd, adam } from '../src/optim/index.ts';
 import {
-  adapt, maml, metaSgd, anil, reptile, pretraining, metaTrain, evaluateAdaptation, sinusoidTasks, sinusoidSampler,
+  adapt, maml, metaSgd, uniformStepSizes, anil, reptile, pretraining, metaTrain, evaluateAdaptation, sinusoidTasks, sinusoidSampler,
   taskAt, adaptedQueryLoss, adaptedQueryLossLooped, type MetaLearner, type TaskBatch,
 } from '../src/meta/index.ts';
 import { allclose, onBackend, testBackends } from './helpers.ts';
@@ -222,6 +222,33 @@ variants('Meta-SGD step sizes receive the gradient −mean(∇L_support ⊙ ∇L
     sum = sum === null ? term : sum.map((l, i) => ({ weight: add(l.weight, term[i]!.weight), bias: add(l.bias, term[i]!.bias) }));
   }
   treeLeaves(grads.lrs).forEach((g, i) => allclose(g, treeLeaves(sum)[i]!, 1e-6, 1e-7, `lr leaf ${i}`));
+});
+
+variants('Meta-SGD lrInit draws the step sizes from the init rng after the parameters', () => {
+  const plain = metaSgd({ model: net, innerLr: 0.01 }).init(new Rng(7));
+  const learner = metaSgd({ model: net, innerLr: 0.01, lrInit: uniformStepSizes(0.005, 0.1) });
+  const meta = learner.init(new Rng(7));
+  // The parameters are the same draws as without lrInit: the step sizes come after them.
+  treeLeaves(meta.params).forEach((p, i) => assert.equal(Array.from(p.data), Array.from(treeLeaves(plain.params)[i]!.data)));
+  const lrs = treeLeaves(meta.lrs).flatMap((t) => Array.from(t.data));
+  treeLeaves(meta.lrs).forEach((t, i) => assert.equal(t.shape, treeLeaves(meta.params)[i]!.shape));
+  assert.ok(lrs.every((v) => v >= Math.fround(0.005) && v <= Math.fround(0.1)), 'a step size outside [0.005, 0.1]');
+  assert.ok(Math.min(...lrs) < 0.006 && Math.max(...lrs) > 0.099, 'the draws do not fill the range');
+  assert.ok(new Set(lrs).size > lrs.length / 2, 'the step sizes are not independent draws');
+  // Deterministic under a seed, different under another.
+  assert.equal(treeLeaves(learner.init(new Rng(7)).lrs).flatMap((t) => Array.from(t.data)), lrs);
+  assert.not.equal(treeLeaves(learner.init(new Rng(8)).lrs).flatMap((t) => Array.from(t.data)), lrs);
+  const { grads } = learner.metaGradient(meta, tasks);
+  assertReachesEveryLeaf(grads.lrs, 'lrs');
+});
+
+variants('Meta-SGD lrInit: bad ranges, non-functions and wrong shapes are rejected by name', () => {
+  for (const [low, high] of [[0.1, 0.005], [0.01, 0.01], [Number.NaN, 0.1], [0, Number.POSITIVE_INFINITY]]) {
+    assert.throws(() => uniformStepSizes(low!, high!), (e: Error) => e instanceof RangeError && e.message.includes(`low ${low}, high ${high}`));
+  }
+  assert.throws(() => metaSgd({ model: net, innerLr: 0.01, lrInit: 0.05 as never }), (e: Error) => e instanceof TypeError && /lrInit.*number/.test(e.message));
+  const wrong = metaSgd({ model: net, innerLr: 0.01, lrInit: (rng) => uniformStepSizes(0, 1)(rng, [3]) });
+  assert.throws(() => wrong.init(new Rng(0)), (e: Error) => e.name === 'ShapeError' && e.message.includes('lrInit returned shape [3]'));
 });
 
 variants('ANIL adapts only the head and meta-learns the body through the features', () => {

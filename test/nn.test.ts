@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { Rng, tensor, stack, mse, grad, sum, tanh, type Tensor } from '../src/index.ts';
 import {
   Linear, MLP, batchOverTasks, glorotUniform, glorotNormal, heUniform, heNormal, fanInUniform, zerosInit,
-  constantInit, perTaskMse, perTaskCrossEntropy, type LinearParams,
+  constantInit, truncatedNormalInit, perTaskMse, perTaskCrossEntropy, type LinearParams,
 } from '../src/nn/index.ts';
 import { allclose } from './helpers.ts';
 
@@ -125,6 +125,31 @@ inits('initialisers are deterministic under a seed and honour the dtype', () => 
   allclose(constantInit(0.25)(new Rng(0), [2], fans), [0.25, 0.25]);
   const a = MLP({ sizes: [2, 3, 1] }).init(new Rng(9)), b = MLP({ sizes: [2, 3, 1] }).init(new Rng(9));
   assert.equal(Array.from(a[1]!.weight.data), Array.from(b[1]!.weight.data));
+});
+
+inits('truncatedNormalInit redraws beyond ±2σ, has the truncated std and is seeded', () => {
+  const fans = { fanIn: 100, fanOut: 300 };
+  const w = truncatedNormalInit(0.01)(new Rng(3), [100, 300], fans);
+  const { mean, std, maxAbs } = moments(w);
+  assert.ok(maxAbs <= 0.02 * (1 + 1e-6), `max |w| ${maxAbs} beyond 2σ`);
+  assert.ok(maxAbs > 0.0199, `max |w| ${maxAbs}: the tails up to 2σ are missing`);
+  // N(0, 1) truncated to [−2, 2] has std √(1 − 4φ(2)/(2Φ(2) − 1)) ≈ 0.8796.
+  assert.ok(Math.abs(std - 0.008796) < 0.02 * 0.008796, `std ${std}`);
+  assert.ok(Math.abs(mean) < 0.0002, `mean ${mean}`);
+  const again = truncatedNormalInit(0.01)(new Rng(3), [100, 300], fans);
+  assert.equal(Array.from(again.data), Array.from(w.data));
+  assert.is(truncatedNormalInit(1)(new Rng(0), [2], fans, 'float64').dtype, 'float64');
+  for (const bad of [0, -0.01, Number.NaN, Number.POSITIVE_INFINITY]) {
+    assert.throws(() => truncatedNormalInit(bad), (e: Error) => e instanceof RangeError && e.message.includes('std') && e.message.includes(String(bad)));
+  }
+});
+
+inits('MLP takes weight and bias initialisers (the cbfinn/maml choice: truncated normal, zero bias)', () => {
+  const params = MLP({ sizes: [1, 40, 40, 1], weightInit: truncatedNormalInit(0.01), biasInit: zerosInit }).init(new Rng(4));
+  for (const layer of params) {
+    assert.ok(layer.bias.data.every((v) => v === 0));
+    assert.ok(layer.weight.data.every((v) => Math.abs(v) <= 0.02 * (1 + 1e-6)));
+  }
 });
 
 inits.run();

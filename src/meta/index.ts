@@ -3,7 +3,7 @@ export { adapt, type AdaptOptions } from './adapt.ts';
 export { adaptedQueryLoss, adaptedQueryLossLooped, adaptationCurveOf, innerLoopOf, type ApplyFn, type InnerLoopOptions, type InnerLoopSettings } from './inner.ts';
 export { differentiableLearner, type MetaLearner, type DifferentiableMetaLearner } from './learner.ts';
 export { maml, type MAMLOptions } from './maml.ts';
-export { metaSgd, type MetaSGDOptions, type MetaSGDParams } from './metasgd.ts';
+export { metaSgd, uniformStepSizes, type MetaSGDOptions, type MetaSGDParams, type StepSizeInit } from './metasgd.ts';
 export { anil, type ANILOptions, type ANILParams } from './anil.ts';
 export { reptile, type ReptileOptions } from './reptile.ts';
 export { pretraining, type PretrainingOptions } from './pretrain.ts';

@@ -1,7 +1,7 @@
 /** Functional neural-network modules, initialisers and losses. */
 export { Linear, MLP, batchOverTasks, type Module, type LinearParams, type LinearOptions, type MLPOptions, type Activation } from './module.ts';
 export {
-  glorotUniform, glorotNormal, heUniform, heNormal, fanInUniform, zerosInit, constantInit, normalInit,
+  glorotUniform, glorotNormal, heUniform, heNormal, fanInUniform, zerosInit, constantInit, normalInit, truncatedNormalInit,
   type Initializer, type Fans,
 } from './init.ts';
 export { mse, crossEntropy, perTaskMse, perTaskCrossEntropy, type TaskLoss } from './losses.ts';

@@ -6,7 +6,7 @@
  * fanOut = O; biases receive the fans of their layer).
  */
 import type { DType } from '../backend/backend.ts';
-import { full, randomNormal, randomUniform } from '../tensor/create.ts';
+import { full, randomNormal, randomUniform, tensor } from '../tensor/create.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import type { Rng } from '../random/rng.ts';
 
@@ -82,4 +82,23 @@ export function constantInit(value: number): Initializer {
  */
 export function normalInit(std: number): Initializer {
   return (rng, shape, _fans, dtype) => randomNormal(rng, shape, 0, std, dtype);
+}
+
+/**
+ * N(0, std²) truncated at ±2·std by redrawing (TensorFlow's `truncated_normal`), regardless
+ * of the fans. The original MAML code (cbfinn/maml) initialises its sinusoid MLP's weights
+ * with std 0.01 and its biases with zeros.
+ * @example truncatedNormalInit(0.01)(new Rng(0), [40, 40], { fanIn: 40, fanOut: 40 })
+ */
+export function truncatedNormalInit(std: number): Initializer {
+  if (!Number.isFinite(std) || !(std > 0)) throw new RangeError(`truncatedNormalInit: std must be a positive number, got ${std}`);
+  return (rng, shape, _fans, dtype) => {
+    const values = new Array<number>(shape.reduce((n, d) => n * d, 1));
+    for (let i = 0; i < values.length; i++) {
+      let z = rng.normal();
+      while (Math.abs(z) > 2) z = rng.normal();
+      values[i] = std * z;
+    }
+    return tensor(values, shape, dtype);
+  };
 }

@@ -1,0 +1,75 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+// scripts/sinusoid.ts: the protocol-variant flags parse, reject bad values by name, and
+// chunked training for --val-every is the same computation as one run.
+const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), '..', 'scripts', 'sinusoid.ts');
+
+function runScript(args: string[]) {
+  const child = spawnSync(process.execPath, ['--import', 'tsx', SCRIPT, ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { status: child.status, stdout: child.stdout, stderr: child.stderr };
+}
+
+const tiny = ['--iters', '4', '--eval-tasks', '8', '--eval-steps', '2', '--log-every', '2', '--baseline-iters', '0'];
+
+test('sinusoid script: bad variant flags fail with the flag and the value in the message', () => {
+  const cases: [string[], RegExp][] = [
+    [['--init', 'xavier'], /--init: unknown 'xavier' \(torch, maml, glorot, he\)/],
+    [['--algo', 'metasgd', '--lr-init', '0.1,0.005'], /--lr-init: expected <low>,<high>.*got '0\.1,0\.005'/],
+    [['--algo', 'metasgd', '--lr-init', '0.005'], /--lr-init: .*got '0\.005'/],
+    [['--algo', 'maml', '--lr-init', '0.005,0.1'], /--lr-init: only applies to --algo metasgd, got --algo maml/],
+    [['--eval-k', '0'], /--eval-k: expected an integer ≥ 1, got '0'/],
+    [['--eval-k', '2.5'], /--eval-k: expected an integer ≥ 1, got '2\.5'/],
+    [['--val-every=-1'], /--val-every: expected an integer ≥ 0, got '-1'/],
+    [['--eval-sets', '0'], /--eval-sets: expected an integer ≥ 1, got '0'/],
+    [['--outer-lr-schedule', 'step'], /--outer-lr-schedule: unknown 'step' \(constant, cosine\)/],
+    [['--eval-support', 'grid'], /--eval-support: unknown 'grid' \(uniform, stratified\)/],
+  ];
+  for (const [args, message] of cases) {
+    const { status, stderr } = runScript([...args, ...tiny]);
+    assert.is.not(status, 0, `${args.join(' ')} should fail`);
+    assert.match(stderr, message, `${args.join(' ')}: ${stderr}`);
+  }
+});
+
+test('sinusoid script: --val-every trains in chunks to the same network; --eval-k, --init, --lr-init are recorded', () => {
+  const base = ['--algo', 'metasgd', '--K', '3', '--eval-k', '2', '--init', 'maml', '--lr-init', '0.005,0.1', ...tiny];
+  const once = runScript(base), chunked = runScript([...base, '--val-every', '2', '--val-tasks', '5']);
+  assert.is(once.status, 0, once.stderr);
+  assert.is(chunked.status, 0, chunked.stderr);
+  const a = JSON.parse(once.stdout), b = JSON.parse(chunked.stdout);
+  assert.equal([a.K, a.evalK, a.init, a.lrInit], [3, 2, 'maml', [0.005, 0.1]]);
+  assert.equal(b.result.curve, a.result.curve);
+  assert.equal(b.result.validation.map((v: { iteration: number }) => v.iteration), [2, 4]);
+  assert.ok([2, 4].includes(b.result.best.iteration));
+  assert.is(a.result.best, undefined);
+});
+
+test('sinusoid script: --save-meta then --load-meta scores the same network; --eval-support stratified moves only the support', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'metagrad-sinusoid-'));
+  try {
+    const file = join(dir, 'meta.json');
+    const trained = runScript(['--algo', 'maml', '--K', '4', '--save-meta', file, ...tiny]);
+    assert.is(trained.status, 0, trained.stderr);
+    const loaded = runScript(['--algo', 'maml', '--K', '4', '--load-meta', file, ...tiny]);
+    assert.is(loaded.status, 0, loaded.stderr);
+    const a = JSON.parse(trained.stdout), b = JSON.parse(loaded.stdout);
+    assert.equal(b.result.curve, a.result.curve);
+    assert.is(b.loadedFrom, file);
+    const stratified = JSON.parse(runScript(['--algo', 'maml', '--K', '4', '--load-meta', file, '--eval-support', 'stratified', ...tiny]).stdout);
+    assert.is(stratified.evalSupport, 'stratified');
+    assert.is(stratified.result.curve[0], a.result.curve[0], 'same query points: the unadapted MSE is unchanged');
+    assert.is.not(stratified.result.curve[1], a.result.curve[1]);
+    const wrong = runScript(['--algo', 'metasgd', '--K', '4', '--load-meta', file, ...tiny]);
+    assert.match(wrong.stderr, /--load-meta: .* holds --algo maml --init torch, not --algo metasgd --init torch/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test.run();
