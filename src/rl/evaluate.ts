@@ -159,8 +159,16 @@ function resolveConfig(config: ExperimentConfig) {
   };
 }
 
-/** Evenly spaced subset of at most `max` tasks, in order. */
-function subsample(tasks: readonly Task[], max: number): readonly Task[] {
+/**
+ * An evenly spaced subset of at most `max` tasks, in order (all of them when there are
+ * no more than `max`).
+ *
+ * @example
+ * ```ts
+ * subsampleTasks(family.test, 16); // what runExperiment's maxTasksPerSplit evaluates
+ * ```
+ */
+export function subsampleTasks(tasks: readonly Task[], max: number): readonly Task[] {
   if (tasks.length <= max) return tasks;
   return Array.from({ length: max }, (_, i) => tasks[Math.floor((i * tasks.length) / max)]!);
 }
@@ -244,7 +252,7 @@ export function runExperiment(config: ExperimentConfig, log: (line: string) => v
 
     start = performance.now();
     for (const split of SPLITS) {
-      const tasks = subsample(family[split], c.maxTasks);
+      const tasks = subsampleTasks(family[split], c.maxTasks);
       if (seed === c.seeds[0]) {
         taskCounts = { ...taskCounts, [split]: tasks.length };
         optimal = { ...optimal, [split]: tasks.reduce((a, t) => a + optimalReturn(tabularModel(t.layout ?? map, t), { horizon: c.horizon }), 0) / tasks.length };

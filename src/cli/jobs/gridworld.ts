@@ -20,6 +20,7 @@ import { modelForTask } from '../../rl/env/gridworld.ts';
 import { tabularPolicy, mlpPolicy, type CategoricalPolicy } from '../../rl/policy.ts';
 import { adaptationPath, metaTrainStep, type MetaEstimator, type MetaTrainState } from '../../rl/mamlrl.ts';
 import { expectedReturn, optimalReturn } from '../../rl/oracle.ts';
+import { subsampleTasks } from '../../rl/evaluate.ts';
 import { CheckpointError, type Checkpoint } from '../../io/checkpoint.ts';
 import { compareStructure, type State } from '../../io/codec.ts';
 import { meanCI } from '../../report/stats.ts';
@@ -178,12 +179,6 @@ function stepColumns(k: number): number[] {
   return k > 1 ? [0, 1, k] : [0, k];
 }
 
-/** At most `max` tasks, evenly spaced, in order. */
-function subsample(tasks: readonly Task[], max: number): readonly Task[] {
-  if (tasks.length <= max) return tasks;
-  return Array.from({ length: max }, (_v, i) => tasks[Math.floor((i * tasks.length) / max)]!);
-}
-
 /** The task's map as text rows with its own start and goal marked `S` and `G`. */
 function taskMapRows(model: TabularModel): string[] {
   const rows = mapToText(model.map).split('\n').map((r) => [...r.replace(/[SG]/g, '.')]);
@@ -232,9 +227,9 @@ async function evaluateGridworld(c: GridworldConfig, s: Setup, state: TrainState
     ['scratch', scratch, plain],
   ];
   const splits: [string, string, readonly Task[]][] = [
-    ['train', 'meta-training tasks', subsample(s.family.train, c.evalTasks)],
-    ['test', 'in distribution (held-out tasks)', subsample(s.family.test, c.evalTasks)],
-    ['ood', 'out of distribution', subsample(s.family.ood, c.evalTasks)],
+    ['train', 'meta-training tasks', subsampleTasks(s.family.train, c.evalTasks)],
+    ['test', 'in distribution (held-out tasks)', subsampleTasks(s.family.test, c.evalTasks)],
+    ['ood', 'out of distribution', subsampleTasks(s.family.ood, c.evalTasks)],
   ];
   const dynamics = { map: s.map, maxSteps: c.horizon, observation: s.observation };
   const metrics: Record<string, number | null> = {};
