@@ -39,7 +39,8 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { Rng, getBackend, setBackend, tensor, treeLeaves, treeMap } from '../src/index.ts';
+import { Rng, getBackend, setBackend, tensor } from '../src/index.ts';
+import { compareStructure, decodeState, encodeState } from '../src/io/codec.ts';
 import { MLP, Linear, fanInUniform, glorotUniform, heNormal, truncatedNormalInit, zerosInit, type Initializer } from '../src/nn/index.ts';
 import { adam } from '../src/optim/index.ts';
 import {
@@ -186,18 +187,14 @@ function run(name: string, iters: number) {
   const validation: { iteration: number; val1: number }[] = [];
   let best: { iteration: number; val1: number; meta: any } | null = null;
   if (values['load-meta'] !== undefined) {
-    const saved = JSON.parse(readFileSync(values['load-meta'], 'utf8')) as { algo: string; init: string; leaves: { shape: number[]; data: number[] }[] };
+    const saved = JSON.parse(readFileSync(values['load-meta'], 'utf8')) as { algo: string; init: string; meta: unknown };
     if (saved.algo !== name || saved.init !== values.init) {
       throw new RangeError(`--load-meta: ${values['load-meta']} holds --algo ${saved.algo} --init ${saved.init}, not --algo ${name} --init ${values.init}`);
     }
-    const template = learner.init(new Rng(0));
-    if (treeLeaves(template).length !== saved.leaves.length) throw new RangeError(`--load-meta: ${saved.leaves.length} leaves, expected ${treeLeaves(template).length}`);
-    let i = 0;
-    meta = treeMap(template, (leaf) => {
-      const { shape, data } = saved.leaves[i++]!;
-      if (shape.join() !== leaf.shape.join()) throw new RangeError(`--load-meta: leaf ${i - 1} has shape [${shape}], expected [${leaf.shape}]`);
-      return tensor(data, shape);
-    });
+    // The checkpoint codec: typed, CRC-checked tensors; a structure mismatch names its path.
+    meta = decodeState(saved.meta);
+    const mismatch = compareStructure(learner.init(new Rng(0)), meta);
+    if (mismatch) throw new RangeError(`--load-meta: ${values['load-meta']} does not fit this network (${mismatch})`);
   }
   for (let done = 0; values['load-meta'] === undefined && (done < iters || done === 0); ) {
     const n = Math.min(chunk, iters - done);
@@ -219,7 +216,7 @@ function run(name: string, iters: number) {
   }
   const trainSeconds = (performance.now() - started) / 1000;
   if (values['save-meta'] !== undefined && name !== 'pretrained') {
-    writeFileSync(values['save-meta'], JSON.stringify({ algo: name, init: values.init, leaves: treeLeaves(meta).map((t) => ({ shape: t.shape, data: Array.from(t.data) })) }));
+    writeFileSync(values['save-meta'], JSON.stringify({ algo: name, init: values.init, meta: encodeState(meta) }));
   }
   const summary = (m: any) => {
     const curve = evaluateAdaptation(learner, m, evalTasks, evalSteps);
