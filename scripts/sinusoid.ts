@@ -32,7 +32,9 @@
  *   independent sets of --eval-tasks tasks and report the mean and sd over all n sets, which
  *   separates the network's expected MSE from the luck of one fixed set; default 1)
  *   --seed 0  --inner-lr 0.01  --inner-steps 1  --meta-batch 25  --outer-lr 0.001
- *   --eval-tasks 600  --eval-points 100  --eval-steps 10  --clip <norm>  --log-every 1000
+ *   --eval-tasks 600  --eval-points 100  --eval-steps 10  --log-every 1000
+ *   --clip <norm> (clip each task's inner-loop gradient to this global norm, in training and
+ *   evaluation)  --outer-clip <norm> (clip the meta-gradient to this global norm before Adam)
  *   --baseline-iters <n> (default: --iters; 0 skips the baseline)  --backend ts|wasm
  *   --write-eval-tasks <file> (write the held-out tasks as JSON and exit: the PyTorch
  *   reference, scripts/reference/sinusoid_torch.py --eval-file, then scores the same tasks)
@@ -42,7 +44,7 @@ import { parseArgs } from 'node:util';
 import { Rng, getBackend, setBackend, tensor } from '../src/index.ts';
 import { compareStructure, decodeState, encodeState } from '../src/io/codec.ts';
 import { MLP, Linear, fanInUniform, glorotUniform, heNormal, truncatedNormalInit, zerosInit, type Initializer } from '../src/nn/index.ts';
-import { adam } from '../src/optim/index.ts';
+import { adam, withGradientClipping } from '../src/optim/index.ts';
 import {
   maml, metaSgd, uniformStepSizes, anil, reptile, pretraining, metaTrain, evaluateAdaptation, sinusoidSampler, sinusoidTasks,
   type MetaLearner, type SinusoidTaskBatch, type SinusoidTaskOptions,
@@ -75,6 +77,7 @@ const { values } = parseArgs({
     'log-every': { type: 'string', default: '1000' },
     'baseline-iters': { type: 'string' },
     clip: { type: 'string' },
+    'outer-clip': { type: 'string' },
     backend: { type: 'string' },
     'write-eval-tasks': { type: 'string' },
   },
@@ -126,8 +129,14 @@ const valEvery = count('val-every', 0), valTasks = count('val-tasks'), evalSets 
 const innerLr = num('inner-lr'), innerSteps = num('inner-steps'), metaBatchSize = num('meta-batch'), outerLr = num('outer-lr');
 const evalSteps = num('eval-steps'), logEvery = num('log-every');
 const baselineIterations = values['baseline-iters'] === undefined ? iterations : num('baseline-iters');
-const clipNorm = values.clip === undefined ? undefined : num('clip');
+const positive = (name: 'clip' | 'outer-clip'): number => {
+  const v = num(name);
+  if (!(v > 0)) throw new RangeError(`--${name}: expected a positive norm, got '${String(values[name])}'`);
+  return v;
+};
+const clipNorm = values.clip === undefined ? undefined : positive('clip');
 const clip = clipNorm === undefined ? {} : { clipNorm };
+const outerClip = values['outer-clip'] === undefined ? null : positive('outer-clip');
 
 const model = MLP({ sizes: [1, 40, 40, 1], activation: 'relu', ...init });
 function learnerFor(name: string): MetaLearner<any> {
@@ -177,7 +186,7 @@ function run(name: string, iters: number) {
   const learner = learnerFor(name);
   const started = performance.now();
   const lr = outerSchedule === 'cosine' ? (step: number) => outerLr * 0.5 * (1 + Math.cos(Math.PI * Math.min(step, iters) / Math.max(iters, 1))) : outerLr;
-  const rng = new Rng(seed), optimizer = adam({ lr }), sampleTasks = sinusoidSampler({ K, queryK: trainQueryK });
+  const rng = new Rng(seed), optimizer = outerClip === null ? adam({ lr }) : withGradientClipping(adam({ lr }), outerClip), sampleTasks = sinusoidSampler({ K, queryK: trainQueryK });
   const onLog = (i: number, loss: number) => process.stderr.write(`${name} ${i}/${iters} meta-loss ${loss.toFixed(4)} ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
   // Training in chunks of --val-every iterations, passing meta, optimiser state and rng on,
   // is the same computation as one metaTrain call (same task stream, same Adam state).
@@ -253,7 +262,7 @@ const wallStart = performance.now();
 const result = run(algo, iterations);
 const baseline = algo !== 'pretrained' && baselineIterations > 0 && values['load-meta'] === undefined ? run('pretrained', baselineIterations) : null;
 console.log(JSON.stringify({
-  benchmark: 'sinusoid', K, trainQueryK, evalK, init: values.init, outerLrSchedule: outerSchedule, evalSupport, loadedFrom: values['load-meta'] ?? null, lrInit: lrInitRange, valEvery, seed, innerLr, innerSteps, metaBatchSize, outerLr, clipNorm: clipNorm ?? null,
+  benchmark: 'sinusoid', K, trainQueryK, evalK, init: values.init, outerLrSchedule: outerSchedule, evalSupport, loadedFrom: values['load-meta'] ?? null, lrInit: lrInitRange, valEvery, seed, innerLr, innerSteps, metaBatchSize, outerLr, clipNorm: clipNorm ?? null, outerClip,
   evalTasks: num('eval-tasks'), evalPoints: num('eval-points'), backend: getBackend().name, node: process.version,
   result, baseline, wallSeconds: round((performance.now() - wallStart) / 1000),
 }, null, 2));

@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Rng, tensor, grad, sum, square, mul, randomNormal, type Tensor } from '../src/index.ts';
-import { sgd, adam, adamw, clipByGlobalNorm, clipByGlobalNormPerTask, globalNorm, type Optimizer, type OptimizerState } from '../src/optim/index.ts';
+import { sgd, adam, adamw, clipByGlobalNorm, clipByGlobalNormPerTask, globalNorm, withGradientClipping, type Optimizer, type OptimizerState } from '../src/optim/index.ts';
 import { allclose } from './helpers.ts';
 
 // float64 throughout the hand-computed checks, so the expected values are exact to ~1e-15.
@@ -168,6 +168,26 @@ clipping('clipping is differentiable: d‖clip(g)‖/dg vanishes above the thres
   // Above maxNorm, clip(g) = maxNorm·g/‖g‖ (up to the 1e-6 guard), whose norm is constant.
   const g = grad((x: Tensor) => globalNorm(clipByGlobalNorm([x], 1).grads))(tensor([3, 4], [2], 'float64')) as Tensor;
   allclose(g, [0, 0], 0, 1e-6);
+});
+
+clipping('withGradientClipping steps the wrapped optimizer on the clipped gradient and keeps its state format', () => {
+  const params = [tensor([1, 2]), tensor([3])];
+  const big = [tensor([30, 0]), tensor([40])], unitGrads = [tensor([0.6, 0]), tensor([0.8])];
+  const plain = sgd({ lr: 0.1, momentum: 0.9 }), clipped = withGradientClipping(plain, 1);
+  const a = clipped.update(big, clipped.init(params), params);
+  const b = plain.update(unitGrads, plain.init(params), params);
+  a.params.forEach((p, i) => allclose(p, b.params[i]!, 1e-6, 0));
+  // Below the threshold it is the plain optimizer, bit for bit, over several steps.
+  const small = [tensor([0.03, 0.01]), tensor([-0.02])];
+  let sa = clipped.init(params), sb = plain.init(params), pa = params, pb = params;
+  for (let i = 0; i < 3; i++) {
+    ({ params: pa, state: sa } = clipped.update(small, sa, pa));
+    ({ params: pb, state: sb } = plain.update(small, sb, pb));
+  }
+  pa.forEach((p, i) => allclose(p, pb[i]!, 0, 0));
+  assert.equal(JSON.stringify(sa), JSON.stringify(sb));
+  assert.equal(clipped.restore(JSON.parse(JSON.stringify(sa)), params).step, 3);
+  assert.throws(() => withGradientClipping(plain, -1), /maxNorm must be positive, got -1/);
 });
 
 clipping.run();

@@ -29,6 +29,8 @@ test('sinusoid script: bad variant flags fail with the flag and the value in the
     [['--eval-sets', '0'], /--eval-sets: expected an integer ≥ 1, got '0'/],
     [['--outer-lr-schedule', 'step'], /--outer-lr-schedule: unknown 'step' \(constant, cosine\)/],
     [['--eval-support', 'grid'], /--eval-support: unknown 'grid' \(uniform, stratified\)/],
+    [['--outer-clip', '0'], /--outer-clip: expected a positive norm, got '0'/],
+    [['--clip=-2'], /--clip: expected a positive norm, got '-2'/],
   ];
   for (const [args, message] of cases) {
     const { status, stderr } = runScript([...args, ...tiny]);
@@ -70,6 +72,16 @@ test('sinusoid script: --save-meta then --load-meta scores the same network; --e
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('sinusoid script: --outer-clip clips the meta-gradient (a tiny norm changes training) and is recorded', () => {
+  const base = ['--algo', 'maml', '--K', '3', ...tiny];
+  const plain = runScript(base), clipped = runScript([...base, '--outer-clip', '1e-4']);
+  assert.is(plain.status, 0, plain.stderr);
+  assert.is(clipped.status, 0, clipped.stderr);
+  const a = JSON.parse(plain.stdout), b = JSON.parse(clipped.stdout);
+  assert.equal([a.outerClip, b.outerClip], [null, 1e-4]);
+  assert.is.not(b.result.curve[1], a.result.curve[1]);
 });
 
 test.run();

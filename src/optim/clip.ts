@@ -8,6 +8,7 @@ import { sum } from '../ops/reduce.ts';
 import { reshape } from '../ops/movement.ts';
 import { treeLeaves, treeMap } from '../autodiff/tree.ts';
 import { GradError } from '../tensor/errors.ts';
+import type { Optimizer, OptimizerState } from './state.ts';
 
 /** Added to the norm before dividing, so a zero gradient stays zero instead of NaN. */
 const NORM_EPSILON = 1e-6;
@@ -70,6 +71,28 @@ export function clipByGlobalNormPerTask<T>(grads: T, maxNorm: number): { grads: 
   return {
     grads: treeMap(grads, (g) => mul(g, reshape(scale, [numTasks, ...new Array<number>(g.rank - 1).fill(1)]))),
     norms,
+  };
+}
+
+/**
+ * `optimizer` with every gradient tree first clipped to global norm `maxNorm`
+ * ({@link clipByGlobalNorm}), like optax's `chain(clip_by_global_norm(n), adam(lr))` or
+ * PyTorch's `clip_grad_norm_` before `step()`. Clipping keeps no state, so the state (and
+ * its saved form) is the wrapped optimizer's own.
+ *
+ * @example
+ * ```ts
+ * const opt = withGradientClipping(adam({ lr: 0.001 }), 10);
+ * let state = opt.init(params);
+ * ({ params, state } = opt.update(grads, state, params)); // grads scaled to norm ≤ 10 first
+ * ```
+ */
+export function withGradientClipping<S extends OptimizerState>(optimizer: Optimizer<S>, maxNorm: number): Optimizer<S> {
+  checkMaxNorm(maxNorm);
+  return {
+    init: (params) => optimizer.init(params),
+    update: (grads, state, params) => optimizer.update(clipByGlobalNorm(grads, maxNorm).grads, state, params),
+    restore: (data, params) => optimizer.restore(data, params),
   };
 }
 

@@ -1,4 +1,4 @@
 /** Optimizers (pure, with plain-data state) and gradient clipping. */
 export { sgd, adam, adamw, type SGDOptions, type SGDState, type AdamOptions, type AdamState, type LearningRate } from './optimizers.ts';
 export type { Optimizer, OptimizerState } from './state.ts';
-export { globalNorm, clipByGlobalNorm, clipByGlobalNormPerTask } from './clip.ts';
+export { globalNorm, clipByGlobalNorm, clipByGlobalNormPerTask, withGradientClipping } from './clip.ts';
