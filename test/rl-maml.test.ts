@@ -8,7 +8,7 @@ import { collectEpisodes, episodeLogProbs } from '../src/rl/rollout.ts';
 import { reinforceSurrogate } from '../src/rl/estimators.ts';
 import { adaptPolicy, adaptationPath, fitBaseline, metaTrain, metaTrainInit, metaTrainStep, taskMetaObjective } from '../src/rl/mamlrl.ts';
 import { a2c, reinforce } from '../src/rl/pg.ts';
-import { RlError } from '../src/rl/errors.ts';
+import { throwsRl } from './rl-helpers.ts';
 import { allclose } from './helpers.ts';
 
 const Maml = suite('rl MAML-RL and policy gradients');
@@ -17,17 +17,6 @@ const SIZE = 5;
 const HORIZON = 14;
 const family = goalFamily({ size: SIZE, seed: 0 });
 const policy = tabularPolicy({ numStates: SIZE * SIZE, numActions: 4 });
-
-function throwsRl(fn: () => unknown, pattern: RegExp): void {
-  try {
-    fn();
-  } catch (error) {
-    assert.instance(error, RlError, `expected an RlError, got ${String(error)}`);
-    assert.match((error as Error).message, pattern);
-    return;
-  }
-  assert.unreachable(`expected an RlError matching ${pattern}`);
-}
 
 /** Exact mean return over `tasks` after one sampled inner step (same adaptation seeds for every call). */
 function postAdaptationReturn(params: TabularParams, env: VecEnv, tasks: readonly Task[], innerLr: number): number {

@@ -5,7 +5,7 @@ import { openRoom, tabularModel, VecEnv } from '../src/rl/env/index.ts';
 import { actionLogProbs, mlpPolicy, oneHotCoordinates, positionFeatures, spatialPolicy, tabularPolicy, type MlpParams } from '../src/rl/policy.ts';
 import { collectEpisodes, episodeLogProbs, episodeReturns, type EpisodeBatch } from '../src/rl/rollout.ts';
 import { discountByTime, generalizedAdvantages, LinearFeatureBaseline, rewardToGo } from '../src/rl/returns.ts';
-import { RlError } from '../src/rl/errors.ts';
+import { throwsRl } from './rl-helpers.ts';
 import { allclose as allcloseNested } from './helpers.ts';
 
 /** `allclose` that also takes typed arrays. */
@@ -16,17 +16,6 @@ function allclose(actual: Values, expected: Values, rtol = 1e-6, atol = 1e-6, wh
 }
 
 const Rollout = suite('rl policies, rollouts and returns');
-
-function throwsRl(fn: () => unknown, pattern: RegExp): void {
-  try {
-    fn();
-  } catch (error) {
-    assert.instance(error, RlError, `expected an RlError, got ${String(error)}`);
-    assert.match((error as Error).message, pattern);
-    return;
-  }
-  assert.unreachable(`expected an RlError matching ${pattern}`);
-}
 
 Rollout('tabular policy: logits rows, log-probs and their gradient', () => {
   const policy = tabularPolicy({ numStates: 3, numActions: 4 });

@@ -37,19 +37,25 @@ export interface GridTaskType {
  * ```
  */
 export function cornerGoals(layout: GridMap, corner: Quadrant, options: { starts: readonly Position[]; radius?: number; name?: string }): GridTaskType {
-  const radius = options.radius ?? 1;
+  const tasks: Task[] = freeCellsNearCorner(layout, corner, options.radius ?? 1, options.starts)
+    .filter((cell) => inQuadrant(layout.height, layout.width, cell, corner))
+    .map(([r, c]) => ({ name: `goal (${r}, ${c})`, layout, starts: options.starts, goals: [[r, c]] }));
+  if (tasks.length === 0) throw new RangeError(`cornerGoals: no free goal cell near the ${corner} corner`);
+  return { name: options.name ?? `goal ${corner}`, tasks };
+}
+
+/** Free cells within Manhattan distance `radius` of a corner, row by row, except `taken`. */
+function freeCellsNearCorner(layout: GridMap, corner: Quadrant, radius: number, taken: readonly Position[]): Position[] {
   const [cr, cc] = cornerCell(layout, corner);
-  const tasks: Task[] = [];
+  const cells: Position[] = [];
   for (let r = 0; r < layout.height; r++) {
     for (let c = 0; c < layout.width; c++) {
       if (layout.cells[r * layout.width + c] !== Cell.Free || Math.abs(r - cr) + Math.abs(c - cc) > radius) continue;
-      if (!inQuadrant(layout.height, layout.width, [r, c], corner)) continue;
-      if (options.starts.some(([sr, sc]) => sr === r && sc === c)) continue;
-      tasks.push({ name: `goal (${r}, ${c})`, layout, starts: options.starts, goals: [[r, c]] });
+      if (taken.some(([tr, tc]) => tr === r && tc === c)) continue;
+      cells.push([r, c]);
     }
   }
-  if (tasks.length === 0) throw new RangeError(`cornerGoals: no free goal cell near the ${corner} corner`);
-  return { name: options.name ?? `goal ${corner}`, tasks };
+  return cells;
 }
 
 /**
@@ -57,16 +63,8 @@ export function cornerGoals(layout: GridMap, corner: Quadrant, options: { starts
  * @example cornerStarts(openRoom(7), 'bottom-left', { goals: [[3, 3]] })
  */
 export function cornerStarts(layout: GridMap, corner: Quadrant, options: { goals: readonly Position[]; radius?: number; name?: string }): GridTaskType {
-  const radius = options.radius ?? 1;
-  const [cr, cc] = cornerCell(layout, corner);
-  const tasks: Task[] = [];
-  for (let r = 0; r < layout.height; r++) {
-    for (let c = 0; c < layout.width; c++) {
-      if (layout.cells[r * layout.width + c] !== Cell.Free || Math.abs(r - cr) + Math.abs(c - cc) > radius) continue;
-      if (options.goals.some(([gr, gc]) => gr === r && gc === c)) continue;
-      tasks.push({ name: `start (${r}, ${c})`, layout, starts: [[r, c]], goals: options.goals });
-    }
-  }
+  const tasks: Task[] = freeCellsNearCorner(layout, corner, options.radius ?? 1, options.goals)
+    .map(([r, c]) => ({ name: `start (${r}, ${c})`, layout, starts: [[r, c]], goals: options.goals }));
   if (tasks.length === 0) throw new RangeError(`cornerStarts: no free start cell near the ${corner} corner`);
   return { name: options.name ?? `start ${corner}`, tasks };
 }
