@@ -1,9 +1,10 @@
 /**
  * Cost of one outer step (meta-gradient + Adam update) for 25 sinusoid tasks, K = 10,
  * on an MLP 1-40-40-1 ReLU: plain gradient, first-order MAML, second-order MAML with 1
- * and 5 inner steps, Meta-SGD, Reptile; and the batched meta-batch against a JS loop
- * over tasks. Prints ms per step (benchmark.js wall time, and process CPU time, which is
- * steadier on a shared machine) and the ratios to the plain gradient.
+ * and 5 inner steps, Meta-SGD, Reptile; some of them with `recycleMemory`; and the
+ * batched meta-batch against a JS loop over tasks. Prints ms per step (benchmark.js
+ * wall time, and process CPU time, which is steadier on a shared machine) and the
+ * ratios to the plain gradient.
  *
  * Run: node --import tsx bench/meta.bench.ts
  */
@@ -54,6 +55,9 @@ function cases(): Case[] {
     { name: 'MAML 2nd order, 5 steps', step: outerStep(maml({ model, innerLr, innerSteps: 5 })) },
     { name: 'Meta-SGD, 1 step', step: outerStep(metaSgd({ model, innerLr })) },
     { name: 'Reptile, 5 steps', step: outerStep(reptile({ model, innerLr, innerSteps: 5 })) },
+    { name: 'MAML 2nd order, 1 step, recycleMemory', step: outerStep(maml({ model, innerLr, recycleMemory: true })) },
+    { name: 'MAML 2nd order, 5 steps, recycleMemory', step: outerStep(maml({ model, innerLr, innerSteps: 5, recycleMemory: true })) },
+    { name: 'Meta-SGD, 1 step, recycleMemory', step: outerStep(metaSgd({ model, innerLr, recycleMemory: true })) },
     { name: 'MAML 2nd order, 1 step, per-task loop', step: outerStep(maml({ model, innerLr, batched: false })) },
     { name: 'MAML 2nd order, 5 steps, per-task loop', step: outerStep(maml({ model, innerLr, innerSteps: 5, batched: false })) },
   ];

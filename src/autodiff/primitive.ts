@@ -36,6 +36,9 @@ let lastLevel = 0;
 let noGradDepth = 0;
 let anomalyDepth = 0;
 let backwardOf: string | null = null;
+// Levels ≤ watchFloor existed before the innermost `watchOuterTraces` began.
+let watchFloor = 0;
+let outerTraceSeen = false;
 
 /** A fresh trace level, greater than every level in use. @internal */
 export function newLevel(): number {
@@ -56,6 +59,7 @@ export function bind<P>(prim: PrimitiveDef<P>, inputs: readonly Tensor[], params
     const l = inputs[i]!.level;
     if (l > level) level = l;
   }
+  if (level !== 0 && level <= watchFloor) outerTraceSeen = true;
   if (level === 0 || noGradDepth > 0 || prim.vjp === 'nondiff') {
     const out = prim.forward(level === 0 ? inputs : inputs.map(concreteOf), params);
     if (anomalyDepth > 0) checkFinite(out, prim.name);
@@ -109,6 +113,26 @@ export function noGrad<T>(fn: () => T): T {
     return fn();
   } finally {
     noGradDepth--;
+  }
+}
+
+/**
+ * Runs `fn` and reports whether any op in it computed with a tensor traced by a
+ * transform that began before `fn` did (an enclosing `grad`, or a closure capturing a
+ * traced tensor): then values computed in `fn` may belong to that transform's graph. @internal
+ */
+export function watchOuterTraces<T>(fn: () => T): { result: T; outerTraced: boolean } {
+  const savedFloor = watchFloor, savedSeen = outerTraceSeen;
+  watchFloor = lastLevel;
+  outerTraceSeen = false;
+  let seen = false;
+  try {
+    const result = fn();
+    seen = outerTraceSeen;
+    return { result, outerTraced: seen };
+  } finally {
+    watchFloor = savedFloor;
+    outerTraceSeen = savedSeen || seen;
   }
 }
 

@@ -54,5 +54,5 @@ export function anil<B, H>(options: ANILOptions<B, H>): DifferentiableMetaLearne
     init: (rng) => ({ body: body.init(rng), head: head.init(rng) }),
     metaLoss: (meta: ANILParams<B, H>, tasks) => queryLoss(head.apply, meta.head, featuresOf(body, meta.body, tasks), inner),
     adaptationCurve: (meta, tasks, steps) => adaptationCurveOf(head.apply, meta.head, featuresOf(body, meta.body, tasks), steps, inner),
-  });
+  }, options);
 }

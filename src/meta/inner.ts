@@ -9,6 +9,7 @@ import { mean, sum } from '../ops/reduce.ts';
 import { batchOverTasks } from '../nn/module.ts';
 import { perTaskMse, type TaskLoss } from '../nn/losses.ts';
 import { adapt, type AdaptOptions } from './adapt.ts';
+import type { RecycleOptions } from './learner.ts';
 import { numTasks, taskAt, type TaskBatch } from './tasks.ts';
 
 /** A model's forward pass: parameters and inputs to outputs. */
@@ -20,7 +21,7 @@ export interface InnerLoopOptions extends Omit<AdaptOptions, 'taskBatched'> {
 }
 
 /** The inner-loop options MAML, Meta-SGD and ANIL take. */
-export interface InnerLoopSettings {
+export interface InnerLoopSettings extends RecycleOptions {
   /** Inner-loop step size α (Meta-SGD: the initial value of every learned step size). */
   readonly innerLr: number;
   /** Inner gradient steps during meta-training (default 1). */

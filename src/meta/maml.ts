@@ -42,5 +42,5 @@ export function maml<P>(options: MAMLOptions<P>): DifferentiableMetaLearner<P> {
     init: (rng) => model.init(rng),
     metaLoss: (theta: P, tasks) => queryLoss(model.apply, theta, tasks, inner),
     adaptationCurve: (theta, tasks, steps) => adaptationCurveOf(model.apply, theta, tasks, steps, inner),
-  });
+  }, options);
 }

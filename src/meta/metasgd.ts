@@ -84,7 +84,7 @@ export function metaSgd<P>(options: MetaSGDOptions<P>): DifferentiableMetaLearne
     },
     metaLoss: (meta: MetaSGDParams<P>, tasks) => queryLoss(model.apply, meta.params, tasks, innerWith(meta.lrs)),
     adaptationCurve: (meta, tasks, steps) => adaptationCurveOf(model.apply, meta.params, tasks, steps, innerWith(meta.lrs)),
-  });
+  }, options);
 }
 
 function checkedStepSizes(lrs: Tensor, shape: readonly number[]): Tensor {

@@ -7,14 +7,14 @@ import { getBackend } from '../backend/registry.ts';
 import { bind, type PrimitiveDef } from '../autodiff/primitive.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { sameShape } from '../tensor/shape.ts';
-import { coerce, empty, scalarOf } from './core.ts';
+import { coerce, scalarOf, uninitialized } from './core.ts';
 import { add, mul } from './elementwise.ts';
 
 // addScaled(a, b; α) = a + α·b:  d = da + α·db
 export const addScaledPrim: PrimitiveDef<number> = {
   name: 'addScaled',
   forward: ([a, b], alpha) => {
-    const out = empty(a!.dtype, b!.shape);
+    const out = uninitialized(a!.dtype, b!.shape);
     const backend = getBackend();
     // α·b into out, then a + out in place: both backends read an element before writing it.
     backend.binary('mul', b!.data, b!.shape, scalarOf(alpha, b!.dtype).data, [], out.data, b!.shape);

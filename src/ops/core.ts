@@ -3,16 +3,30 @@ import type { DType, Shape, Storage } from '../backend/backend.ts';
 import { Tensor, type Operand } from '../tensor/tensor.ts';
 import { DTypeError } from '../tensor/errors.ts';
 import { fmt } from '../tensor/shape.ts';
+import { newStorage } from '../autodiff/recycle.ts';
 
+/** Zero-filled storage (recycled inside a {@link recycling} scope). */
 export function alloc(dtype: DType, size: number): Storage {
-  return dtype === 'float64' ? new Float64Array(size) : new Float32Array(size);
+  return newStorage(dtype, size, true);
 }
 
-/** A new concrete tensor over freshly allocated storage. */
+/** A new concrete tensor of zeros. */
 export function empty(dtype: DType, shape: Shape): Tensor {
+  return new Tensor(alloc(dtype, sizeOfShape(shape)), shape);
+}
+
+/**
+ * A new concrete tensor for an op that writes every element (a kernel's output):
+ * inside a {@link recycling} scope its storage may hold old values until then.
+ */
+export function uninitialized(dtype: DType, shape: Shape): Tensor {
+  return new Tensor(newStorage(dtype, sizeOfShape(shape), false), shape);
+}
+
+function sizeOfShape(shape: Shape): number {
   let n = 1;
   for (const d of shape) n *= d;
-  return new Tensor(alloc(dtype, n), shape);
+  return n;
 }
 
 export function scalarOf(value: number, dtype: DType): Tensor {

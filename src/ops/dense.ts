@@ -11,7 +11,7 @@ import { bind, type PrimitiveDef } from '../autodiff/primitive.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { ShapeError } from '../tensor/errors.ts';
 import { broadcastShapes, fmt, sameShape, sizeOf } from '../tensor/shape.ts';
-import { coerce, empty } from './core.ts';
+import { coerce, uninitialized } from './core.ts';
 import { mul, sub } from './elementwise.ts';
 import { broadcastTo } from './movement.ts';
 import { matmulT, sharedOperandGrad } from './matmul.ts';
@@ -24,7 +24,7 @@ const ACTIVATIONS: readonly Activation[] = ['identity', 'relu', 'tanh', 'sigmoid
 export const activationGradPrim: PrimitiveDef<Activation> = {
   name: 'activationGrad',
   forward: ([g, y], act) => {
-    const out = empty(g!.dtype, g!.shape);
+    const out = uninitialized(g!.dtype, g!.shape);
     getBackend().activationGrad(act, g!.data, y!.data, out.data);
     return out;
   },
@@ -64,7 +64,7 @@ export const densePrim: PrimitiveDef<Activation> = {
       return { t: broadcastTo(t, [...batch, rows, cols]), stride: rows * cols };
     };
     const X = full(x!, m, k), W = full(w!, k, n), B = full(b!, 1, n);
-    const out = empty(x!.dtype, [...batch, m, n]);
+    const out = uninitialized(x!.dtype, [...batch, m, n]);
     getBackend().linear(X.t.data, W.t.data, B.t.data, out.data, {
       batch: sizeOf(batch), m, k, n, transA: false, transB: false, aBatchStride: X.stride, bBatchStride: W.stride,
     }, B.stride, act);

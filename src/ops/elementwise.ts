@@ -8,13 +8,13 @@ import { getBackend } from '../backend/registry.ts';
 import { bind, type PrimitiveDef, type VjpRule } from '../autodiff/primitive.ts';
 import { Tensor, type Operand } from '../tensor/tensor.ts';
 import { broadcastShapes } from '../tensor/shape.ts';
-import { alloc, asTensor, coerce, empty } from './core.ts';
+import { alloc, asTensor, coerce, uninitialized } from './core.ts';
 
 function unaryPrim(op: UnaryOp, vjp: VjpRule<null> | 'nondiff'): PrimitiveDef<null> {
   return {
     name: op,
     forward: ([x]) => {
-      const out = empty(x!.dtype, x!.shape);
+      const out = uninitialized(x!.dtype, x!.shape);
       getBackend().unary(op, x!.data, out.data);
       return out;
     },
@@ -27,7 +27,7 @@ function binaryPrim(op: BinaryOp, vjp: VjpRule<null> | 'nondiff'): PrimitiveDef<
     name: op,
     forward: ([a, b]) => {
       const shape = broadcastShapes(op, a!.shape, b!.shape);
-      const out = empty(a!.dtype, shape);
+      const out = uninitialized(a!.dtype, shape);
       getBackend().binary(op, a!.data, a!.shape, b!.data, b!.shape, out.data, shape);
       return out;
     },
@@ -112,7 +112,7 @@ export const wherePrim: PrimitiveDef<null> = {
   name: 'where',
   forward: ([c, a, b]) => {
     const shape = broadcastShapes('where', c!.shape, a!.shape, b!.shape);
-    const out = empty(a!.dtype, shape);
+    const out = uninitialized(a!.dtype, shape);
     getBackend().where(c!.data, c!.shape, a!.data, a!.shape, b!.data, b!.shape, out.data, shape);
     return out;
   },

@@ -10,7 +10,7 @@ import { bind, type PrimitiveDef } from '../autodiff/primitive.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import { ShapeError } from '../tensor/errors.ts';
 import { broadcastShapes, fmt, sameShape, sizeOf } from '../tensor/shape.ts';
-import { coerce, empty } from './core.ts';
+import { coerce, uninitialized } from './core.ts';
 import { broadcastTo, reshape } from './movement.ts';
 
 interface MatmulParams { readonly transA: boolean; readonly transB: boolean }
@@ -62,7 +62,7 @@ export const matmulPrim: PrimitiveDef<MatmulParams> = {
     const A = prepareOperand(a!, batch), B = prepareOperand(b!, batch);
     const [m, k] = dims(a!, p.transA);
     const n = shape[shape.length - 1]!;
-    const out = empty(a!.dtype, shape);
+    const out = uninitialized(a!.dtype, shape);
     getBackend().matmul(A.data.data, B.data.data, out.data, {
       batch: sizeOf(batch), m, k, n, transA: p.transA, transB: p.transB,
       aBatchStride: A.stride, bBatchStride: B.stride,

@@ -9,7 +9,7 @@ import { DTypeError, ShapeError } from '../tensor/errors.ts';
 import {
   broadcastShapes, broadcastStrides, checkShape, fmt, normalizeAxis, normalizeAxes, sameShape, sizeOf, stridesOf,
 } from '../tensor/shape.ts';
-import { empty } from './core.ts';
+import { empty, uninitialized } from './core.ts';
 import { sum } from './reduce.ts';
 
 // --- reshape ------------------------------------------------------------------
@@ -61,7 +61,7 @@ export function squeeze(x: Tensor, axes?: number | readonly number[]): Tensor {
 // --- broadcast ---------------------------------------------------------------
 
 function copyInto(x: Tensor, shape: readonly number[], srcStrides: readonly number[], srcOffset = 0): Tensor {
-  const out = empty(x.dtype, shape);
+  const out = uninitialized(x.dtype, shape);
   getBackend().copyStrided(x.data, srcOffset, srcStrides, out.data, 0, stridesOf(shape), shape);
   return out;
 }
@@ -192,7 +192,7 @@ export const concatPrim: PrimitiveDef<number> = {
   forward: (xs, axis) => {
     const shape = [...xs[0]!.shape];
     shape[axis] = xs.reduce((n, x) => n + x.shape[axis]!, 0);
-    const out = empty(xs[0]!.dtype, shape);
+    const out = uninitialized(xs[0]!.dtype, shape);
     const st = stridesOf(shape);
     let at = 0;
     for (const x of xs) {
@@ -256,7 +256,7 @@ export const takePrim: PrimitiveDef<TakeParams> = {
   forward: ([x], { idx, axis, idxShape }) => {
     const [outer, axisSize, inner] = axisSplit(x!.shape, axis);
     const shape = [...x!.shape.slice(0, axis), ...idxShape, ...x!.shape.slice(axis + 1)];
-    const out = empty(x!.dtype, shape);
+    const out = uninitialized(x!.dtype, shape);
     getBackend().take(x!.data, idx, out.data, outer, axisSize, inner);
     return out;
   },

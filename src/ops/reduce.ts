@@ -4,7 +4,7 @@ import { getBackend } from '../backend/registry.ts';
 import { bind, type PrimitiveDef } from '../autodiff/primitive.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import { normalizeAxes } from '../tensor/shape.ts';
-import { empty } from './core.ts';
+import { uninitialized } from './core.ts';
 import { div, eq, mul } from './elementwise.ts';
 import { broadcastTo, reshape } from './movement.ts';
 
@@ -31,7 +31,7 @@ function reduceForward(op: ReduceOp, x: Tensor, { axes, keepDims }: ReduceParams
     let outer = 1, size = 1, inner = 1;
     shape.forEach((d, k) => { if (k < lo) outer *= d; else if (k <= hi) size *= d; else inner *= d; });
     const next = shape.map((d, k) => (k >= lo && k <= hi ? 1 : d));
-    const out = empty(x.dtype, next);
+    const out = uninitialized(x.dtype, next);
     backend.reduce(op, cur.data, out.data, outer, size, inner);
     cur = out;
     shape = next;
