@@ -10,7 +10,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import Benchmark from 'benchmark';
-import { Rng, getBackend, grad, mean, type Tensor } from '../src/index.ts';
+import { Rng, getBackend, grad, mean, recycling, tensor, type Tensor } from '../src/index.ts';
 import { MLP, perTaskMse, type LinearParams, type Module } from '../src/nn/index.ts';
 import { adam } from '../src/optim/index.ts';
 import { maml, metaSgd, reptile, sinusoidTasks, type MetaLearner } from '../src/meta/index.ts';
@@ -33,14 +33,16 @@ function outerStep<M>(learner: MetaLearner<M>): () => void {
 }
 
 /** The baseline: one gradient of the support loss of all 25 tasks (no adaptation), then Adam. */
-function plainStep(model: Module<LinearParams[]>): () => void {
+function plainStep(model: Module<LinearParams[]>, recycle = false): () => void {
   const { support } = sinusoidTasks(new Rng(1), { numTasks: 25, K: 10, queryK: 10 });
   const optimizer = adam({ lr: 0.001 });
   const loss = (p: LinearParams[]): Tensor => mean(perTaskMse(model.apply(p, support.x), support.y));
   let params = model.init(new Rng(0));
   let state = optimizer.init(params);
+  const gradient = (): LinearParams[] => grad(loss)(params) as LinearParams[];
+  const copy = (g: LinearParams[]): LinearParams[] => g.map((l) => ({ weight: tensor(l.weight.toTypedArray(), l.weight.shape), bias: tensor(l.bias.toTypedArray(), l.bias.shape) }));
   return () => {
-    const grads = grad(loss)(params) as LinearParams[];
+    const grads = recycle ? recycling(gradient, copy) : gradient();
     ({ params, state } = optimizer.update(grads, state, params));
   };
 }
@@ -50,6 +52,7 @@ function cases(): Case[] {
   const innerLr = 0.01;
   return [
     { name: 'plain gradient', step: plainStep(model) },
+    { name: 'plain gradient, recycling', step: plainStep(model, true) },
     { name: 'first-order MAML, 1 step', step: outerStep(maml({ model, innerLr, firstOrder: true })) },
     { name: 'MAML 2nd order, 1 step', step: outerStep(maml({ model, innerLr })) },
     { name: 'MAML 2nd order, 5 steps', step: outerStep(maml({ model, innerLr, innerSteps: 5 })) },

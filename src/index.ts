@@ -25,6 +25,7 @@ export * from './ops/index.ts';
 
 export { grad, valueAndGrad, vjp, jvp, hvp, treeVdot, type GradOptions } from './autodiff/transforms.ts';
 export { noGrad, withAnomalyDetection } from './autodiff/primitive.ts';
+export { recycling } from './autodiff/recycle.ts';
 export { checkpoint } from './autodiff/checkpoint.ts';
 export { treeMap, treeLeaves, treeZip, type Tree } from './autodiff/tree.ts';
 export { checkGrad, type CheckGradOptions, type CheckGradReport } from './autodiff/checkgrad.ts';

@@ -5,11 +5,11 @@
  * {@link recycling}, outputs of at least {@link RECYCLE_MIN_ELEMENTS} elements take
  * arrays that earlier scopes finished with; when the scope ends, `keep` copies out what
  * must survive and every array the scope took goes back to a bounded pool. The same
- * arrays serve every step, so they stay in cache and need no zero-filling: 20–27% off a
+ * arrays serve every step, so they stay in cache and need no zero-filling: 24–38% off a
  * second-order MAML step (BENCHMARKS.md).
  *
  * The contract, as for values inside `jax.grad` or `tf.tidy`: a tensor created inside
- * the scope must not be kept past it (copy it with `toTypedArray` inside). A scope in
+ * the scope must not be kept past it (`keep` copies what should be). A scope in
  * which any op touched a tensor of an enclosing trace (`grad` of a function that calls
  * it, a closure over a traced value) gives nothing back to the pool, so nesting under
  * transforms stays correct.
@@ -51,18 +51,20 @@ export function newStorage(dtype: DType, size: number, zeroed: boolean): Storage
 
 /**
  * Runs `compute` with op outputs drawn from the pool, then `keep(result)` outside the
- * scope (so what it copies is freshly allocated), then returns the scope's arrays to
- * the pool. If `compute` throws, nothing is returned to the pool.
+ * scope (so whatever it copies is freshly allocated), then gives the scope's arrays back
+ * to the pool. What `keep` returns is the result; it must not hold tensors made inside.
+ * If `compute` throws, nothing goes back to the pool.
  *
  * @example
  * ```ts
- * const { loss, grads } = recycling(
- *   () => { const [v, g] = valueAndGrad(f)(params); return { loss: v.item(), grads: g }; },
- *   (r) => ({ loss: r.loss, grads: treeMap(r.grads, copyTensor) }),
+ * // One training step of a custom loop; only the gradients' values leave the scope.
+ * const grads = recycling(
+ *   () => grad(loss)(params),
+ *   (g) => treeMap(g, (t) => tensor(t.toTypedArray(), t.shape)),
  * );
  * ```
  */
-export function recycling<T>(compute: () => T, keep: (result: T) => T): T {
+export function recycling<T, R>(compute: () => T, keep: (result: T) => R): R {
   const enclosing = taken;
   const mine: Storage[] = [];
   taken = mine;
