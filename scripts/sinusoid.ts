@@ -149,8 +149,8 @@ function learnerFor(name: string): MetaLearner<any> {
       body: MLP({ sizes: [1, 40, 40], activation: 'relu', activateOutput: true, ...init }),
       head: Linear({ inputSize: 40, outputSize: 1, ...init }), innerLr, innerSteps, ...innerOptions,
     });
-    case 'reptile': return reptile({ model, innerLr, innerSteps, ...(clipNorm !== undefined && { clipNorm }) });
-    case 'pretrained': return pretraining({ model, innerLr, ...(clipNorm !== undefined && { clipNorm }) });
+    case 'reptile': return reptile({ model, innerLr, innerSteps, ...innerOptions });
+    case 'pretrained': return pretraining({ model, innerLr, ...innerOptions });
     default: throw new RangeError(`--algo: unknown '${name}' (maml, fomaml, metasgd, anil, reptile, pretrained)`);
   }
 }

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { Rng, mul, sum, tensor, treeLeaves, vjp, type Tensor } from '../src/index.ts';
 import { MLP, Linear } from '../src/nn/index.ts';
 import { adam } from '../src/optim/index.ts';
-import { anil, maml, metaSgd, sinusoidTasks, type MetaLearner } from '../src/meta/index.ts';
+import { anil, maml, metaSgd, pretraining, reptile, sinusoidTasks, type MetaLearner } from '../src/meta/index.ts';
 import { RECYCLE_POOL_BYTES, recycledPoolBytes, recycling } from '../src/autodiff/recycle.ts';
 import { onBackend, testBackends } from './helpers.ts';
 
@@ -35,6 +35,9 @@ const learners: [string, (recycle: boolean) => MetaLearner<unknown>][] = [
   ['first-order MAML', (recycleMemory) => maml({ model: net, innerLr: 0.01, firstOrder: true, recycleMemory })],
   ['MAML, clipped, checkpointed', (recycleMemory) => maml({ model: net, innerLr: 0.5, innerSteps: 3, clipNorm: 1, checkpointEvery: 2, recycleMemory })],
   ['Meta-SGD', (recycleMemory) => metaSgd({ model: net, innerLr: 0.01, recycleMemory }) as MetaLearner<unknown>],
+  ['Reptile', (recycleMemory) => reptile({ model: net, innerLr: 0.02, innerSteps: 3, recycleMemory })],
+  ['Reptile, looped', (recycleMemory) => reptile({ model: net, innerLr: 0.02, innerSteps: 3, batched: false, recycleMemory })],
+  ['pretraining', (recycleMemory) => pretraining({ model: net, innerLr: 0.01, recycleMemory })],
   ['ANIL', (recycleMemory) => anil({ body: MLP({ sizes: [1, 40, 40] }), head: Linear({ inputSize: 40, outputSize: 1 }), innerLr: 0.01, recycleMemory }) as MetaLearner<unknown>],
 ];
 

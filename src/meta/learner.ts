@@ -33,7 +33,7 @@ export interface DifferentiableMetaLearner<M> extends MetaLearner<M> {
   metaLoss(meta: M, tasks: TaskBatch): Tensor;
 }
 
-/** Memory options every learner built on {@link differentiableLearner} takes. */
+/** The memory option every learner takes. */
 export interface RecycleOptions {
   /**
    * Reuse the storage of one meta-gradient's (and one evaluation's) intermediate
@@ -46,22 +46,36 @@ export interface RecycleOptions {
 }
 
 /**
+ * `learner` itself, or with `recycleMemory` a copy whose `metaGradient` and
+ * `adaptationCurve` run under {@link recycling} (the gradients are copied out).
+ * @example withRecycling(myLearner, { recycleMemory: true })
+ */
+export function withRecycling<L extends MetaLearner<any>>(learner: L, options: RecycleOptions): L {
+  if (options.recycleMemory !== true) return learner;
+  return {
+    ...learner,
+    metaGradient: (meta: unknown, tasks: TaskBatch) => recycling(
+      () => learner.metaGradient(meta, tasks),
+      ({ loss, grads }) => ({ loss, grads: treeMap(grads, copyTensor) }),
+    ),
+    adaptationCurve: (meta: unknown, tasks: TaskBatch, steps: number) => recycling(() => learner.adaptationCurve(meta, tasks, steps), (curve) => curve),
+  };
+}
+
+const copyTensor = (t: Tensor): Tensor => new Tensor(t.toTypedArray(), t.shape);
+
+/**
  * A learner from its differentiable meta-loss: the meta-gradient is `grad` of `metaLoss`.
  * @example differentiableLearner({ name: 'mine', init, metaLoss, adaptationCurve }, { recycleMemory: true })
  */
 export function differentiableLearner<M>(
   parts: Omit<DifferentiableMetaLearner<M>, 'metaGradient'>, options: RecycleOptions = {},
 ): DifferentiableMetaLearner<M> {
-  const metaGradient = (meta: M, tasks: TaskBatch): { loss: number; grads: M } => {
-    const [value, grads] = valueAndGrad((m: M) => parts.metaLoss(m, tasks))(meta);
-    return { loss: (value as Tensor).item(), grads: grads as M };
-  };
-  if (options.recycleMemory !== true) return { ...parts, metaGradient };
-  return {
+  return withRecycling({
     ...parts,
-    metaGradient: (meta, tasks) => recycling(() => metaGradient(meta, tasks), ({ loss, grads }) => ({ loss, grads: treeMap(grads, copyTensor) })),
-    adaptationCurve: (meta, tasks, steps) => recycling(() => parts.adaptationCurve(meta, tasks, steps), (curve) => curve),
-  };
+    metaGradient: (meta: M, tasks: TaskBatch) => {
+      const [value, grads] = valueAndGrad((m: M) => parts.metaLoss(m, tasks))(meta);
+      return { loss: (value as Tensor).item(), grads: grads as M };
+    },
+  }, options);
 }
-
-const copyTensor = (t: Tensor): Tensor => new Tensor(t.toTypedArray(), t.shape);

@@ -7,11 +7,11 @@ import { mean } from '../ops/reduce.ts';
 import { valueAndGrad } from '../autodiff/transforms.ts';
 import type { Module } from '../nn/module.ts';
 import { perTaskMse, type TaskLoss } from '../nn/losses.ts';
-import type { MetaLearner } from './learner.ts';
+import { withRecycling, type MetaLearner, type RecycleOptions } from './learner.ts';
 import type { TaskBatch } from './tasks.ts';
 import { adaptationCurveOf } from './inner.ts';
 
-export interface PretrainingOptions<P> {
+export interface PretrainingOptions<P> extends RecycleOptions {
   readonly model: Module<P>;
   /** Step size of the fine-tuning used by `adaptationCurve` (as for MAML, for a fair comparison). */
   readonly innerLr: number;
@@ -39,7 +39,7 @@ export function pretraining<P>(options: PretrainingOptions<P>): MetaLearner<P> {
     mean(loss(model.apply(theta, support.x), support.y)),
     mean(loss(model.apply(theta, query.x), query.y)),
   ), 2);
-  return {
+  return withRecycling<MetaLearner<P>>({
     name: 'pretrained',
     init: (rng) => model.init(rng),
     metaGradient: (theta, tasks) => {
@@ -47,5 +47,5 @@ export function pretraining<P>(options: PretrainingOptions<P>): MetaLearner<P> {
       return { loss: (value as Tensor).item(), grads: grads as P };
     },
     adaptationCurve: (theta, tasks, steps) => adaptationCurveOf(model.apply, theta, tasks, steps, { lr: innerLr, loss, ...(clipNorm !== undefined && { clipNorm }) }),
-  };
+  }, options);
 }

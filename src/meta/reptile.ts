@@ -8,11 +8,11 @@ import { treeMap, treeZip } from '../autodiff/tree.ts';
 import { batchOverTasks, type Module } from '../nn/module.ts';
 import { perTaskMse, type TaskLoss } from '../nn/losses.ts';
 import { adapt } from './adapt.ts';
-import type { MetaLearner } from './learner.ts';
+import { withRecycling, type MetaLearner, type RecycleOptions } from './learner.ts';
 import { numTasks, taskAt, type TaskBatch } from './tasks.ts';
 import { adaptationCurveOf } from './inner.ts';
 
-export interface ReptileOptions<P> {
+export interface ReptileOptions<P> extends RecycleOptions {
   readonly model: Module<P>;
   /** Inner SGD step size. */
   readonly innerLr: number;
@@ -77,11 +77,11 @@ export function reptile<P>(options: ReptileOptions<P>): MetaLearner<P> {
     return { grads, loss: lossSum / T };
   };
 
-  return {
+  return withRecycling<MetaLearner<P>>({
     name: 'reptile',
     init: (rng) => model.init(rng),
     metaGradient: batched ? batchedStep : loopedStep,
     adaptationCurve: (theta, tasks, steps) => adaptationCurveOf(model.apply, theta, tasks, steps, { lr: innerLr, loss, ...(clipNorm !== undefined && { clipNorm }) }),
-  };
+  }, options);
 }
 

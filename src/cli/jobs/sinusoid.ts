@@ -55,7 +55,7 @@ function buildParts(c: SinusoidConfig): Parts {
   switch (c.algorithm) {
     case 'maml': learner = maml({ model, ...recycled }) as MetaLearner<State>; break;
     case 'fomaml': learner = maml({ model, ...recycled, firstOrder: true }) as MetaLearner<State>; break;
-    case 'reptile': learner = reptile({ model, ...common }) as MetaLearner<State>; break;
+    case 'reptile': learner = reptile({ model, ...recycled }) as MetaLearner<State>; break;
     case 'metasgd': {
       learner = metaSgd({ model, ...recycled }) as unknown as MetaLearner<State>;
       predict = (meta, s, x, steps) => {
@@ -76,7 +76,7 @@ function buildParts(c: SinusoidConfig): Parts {
       break;
     }
   }
-  const baseline = pretraining({ model, innerLr: c.innerLr }) as MetaLearner<State>;
+  const baseline = pretraining({ model, innerLr: c.innerLr, recycleMemory: true }) as MetaLearner<State>;
   // Reptile's pseudo-gradient is meant for plain SGD with step ε = outer lr (Nichol et al.);
   // the others use Adam as in the MAML paper.
   const optimizer = (c.algorithm === 'reptile' ? sgd({ lr: c.outerLr }) : adam({ lr: c.outerLr })) as Optimizer<OptimizerState>;
