@@ -2,12 +2,29 @@
 // The `metagrad` command. Runs the compiled CLI (dist/cli/main.js) when the package has
 // been built; otherwise (a source checkout without a build) loads tsx and runs
 // src/cli/main.ts. METAGRAD_FROM_SOURCE=1 forces the source path.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const built = new URL('../dist/cli/main.js', import.meta.url);
 const useBuild = existsSync(fileURLToPath(built)) && process.env.METAGRAD_FROM_SOURCE !== '1';
+
+/** Latest modification time of any file below `dir`. */
+function newestChange(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestChange(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+// In a checkout being edited, dist/ can lag behind src/: say so rather than run old code.
+// (Installed packages have equal timestamps throughout.)
+if (useBuild && existsSync(`${root}src`) && newestChange(`${root}src`) > statSync(fileURLToPath(built)).mtimeMs + 1000) {
+  process.stderr.write("metagrad: src/ has changed since dist/ was built; running the old build (run 'npm run build', or set METAGRAD_FROM_SOURCE=1)\n");
+}
 
 // The benchmark suites are TypeScript outside the build: they need tsx either way.
 const needsTsx = !useBuild || process.argv[2] === 'bench';

@@ -183,6 +183,10 @@ if (values['write-eval-tasks'] !== undefined) {
   process.exit(0);
 }
 
+// --load-meta: meta-parameters saved by --save-meta (with the training seed, from 2026-12-02 on).
+const saved = values['load-meta'] === undefined ? null
+  : JSON.parse(readFileSync(values['load-meta'], 'utf8')) as { algo: string; init: string; seed?: number; meta: unknown };
+
 function run(name: string, iters: number) {
   const learner = learnerFor(name);
   const started = performance.now();
@@ -196,8 +200,7 @@ function run(name: string, iters: number) {
   const history: { iteration: number; loss: number }[] = [];
   const validation: { iteration: number; val1: number }[] = [];
   let best: { iteration: number; val1: number; meta: any } | null = null;
-  if (values['load-meta'] !== undefined) {
-    const saved = JSON.parse(readFileSync(values['load-meta'], 'utf8')) as { algo: string; init: string; meta: unknown };
+  if (saved !== null) {
     if (saved.algo !== name || saved.init !== values.init) {
       throw new RangeError(`--load-meta: ${values['load-meta']} holds --algo ${saved.algo} --init ${saved.init}, not --algo ${name} --init ${values.init}`);
     }
@@ -226,7 +229,7 @@ function run(name: string, iters: number) {
   }
   const trainSeconds = (performance.now() - started) / 1000;
   if (values['save-meta'] !== undefined && name !== 'pretrained') {
-    writeFileSync(values['save-meta'], JSON.stringify({ algo: name, init: values.init, meta: encodeState(meta) }));
+    writeFileSync(values['save-meta'], JSON.stringify({ algo: name, init: values.init, seed, meta: encodeState(meta) }));
   }
   const summary = (m: any) => {
     const curve = evaluateAdaptation(learner, m, evalTasks, evalSteps);
@@ -263,7 +266,9 @@ const wallStart = performance.now();
 const result = run(algo, iterations);
 const baseline = algo !== 'pretrained' && baselineIterations > 0 && values['load-meta'] === undefined ? run('pretrained', baselineIterations) : null;
 console.log(JSON.stringify({
-  benchmark: 'sinusoid', K, trainQueryK, evalK, init: values.init, outerLrSchedule: outerSchedule, evalSupport, loadedFrom: values['load-meta'] ?? null, lrInit: lrInitRange, valEvery, seed, innerLr, innerSteps, metaBatchSize, outerLr, clipNorm: clipNorm ?? null, outerClip,
+  benchmark: 'sinusoid', K, trainQueryK, evalK, init: values.init, outerLrSchedule: outerSchedule, evalSupport, loadedFrom: values['load-meta'] ?? null, lrInit: lrInitRange, valEvery,
+  // The training seed: of this run, or as saved with the loaded meta-parameters (null if not saved).
+  seed: saved === null ? seed : saved.seed ?? null, innerLr, innerSteps, metaBatchSize, outerLr, clipNorm: clipNorm ?? null, outerClip,
   evalTasks: num('eval-tasks'), evalPoints: num('eval-points'), backend: getBackend().name, node: process.version,
   result, baseline, wallSeconds: round((performance.now() - wallStart) / 1000),
 }, null, 2));

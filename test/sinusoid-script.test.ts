@@ -56,13 +56,14 @@ test('sinusoid script: --save-meta then --load-meta scores the same network; --e
   const dir = mkdtempSync(join(tmpdir(), 'metagrad-sinusoid-'));
   try {
     const file = join(dir, 'meta.json');
-    const trained = runScript(['--algo', 'maml', '--K', '4', '--save-meta', file, ...tiny]);
+    const trained = runScript(['--algo', 'maml', '--K', '4', '--seed', '3', '--save-meta', file, ...tiny]);
     assert.is(trained.status, 0, trained.stderr);
     const loaded = runScript(['--algo', 'maml', '--K', '4', '--load-meta', file, ...tiny]);
     assert.is(loaded.status, 0, loaded.stderr);
     const a = JSON.parse(trained.stdout), b = JSON.parse(loaded.stdout);
     assert.equal(b.result.curve, a.result.curve);
     assert.is(b.loadedFrom, file);
+    assert.equal([a.seed, b.seed], [3, 3], 'the loaded run reports the seed the network was trained with');
     const stratified = JSON.parse(runScript(['--algo', 'maml', '--K', '4', '--load-meta', file, '--eval-support', 'stratified', ...tiny]).stdout);
     assert.is(stratified.evalSupport, 'stratified');
     assert.is(stratified.result.curve[0], a.result.curve[0], 'same query points: the unadapted MSE is unchanged');
