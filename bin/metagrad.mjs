@@ -2,23 +2,13 @@
 // The `metagrad` command. Runs the compiled CLI (dist/cli/main.js) when the package has
 // been built; otherwise (a source checkout without a build) loads tsx and runs
 // src/cli/main.ts. METAGRAD_FROM_SOURCE=1 forces the source path.
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { newestChange } from './newest-change.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const built = new URL('../dist/cli/main.js', import.meta.url);
 const useBuild = existsSync(fileURLToPath(built)) && process.env.METAGRAD_FROM_SOURCE !== '1';
-
-/** Latest modification time of any file below `dir`. */
-function newestChange(dir) {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestChange(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
 
 // In a checkout being edited, dist/ can lag behind src/: say so rather than run old code.
 // (Installed packages have equal timestamps throughout.)

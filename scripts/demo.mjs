@@ -3,10 +3,11 @@
 // Ctrl-C. Everything is local: the page imports ../dist/index.js, no CDN, no network.
 // Usage: node scripts/demo.mjs [--port N] [--no-build]
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { register } from 'tsx/esm/api';
+import { newestChange } from '../bin/newest-change.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -14,16 +15,6 @@ const portArg = args.includes('--port') ? Number(args[args.indexOf('--port') + 1
 if (!Number.isInteger(portArg) || portArg < 0 || portArg > 65535) {
   console.error(`demo: bad port ${args[args.indexOf('--port') + 1] ?? process.env.PORT}`);
   process.exit(2);
-}
-
-/** Newest modification time of any file under `dir` (0 if none). */
-function newest(dir) {
-  let latest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    latest = Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
-  }
-  return latest;
 }
 
 function npmRun(script) {
@@ -38,7 +29,7 @@ function npmRun(script) {
 if (!args.includes('--no-build')) {
   if (!existsSync(join(root, 'src/backend/wasm/generated/bytes.ts'))) npmRun('build:wasm');
   const entry = join(root, 'dist/index.js');
-  if (!existsSync(entry) || statSync(entry).mtimeMs < newest(join(root, 'src'))) npmRun('build:ts');
+  if (!existsSync(entry) || statSync(entry).mtimeMs < newestChange(join(root, 'src'))) npmRun('build:ts');
 }
 if (!existsSync(join(root, 'dist/index.js'))) {
   console.error('demo: dist/index.js is missing; run `npm run build`');

@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 
 // bin/metagrad.mjs runs dist/ when it exists and warns when src/ has changed since the
 // build, so an edited checkout does not silently run old code. A stand-in package in a
-// temporary folder: the real launcher, a one-line "build" and one source file.
-const LAUNCHER = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'metagrad.mjs');
+// temporary folder: the real launcher (bin/), a one-line "build" and one source file.
+const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin');
 
 test('launcher: runs the build quietly when it is newer than src/, and warns (still running it) when src/ changed since', () => {
   const dir = mkdtempSync(join(tmpdir(), 'metagrad-launcher-'));
@@ -17,7 +17,7 @@ test('launcher: runs the build quietly when it is newer than src/, and warns (st
     mkdirSync(join(dir, 'bin'));
     mkdirSync(join(dir, 'dist', 'cli'), { recursive: true });
     mkdirSync(join(dir, 'src', 'cli'), { recursive: true });
-    copyFileSync(LAUNCHER, join(dir, 'bin', 'metagrad.mjs'));
+    for (const file of ['metagrad.mjs', 'newest-change.mjs']) copyFileSync(join(BIN, file), join(dir, 'bin', file));
     const main = join(dir, 'dist', 'cli', 'main.js'), source = join(dir, 'src', 'cli', 'main.ts');
     writeFileSync(join(dir, 'package.json'), '{ "type": "module" }');
     writeFileSync(main, "export async function runFromProcess() { process.stdout.write('built cli ran\\n'); }\n");
