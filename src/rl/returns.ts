@@ -140,21 +140,24 @@ export class LinearFeatureBaseline {
     return (this.kind === 'state' ? this.numStates : 2 * obsSize) + 4;
   }
 
-  private writeFeatures(batch: EpisodeBatch, k: number, t: number, out: Float64Array): void {
-    out.fill(0);
-    let j = 0;
+  /**
+   * Writes step k's features into `out` (which must be all zeros) and their indices, in
+   * ascending order, into `nonzero`; returns how many. The caller zeroes them again:
+   * a one-hot state has 5 of its 4 + numStates features set, so fitting and predicting
+   * visit only those.
+   */
+  private writeFeatures(batch: EpisodeBatch, k: number, t: number, out: Float64Array, nonzero: Int32Array): number {
+    let j = 0, count = 0;
     if (this.kind === 'state') {
       const s = batch.states[k]!;
       if (s >= this.numStates) throw new RlError(`LinearFeatureBaseline: state ${s} is out of range 0..${this.numStates - 1} (numStates)`);
       out[s] = 1;
+      nonzero[count++] = s;
       j = this.numStates;
     } else {
       const d = batch.obsSize;
-      for (let c = 0; c < d; c++) {
-        const o = batch.obs[k * d + c]!;
-        out[j + c] = o;
-        out[j + d + c] = o * o;
-      }
+      for (let c = 0; c < d; c++) { out[c] = batch.obs[k * d + c]!; nonzero[count++] = c; }
+      for (let c = 0; c < d; c++) { out[d + c] = out[c]! * out[c]!; nonzero[count++] = d + c; }
       j = 2 * d;
     }
     const time = t / 100;
@@ -162,6 +165,8 @@ export class LinearFeatureBaseline {
     out[j + 1] = time * time;
     out[j + 2] = time * time * time;
     out[j + 3] = 1;
+    for (let i = 0; i < 4; i++) nonzero[count++] = j + i;
+    return count;
   }
 
   /** Fits the weights to `targets` (`[N, T]`, usually the reward-to-go) on the real steps. */
@@ -172,18 +177,21 @@ export class LinearFeatureBaseline {
     const gram = new Float64Array(F * F);
     const rhs = new Float64Array(F);
     const x = new Float64Array(F);
+    const nonzero = new Int32Array(F);
     for (let i = 0; i < N; i++) {
       for (let t = 0; t < T; t++) {
         const k = i * T + t;
         if (!batch.mask[k]) continue;
-        this.writeFeatures(batch, k, t, x);
+        const count = this.writeFeatures(batch, k, t, x, nonzero);
         const y = targets[k]!;
-        for (let a = 0; a < F; a++) {
-          const xa = x[a]!;
+        // Zero features add exact zeros to the sums: skipping them changes no bit.
+        for (let p = 0; p < count; p++) {
+          const a = nonzero[p]!, xa = x[a]!;
           if (xa === 0) continue;
           rhs[a]! += xa * y;
-          for (let b = 0; b < F; b++) gram[a * F + b]! += xa * x[b]!;
+          for (let q = 0; q < count; q++) gram[a * F + nonzero[q]!]! += xa * x[nonzero[q]!]!;
         }
+        for (let p = 0; p < count; p++) x[nonzero[p]!] = 0;
       }
     }
     let reg = this.regularization;
@@ -206,11 +214,13 @@ export class LinearFeatureBaseline {
     const F = this.featureCount(batch.obsSize);
     if (w.length !== F) throw new RlError(`LinearFeatureBaseline.predict: fitted on ${w.length} features, this batch gives ${F}`);
     const x = new Float64Array(F);
+    const nonzero = new Int32Array(F);
     for (let k = 0; k < N * T; k++) {
       if (!batch.mask[k]) continue;
-      this.writeFeatures(batch, k, k % T, x);
+      const count = this.writeFeatures(batch, k, k % T, x, nonzero);
       let v = 0;
-      for (let a = 0; a < F; a++) v += w[a]! * x[a]!;
+      for (let p = 0; p < count; p++) v += w[nonzero[p]!]! * x[nonzero[p]!]!;
+      for (let p = 0; p < count; p++) x[nonzero[p]!] = 0;
       out[k] = v;
     }
     return out;
