@@ -157,6 +157,24 @@ class Digest {
 
 type Workload = (lib: Library, digest: Digest) => void;
 
+function mamlWorkload(lib: Library, digest: Digest, recycleMemory: boolean): void {
+  const { Rng } = lib.index;
+  const learner = lib.meta.maml({ model: lib.nn.MLP({ sizes: [1, 40, 40, 1] }), innerLr: 0.01, recycleMemory });
+  const rng = new Rng(20170703);
+  let theta = learner.init(rng);
+  const outer = lib.optim.adam({ lr: 0.001 });
+  let state = outer.init(theta);
+  for (let step = 0; step < 2; step++) {
+    const tasks = lib.meta.sinusoidTasks(rng, { numTasks: 25, K: 10 });
+    const { loss, grads } = learner.metaGradient(theta, tasks);
+    digest.number(loss).tensors(grads, lib);
+    ({ params: theta, state } = outer.update(grads, state, theta));
+  }
+  digest.tensors(theta, lib);
+  const evalTasks = lib.meta.sinusoidTasks(rng, { numTasks: 10, K: 10 });
+  for (const x of learner.adaptationCurve(theta, evalTasks, 2)) digest.number(x);
+}
+
 /**
  * Fixed-seed workloads. Each must be deterministic given the backend: any difference
  * between runtimes is a real portability bug (a Math.* function, an iteration order,
@@ -164,23 +182,9 @@ type Workload = (lib: Library, digest: Digest) => void;
  */
 export const WORKLOADS: Readonly<Record<string, Workload>> = {
   /** Second-order MAML on sinusoids: MLP 1-40-40-1, 25 tasks batched, one inner step, two Adam steps. */
-  maml: (lib, digest) => {
-    const { Rng } = lib.index;
-    const learner = lib.meta.maml({ model: lib.nn.MLP({ sizes: [1, 40, 40, 1] }), innerLr: 0.01 });
-    const rng = new Rng(20170703);
-    let theta = learner.init(rng);
-    const outer = lib.optim.adam({ lr: 0.001 });
-    let state = outer.init(theta);
-    for (let step = 0; step < 2; step++) {
-      const tasks = lib.meta.sinusoidTasks(rng, { numTasks: 25, K: 10 });
-      const { loss, grads } = learner.metaGradient(theta, tasks);
-      digest.number(loss).tensors(grads, lib);
-      ({ params: theta, state } = outer.update(grads, state, theta));
-    }
-    digest.tensors(theta, lib);
-    const evalTasks = lib.meta.sinusoidTasks(rng, { numTasks: 10, K: 10 });
-    for (const x of learner.adaptationCurve(theta, evalTasks, 2)) digest.number(x);
-  },
+  maml: (lib, digest) => mamlWorkload(lib, digest, false),
+  /** The same with `recycleMemory`: its digest must equal `maml`'s. */
+  mamlRecycled: (lib, digest) => mamlWorkload(lib, digest, true),
 
   /** MAML-RL (DiCE) on a 5×5 goal family with a tabular policy: 3 meta-iterations, then test-time adaptation. */
   gridTabular: (lib, digest) => {
@@ -282,6 +286,12 @@ export async function runSmoke(lib: Library, options: SmokeOptions): Promise<Smo
       const digest = new Digest();
       onBackend(mg, backend, () => workload(lib, digest));
       results[backend][name] = { hash: digest.hex(), sample: digest.sample, ms: Math.round(performance.now() - t0) };
+    }
+  }
+  for (const backend of backends) {
+    const plain = results[backend]!['maml'], recycled = results[backend]!['mamlRecycled'];
+    if (plain && recycled) {
+      checks.push({ name: `${backend}: recycleMemory changes no bit of the MAML workload`, ok: plain.hash === recycled.hash, detail: plain.hash === recycled.hash ? '' : `${plain.hash} vs ${recycled.hash}` });
     }
   }
   return {
