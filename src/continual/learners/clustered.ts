@@ -2,22 +2,16 @@
  * Task-clustered meta-learning: several meta-initialisations, one per cluster of tasks.
  */
 import { Rng } from '../../random/rng.ts';
-import type { Optimizer, OptimizerState } from '../../optim/state.ts';
-import type { ContinualProblem, TypedTask } from '../problem.ts';
+import type { OptimizerState } from '../../optim/state.ts';
+import type { TypedTask } from '../problem.ts';
 import { chooseCluster, updateFeatureStats, type ClusterChoice, type ClusterStats, type NoveltyRule } from '../clustering.ts';
 import type { ChangeDetector } from '../changepoint.ts';
-import type { ContinualLearner, StepReport } from './learner.ts';
+import type { ContinualLearner, LearnerOptions, StepReport } from './learner.ts';
 
-export interface ClusteredOptions<P, T extends TypedTask, S extends OptimizerState> {
-  readonly problem: ContinualProblem<P, T>;
-  /** Outer optimizer; each cluster keeps its own state. */
-  readonly optimizer: Optimizer<S>;
+/** `optimizer` is the outer one; each cluster keeps its own state. */
+export interface ClusteredOptions<P, T extends TypedTask, S extends OptimizerState> extends LearnerOptions<P, T, S> {
   /** Inner steps for selection, the meta-gradient and test time. Default 1. */
   readonly innerSteps?: number;
-  /** Meta-updates per task. Default 1. */
-  readonly updates?: number;
-  /** Inner steps in the reported curve. Default `innerSteps`. */
-  readonly curveSteps?: number;
   /** When to open a cluster; see `clustering.ts`. */
   readonly rule?: NoveltyRule;
   /** Rate of the clusters' running score statistics. Default 0.1. */

@@ -2,7 +2,21 @@
  * The interface every continual learner shares, so one stream can be replayed against
  * each: see a task, report how well it did while adapting to it, then learn from it.
  */
-import type { TypedTask } from '../problem.ts';
+import type { Optimizer, OptimizerState } from '../../optim/state.ts';
+import type { ContinualProblem, TypedTask } from '../problem.ts';
+
+/** Options every learner takes. */
+export interface LearnerOptions<P, T extends TypedTask, S extends OptimizerState> {
+  readonly problem: ContinualProblem<P, T>;
+  /** Optimizer of the learner's updates (meta-updates, or the fine-tuning steps of the sequential baseline). */
+  readonly optimizer: Optimizer<S>;
+  /** Updates per task. Default 1. */
+  readonly updates?: number;
+  /** Inner steps in the reported curve. Default: the learner's `innerSteps` (1). */
+  readonly curveSteps?: number;
+  /** Seeds the initial parameters (and any sampling). Default 0. */
+  readonly seed?: number;
+}
 
 /** What the runner tells a learner about a step. Empty unless switches are announced. */
 export interface StepInfo {

@@ -4,20 +4,13 @@
 import { Rng } from '../../random/rng.ts';
 import { treeZip } from '../../autodiff/tree.ts';
 import { add, mul } from '../../ops/elementwise.ts';
-import type { Optimizer, OptimizerState } from '../../optim/state.ts';
-import type { ContinualProblem, TypedTask } from '../problem.ts';
-import type { ContinualLearner } from './learner.ts';
+import type { OptimizerState } from '../../optim/state.ts';
+import type { TypedTask } from '../problem.ts';
+import type { ContinualLearner, LearnerOptions } from './learner.ts';
 
-export interface OnlineMamlOptions<P, T extends TypedTask, S extends OptimizerState> {
-  readonly problem: ContinualProblem<P, T>;
-  /** Outer optimizer (e.g. `adam({ lr: 0.001 })`). */
-  readonly optimizer: Optimizer<S>;
+export interface OnlineMamlOptions<P, T extends TypedTask, S extends OptimizerState> extends LearnerOptions<P, T, S> {
   /** Inner steps in the meta-gradient and at test time. Default 1. */
   readonly innerSteps?: number;
-  /** Meta-updates per task. Default 1. */
-  readonly updates?: number;
-  /** Inner steps in the reported curve. Default `innerSteps`. */
-  readonly curveSteps?: number;
   /**
    * Keep the last `bufferSize` tasks and add `replay` of them (drawn uniformly) to each
    * meta-update, as follow-the-meta-leader does with its task buffer (Finn, Rajeswaran,
@@ -25,7 +18,6 @@ export interface OnlineMamlOptions<P, T extends TypedTask, S extends OptimizerSt
    */
   readonly bufferSize?: number;
   readonly replay?: number;
-  readonly seed?: number;
 }
 
 /** Sum of gradient trees scaled by 1/n. */

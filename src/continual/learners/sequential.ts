@@ -2,21 +2,11 @@
  * The forgetting baseline: one model fine-tuned on every task as it comes.
  */
 import { Rng } from '../../random/rng.ts';
-import type { Optimizer, OptimizerState } from '../../optim/state.ts';
-import type { ContinualProblem, TypedTask } from '../problem.ts';
-import type { ContinualLearner } from './learner.ts';
+import type { OptimizerState } from '../../optim/state.ts';
+import type { TypedTask } from '../problem.ts';
+import type { ContinualLearner, LearnerOptions } from './learner.ts';
 
-export interface SequentialOptions<P, T extends TypedTask, S extends OptimizerState> {
-  readonly problem: ContinualProblem<P, T>;
-  /** Optimizer of the fine-tuning steps (e.g. `adam({ lr: 0.01 })`). */
-  readonly optimizer: Optimizer<S>;
-  /** Fine-tuning steps per task. Default 1. */
-  readonly updates?: number;
-  /** Inner steps in the reported curve. Default 1. */
-  readonly curveSteps?: number;
-  /** Seeds the initial parameters. Default 0. */
-  readonly seed?: number;
-}
+export type SequentialOptions<P, T extends TypedTask, S extends OptimizerState> = LearnerOptions<P, T, S>;
 
 /**
  * Sequential fine-tuning: a single model trained on each task's data in stream order,
