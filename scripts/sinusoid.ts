@@ -18,6 +18,7 @@
  *   cbfinn/maml; glorot: Glorot uniform weights, zero biases; he: He normal weights, zero biases)
  *   --lr-init <low>,<high> (metasgd only: initial step sizes drawn from U[low, high] instead
  *   of all equal to --inner-lr; the Meta-SGD paper uses 0.005,0.1)
+ *   --log-lr (metasgd only: meta-learn log α, so α = exp(·) stays positive)
  *   --val-every <n> (also score the network every n iterations on --val-tasks 600 validation
  *   tasks, a stream separate from the held-out tasks, and report the held-out figures of the
  *   checkpoint with the lowest one-step validation MSE as `best`; default 0: off)
@@ -58,6 +59,7 @@ const { values } = parseArgs({
     'eval-k': { type: 'string' },
     init: { type: 'string', default: 'torch' },
     'lr-init': { type: 'string' },
+    'log-lr': { type: 'boolean', default: false },
     'val-every': { type: 'string', default: '0' },
     'val-tasks': { type: 'string', default: '600' },
     'eval-sets': { type: 'string', default: '1' },
@@ -144,7 +146,9 @@ function learnerFor(name: string): MetaLearner<any> {
   switch (name) {
     case 'maml': return maml({ model, innerLr, innerSteps, ...innerOptions });
     case 'fomaml': return maml({ model, innerLr, innerSteps, firstOrder: true, ...innerOptions });
-    case 'metasgd': return metaSgd({ model, innerLr, innerSteps, ...innerOptions, ...(lrInitRange && { lrInit: uniformStepSizes(...lrInitRange) }) });
+    case 'metasgd': return metaSgd({
+      model, innerLr, innerSteps, ...innerOptions, logStepSizes: values['log-lr']!, ...(lrInitRange && { lrInit: uniformStepSizes(...lrInitRange) }),
+    });
     case 'anil': return anil({
       body: MLP({ sizes: [1, 40, 40], activation: 'relu', activateOutput: true, ...init }),
       head: Linear({ inputSize: 40, outputSize: 1, ...init }), innerLr, innerSteps, ...innerOptions,
@@ -266,7 +270,7 @@ const wallStart = performance.now();
 const result = run(algo, iterations);
 const baseline = algo !== 'pretrained' && baselineIterations > 0 && values['load-meta'] === undefined ? run('pretrained', baselineIterations) : null;
 console.log(JSON.stringify({
-  benchmark: 'sinusoid', K, trainQueryK, evalK, init: values.init, outerLrSchedule: outerSchedule, evalSupport, loadedFrom: values['load-meta'] ?? null, lrInit: lrInitRange, valEvery,
+  benchmark: 'sinusoid', K, trainQueryK, evalK, init: values.init, outerLrSchedule: outerSchedule, evalSupport, loadedFrom: values['load-meta'] ?? null, lrInit: lrInitRange, logLr: values['log-lr'], valEvery,
   // The training seed: of this run, or as saved with the loaded meta-parameters (null if not saved).
   seed: saved === null ? seed : saved.seed ?? null, innerLr, innerSteps, metaBatchSize, outerLr, clipNorm: clipNorm ?? null, outerClip,
   evalTasks: num('eval-tasks'), evalPoints: num('eval-points'), backend: getBackend().name, node: process.version,

@@ -242,6 +242,21 @@ variants('Meta-SGD lrInit draws the step sizes from the init rng after the param
   assertReachesEveryLeaf(grads.lrs, 'lrs');
 });
 
+variants('Meta-SGD logStepSizes: stores log α, adapts with exp, and its gradient is α ⊙ the gradient in α', () => {
+  const plainLearner = metaSgd({ model: net, innerLr: 0.01, lrInit: uniformStepSizes(0.005, 0.1) });
+  const logLearner = metaSgd({ model: net, innerLr: 0.01, lrInit: uniformStepSizes(0.005, 0.1), logStepSizes: true });
+  const plain = plainLearner.init(new Rng(4)), logged = logLearner.init(new Rng(4));
+  // Same draws, stored as logs.
+  treeLeaves(logged.lrs).forEach((l, i) => allclose(l, Array.from(treeLeaves(plain.lrs)[i]!.data, Math.log), 1e-6, 1e-7, `log α leaf ${i}`));
+  const a = plainLearner.metaGradient(plain, tasks), b = logLearner.metaGradient(logged, tasks);
+  allclose(b.loss, a.loss, 1e-6, 1e-7, 'meta-loss');
+  treeLeaves(b.grads.params).forEach((g, i) => allclose(g, treeLeaves(a.grads.params)[i]!, 1e-5, 1e-7, `θ leaf ${i}`));
+  // Chain rule: ∂L/∂(log α) = α ⊙ ∂L/∂α.
+  treeLeaves(b.grads.lrs).forEach((g, i) => allclose(g, mul(treeLeaves(a.grads.lrs)[i]!, treeLeaves(plain.lrs)[i]!), 1e-5, 1e-9, `log α gradient leaf ${i}`));
+  assert.equal(logLearner.adaptationCurve(logged, tasks, 1).map((v) => v.toFixed(5)), plainLearner.adaptationCurve(plain, tasks, 1).map((v) => v.toFixed(5)));
+  assert.throws(() => metaSgd({ model: net, innerLr: -0.01, logStepSizes: true }).init(new Rng(0)), /logStepSizes needs positive initial step sizes/);
+});
+
 variants('Meta-SGD lrInit: bad ranges, non-functions and wrong shapes are rejected by name', () => {
   for (const [low, high] of [[0.1, 0.005], [0.01, 0.01], [Number.NaN, 0.1], [0, Number.POSITIVE_INFINITY]]) {
     assert.throws(() => uniformStepSizes(low!, high!), (e: Error) => e instanceof RangeError && e.message.includes(`low ${low}, high ${high}`));

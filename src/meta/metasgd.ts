@@ -5,6 +5,7 @@ import type { DType } from '../backend/backend.ts';
 import { full, randomUniform } from '../tensor/create.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { ShapeError } from '../tensor/errors.ts';
+import { exp, log } from '../ops/elementwise.ts';
 import type { Rng } from '../random/rng.ts';
 import { treeMap } from '../autodiff/tree.ts';
 import type { Module } from '../nn/module.ts';
@@ -15,7 +16,7 @@ import { adaptationCurveOf, innerLoopOf, type InnerLoopSettings } from './inner.
 /** Meta-SGD's meta-parameters: the initialisation and one step size per parameter entry. */
 export interface MetaSGDParams<P> {
   readonly params: P;
-  /** Same tree structure and shapes as `params`. */
+  /** Same tree structure and shapes as `params`: the step sizes α (their logs with `logStepSizes`). */
   readonly lrs: P;
 }
 
@@ -48,6 +49,12 @@ export interface MetaSGDOptions<P> extends InnerLoopSettings, Pick<AdaptOptions,
    * {@link uniformStepSizes}. Default: every step size equals `innerLr` (draws nothing).
    */
   readonly lrInit?: StepSizeInit;
+  /**
+   * Meta-learn log α instead of α: `lrs` holds the logs and the inner update uses exp(lrs),
+   * so step sizes stay positive and the outer optimizer changes them by relative amounts
+   * (as MAML-RL's `innerLrScale` does). Default false: `lrs` are the step sizes.
+   */
+  readonly logStepSizes?: boolean;
 }
 
 /**
@@ -67,19 +74,24 @@ export interface MetaSGDOptions<P> extends InnerLoopSettings, Pick<AdaptOptions,
  * ```
  */
 export function metaSgd<P>(options: MetaSGDOptions<P>): DifferentiableMetaLearner<MetaSGDParams<P>> {
-  const { model, innerLr, lrInit } = options;
+  const { model, innerLr, lrInit, logStepSizes = false } = options;
   if (lrInit !== undefined && typeof lrInit !== 'function') {
     throw new TypeError(`metaSgd: lrInit must be a function (rng, shape, dtype) => Tensor, got ${typeof lrInit}`);
   }
   const { inner, queryLoss } = innerLoopOf(options);
-  const innerWith = (lrs: P) => ({ ...inner, lr: lrs });
+  const innerWith = (lrs: P) => ({ ...inner, lr: logStepSizes ? treeMap(lrs, (l) => exp(l)) : lrs });
+  const stored = (alpha: Tensor): Tensor => {
+    if (!logStepSizes) return alpha;
+    if (alpha.toTypedArray().some((v) => !(v > 0))) throw new RangeError('metaSgd: logStepSizes needs positive initial step sizes (innerLr, lrInit)');
+    return log(alpha);
+  };
   return differentiableLearner({
     name: 'metasgd',
     init: (rng) => {
       const params = model.init(rng);
       const lrs = lrInit === undefined
-        ? treeMap(params, (p) => full(p.shape, innerLr, p.dtype))
-        : treeMap(params, (p) => checkedStepSizes(lrInit(rng, p.shape, p.dtype), p.shape));
+        ? treeMap(params, (p) => stored(full(p.shape, innerLr, p.dtype)))
+        : treeMap(params, (p) => stored(checkedStepSizes(lrInit(rng, p.shape, p.dtype), p.shape)));
       return { params, lrs };
     },
     metaLoss: (meta: MetaSGDParams<P>, tasks) => queryLoss(model.apply, meta.params, tasks, innerWith(meta.lrs)),
