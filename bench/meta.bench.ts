@@ -10,7 +10,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import Benchmark from 'benchmark';
-import { Rng, getBackend, grad, mean, recycling, tensor, type Tensor } from '../src/index.ts';
+import { Rng, getBackend, grad, mean, recycling, tensor, treeMap, type Tensor } from '../src/index.ts';
 import { MLP, perTaskMse, type LinearParams, type Module } from '../src/nn/index.ts';
 import { adam } from '../src/optim/index.ts';
 import { maml, metaSgd, reptile, sinusoidTasks, type MetaLearner } from '../src/meta/index.ts';
@@ -40,7 +40,7 @@ function plainStep(model: Module<LinearParams[]>, recycle = false): () => void {
   let params = model.init(new Rng(0));
   let state = optimizer.init(params);
   const gradient = (): LinearParams[] => grad(loss)(params) as LinearParams[];
-  const copy = (g: LinearParams[]): LinearParams[] => g.map((l) => ({ weight: tensor(l.weight.toTypedArray(), l.weight.shape), bias: tensor(l.bias.toTypedArray(), l.bias.shape) }));
+  const copy = (g: LinearParams[]): LinearParams[] => treeMap(g, (t) => tensor(t.toTypedArray(), t.shape));
   return () => {
     const grads = recycle ? recycling(gradient, copy) : gradient();
     ({ params, state } = optimizer.update(grads, state, params));

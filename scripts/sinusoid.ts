@@ -213,7 +213,7 @@ function run(name: string, iters: number) {
     const mismatch = compareStructure(learner.init(new Rng(0)), meta);
     if (mismatch) throw new RangeError(`--load-meta: ${values['load-meta']} does not fit this network (${mismatch})`);
   }
-  for (let done = 0; values['load-meta'] === undefined && (done < iters || done === 0); ) {
+  for (let done = 0; saved === null && (done < iters || done === 0); ) {
     const n = Math.min(chunk, iters - done);
     const out = metaTrain({
       learner, optimizer, sampleTasks, metaBatchSize, iterations: n, rng, logEvery,
@@ -268,7 +268,7 @@ function round(x: number): number {
 
 const wallStart = performance.now();
 const result = run(algo, iterations);
-const baseline = algo !== 'pretrained' && baselineIterations > 0 && values['load-meta'] === undefined ? run('pretrained', baselineIterations) : null;
+const baseline = algo !== 'pretrained' && baselineIterations > 0 && saved === null ? run('pretrained', baselineIterations) : null;
 console.log(JSON.stringify({
   benchmark: 'sinusoid', K, trainQueryK, evalK, init: values.init, outerLrSchedule: outerSchedule, evalSupport, loadedFrom: values['load-meta'] ?? null, lrInit: lrInitRange, logLr: values['log-lr'], valEvery,
   // The training seed: of this run, or as saved with the loaded meta-parameters (null if not saved).

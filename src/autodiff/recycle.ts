@@ -35,19 +35,18 @@ const keyOf = (dtype: DType, size: number): number => 2 * size + (dtype === 'flo
  * @internal
  */
 export function newStorage(dtype: DType, size: number, zeroed: boolean): Storage {
-  if (taken === null || size < RECYCLE_MIN_ELEMENTS) return dtype === 'float64' ? new Float64Array(size) : new Float32Array(size);
+  if (taken === null || size < RECYCLE_MIN_ELEMENTS) return freshStorage(dtype, size);
   const reused = free.get(keyOf(dtype, size))?.pop();
-  let storage: Storage;
-  if (reused === undefined) {
-    storage = dtype === 'float64' ? new Float64Array(size) : new Float32Array(size);
-  } else {
+  if (reused !== undefined) {
     freeBytes -= reused.byteLength;
     if (zeroed) reused.fill(0);
-    storage = reused;
   }
+  const storage = reused ?? freshStorage(dtype, size);
   taken.push(storage);
   return storage;
 }
+
+const freshStorage = (dtype: DType, size: number): Storage => (dtype === 'float64' ? new Float64Array(size) : new Float32Array(size));
 
 /**
  * Runs `compute` with op outputs drawn from the pool, then `keep(result)` outside the

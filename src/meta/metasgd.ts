@@ -82,7 +82,7 @@ export function metaSgd<P>(options: MetaSGDOptions<P>): DifferentiableMetaLearne
   const innerWith = (lrs: P) => ({ ...inner, lr: logStepSizes ? treeMap(lrs, (l) => exp(l)) : lrs });
   const stored = (alpha: Tensor): Tensor => {
     if (!logStepSizes) return alpha;
-    if (alpha.toTypedArray().some((v) => !(v > 0))) throw new RangeError('metaSgd: logStepSizes needs positive initial step sizes (innerLr, lrInit)');
+    if (alpha.data.some((v) => !(v > 0))) throw new RangeError('metaSgd: logStepSizes needs positive initial step sizes (innerLr, lrInit)');
     return log(alpha);
   };
   return differentiableLearner({

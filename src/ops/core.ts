@@ -2,7 +2,7 @@
 import type { DType, Shape, Storage } from '../backend/backend.ts';
 import { Tensor, type Operand } from '../tensor/tensor.ts';
 import { DTypeError } from '../tensor/errors.ts';
-import { fmt } from '../tensor/shape.ts';
+import { fmt, sizeOf } from '../tensor/shape.ts';
 import { newStorage } from '../autodiff/recycle.ts';
 
 /** Zero-filled storage (recycled inside a {@link recycling} scope). */
@@ -12,7 +12,7 @@ export function alloc(dtype: DType, size: number): Storage {
 
 /** A new concrete tensor of zeros. */
 export function empty(dtype: DType, shape: Shape): Tensor {
-  return new Tensor(alloc(dtype, sizeOfShape(shape)), shape);
+  return new Tensor(alloc(dtype, sizeOf(shape)), shape);
 }
 
 /**
@@ -20,13 +20,7 @@ export function empty(dtype: DType, shape: Shape): Tensor {
  * inside a {@link recycling} scope its storage may hold old values until then.
  */
 export function uninitialized(dtype: DType, shape: Shape): Tensor {
-  return new Tensor(newStorage(dtype, sizeOfShape(shape), false), shape);
-}
-
-function sizeOfShape(shape: Shape): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
+  return new Tensor(newStorage(dtype, sizeOf(shape), false), shape);
 }
 
 export function scalarOf(value: number, dtype: DType): Tensor {
