@@ -1,12 +1,16 @@
 /**
  * Higher-order derivatives against closed forms: second and third derivatives of
- * tanh, sigmoid, exp, log, sin (and fourth of x⁴), and of softmax components.
+ * tanh, sigmoid, exp, log, sin (and fourth of x⁴), and of softmax components; a
+ * multi-output primitive (split) against the same function written with slices.
  */
 import * as assert from 'uvu/assert';
 import { test } from 'uvu';
-import { Tensor, tensor, grad, sum, tanh, sigmoid, exp, log, sin, pow, softmax, take, mul } from '../src/index.ts';
+import {
+  Tensor, tensor, grad, sum, tanh, sigmoid, exp, log, sin, pow, softmax, take, mul, split, slice, hvp, jvp, vjp,
+  withAnomalyDetection, AnomalyError,
+} from '../src/index.ts';
 import { allclose } from './helpers.ts';
-import { eachBackend } from './engine-helpers.ts';
+import { eachBackend, normal, throwsWith } from './engine-helpers.ts';
 
 type Fn = (x: Tensor) => Tensor;
 
@@ -111,6 +115,40 @@ eachBackend('softmax component: gradient, Hessian and third derivatives', () => 
   // the sum of softmax is 1, so every derivative of Σp vanishes
   const total = grad((t: Tensor) => sum(grad((u: Tensor) => sum(mul(softmax(u), tensor([1, 1, 1, 1], [4], 'float64'))))(t)))(x) as Tensor;
   allclose(total, [0, 0, 0, 0], 0, 1e-15);
+});
+
+// The same function of x, with x cut into pieces of 2, 3 and 1 by one split or by three slices.
+type Pieces = (x: Tensor) => [Tensor, Tensor, Tensor];
+const bySplit: Pieces = (x) => split(x, [2, 3, 1]) as [Tensor, Tensor, Tensor];
+const bySlices: Pieces = (x) => [slice(x, [0], [2]), slice(x, [2], [3]), slice(x, [5], [1])];
+// Piece c is unused (its cotangent is null), b is consumed inside an inner grad.
+const piecewise = (pieces: Pieces) => (x: Tensor): Tensor => {
+  const [a, b] = pieces(x);
+  const inner = grad((y: Tensor) => sum(mul(pow(y, 3), sum(sin(a)))))(b) as Tensor;
+  return sum(mul(inner, tanh(b)));
+};
+
+eachBackend('multi-output primitive: derivatives to third order, hvp, jvp and vjp equal the slice-based ones', () => {
+  const x = normal(31, [6]), v = normal(32, [6]);
+  const third = (f: Fn): Tensor => {
+    const d1: Fn = (y) => grad(f)(y) as Tensor;
+    const d2: Fn = (y) => grad((z: Tensor) => sum(mul(d1(z), v)))(y) as Tensor;
+    return grad((y: Tensor) => sum(mul(d2(y), v)))(x) as Tensor;
+  };
+  const fs = piecewise(bySplit), fl = piecewise(bySlices);
+  const ref3 = third(fl);
+  assert.ok(ref3.data.some((d) => Math.abs(d) > 1e-3), 'third derivative is not trivially zero');
+  allclose(third(fs), ref3.toArray() as number[], 1e-12, 1e-12, 'third-order');
+  allclose(hvp(fs, x, v), hvp(fl, x, v).toArray() as number[], 1e-12, 1e-12, 'hvp');
+  allclose(jvp(fs, [x], [v])[1], jvp(fl, [x], [v])[1].toArray() as number, 1e-12, 1e-12, 'jvp');
+  // vjp of the pieces themselves: the unused piece's cotangent is zero in the input's.
+  const [, back] = vjp(bySplit, x);
+  const [ct] = back([tensor([1, 2], [2], 'float64'), tensor([3, 4, 5], [3], 'float64'), tensor([0], [1], 'float64')]);
+  assert.equal(ct.toArray(), [1, 2, 3, 4, 5, 0]);
+});
+
+eachBackend('multi-output primitive: anomaly mode names it', () => {
+  throwsWith(() => withAnomalyDetection(() => split(tensor([1, NaN, 3, 4]), 2)), AnomalyError, "op 'split' (forward)");
 });
 
 test.run();

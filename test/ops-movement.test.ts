@@ -1,6 +1,6 @@
 /**
  * Shape ops: reshape, transpose, expandDims, squeeze, broadcastTo, concat, stack,
- * slice, pad, take, takeAlongAxis, oneHot. Forward values against index-by-index
+ * split, unstack, slice, pad, take, takeAlongAxis, oneHot. Forward values against index-by-index
  * references, gradients at orders 1 and 2 (through a nonlinear probe, so the
  * second-order check differentiates each op's rule).
  */
@@ -8,10 +8,10 @@ import * as assert from 'uvu/assert';
 import { test } from 'uvu';
 import {
   Tensor, tensor, arange, grad, sum, mul, reshape, transpose, expandDims, squeeze, broadcastTo, concat, stack,
-  slice, pad, take, takeAlongAxis, oneHot,
+  slice, pad, take, takeAlongAxis, oneHot, split, unstack, ShapeError,
 } from '../src/index.ts';
 import { allclose } from './helpers.ts';
-import { assertGrads, eachBackend, normal, probe } from './engine-helpers.ts';
+import { assertGrads, eachBackend, normal, probe, throwsWith } from './engine-helpers.ts';
 
 const stridesOf = (shape: readonly number[]): number[] => shape.map((_, i) => shape.slice(i + 1).reduce((p, d) => p * d, 1));
 const unravel = (f: number, shape: readonly number[]): number[] => {
@@ -131,6 +131,41 @@ eachBackend('concat and stack: values along each axis, gradient to every input',
   assertGrads('concat axis 1', (p, q, r) => probe(concat([p, q, r], 1)), [normal(9, [2, 1, 3]), normal(10, [2, 2, 3]), normal(11, [2, 3, 3])]);
   assertGrads('concat axis 0', (p, q) => probe(concat([p, q, p], 0)), [normal(12, [1, 3]), normal(13, [2, 3])]);
   assertGrads('stack axis -1', (p, q) => probe(stack([p, q], -1)), [normal(14, [2, 3]), normal(15, [2, 3])]);
+});
+
+eachBackend('split and unstack: values, inverse of concat and stack, errors', () => {
+  const x = arange(12).reshape([2, 6]);
+  const [a, b, c] = split(x, [1, 2, 3], 1);
+  assert.equal(a!.toArray(), [[0], [6]]);
+  assert.equal(b!.toArray(), [[1, 2], [7, 8]]);
+  assert.equal(c!.toArray(), [[3, 4, 5], [9, 10, 11]]);
+  assert.equal(split(x, 3, -1).map((t) => t.shape), [[2, 2], [2, 2], [2, 2]]);
+  assert.equal(concat(split(x, 2, 0), 0).toArray(), x.toArray());
+  assert.equal(split(x, [0, 6], 1).map((t) => t.shape), [[2, 0], [2, 6]]);
+  assert.is(split(x, 1, 1)[0], x);
+  assert.equal(unstack(x, 1).map((t) => t.toArray()), [[0, 6], [1, 7], [2, 8], [3, 9], [4, 10], [5, 11]]);
+  const y = arange(24).reshape([2, 3, 4]);
+  for (const axis of [0, 1, 2, -1]) assert.equal(stack(unstack(y, axis), axis).toArray(), y.toArray());
+  assert.equal(unstack(tensor([]).reshape([0, 2])), []);
+  throwsWith(() => split(x, 4, 1), ShapeError, 'split', '4 equal pieces', 'length 6');
+  throwsWith(() => split(x, [2, 2], 1), ShapeError, 'split', 'sizes [2, 2]', 'summing to 6');
+  throwsWith(() => split(x, [7, -1], 1), ShapeError, 'sizes [7, -1]');
+  throwsWith(() => split(x, 2, 2), ShapeError, 'split');
+});
+
+eachBackend('split and unstack: gradients at orders 1 and 2, with pieces unused or used twice', () => {
+  assertGrads('split sizes axis 1', (t) => {
+    const [p, q, r] = split(t, [1, 3, 2], 1);
+    return probe(concat([r!, p!, q!, r!], 1));
+  }, [normal(21, [2, 6, 2])]);
+  assertGrads('split, one piece unused', (t) => {
+    const [, q, r] = split(t, 3, 0);
+    return probe(mul(q!, r!));
+  }, [normal(22, [6, 2])]);
+  assertGrads('unstack axis -1', (t) => {
+    const parts = unstack(t, -1);
+    return probe(mul(parts[0]!, parts[2]!));
+  }, [normal(23, [3, 4])]);
 });
 
 eachBackend('slice and pad: values, negative begins, -1 sizes, gradients', () => {

@@ -7,33 +7,12 @@
  * library's own `vjp`, so the recomputation is recorded by every enclosing transform:
  * checkpointed code still nests to any order (`grad` of `grad`, `hvp`, second-order MAML).
  */
-import type { Shape } from '../backend/backend.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import { GradError } from '../tensor/errors.ts';
-import { sizeOf } from '../tensor/shape.ts';
-import { concat, pad, reshape } from '../ops/movement.ts';
-import { bind, type PrimitiveDef } from './primitive.ts';
+import { empty } from '../ops/core.ts';
+import { bindMulti, type MultiPrimitiveDef } from './primitive.ts';
 import { vjp } from './transforms.ts';
 import { treeLeaves, treeMap } from './tree.ts';
-
-// One leaf of a checkpoint's flat output, as a view of its storage (no copy: tensors
-// are immutable), so a stored checkpoint costs its values once.
-// d(view) = the cotangent placed at the leaf's offset of the flat vector.
-const leafViewPrim: PrimitiveDef<{ readonly offset: number; readonly shape: Shape }> = {
-  name: 'checkpointLeaf',
-  forward: ([flat], { offset, shape }) => new Tensor(flat!.data.subarray(offset, offset + sizeOf(shape)), shape),
-  vjp: (g, [flat], _out, { offset, shape }) => {
-    const n = sizeOf(shape);
-    return [pad(reshape(g, [n]), [offset], [flat!.size - offset - n])];
-  },
-};
-
-/** The leaves of a tree, flattened and joined into one vector (one leaf: no copy). */
-function flatten(tree: unknown, name: string): Tensor {
-  const leaves = treeLeaves(tree);
-  if (leaves.length === 0) throw new GradError(`${name}: f returned a tree with no tensors`);
-  return concat(leaves.map((leaf) => reshape(leaf, [leaf.size])));
-}
 
 /**
  * Wraps `f` so that every enclosing transform stores only its arguments and result,
@@ -60,34 +39,39 @@ export function checkpoint<A extends unknown[], O>(f: (...args: A) => O, name = 
       let i = 0;
       return treeMap(args, () => leaves[i++]!) as A;
     };
-    // The result's structure and shapes, known once the forward pass has run.
+    // The result's structure, known once the forward pass has run.
     let structure: O | undefined;
-    const prim: PrimitiveDef<null> = {
+    const leavesOf = (out: O): Tensor[] => {
+      const leaves = treeLeaves(out);
+      if (leaves.length === 0) throw new GradError(`${name}: f returned a tree with no tensors`);
+      return leaves;
+    };
+    // One multi-output primitive: its outputs are f's result leaves, and its rule gets
+    // all their cotangents at once (zeros only for leaves that received none).
+    const prim: MultiPrimitiveDef<null> = {
+      multiOutput: true,
       name,
       forward: (concrete) => {
         const out = f(...rebuild(concrete));
-        for (const leaf of treeLeaves(out)) {
+        const leaves = leavesOf(out);
+        for (const leaf of leaves) {
           if (leaf.level !== 0) {
             throw new GradError(`${name}: f's result depends on a traced tensor it captures from an enclosing scope; pass every tensor f is differentiated through as an argument`);
           }
         }
         structure = out;
-        return flatten(out, name);
+        return leaves;
       },
-      vjp: (g, primals) => {
-        const [, back] = vjp((...leaves: Tensor[]) => flatten(f(...rebuild(leaves)), name), ...primals);
-        return back(g);
+      vjp: (gs, primals) => {
+        const [outs, back] = vjp((...leaves: Tensor[]) => leavesOf(f(...rebuild(leaves))), ...primals);
+        return back(outs.map((o, k) => gs[k] ?? empty(o.dtype, o.shape)));
       },
     };
-    const flat = bind(prim, inputs, null);
+    const outputs = bindMulti(prim, inputs, null);
     // The graph keeps `prim`: drop its reference to f's result, or every checkpoint is stored twice.
     const result = structure!;
     structure = undefined;
-    let offset = 0;
-    return treeMap(result, (leaf) => {
-      const view = bind(leafViewPrim, [flat], { offset, shape: leaf.shape });
-      offset += leaf.size;
-      return view;
-    });
+    let k = 0;
+    return treeMap(result, () => outputs[k++]!);
   };
 }

@@ -30,6 +30,40 @@ export interface PrimitiveDef<P> {
   readonly vjp: VjpRule<P> | 'nondiff';
 }
 
+/**
+ * Cotangents for the inputs of a multi-output primitive, given one cotangent per
+ * output (`null` where an output received none) and the primal inputs.
+ */
+export type MultiVjpRule<P> = (
+  gs: readonly (Tensor | null)[], inputs: readonly Tensor[], params: P, needs: readonly boolean[],
+) => readonly (Tensor | null)[];
+
+/**
+ * A primitive with several outputs (a split, a checkpointed function's tree of
+ * results). Its rule sees every output's cotangent at once, so the outputs'
+ * cotangents are never zero-padded to a joint shape and summed.
+ */
+export interface MultiPrimitiveDef<P> {
+  readonly multiOutput: true;
+  readonly name: string;
+  readonly forward: (inputs: readonly Tensor[], params: P) => readonly Tensor[];
+  readonly vjp: MultiVjpRule<P>;
+}
+
+/** Which output of a multi-output primitive's graph vertex a tensor is. @internal */
+export interface OutputIndex { readonly index: number; readonly count: number }
+
+/**
+ * The node of each output of a traced multi-output primitive: it projects the
+ * primitive's shared graph vertex. The backward pass hands the projections'
+ * cotangents to that vertex instead of applying a rule. @internal
+ */
+export const outputOf: PrimitiveDef<OutputIndex> = {
+  name: 'output',
+  forward: () => { throw new Error('output: a graph projection, not an op'); },
+  vjp: () => { throw new Error('output: resolved by the backward pass'); },
+};
+
 // Dynamic scopes. Transient: set by a transform for the duration of one call and
 // restored in `finally`, like JAX's trace stack. They hold no data between calls.
 let lastLevel = 0;
@@ -72,6 +106,41 @@ export function bind<P>(prim: PrimitiveDef<P>, inputs: readonly Tensor[], params
   }
   const value = bind(prim, primals, params);
   return new Tensor(value.data, value.shape, level, value, { prim, inputs, params });
+}
+
+/**
+ * Applies a multi-output primitive. Under tracing the outputs share one graph vertex:
+ * a tensor with no data whose node holds the primitive and its inputs. @internal
+ */
+export function bindMulti<P>(prim: MultiPrimitiveDef<P>, inputs: readonly Tensor[], params: P): Tensor[] {
+  return bindOutputs(prim, inputs, params).outputs;
+}
+
+const NO_DATA = new Float32Array(0);
+
+function bindOutputs<P>(prim: MultiPrimitiveDef<P>, inputs: readonly Tensor[], params: P): { vertex: Tensor | null; outputs: Tensor[] } {
+  let level = 0;
+  for (let i = 0; i < inputs.length; i++) {
+    const l = inputs[i]!.level;
+    if (l > level) level = l;
+  }
+  if (level !== 0 && level <= watchFloor) outerTraceSeen = true;
+  if (level === 0 || noGradDepth > 0) {
+    const outputs = [...prim.forward(level === 0 ? inputs : inputs.map(concreteOf), params)];
+    if (anomalyDepth > 0) for (const out of outputs) checkFinite(out, prim.name);
+    return { vertex: null, outputs };
+  }
+  const primals = new Array<Tensor>(inputs.length);
+  for (let i = 0; i < inputs.length; i++) {
+    const x = inputs[i]!;
+    primals[i] = x.level === level ? x.primal! : x;
+  }
+  const below = bindOutputs(prim, primals, params);
+  const vertex = new Tensor(NO_DATA, [0], level, below.vertex, { prim, inputs, params });
+  const count = below.outputs.length;
+  const outputs = below.outputs.map((value, index) =>
+    new Tensor(value.data, value.shape, level, value, { prim: outputOf, inputs: [vertex], params: { index, count } }));
+  return { vertex, outputs };
 }
 
 function checkFinite(t: Tensor, op: string): void {

@@ -9,7 +9,7 @@
 import { Tensor } from '../tensor/tensor.ts';
 import { GradError } from '../tensor/errors.ts';
 import { fmt, sameShape } from '../tensor/shape.ts';
-import { inBackwardOf, newLevel } from './primitive.ts';
+import { inBackwardOf, newLevel, outputOf, type OutputIndex, type VjpRule } from './primitive.ts';
 import { treeLeaves, treeMap, treeZip, type Tree } from './tree.ts';
 import { add, mul } from '../ops/elementwise.ts';
 import { sum } from '../ops/reduce.ts';
@@ -58,17 +58,35 @@ function backward(roots: readonly Tensor[], cts: readonly Tensor[], leaves: read
     }
   }
 
+  // Cotangents of a multi-output primitive's outputs, gathered at its vertex. Post-order
+  // puts every output projection after the vertex, so all have arrived when it is reached.
+  const outputCts = new Map<Tensor, (Tensor | null)[]>();
   for (let i = order.length - 1; i >= 0; i--) {
     const t = order[i]!;
-    const g = grads.get(t);
-    if (g === undefined) continue;
-    grads.delete(t); // intermediates' cotangents are dead once pushed back
     const { prim, inputs, params } = t.node!;
-    if (prim.vjp === 'nondiff') continue;
-    const rule = prim.vjp;
+    let g: Tensor | undefined, gs: (Tensor | null)[] | undefined;
+    if ('multiOutput' in prim) {
+      gs = outputCts.get(t);
+      if (gs === undefined) continue;
+      outputCts.delete(t);
+    } else {
+      g = grads.get(t);
+      if (g === undefined) continue;
+      grads.delete(t); // intermediates' cotangents are dead once pushed back
+      if (prim === outputOf) {
+        const vertex = inputs[0]!, { index, count } = params as OutputIndex;
+        let slots = outputCts.get(vertex);
+        if (slots === undefined) outputCts.set(vertex, (slots = new Array<Tensor | null>(count).fill(null)));
+        slots[index] = g;
+        continue;
+      }
+      if (prim.vjp === 'nondiff') continue;
+    }
     const primals = inputs.map((x) => lower(x, level));
     const needs = inputs.map((x) => x.level === level);
-    const cts = inBackwardOf(prim.name, () => rule(g, primals, t.primal!, params, needs));
+    const cts = inBackwardOf(prim.name, () => ('multiOutput' in prim
+      ? prim.vjp(gs!, primals, params, needs)
+      : (prim.vjp as VjpRule<unknown>)(g!, primals, t.primal!, params, needs)));
     for (let k = 0; k < inputs.length; k++) {
       const ct = cts[k];
       if (!needs[k] || ct === null || ct === undefined) continue;

@@ -14,7 +14,7 @@ import type { DType } from '../backend/backend.ts';
 import type { Rng } from '../random/rng.ts';
 import { tensor, zeros, ones, randomNormal, randomUniform } from '../tensor/create.ts';
 import {
-  add, sub, mul, div, sigmoid, tanh, sqrt, square, mean, dense, slice, reshape, transpose, stack,
+  add, sub, mul, div, sigmoid, tanh, sqrt, square, mean, dense, split, reshape, transpose, stack, unstack,
   matmul, matmulT, softmax, concat,
 } from '../ops/index.ts';
 
@@ -67,15 +67,14 @@ export function initGru(rng: Rng, inputSize: number, hiddenSize: number, dtype: 
 
 /** The GRU update from precomputed input projections `gx = x·wx + bx` `[B, 3H]`. */
 function gruFromProjection(p: GruParams, gx: Tensor, h: Tensor): Tensor {
-  const [B, H] = h.shape as [number, number];
-  const gh = dense(h, p.wh, p.bh);
+  const H = h.shape[1]!;
+  const [gxRz, gxN] = split(gx, [2 * H, H], 1);
+  const [ghRz, ghN] = split(dense(h, p.wh, p.bh), [2 * H, H], 1);
   // r and z share one sigmoid over the first 2H columns.
-  const rz = sigmoid(add(slice(gx, [0, 0], [B, 2 * H]), slice(gh, [0, 0], [B, 2 * H])));
-  const r = slice(rz, [0, 0], [B, H]);
-  const z = slice(rz, [0, H], [B, H]);
-  const n = tanh(add(slice(gx, [0, 2 * H], [B, H]), mul(r, slice(gh, [0, 2 * H], [B, H]))));
+  const [r, z] = split(sigmoid(add(gxRz!, ghRz!)), 2, 1);
+  const n = tanh(add(gxN!, mul(r!, ghN!)));
   // h' = (1 − z) n + z h = n + z (h − n)
-  return add(n, mul(z, sub(h, n)));
+  return add(n, mul(z!, sub(h, n)));
 }
 
 /**
@@ -110,18 +109,17 @@ export function gruCell(p: GruParams, x: Tensor, h: Tensor): Tensor {
 export function gruSequence(p: GruParams, xs: Tensor, h0: Tensor, keep?: Tensor): Tensor {
   const [B, L, I] = xs.shape as [number, number, number];
   const H3 = p.wx.shape[1]!;
-  // NOTE: slicing one [L, B, 3H] projection per step would cost O(L²) in the backward
-  // pass (each slice's cotangent is padded back to the full tensor). Constant inputs
-  // are therefore split in plain JS and projected step by step; only traced inputs
-  // (gradient checks with respect to xs) take the slicing path.
+  // Constant inputs are split in plain JS and projected step by step; traced inputs
+  // (gradient checks with respect to xs) project all steps at once and unstack them,
+  // one op whose backward pass joins the steps' cotangents in a single concat.
   const constant = xs.primal === null && xs.node === null;
-  const gxAll = constant ? null : transpose(reshape(dense(reshape(xs, [B * L, I]), p.wx, p.bx), [B, L, H3]), [1, 0, 2]);
+  const gxSteps = constant ? null : unstack(reshape(dense(reshape(xs, [B * L, I]), p.wx, p.bx), [B, L, H3]), 1);
   const keepSteps = keep ? splitSteps(keep, B, L, 1) : null;
   const xSteps = constant ? splitSteps(xs, B, L, I) : null;
   let h = h0;
   const hs: Tensor[] = [];
   for (let t = 0; t < L; t++) {
-    const gx = xSteps ? dense(xSteps[t]!, p.wx, p.bx) : reshape(slice(gxAll!, [t, 0, 0], [1, B, H3]), [B, H3]);
+    const gx = xSteps ? dense(xSteps[t]!, p.wx, p.bx) : gxSteps![t]!;
     const next = gruFromProjection(p, gx, h);
     h = keepSteps ? add(h, mul(keepSteps[t]!, sub(next, h))) : next;
     hs.push(h);
@@ -218,8 +216,7 @@ export function causalSelfAttention(p: AttentionParams, x: Tensor, numHeads: num
   const dh = D / numHeads;
   // [B, L, 3, h, dh] → [3, B, h, L, dh]
   const qkv = transpose(reshape(applyDense(p.qkv, x), [B, L, 3, numHeads, dh]), [2, 0, 3, 1, 4]);
-  const part = (i: number): Tensor => reshape(slice(qkv, [i, 0, 0, 0, 0], [1, B, numHeads, L, dh]), [B, numHeads, L, dh]);
-  const q = part(0), k = part(1), v = part(2);
+  const [q, k, v] = unstack(qkv, 0) as [Tensor, Tensor, Tensor];
   const scores = add(mul(matmulT(q, k, false, true), 1 / Math.sqrt(dh)), causalMask(L, x.dtype));
   const heads = matmul(softmax(scores, -1), v); // [B, h, L, dh]
   const merged = reshape(transpose(heads, [0, 2, 1, 3]), [B, L, D]);
@@ -307,10 +304,10 @@ export function transformerBlockStep(p: BlockParams, x: Tensor, cache: KvCache |
   const [B, , D] = x.shape as [number, number, number];
   const dh = D / numHeads;
   const qkv = transpose(reshape(applyDense(p.attn.qkv, layerNorm(x, p.ln1)), [B, 1, 3, numHeads, dh]), [2, 0, 3, 1, 4]);
-  const part = (i: number): Tensor => reshape(slice(qkv, [i, 0, 0, 0, 0], [1, B, numHeads, 1, dh]), [B, numHeads, 1, dh]);
-  const k = cache ? concat([cache.k, part(1)], 2) : part(1);
-  const v = cache ? concat([cache.v, part(2)], 2) : part(2);
-  const weights = softmax(mul(matmulT(part(0), k, false, true), 1 / Math.sqrt(dh)), -1);
+  const [q, kNew, vNew] = unstack(qkv, 0) as [Tensor, Tensor, Tensor];
+  const k = cache ? concat([cache.k, kNew], 2) : kNew;
+  const v = cache ? concat([cache.v, vNew], 2) : vNew;
+  const weights = softmax(mul(matmulT(q, k, false, true), 1 / Math.sqrt(dh)), -1);
   const merged = reshape(transpose(matmul(weights, v), [0, 2, 1, 3]), [B, 1, D]);
   const a = add(x, applyDense(p.attn.out, merged));
   const y = add(a, applyDense(p.mlp2, applyDense(p.mlp1, layerNorm(a, p.ln2), 'relu')));

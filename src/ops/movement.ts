@@ -1,9 +1,9 @@
 /**
- * Shape ops: reshape, broadcast, transpose, slice/pad, concat, take/scatterAdd,
+ * Shape ops: reshape, broadcast, transpose, slice/pad, concat/split, take/scatterAdd,
  * and the composites built on them. Every primitive's rule is its adjoint op.
  */
 import { getBackend } from '../backend/registry.ts';
-import { bind, type PrimitiveDef } from '../autodiff/primitive.ts';
+import { bind, bindMulti, type MultiPrimitiveDef, type PrimitiveDef } from '../autodiff/primitive.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import { DTypeError, ShapeError } from '../tensor/errors.ts';
 import {
@@ -235,6 +235,76 @@ export function stack(xs: readonly Tensor[], axis = 0): Tensor {
     if (!sameShape(x.shape, xs[0]!.shape)) throw new ShapeError(`stack: shapes differ: ${xs.map((t) => fmt(t.shape)).join(', ')}`);
   }
   return concat(xs.map((x) => expandDims(x, a)), a);
+}
+
+// --- split and unstack -----------------------------------------------------------
+
+interface SplitParams { readonly axis: number; readonly sizes: readonly number[] }
+
+// split: one primitive with a piece per output; the input's cotangent is the pieces'
+// cotangents joined back (zeros for pieces that received none), so the backward pass
+// of L pieces costs one concat, not L zero-padded copies of the whole input summed.
+export const splitPrim: MultiPrimitiveDef<SplitParams> = {
+  multiOutput: true,
+  name: 'split',
+  forward: ([x], { axis, sizes }) => {
+    let at = 0;
+    return sizes.map((n) => {
+      const begin = x!.shape.map((_, i) => (i === axis ? at : 0));
+      at += n;
+      return slicePrim.forward([x!], { begin, size: x!.shape.map((d, i) => (i === axis ? n : d)) });
+    });
+  },
+  vjp: (gs, [x], { axis, sizes }) => [
+    concat(gs.map((g, k) => g ?? empty(x!.dtype, x!.shape.map((d, i) => (i === axis ? sizes[k]! : d)))), axis),
+  ],
+};
+
+/**
+ * Cuts `x` along `axis` into pieces (the inverse of {@link concat}): `sections` is
+ * either a number of equal pieces or the list of piece sizes. The pieces are one
+ * op, so their gradients join back in one pass (`torch.split`, `jnp.split` with
+ * sizes rather than cut points).
+ *
+ * @example
+ * ```ts
+ * const [a, b] = split(tensor([[1, 2, 3], [4, 5, 6]]), [1, 2], 1);
+ * // a = [[1], [4]], b = [[2, 3], [5, 6]]
+ * ```
+ */
+export function split(x: Tensor, sections: number | readonly number[], axis = 0): Tensor[] {
+  const a = normalizeAxis(axis, x.shape.length, 'split');
+  const n = x.shape[a]!;
+  let sizes: readonly number[];
+  if (typeof sections === 'number') {
+    if (!Number.isInteger(sections) || sections < 1 || n % sections !== 0) {
+      throw new ShapeError(`split: ${sections} equal pieces do not divide axis ${a} of length ${n} (shape ${fmt(x.shape)})`);
+    }
+    sizes = new Array<number>(sections).fill(n / sections);
+  } else {
+    sizes = sections;
+    const total = sizes.reduce((t, v) => t + v, 0);
+    if (sizes.length === 0 || sizes.some((v) => !Number.isInteger(v) || v < 0) || total !== n) {
+      throw new ShapeError(`split: sizes [${sizes.join(', ')}] must be non-negative integers summing to ${n}, the length of axis ${a} of shape ${fmt(x.shape)}`);
+    }
+  }
+  return sizes.length === 1 ? [x] : bindMulti(splitPrim, [x], { axis: a, sizes });
+}
+
+/**
+ * The slices of `x` along `axis`, each without that axis (the inverse of
+ * {@link stack}; `torch.unbind`). Gradients of all slices join back in one op.
+ *
+ * @example
+ * ```ts
+ * unstack(tensor([[1, 2], [3, 4]]), 1).map((t) => t.toArray()); // [[1, 3], [2, 4]]
+ * ```
+ */
+export function unstack(x: Tensor, axis = 0): Tensor[] {
+  const a = normalizeAxis(axis, x.shape.length, 'unstack');
+  const shape = x.shape.filter((_, i) => i !== a);
+  if (x.shape[a] === 0) return [];
+  return split(x, x.shape[a]!, a).map((piece) => reshape(piece, shape));
 }
 
 // --- take and scatterAdd -----------------------------------------------------------

@@ -6,15 +6,19 @@
  * the op that made it. Users never see the difference; every op accepts both.
  */
 import type { DType, Shape, Storage } from '../backend/backend.ts';
-import type { PrimitiveDef } from '../autodiff/primitive.ts';
+import type { MultiPrimitiveDef, PrimitiveDef } from '../autodiff/primitive.ts';
 import * as ops from '../ops/index.ts';
 
 /** Nested JS arrays in a tensor's shape (a number for a scalar). */
 export type NestedArray = number | NestedArray[];
 
-/** How a traced tensor was computed: the primitive, its inputs and parameters. @internal */
+/**
+ * How a traced tensor was computed: the primitive, its inputs and parameters. A
+ * multi-output primitive's node belongs to a data-less vertex tensor of which each
+ * output is a projection. @internal
+ */
 export interface Node {
-  readonly prim: PrimitiveDef<any>;
+  readonly prim: PrimitiveDef<any> | MultiPrimitiveDef<any>;
   readonly inputs: readonly Tensor[];
   readonly params: unknown;
 }
