@@ -70,6 +70,11 @@ for (const learnInnerLr of [false, true]) {
     const logScale = (straight.params as { logScale?: State }).logScale;
     assert.is(logScale !== undefined, learnInnerLr);
     if (logScale) assert.ok(treeLeaves(logScale).some((t) => t.data.some((v) => v !== 0)));
+    // The fresh state names the optimiser that will run: AdamW for MAML, Adam for the baseline.
+    const freshOpt = straightJob.init().optimizer as unknown as { meta: { kind: string }; pretrained: { kind: string } };
+    assert.equal([freshOpt.meta.kind, freshOpt.pretrained.kind], ['adamw', 'adam']);
+    const trainedOpt = straight.optimizer as unknown as { meta: { kind: string }; pretrained: { kind: string } };
+    assert.equal([trainedOpt.meta.kind, trainedOpt.pretrained.kind], ['adamw', 'adam']);
   });
 }
 

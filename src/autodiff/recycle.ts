@@ -5,7 +5,7 @@
  * {@link recycling}, outputs of at least {@link RECYCLE_MIN_ELEMENTS} elements take
  * arrays that earlier scopes finished with; when the scope ends, `keep` copies out what
  * must survive and every array the scope took goes back to a bounded pool. The same
- * arrays serve every step, so they stay in cache and need no zero-filling: 24–38% off a
+ * arrays serve every step, so they stay in cache and need no zero-filling: 10–38% off a
  * second-order MAML step (BENCHMARKS.md).
  *
  * The contract, as for values inside `jax.grad` or `tf.tidy`: a tensor created inside

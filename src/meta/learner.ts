@@ -38,7 +38,7 @@ export interface RecycleOptions {
   /**
    * Reuse the storage of one meta-gradient's (and one evaluation's) intermediate
    * tensors for the next instead of allocating afresh ({@link recycling}): same
-   * numbers, 24–38% less time per meta-gradient at the sinusoid sizes. The
+   * numbers, 10–38% less time per meta-gradient at the sinusoid sizes, by machine. The
    * model and loss must then not keep tensors they create past the call (as inside
    * `jax.grad`); default false.
    */

@@ -295,8 +295,21 @@ function resolveStep<P>(caller: string, options: MetaStepOptions<P>) {
   const weightDecay = checkNumber(caller, 'weightDecay', options.weightDecay ?? 0, 0);
   checkNumber(caller, 'entropyBonus', options.entropyBonus ?? 0, 0);
   resolveAdapt(caller, options);
-  const optimizer = (weightDecay > 0 ? adamw({ lr: outerLr, weightDecay }) : adam({ lr: outerLr })) as Optimizer;
-  return { metaBatchSize, optimizer };
+  return { metaBatchSize, optimizer: outerOptimizer(outerLr, weightDecay) };
+}
+
+/**
+ * The outer optimiser of MAML-RL: Adam, or AdamW when `weightDecay` > 0 (decoupled
+ * decay, so the meta-parameters shrink toward zero between meta-batches).
+ *
+ * @example
+ * ```ts
+ * const optimizer = outerOptimizer(0.1, 0.1); // AdamW, lr 0.1, λ 0.1
+ * let state = optimizer.init(params);
+ * ```
+ */
+export function outerOptimizer(outerLr: number, weightDecay = 0): Optimizer {
+  return (weightDecay > 0 ? adamw({ lr: outerLr, weightDecay }) : adam({ lr: outerLr })) as Optimizer;
 }
 
 /**

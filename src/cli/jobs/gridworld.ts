@@ -8,7 +8,7 @@
  * `src/rl/oracle.ts`), so the curves carry no evaluation noise beyond the adaptation's.
  */
 import { Rng } from '../../random/rng.ts';
-import { adam, type Optimizer, type OptimizerState } from '../../optim/index.ts';
+import type { OptimizerState } from '../../optim/index.ts';
 import { zerosLike } from '../../tensor/create.ts';
 import { exp } from '../../ops/index.ts';
 import { treeMap } from '../../autodiff/tree.ts';
@@ -18,7 +18,7 @@ import {
 } from '../../rl/env/index.ts';
 import { modelForTask } from '../../rl/env/gridworld.ts';
 import { tabularPolicy, mlpPolicy, type CategoricalPolicy } from '../../rl/policy.ts';
-import { adaptationPath, metaTrainStep, type MetaEstimator, type MetaTrainState } from '../../rl/mamlrl.ts';
+import { adaptationPath, metaTrainStep, outerOptimizer, type MetaEstimator, type MetaTrainState } from '../../rl/mamlrl.ts';
 import { expectedReturn, optimalReturn } from '../../rl/oracle.ts';
 import { subsampleTasks } from '../../rl/evaluate.ts';
 import { CheckpointError, type Checkpoint } from '../../io/checkpoint.ts';
@@ -96,7 +96,8 @@ function mamlAdaptOptions(s: Setup, p: Params) {
 /** Creates the job; throws the env's errors for a config whose map or family is invalid. */
 export function createGridworldJob(config: GridworldConfig): MetaJob<GridworldConfig> {
   const s = setup(config);
-  const optimizer = adam({ lr: config.outerLr }) as Optimizer<OptimizerState>;
+  // The optimisers `metaTrainStep` will use: the pretrained baseline takes no weight decay.
+  const metaOptimizer = outerOptimizer(config.outerLr, config.weightDecay), pretrainedOptimizer = outerOptimizer(config.outerLr);
   const fresh = (): { params: Params; optimizer: OptStates; rng: Rng } => {
     const rng = new Rng(config.seed);
     const meta = s.policy.init(rng.split());
@@ -105,8 +106,8 @@ export function createGridworldJob(config: GridworldConfig): MetaJob<GridworldCo
     return {
       params: { meta, ...(logScale === null ? {} : { logScale }), pretrained },
       optimizer: {
-        meta: optimizer.init(logScale === null ? { params: meta } : { params: meta, logScale }) as unknown as State,
-        pretrained: pretrained === null ? null : optimizer.init(pretrained) as unknown as State,
+        meta: metaOptimizer.init(logScale === null ? { params: meta } : { params: meta, logScale }) as unknown as State,
+        pretrained: pretrained === null ? null : pretrainedOptimizer.init(pretrained) as unknown as State,
       },
       rng,
     };
