@@ -104,7 +104,11 @@ export interface DreamOptions {
   readonly bottleneck?: number;
   /** Hidden width of every network. Default 32. */
   readonly hidden?: number;
-  /** Step cost in the exploration reward. Default 0.01. */
+  /**
+   * Step cost in the exploration reward. Default 0.01. The exploration study
+   * (`trainExploreAgent`) uses 0 with `entropyCoef` 0.05: on the two-sign and noisy grids
+   * the defaults let the explorer stop visiting the signs before the decoder reads them.
+   */
   readonly stepCost?: number;
   /** Adam step size. Default 5e-3. */
   readonly lr?: number;
@@ -114,7 +118,7 @@ export interface DreamOptions {
    * to avoid the wrong-goal penalty by never entering a goal (a local optimum).
    */
   readonly embedInit?: number;
-  /** Entropy bonus of both policies. Default 0.01. */
+  /** Entropy bonus of both policies. Default 0.01 (the exploration study: 0.05; see `stepCost`). */
   readonly entropyCoef?: number;
   /** What the exploitation policy reads of the observation (see {@link ExploitViewKind}). Default `'full'`. */
   readonly exploitView?: ExploitViewKind;
