@@ -67,7 +67,7 @@ export const gridworldCommand: Command = {
       'multi-task policy-gradient baseline. Then adapts the meta-learned, pretrained and',
       'random policies on held-out and out-of-distribution tasks and scores them with the',
       'exact expected return. The defaults (the settings of scripts/gridworld.ts for the',
-      '8×8 goal family) take 15–60 s on one core.',
+      '8×8 goal family) take 13–60 s on one core.',
     ].join('\n'),
     options: [
       { name: 'algorithm', short: 'a', type: 'choice', choices: GRIDWORLD_ALGORITHMS, default: D.algorithm, description: 'maml (second order) or fomaml (first order)' },
