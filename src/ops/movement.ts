@@ -186,7 +186,8 @@ export function pad(x: Tensor, before: readonly number[], after: readonly number
 
 // --- concat and stack ------------------------------------------------------------
 
-// concat: each input's cotangent is its slice of the output cotangent.
+// concat: each input's cotangent is its piece of the output cotangent, cut by one split
+// (so a higher-order pass joins the pieces' cotangents in one concat, not L padded sums).
 export const concatPrim: PrimitiveDef<number> = {
   name: 'concat',
   forward: (xs, axis) => {
@@ -201,14 +202,7 @@ export const concatPrim: PrimitiveDef<number> = {
     }
     return out;
   },
-  vjp: (g, xs, _out, axis) => {
-    let at = 0;
-    return xs.map((x) => {
-      const begin = x.shape.map((_, i) => (i === axis ? at : 0));
-      at += x.shape[axis]!;
-      return slice(g, begin, x.shape);
-    });
-  },
+  vjp: (g, xs, _out, axis) => split(g, xs.map((x) => x.shape[axis]!), axis),
 };
 
 /** Joins tensors along an existing axis. */
