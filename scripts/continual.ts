@@ -7,13 +7,12 @@
  * runs the same ones with an HTML report.
  *
  *   node --import tsx scripts/continual.ts --seeds 5 --out results/continual
- *   node --import tsx scripts/continual.ts --quick          # 2 seeds, shorter streams
- *
- * Options: --seeds 5  --out results/continual  --only regression|gridworld  --quick
+ *   node --import tsx scripts/continual.ts --quick          # at most 2 seeds, shorter streams
+ *   node --import tsx scripts/continual.ts --help           # every option, with its default
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { scriptArgs } from './script-args.ts';
 import { heatmap } from '../src/report/heatmap.ts';
 import { streamChart, clusterStrip } from '../src/continual/index.ts';
 import {
@@ -21,17 +20,19 @@ import {
   type ExperimentName, type ExperimentRecord,
 } from '../src/continual/experiments.ts';
 
-const { values } = parseArgs({
-  options: {
-    seeds: { type: 'string', default: '5' },
-    out: { type: 'string', default: 'results/continual' },
-    only: { type: 'string' },
-    quick: { type: 'boolean', default: false },
-  },
+const values = scriptArgs('scripts/continual.ts', {
+  name: '',
+  summary: 'Continual meta-learning: sequential fine-tuning, online MAML and task-clustered meta-learning on the same task streams.',
+  options: [
+    { name: 'seeds', type: 'int', min: 1, default: 5, description: 'seeds per experiment' },
+    { name: 'out', type: 'string', default: 'results/continual', placeholder: 'DIR', description: 'output directory' },
+    { name: 'only', type: 'choice', choices: ['regression', 'gridworld'], description: 'run one experiment (default: both)' },
+    { name: 'quick', type: 'boolean', description: 'smoke run: at most 2 seeds, shorter streams' },
+  ],
 });
-const numSeeds = Number(values.seeds);
 const quick = values.quick === true;
-const outDir = values.out!;
+const numSeeds = quick ? Math.min(values.seeds as number, 2) : values.seeds as number;
+const outDir = values.out as string;
 mkdirSync(outDir, { recursive: true });
 
 async function run(name: ExperimentName): Promise<ExperimentRecord> {

@@ -7,51 +7,57 @@
  * and SVG. The experiment itself is `runExploreStudy` in `src/explore/experiments.ts`;
  * `metagrad explore` runs a short version with an HTML report.
  *
- *   node --import tsx scripts/explore.ts [--seeds 5] [--first-seed 0] [--scale 1] [--out out/explore]
- *        [--variants standard,bits,noisy] [--only dream,rl2,maml,transformer,sensitivity]
- *        [--checkpoint-every 50] [--dream-iterations 1000] [--rl2-iterations 1600]
- *        [--maml-iterations 600] [--transformer-iterations 1600] [--dream-view full|relative]
- *
- * `--scale` multiplies every iteration count (0.1 for a smoke run). `sensitivity` runs
- * the init-sensitivity harness (3 schemes × up to 3 seeds) on the standard grid.
- * `--dream-view` chooses what DREAM's exploitation policy reads (`exploitView`).
+ *   node --import tsx scripts/explore.ts --help     # every option, with its default
+ *   node --import tsx scripts/explore.ts --scale 0.1 --seeds 1 --only dream   # a smoke run
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 // The library entry point makes the wasm backend the default (2–3× faster here than the TS reference).
 import '../src/index.ts';
+import { listOption, scriptArgs } from './script-args.ts';
 import {
   EXPLOIT_VIEWS, EXPLORE_AGENTS, EXPLORE_VARIANTS, runExploreStudy, studyBarChart, type ExploitViewKind, type ExploreAgentName, type ExploreVariant,
 } from '../src/explore/index.ts';
 
-const args = process.argv.slice(2);
-const opt = (name: string, fallback: string): string => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : fallback;
-};
-const list = <T extends string>(name: string, allowed: readonly T[], fallback: string): T[] => {
-  const values = opt(name, fallback).split(',');
-  for (const v of values) if (!(allowed as readonly string[]).includes(v)) throw new Error(`--${name}: unknown '${v}' (one of ${allowed.join(', ')})`);
-  return values as T[];
-};
-const outDir = opt('out', 'out/explore');
 const PARTS = [...EXPLORE_AGENTS, 'sensitivity'] as const;
-const only = list('only', PARTS, PARTS.join(','));
-const variants = list<ExploreVariant>('variants', EXPLORE_VARIANTS, EXPLORE_VARIANTS.join(','));
-// A partial run writes next to the full one instead of replacing it.
-const [dreamView] = list<ExploitViewKind>('dream-view', EXPLOIT_VIEWS, 'full');
+const args = scriptArgs('scripts/explore.ts', {
+  name: '',
+  summary: 'Exploration benchmark: DREAM, RL², MAML-RL and a transformer on the sign grids.',
+  description: [
+    '`--scale` multiplies every iteration count (0.1 for a smoke run). `sensitivity` runs the',
+    'init-sensitivity harness (3 schemes × up to 3 seeds) on the standard grid. A partial run',
+    '(--only, --variants or --dream-view) writes next to the full one instead of replacing it.',
+  ].join('\n'),
+  options: [
+    { name: 'seeds', type: 'int', min: 1, default: 5, description: 'seeds per agent and variant' },
+    { name: 'first-seed', type: 'int', min: 0, default: 0, description: 'first seed' },
+    { name: 'scale', type: 'number', above: 0, default: 1, description: 'multiplies every iteration count' },
+    { name: 'out', type: 'string', default: 'out/explore', placeholder: 'DIR', description: 'output directory' },
+    { name: 'variants', type: 'string', default: EXPLORE_VARIANTS.join(','), placeholder: 'LIST', description: `comma-separated: ${EXPLORE_VARIANTS.join(', ')}` },
+    { name: 'only', type: 'string', default: PARTS.join(','), placeholder: 'LIST', description: `comma-separated: ${PARTS.join(', ')}` },
+    { name: 'checkpoint-every', type: 'int', min: 0, default: 50, description: 'meta-test checkpoint every N iterations (0: none)' },
+    ...EXPLORE_AGENTS.map((agent) => ({
+      name: `${agent}-iterations`, type: 'int' as const, min: 1, description: `training iterations of ${agent} (default: the study's)`,
+    })),
+    { name: 'dream-view', type: 'choice', choices: EXPLOIT_VIEWS, default: 'full', description: "what DREAM's exploitation policy reads (exploitView)" },
+  ],
+});
+const outDir = args.out as string;
+const only = listOption('only', args.only as string, PARTS);
+const variants = listOption<ExploreVariant>('variants', args.variants as string, EXPLORE_VARIANTS);
+const dreamView = args.dreamView as ExploitViewKind;
 const full = only.length === PARTS.length && variants.length === EXPLORE_VARIANTS.length && dreamView === 'full';
 const stem = full ? 'explore' : `explore-${variants.join('-')}-${only.join('-')}${dreamView === 'full' ? '' : `-view-${dreamView}`}`;
 const log = (line: string): void => { process.stdout.write(`${line}\n`); };
 const iterations: Partial<Record<ExploreAgentName, number>> = {};
 for (const agent of EXPLORE_AGENTS) {
-  const given = opt(`${agent}-iterations`, '');
-  if (given !== '') iterations[agent] = Number(given);
+  const given = args[`${agent}Iterations`];
+  if (given !== undefined) iterations[agent] = given as number;
 }
 
 const study = runExploreStudy({
-  seeds: Number(opt('seeds', '5')), firstSeed: Number(opt('first-seed', '0')), scale: Number(opt('scale', '1')), variants, only, iterations,
-  checkpointEvery: Number(opt('checkpoint-every', '50')), dreamView, log,
+  seeds: args.seeds as number, firstSeed: args.firstSeed as number, scale: args.scale as number, variants, only, iterations,
+  checkpointEvery: args.checkpointEvery as number, dreamView, log,
 });
 mkdirSync(outDir, { recursive: true });
 writeFileSync(join(outDir, `${stem}.json`), JSON.stringify(study, null, 2));

@@ -4,6 +4,7 @@
  * tasks for ≥ 5 seeds, and writes JSON, SVG and a Markdown summary.
  *
  *   node --import tsx scripts/gridworld.ts [--out out/gridworld] [--seeds 10] [--first-seed 15] [--quick] [--only goal5,start8]
+ *   node --import tsx scripts/gridworld.ts --help
  *
  * The settings below were chosen by looking at seeds 0–14 only; the default seeds
  * 15–24 are the untouched confirmation seeds whose figures RESULTS.md reports.
@@ -13,33 +14,23 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { CommandSpec } from '../src/cli/args.ts';
+import { listOption, scriptArgs } from './script-args.ts';
 import { formatResultTable, renderAdaptationSvg, runExperiment, curveOf, type ExperimentConfig, type ExperimentResult } from '../src/rl/evaluate.ts';
 
-interface Args { out: string; seeds: number; firstSeed: number; quick: boolean; only: string[] | null }
-
-function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { out: 'out/gridworld', seeds: 10, firstSeed: 15, quick: false, only: null };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i]!;
-    const value = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`gridworld: ${flag} needs a value`);
-      return v;
-    };
-    if (flag === '--out') args.out = value();
-    else if (flag === '--seeds') {
-      args.seeds = Number(value());
-      if (!Number.isInteger(args.seeds) || args.seeds < 1) throw new Error(`gridworld: --seeds must be a positive integer, got ${argv[i]}`);
-    } else if (flag === '--first-seed') {
-      // Seeds 0..14 are the ones the settings were chosen on; 15.. confirm them.
-      args.firstSeed = Number(value());
-      if (!Number.isInteger(args.firstSeed) || args.firstSeed < 0) throw new Error(`gridworld: --first-seed must be a non-negative integer, got ${argv[i]}`);
-    } else if (flag === '--quick') args.quick = true;
-    else if (flag === '--only') args.only = value().split(',');
-    else throw new Error(`gridworld: unknown option ${flag}; expected --out DIR, --seeds N, --first-seed N, --quick, --only a,b`);
-  }
-  return args;
-}
+const SPEC: CommandSpec = {
+  name: '',
+  summary: 'Grid-world meta-RL: MAML-RL against pretrained and from-scratch policies, over seeds.',
+  description: '`--quick` is a smoke run (2 seeds, few iterations). Output: results.json, one <experiment>.svg per experiment and summary.md.',
+  options: [
+    { name: 'out', type: 'string', default: 'out/gridworld', placeholder: 'DIR', description: 'output directory' },
+    { name: 'seeds', type: 'int', min: 1, default: 10, description: 'seeds per experiment' },
+    // Seeds 0..14 are the ones the settings were chosen on; 15.. confirm them.
+    { name: 'first-seed', type: 'int', min: 0, default: 15, description: 'first seed (0–14 chose the settings; 15– confirm them)' },
+    { name: 'quick', type: 'boolean', description: 'smoke run: 2 seeds, few iterations' },
+    { name: 'only', type: 'string', placeholder: 'LIST', description: `comma-separated experiments: ${Object.keys(experiments([0], true)).join(', ')} (default: all)` },
+  ],
+};
 
 /** The experiments: the varying-goal and varying-start families on 5×5 and 8×8 open rooms. */
 function experiments(seeds: number[], quick: boolean): Record<string, ExperimentConfig> {
@@ -73,16 +64,17 @@ function headline(key: string, result: ExperimentResult): string {
 }
 
 function main(): void {
-  const args = parseArgs(process.argv.slice(2));
+  const values = scriptArgs('scripts/gridworld.ts', SPEC);
+  const args = { out: values.out as string, seeds: values.seeds as number, firstSeed: values.firstSeed as number, quick: values.quick as boolean };
   const seeds = Array.from({ length: args.quick ? Math.min(args.seeds, 2) : args.seeds }, (_, i) => args.firstSeed + i);
   const all = experiments(seeds, args.quick);
-  const keys = args.only ?? Object.keys(all);
+  // Checked before anything runs: a typo must not surface after an hour of training.
+  const keys = values.only === undefined ? Object.keys(all) : listOption('only', values.only as string, Object.keys(all));
   mkdirSync(args.out, { recursive: true });
   const results: Record<string, ExperimentResult> = {};
   const lines: string[] = ['# Grid-world meta-RL results', ''];
   for (const key of keys) {
-    const config = all[key];
-    if (!config) throw new Error(`gridworld: unknown experiment '${key}'; expected one of ${Object.keys(all).join(', ')}`);
+    const config = all[key]!;
     console.log(`${key}: ${JSON.stringify({ ...config, seeds: config.seeds.length })}`);
     const result = runExperiment(config, console.log);
     results[key] = result;

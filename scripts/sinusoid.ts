@@ -8,6 +8,7 @@
  * to stderr.
  *
  *   node --import tsx scripts/sinusoid.ts --algo maml --K 10 --iters 70000 --seed 0
+ *   node --import tsx scripts/sinusoid.ts --help     # this text
  *
  * Options: --algo maml|fomaml|metasgd|anil|reptile|pretrained  --K 10  --iters 70000
  *   --query-k <n> (training query points per task, default K)
@@ -42,6 +43,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { docCommentHelp, usageFailure } from './script-args.ts';
 import { Rng, getBackend, setBackend, tensor } from '../src/index.ts';
 import { compareStructure, decodeState, encodeState } from '../src/io/codec.ts';
 import { MLP, Linear, fanInUniform, glorotUniform, heNormal, truncatedNormalInit, zerosInit, type Initializer } from '../src/nn/index.ts';
@@ -51,7 +53,8 @@ import {
   type MetaLearner, type SinusoidTaskBatch, type SinusoidTaskOptions,
 } from '../src/meta/index.ts';
 
-const { values } = parseArgs({
+docCommentHelp(import.meta.url);
+const { values } = (() => { try { return parseArgs({
   options: {
     algo: { type: 'string', default: 'maml' },
     K: { type: 'string', default: '10' },
@@ -83,7 +86,10 @@ const { values } = parseArgs({
     backend: { type: 'string' },
     'write-eval-tasks': { type: 'string' },
   },
-});
+}); } catch (e) {
+  // node:util's parse errors (unknown option, missing value) as one line, like the other checks.
+  return usageFailure(`${(e as Error).message} (see --help)`);
+} })();
 
 const num = (name: keyof typeof values): number => {
   const v = Number(values[name]);
