@@ -7,6 +7,7 @@ import { Rng } from '../random/rng.ts';
 import { cast } from '../ops/elementwise.ts';
 import { grad, treeVdot } from './transforms.ts';
 
+/** Settings of {@link checkGrad}: derivative order, difference step, tolerances. */
 export interface CheckGradOptions {
   /** 1: gradient; 2: gradient of ⟨gradient, v⟩ for a random v (every second-order rule); default 1. */
   readonly order?: 1 | 2;
@@ -19,6 +20,7 @@ export interface CheckGradOptions {
   readonly seed?: number;
 }
 
+/** What {@link checkGrad} found: pass/fail, the worst element and a readable `message` for assertions. */
 export interface CheckGradReport {
   readonly ok: boolean;
   readonly order: 1 | 2;

@@ -13,8 +13,11 @@
  * - Kernels never keep a reference to an argument after returning.
  */
 
+/** Element type of a tensor: float32 by default; float64 for gradient checks and exact references. */
 export type DType = 'float32' | 'float64';
+/** A tensor's flat, row-major values, one typed array per dtype. */
 export type Storage = Float32Array | Float64Array;
+/** Dimension sizes, outermost first (`[]` is a scalar). */
 export type Shape = readonly number[];
 
 /** Elementwise maps of one input. `step` is 1 where x > 0 else 0 (relu's derivative). */
@@ -50,6 +53,10 @@ export interface MatmulSpec {
   readonly bBatchStride: number;
 }
 
+/**
+ * The kernels a backend implements (see the module comment's conventions); `name` is what
+ * {@link setBackend} selects it by. Implement this and {@link registerBackend} it to add one.
+ */
 export interface Backend {
   readonly name: string;
 

@@ -14,12 +14,26 @@ import { tsBackend } from './ts.ts';
 const registered = new Map<string, Backend>([[tsBackend.name, tsBackend]]);
 let current: Backend = tsBackend;
 
-/** Makes a backend selectable by name (the wasm loader calls this once it is ready). */
+/**
+ * Makes a backend selectable by name (the wasm loader calls this once it is ready).
+ * A backend registered under a name already in use replaces the earlier one.
+ * @example
+ * ```ts
+ * registerBackend({ ...tsBackend, name: 'ts-copy' });
+ * setBackend('ts-copy');
+ * ```
+ */
 export function registerBackend(backend: Backend): void {
   registered.set(backend.name, backend);
 }
 
-/** Selects the backend every following op runs on. Throws on an unknown name. */
+/**
+ * Selects the backend every following op runs on. Throws on an unknown name.
+ * @example
+ * ```ts
+ * setBackend('ts');    // the pure-TypeScript reference, e.g. to compare with 'wasm'
+ * ```
+ */
 export function setBackend(name: string): void {
   const b = registered.get(name);
   if (!b) {
@@ -28,12 +42,25 @@ export function setBackend(name: string): void {
   current = b;
 }
 
-/** The backend ops currently run on. */
+/**
+ * The backend ops currently run on (`'wasm'` after import where WebAssembly SIMD is
+ * available, else `'ts'`).
+ * @example
+ * ```ts
+ * getBackend().name; // 'wasm' or 'ts'
+ * ```
+ */
 export function getBackend(): Backend {
   return current;
 }
 
-/** Names of the registered backends, e.g. `['ts', 'wasm']`. */
+/**
+ * Names of the registered backends, e.g. `['ts', 'wasm']`.
+ * @example
+ * ```ts
+ * for (const name of listBackends()) { setBackend(name); console.log(name, sum(tensor([1, 2])).item()); }
+ * ```
+ */
 export function listBackends(): string[] {
   return [...registered.keys()];
 }

@@ -11,6 +11,7 @@ export interface ChangeDetector {
   reset(): void;
 }
 
+/** Sensitivity of {@link pageHinkley}: drift allowance, alarm threshold, warm-up and direction. */
 export interface PageHinkleyOptions {
   /** Deviations smaller than this per step are ignored (drift allowance). Default 0.05. */
   readonly delta?: number;

@@ -55,7 +55,13 @@ export function updateClusterStats(stats: ClusterStats, score: number, rate = 0.
   return { count, mean, movingRange, last: score };
 }
 
-/** The standard deviation implied by the moving range (d₂ = 1.128 for ranges of two). */
+/**
+ * The standard deviation implied by the moving range (d₂ = 1.128 for ranges of two).
+ * @example
+ * ```ts
+ * spreadOf({ count: 20, mean: 0.9, movingRange: 0.1128, last: 0.9 }); // 0.1
+ * ```
+ */
 export function spreadOf(stats: ClusterStats): number {
   return stats.movingRange / 1.128;
 }

@@ -11,6 +11,7 @@ import {
   retentionAfterSwitch, timeToRecover, type Interval, type Recovery, type Retention,
 } from './metrics.ts';
 
+/** What {@link runStream} replays: the stream, how to draw each task, and how R is measured. */
 export interface RunOptions<T extends TypedTask> {
   readonly stream: TaskStream;
   /** The task of `type` drawn from `seed` (deterministic). */
@@ -37,6 +38,7 @@ export interface StepRecord extends StepReport {
   readonly type: number;
 }
 
+/** One learner's run over one stream: the online record, the R matrices and their metrics. */
 export interface RunResult {
   readonly learner: string;
   readonly record: readonly StepRecord[];
@@ -52,6 +54,7 @@ export interface RunResult {
   readonly seconds: number;
 }
 
+/** The continual-learning metrics of one run (ACC, BWT, FWT, forgetting, retention, recovery, purity). */
 export interface RunMetrics {
   readonly averagePerformance: number;
   readonly backwardTransfer: number;
@@ -148,7 +151,14 @@ export function retentionOf(result: RunResult, type: number, skip = 0): number {
 
 /**
  * Recoveries of `type` (or of every type), skipping the first `skip` returns.
- * `fractionWithin(k)` is the share that recovered within k inner steps.
+ * `fractionWithin(k)` is the share that recovered within k inner steps;
+ * `medianInnerSteps` is the lower median for an even count (NaN when there are none).
+ *
+ * @example
+ * ```ts
+ * const { count, medianInnerSteps, fractionWithin } = recoveryStats(result, { type: 0, skip: 1 });
+ * fractionWithin(5); // share of returns to type 0 that recovered within 5 inner steps
+ * ```
  */
 export function recoveryStats(result: RunResult, options: { type?: number; skip?: number } = {}): { count: number; medianInnerSteps: number; fractionWithin: (k: number) => number } {
   const rs = result.metrics.recoveries.filter((r) => options.type === undefined || r.type === options.type).slice(options.skip ?? 0);

@@ -42,6 +42,7 @@ import type { StreamChartOptions, ClusterStripOptions } from './plots.ts';
 
 /** The experiments, by name. */
 export const EXPERIMENT_NAMES = ['regression', 'gridworld'] as const;
+/** `'regression'` or `'gridworld'`: the experiments {@link continualExperiment} builds. */
 export type ExperimentName = (typeof EXPERIMENT_NAMES)[number];
 
 /**
@@ -50,6 +51,7 @@ export type ExperimentName = (typeof EXPERIMENT_NAMES)[number];
  * (re-selects a cluster only when a change is detected).
  */
 export const LEARNER_KEYS = ['sequential', 'online-maml', 'clustered', 'clustered-cd'] as const;
+/** One of {@link LEARNER_KEYS}: selects learners in {@link RunExperimentOptions.learners}. */
 export type LearnerKey = (typeof LEARNER_KEYS)[number];
 
 /** The schedule of an experiment's stream. */
@@ -166,6 +168,14 @@ function pick<T extends TypedTask>(keys: readonly LearnerKey[], make: Record<Lea
 /**
  * Few-shot regression: A sinusoids, B negated sinusoids, C lines (arriving), OOD
  * quadratics. An MLP 1-40-40-1, inner SGD step 0.05, 4 Adam(0.01) updates per task.
+ *
+ * @example
+ * ```ts
+ * const exp = regressionExperiment({ quick: true });
+ * exp.settings;                                   // { length: 150, period: 30, arrivalAt: 120, oodAt: 100, oodLength: 2 }
+ * const { learner } = exp.learners(0, ['clustered'])[0]!;
+ * runStream(learner, { stream: exp.stream(0), sampleTask: exp.sampleTask, numTypes: exp.typeNames.length });
+ * ```
  */
 export function regressionExperiment(options: ExperimentOptions = {}): ContinualExperiment<RegressionTask> {
   const families = [
@@ -198,6 +208,13 @@ export function regressionExperiment(options: ExperimentOptions = {}): Continual
  * Grid-world RL: open 7×7 room, start in the centre, goal near a corner (A top-right,
  * B bottom-left, C top-left arriving, OOD bottom-right). Horizon 10, tabular softmax
  * policy, inner step 10, one Adam(0.3) update per task; new clusters start fresh.
+ *
+ * @example
+ * ```ts
+ * const exp = gridworldExperiment({ steps: 40 });
+ * exp.typeNames; // ['A: goal top-right', 'B: goal bottom-left', 'C: goal top-left', 'OOD: goal bottom-right']
+ * const result = await runExperiment(exp, { seeds: [0], learners: ['sequential'] });
+ * ```
  */
 export function gridworldExperiment(options: ExperimentOptions = {}): ContinualExperiment<GridTask> {
   const layout = openRoom(7);
@@ -229,7 +246,15 @@ export function gridworldExperiment(options: ExperimentOptions = {}): ContinualE
   };
 }
 
-/** Either experiment by name. */
+/**
+ * Either experiment by name (what `metagrad continual --problem` runs).
+ *
+ * @example
+ * ```ts
+ * const exp = continualExperiment('regression', { steps: 80 }); // period 10: 80 / 8
+ * exp.stream(0).steps.length;                                  // 80
+ * ```
+ */
 export function continualExperiment(name: ExperimentName, options: ExperimentOptions = {}): ContinualExperiment<TypedTask> {
   return name === 'regression' ? regressionExperiment(options) : gridworldExperiment(options);
 }
@@ -241,6 +266,7 @@ export interface SeedRun {
   readonly result: RunResult;
 }
 
+/** Which seeds and learners {@link runExperiment} replays, with progress and stop hooks. */
 export interface RunExperimentOptions {
   /** Stream and learner seeds, one replay per seed. */
   readonly seeds: readonly number[];
@@ -271,6 +297,16 @@ export interface ExperimentResult {
 /**
  * Replays the stream of every seed against fresh learners (seed by seed, learner by
  * learner). Deterministic in the seeds; `shouldStop` lets a caller stop between replays.
+ *
+ * @example
+ * ```ts
+ * const deadline = Date.now() + 60_000;
+ * const result = await runExperiment(continualExperiment('gridworld'), {
+ *   seeds: [0, 1, 2], learners: ['sequential', 'clustered'], shouldStop: () => Date.now() > deadline,
+ * });
+ * result.complete; // false if the deadline cut it short
+ * result.runs['sequential']![0]!.result.metrics.forgetting;
+ * ```
  */
 export async function runExperiment<T extends TypedTask>(exp: ContinualExperiment<T>, options: RunExperimentOptions): Promise<ExperimentResult> {
   const runs: Record<string, SeedRun[]> = {};
@@ -347,7 +383,16 @@ function detectionOf(run: RunResult, stream: TaskStream): DetectionRecord {
   };
 }
 
-/** Per learner: every {@link SUMMARY_FIELDS} entry as a mean with a 95% CI over seeds, and detection per seed. */
+/**
+ * Per learner: every {@link SUMMARY_FIELDS} entry as a mean with a 95% CI over seeds, and detection per seed.
+ *
+ * @example
+ * ```ts
+ * const { summaries, detection } = summarizeExperiment(result);
+ * summaries['clustered']!['retentionA_afterB']; // { mean, lo, hi, n } over the seeds
+ * detection['clustered']![0]!.oodStepsFlagged;  // of detection[…][0].oodSteps, seed 0
+ * ```
+ */
 export function summarizeExperiment(result: ExperimentResult): {
   summaries: Record<string, Record<string, Interval>>;
   detection: Record<string, DetectionRecord[]>;
@@ -371,6 +416,11 @@ function smooth5(xs: readonly number[]): number[] {
  * The stream chart's data: per learner, the online score after one inner step at every
  * step, mean over seeds with a 95% CI, smoothed over 5 steps; bands and switch markers
  * from the first seed's stream. Draw it with `streamChart`.
+ *
+ * @example
+ * ```ts
+ * writeFileSync('stream.svg', streamChart(streamFigure(result)));
+ * ```
  */
 export function streamFigure(result: ExperimentResult): StreamChartOptions {
   const stream0 = result.streams[0];
@@ -385,7 +435,15 @@ export function streamFigure(result: ExperimentResult): StreamChartOptions {
   };
 }
 
-/** The R matrix heat map's data for each learner (its first seed's run). Draw it with `heatmap`. */
+/**
+ * The R matrix heat map's data for each learner (its first seed's run), as options of
+ * the report's `heatmap` (src/report/heatmap.ts, not exported from the package).
+ *
+ * @example
+ * ```ts
+ * for (const { learner, options } of rMatrixFigures(result)) console.log(learner, options.values); // R[i][j]
+ * ```
+ */
 export function rMatrixFigures(result: ExperimentResult): { learner: string; key: LearnerKey; seed: number; options: HeatmapOptions }[] {
   return Object.entries(result.runs).filter(([, rs]) => rs.length > 0).map(([name, rs]) => {
     const { seed, key, result: r } = rs[0]!;
@@ -404,6 +462,12 @@ export function rMatrixFigures(result: ExperimentResult): { learner: string; key
  * The cluster strip's data: the true types, then the cluster of every step for the
  * clustered learners' first `maxSeeds` seeds (dots: tasks judged novel). Null when no
  * clustered learner ran. Draw it with `clusterStrip`.
+ *
+ * @example
+ * ```ts
+ * const strip = clusterFigure(result, 1);
+ * if (strip !== null) writeFileSync('clusters.svg', clusterStrip(strip));
+ * ```
  */
 export function clusterFigure(result: ExperimentResult, maxSeeds = 3): ClusterStripOptions | null {
   const names = Object.keys(result.runs).filter((n) => n.startsWith('clustered'));
@@ -417,7 +481,14 @@ export function clusterFigure(result: ExperimentResult, maxSeeds = 3): ClusterSt
   };
 }
 
-/** A run as stored in JSON (infinite recovery times as null, clusters as a comma-separated string). */
+/**
+ * A run as stored in JSON (infinite recovery times as null, clusters as a comma-separated string).
+ *
+ * @example
+ * ```ts
+ * JSON.stringify(runRecord(result.runs['sequential']![0]!.result));
+ * ```
+ */
 export function runRecord(r: RunResult): Record<string, unknown> {
   return {
     R: r.R, R0: r.R0, baseline: r.baseline, stageTypes: r.stageTypes, seconds: r.seconds,
@@ -440,7 +511,14 @@ export interface ExperimentRecord {
   readonly runs: Record<string, Record<string, unknown>[]>;
 }
 
-/** The JSON record of an experiment. */
+/**
+ * The JSON record of an experiment: what `scripts/continual.ts` writes per experiment.
+ *
+ * @example
+ * ```ts
+ * writeFileSync('continual.json', JSON.stringify(experimentRecord(result), null, 2));
+ * ```
+ */
 export function experimentRecord(result: ExperimentResult): ExperimentRecord {
   const { summaries, detection } = summarizeExperiment(result);
   return {
@@ -450,7 +528,15 @@ export function experimentRecord(result: ExperimentResult): ExperimentRecord {
   };
 }
 
-/** The issue's targets for the clustered learner, with the sequential baseline's losses for contrast. */
+/**
+ * The issue's targets for the clustered learner, with the sequential baseline's losses
+ * for contrast, keyed by readable labels (values are the summaries' intervals).
+ *
+ * @example
+ * ```ts
+ * console.table(targetsOf(experimentRecord(result)));
+ * ```
+ */
 export function targetsOf(record: ExperimentRecord): Record<string, unknown> {
   const c = record.summaries['clustered'];
   return {

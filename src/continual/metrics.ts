@@ -165,6 +165,7 @@ export interface Recovery {
   readonly taskSteps: number;
 }
 
+/** When {@link timeToRecover} counts a return as recovered, and against which reference. */
 export interface RecoveryOptions {
   /** Fraction of the reference to reach. Default 0.9. */
   readonly threshold?: number;

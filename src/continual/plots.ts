@@ -8,6 +8,7 @@ import { escapeXml, formatTick, niceTicks, paletteColor, px, scaleLinear } from 
 /** Light background colours per type id. */
 const BAND = ['#dbe7f3', '#fde3c8', '#d9efd5', '#f8d4d4', '#d9eeec', '#eadcea', '#fbf1c9', '#e9ddd3'];
 
+/** What {@link streamChart} draws: a line (with optional CI band) per learner over the true types' bands. */
 export interface StreamChartOptions {
   readonly title: string;
   readonly yLabel: string;
@@ -92,6 +93,7 @@ export function streamChart(options: StreamChartOptions): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif">${parts.join('')}</svg>`;
 }
 
+/** What {@link clusterStrip} draws: the true types, then one row of cluster ids per learner or seed. */
 export interface ClusterStripOptions {
   readonly title: string;
   readonly types: readonly number[];

@@ -16,6 +16,10 @@ export interface TypedTask {
   readonly type: number;
 }
 
+/**
+ * A kind of task as the learners see it (see the module comment); implemented by
+ * {@link regressionProblem} and {@link gridProblem}.
+ */
 export interface ContinualProblem<P, T extends TypedTask> {
   readonly name: string;
   /** Fresh model parameters. */

@@ -49,6 +49,7 @@ export interface OodInjection {
   readonly length?: number;
 }
 
+/** The schedule {@link taskStream} builds: length, type pool, switching, arrivals, OOD bursts, seed. */
 export interface StreamOptions {
   /** Number of steps. */
   readonly length: number;
@@ -89,6 +90,7 @@ export interface Segment {
   readonly returning: boolean;
 }
 
+/** A seeded stream of typed steps with its segments; replay it with {@link runStream}. */
 export interface TaskStream {
   readonly steps: readonly StreamStep[];
   readonly segments: readonly Segment[];

@@ -35,7 +35,14 @@ export interface TrialBatch {
   readonly tasks: readonly SignTask[];
 }
 
-/** Floats per RL² input row for an environment: observation, 4 action bits, reward, new-episode flag. */
+/**
+ * Floats per RL² input row for an environment: observation, 4 action bits, reward, new-episode flag.
+ * @example
+ * ```ts
+ * const env = new SignGrid(signGridFamily().config);
+ * inputSizeOf(env) === env.obsSize + 6; // true
+ * ```
+ */
 export function inputSizeOf(env: SignGrid): number {
   return env.obsSize + env.numActions + 2;
 }
@@ -99,7 +106,16 @@ export function rolloutTrials(env: SignGrid, tasks: readonly SignTask[], policy:
   return { numTrials: B, length: L, horizon: env.config.horizon, inputSize: I, obsSize: O, inputs, actions, rewards, alive, terminated, entered, tasks };
 }
 
-/** The `[B, L, inputSize]` inputs of ticks `from .. from+count−1` as a tensor. */
+/**
+ * The `[B, L, inputSize]` inputs of ticks `from .. from+count−1` as a tensor (what a
+ * sequence model reads when it is run over the whole recorded trial at once).
+ * @example
+ * ```ts
+ * const batch = rolloutTrials(env, tasks, policy, new Rng(0));
+ * inputTensor(batch).shape;        // [tasks.length, env.trialLength, inputSizeOf(env)]
+ * inputTensor(batch, 0, 8).shape;  // the first episode's ticks (horizon 8)
+ * ```
+ */
 export function inputTensor(batch: TrialBatch, from = 0, count = batch.length): Tensor {
   const { numTrials: B, length: L, inputSize: I } = batch;
   const out = new Float32Array(B * count * I);
@@ -108,8 +124,14 @@ export function inputTensor(batch: TrialBatch, from = 0, count = batch.length): 
 }
 
 /**
- * `[B, L]` 1 where a recurrent state should update: live ticks and the first dead tick
- * after a live one (whose input carries the final reward of the episode).
+ * `[B, L]` 1 where a recurrent state should update: live ticks, the first dead tick
+ * after a live one (whose input carries the final reward of the episode) and the first
+ * tick of every episode.
+ * @example
+ * ```ts
+ * const keep = tensor(keepMask(batch), [batch.numTrials, batch.length]);
+ * const hs = gruSequence(gru, inputTensor(batch, 0, batch.length), h0, keep); // dead ticks keep the state
+ * ```
  */
 export function keepMask(batch: TrialBatch): Float32Array {
   const { numTrials: B, length: L } = batch;
@@ -123,7 +145,15 @@ export function keepMask(batch: TrialBatch): Float32Array {
   return keep;
 }
 
-/** Samples from softmax(logits[offset .. offset+n)). */
+/**
+ * Samples from softmax(logits[offset .. offset+n)): one row of a row-major `[B, n]`
+ * logits array, so a batch needs no tensor per row.
+ * @example
+ * ```ts
+ * const logits = Float32Array.of(0, 0, 10, 0,   5, 0, 0, 0); // two rows of 4 actions
+ * sampleLogits(logits, 4, 4, new Rng(0)); // row 1: 0 with probability ≈ 0.98
+ * ```
+ */
 export function sampleLogits(logits: ArrayLike<number>, offset: number, n: number, rng: Rng): number {
   let m = -Infinity;
   for (let i = 0; i < n; i++) m = Math.max(m, logits[offset + i]!);
@@ -135,6 +165,14 @@ export function sampleLogits(logits: ArrayLike<number>, offset: number, n: numbe
   return n - 1;
 }
 
+/**
+ * Index (0..n−1) of the largest of `values[offset .. offset+n)`, the first on ties: the
+ * greedy action of one row of a row-major logits array.
+ * @example
+ * ```ts
+ * argmax(Float32Array.of(0, 3, 1,   2, 2, 0), 3, 3); // 0 (row 1, tie → first)
+ * ```
+ */
 export function argmax(values: ArrayLike<number>, offset: number, n: number): number {
   let best = 0;
   for (let i = 1; i < n; i++) if (values[offset + i]! > values[offset + best]!) best = i;
@@ -190,6 +228,11 @@ export interface ActorCriticOptions {
 /**
  * The masked A2C loss over `N` ticks: `−mean(log π(a)·Â) + c_v·mean((V − target)²) − c_H·mean(H)`,
  * means over ticks with `mask = 1`. `logits [N, A]`, `values [N]`.
+ * @example
+ * ```ts
+ * const { advantages, targets } = trialAdvantages(batch, batch.rewards, values.data, { discount: 0.99, lambda: 0.95 });
+ * const loss = actorCriticLoss(logits, values, batch.actions, advantages, targets, batch.alive, { entropyCoef: 0.05 });
+ * ```
  */
 export function actorCriticLoss(
   logits: Tensor, values: Tensor, actions: Int32Array, advantages: Float32Array, targets: Float32Array,
@@ -215,7 +258,16 @@ export function actorCriticLoss(
   return add(add(policyLoss, mul(valueLoss, valueCoef)), mul(entropy, -entropyCoef));
 }
 
-/** A stateful Adam wrapper: `step(grads)` updates and returns the parameters. */
+/**
+ * A stateful Adam wrapper: `step(grads)` updates and returns the parameters. The
+ * agents' training loops use it where a pure `{ params, state }` update would only add
+ * bookkeeping.
+ * @example
+ * ```ts
+ * const trainer = new AdamTrainer(initGru(new Rng(0), 4, 16), 1e-3);
+ * trainer.step(grad(loss)(trainer.params)); // clipped to global norm 1, then Adam
+ * ```
+ */
 export class AdamTrainer<P> {
   params: P;
   private readonly optimizer: Optimizer<AdamState>;
@@ -237,7 +289,13 @@ export class AdamTrainer<P> {
   }
 }
 
-/** Mean over trials of the summed rewards of episodes `from .. to−1` of each trial. */
+/**
+ * Per trial (`[B]`), the summed rewards of episodes `from .. to−1`.
+ * @example
+ * ```ts
+ * const exploit = episodeReturnsOf(batch, 1, env.config.episodes); // returns after the first episode
+ * ```
+ */
 export function episodeReturnsOf(batch: TrialBatch, from: number, to: number): Float64Array {
   const { numTrials: B, length: L, horizon } = batch;
   const out = new Float64Array(B);
@@ -247,7 +305,13 @@ export function episodeReturnsOf(batch: TrialBatch, from: number, to: number): F
   return out;
 }
 
-/** Draws `n` tasks uniformly (with replacement). */
+/**
+ * Draws `n` tasks uniformly (with replacement): a meta-batch.
+ * @example
+ * ```ts
+ * const tasks = drawTasks(signGridFamily().train, 16, new Rng(0));
+ * ```
+ */
 export function drawTasks(tasks: readonly SignTask[], n: number, rng: Rng): SignTask[] {
   return Array.from({ length: n }, () => tasks[rng.int(tasks.length)]!);
 }

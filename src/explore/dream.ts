@@ -31,6 +31,7 @@ import {
 import { rl2Agent, type Rl2Params, type SequenceAgent } from './rl2.ts';
 import { SignGrid, type SignGridConfig, type SignTask } from './env.ts';
 
+/** DREAM's exploitation network: one tanh layer over (observation, z), then policy and value heads. */
 export interface ExploitParams {
   readonly l1: DenseLayer;
   readonly pi: DenseLayer;
@@ -46,6 +47,7 @@ export interface ExploitParams {
  *   training: the policy cannot key its moves to absolute cells).
  */
 export type ExploitViewKind = 'full' | 'relative';
+/** Every {@link ExploitViewKind} (what `exploitView` accepts). */
 export const EXPLOIT_VIEWS: readonly ExploitViewKind[] = ['full', 'relative'];
 
 /** Which observation floats the exploitation policy reads: `from .. obsSize − 1`. */
@@ -68,6 +70,7 @@ export function exploitView(env: SignGrid, kind: ExploitViewKind): ExploitView {
   return { kind, obsSize: env.obsSize, from: kind === 'relative' ? env.map.height + env.map.width : 0 };
 }
 
+/** DREAM's decoder: a GRU over an exploration trial and a head predicting the task embedding z. */
 export interface DecoderParams {
   readonly gru: GruParams;
   readonly out: DenseLayer;
@@ -175,7 +178,16 @@ function decoderPredictions(p: DecoderParams, batch: TrialBatch): Tensor {
 
 /**
  * A step policy for the exploitation network with fixed per-trial embeddings `z [B, d]`,
- * reading observations through `view` (see {@link DreamAgent.exploitView}).
+ * reading observations through `view` (see {@link DreamAgent.exploitView}). Runs
+ * under `noGrad`: it acts, it records no graph.
+ *
+ * @example
+ * ```ts
+ * // Exploit training tasks with their true embeddings f(μ) (an upper bound on decoding):
+ * const z = dream.embedTasks(tasks);
+ * const policy = exploitStepper(dream.params.exploit, z, dream.exploitView, inputSizeOf(dream.episodeEnv));
+ * rolloutTrials(dream.episodeEnv, tasks, policy, new Rng(0), true);
+ * ```
  */
 export function exploitStepper(params: ExploitParams, z: Tensor, view: ExploitView, inputSize: number): StepPolicy {
   const B = z.shape[0]!, O = view.obsSize;

@@ -50,6 +50,7 @@ export interface SignRewards {
   readonly step: number;
 }
 
+/** The rewards a {@link SignGridConfig} without `rewards` gets; a partial `rewards` overrides these. */
 export const DEFAULT_SIGN_REWARDS: SignRewards = { goal: 1, wrongGoal: -1, step: -0.01 };
 
 /** Configuration shared by every task of a sign grid. */
@@ -290,6 +291,14 @@ function moveCell(map: GridMap, cell: number, a: number): number {
 /**
  * Shortest number of moves from `from` to `to`, never passing through `blocked` cells
  * (other goals end the episode) or walls; `Infinity` when unreachable.
+ *
+ * @example
+ * ```ts
+ * const map = parseMap(['...', '.#.', '...']);
+ * shortestPath(map, [0, 0], [2, 2]);            // 4
+ * shortestPath(map, [0, 0], [2, 2], [[0, 1]]);  // 4 (around the other side)
+ * shortestPath(map, [0, 0], [2, 2], [[0, 1], [1, 0]]); // Infinity
+ * ```
  */
 export function shortestPath(map: GridMap, from: Position, to: Position, blocked: readonly Position[] = []): number {
   const W = map.width;

@@ -27,6 +27,7 @@ import { INIT_SCHEMES, type InitScheme } from './seq.ts';
 
 /** The agents of the comparison. */
 export const EXPLORE_AGENTS = ['dream', 'rl2', 'maml', 'transformer'] as const;
+/** `'dream' | 'rl2' | 'maml' | 'transformer'`: an agent of {@link EXPLORE_AGENTS}. */
 export type ExploreAgentName = (typeof EXPLORE_AGENTS)[number];
 
 /** Display names of the agents. */
@@ -44,10 +45,12 @@ export const STUDY_ITERATIONS: Readonly<Record<ExploreAgentName, number>> = { dr
 
 /** Task sets the agents are meta-tested on. */
 export const EXPLORE_SPLITS = ['train', 'oodSign', 'oodGoal'] as const;
+/** `'train' | 'oodSign' | 'oodGoal'`: a task set of {@link ExploreSetup.splits}. */
 export type ExploreSplit = (typeof EXPLORE_SPLITS)[number];
 
 /** The sign-grid variants of the study (see {@link EXPLORE_VARIANT_OPTIONS}). */
 export const EXPLORE_VARIANTS = ['standard', 'bits', 'noisy'] as const;
+/** `'standard' | 'bits' | 'noisy'`: a sign-grid variant of {@link EXPLORE_VARIANTS}. */
 export type ExploreVariant = (typeof EXPLORE_VARIANTS)[number];
 
 /**
@@ -74,7 +77,14 @@ export interface ExploreSetup {
   readonly splits: Readonly<Record<ExploreSplit, readonly SignTask[]>>;
 }
 
-/** The standard sign grid (or a variant) ready for the study. */
+/**
+ * The standard sign grid (or a variant) ready for the study.
+ * @example
+ * ```ts
+ * const setup = exploreSetup({ noise: 0.3 });     // or EXPLORE_VARIANT_OPTIONS.noisy
+ * setup.splits.oodSign.length;                     // 16: 4 wall-midpoint signs × 4 goals
+ * ```
+ */
 export function exploreSetup(options: SignFamilyOptions = {}): ExploreSetup {
   const family = signGridFamily(options);
   return { family, config: family.config, env: new SignGrid(family.config), splits: { train: family.train, oodSign: family.oodSign, oodGoal: family.oodGoal } };
@@ -107,7 +117,13 @@ export interface TrainedExploreAgent {
   readonly episodesPerIteration: number;
 }
 
-/** Mean of the last (up to) 10 values. */
+/**
+ * Mean of the last (up to) 10 values (NaN for none): the "final" score of a training curve.
+ * @example
+ * ```ts
+ * tailMean([0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]); // 1
+ * ```
+ */
 export function tailMean(xs: readonly number[]): number {
   return xs.slice(-10).reduce((a, b) => a + b, 0) / Math.min(10, xs.length);
 }
@@ -322,6 +338,15 @@ export interface AgentMeasure {
  * Meta-tests `tester` on every split (`trials` trials each, sampled and greedy) and
  * trains/tests the probe on two sets of `probeTrials` exploration episodes. The
  * meta-test seeds derive from `seed` (1000+, 2000+, 3000+, 4000+).
+ *
+ * @example
+ * ```ts
+ * const setup = exploreSetup();
+ * const { tester } = trainExploreAgent('rl2', setup, { seed: 0, iterations: 200 });
+ * const m = measureAgent(tester, setup, 0, { trials: 32 });
+ * m.fraction.oodGoal.greedy; // exploitation return / oracle's, unseen goal placements
+ * m.probe;                   // chance is 1 / 4
+ * ```
  */
 export function measureAgent(
   tester: MetaTester, setup: ExploreSetup, seed: number, options: { readonly trials?: number; readonly probeTrials?: number } = {},
@@ -370,6 +395,11 @@ export interface ExplorationSample {
 /**
  * A few test tasks to draw: two training tasks (different signs and goals), one with an
  * unseen sign placement and one with unseen goal placements.
+ *
+ * @example
+ * ```ts
+ * sampleTasks(exploreSetup()).map((s) => s.split); // ['train', 'train', 'oodSign', 'oodGoal']
+ * ```
  */
 export function sampleTasks(setup: ExploreSetup): { split: ExploreSplit; task: SignTask }[] {
   const { train, oodSign, oodGoal } = setup.splits;
@@ -380,7 +410,14 @@ export function sampleTasks(setup: ExploreSetup): { split: ExploreSplit; task: S
   ];
 }
 
-/** Plays one trial of each task in `sampleTasks` (greedy exploitation) and records the exploration paths. */
+/**
+ * Plays one trial of each task in `sampleTasks` (greedy exploitation) and records the
+ * exploration paths: the data of the report's trajectory figures.
+ * @example
+ * ```ts
+ * for (const s of explorationSamples(trained.tester, setup, 0)) console.log(s.split, s.path.length, s.exploitReturn);
+ * ```
+ */
 export function explorationSamples(tester: MetaTester, setup: ExploreSetup, seed: number): ExplorationSample[] {
   const chosen = sampleTasks(setup);
   const result = tester.run(chosen.map((c) => c.task), new Rng(5000 + seed), true);
@@ -388,7 +425,13 @@ export function explorationSamples(tester: MetaTester, setup: ExploreSetup, seed
   return chosen.map((c, i) => ({ ...c, path: paths[i]!, exploitReturn: result.exploitReturns[i]! }));
 }
 
-/** How often the exploration episodes of `trials` training trials read a sign (`'any'`) or every sign (`'all'`). */
+/**
+ * How often the exploration episodes of `trials` training trials read a sign (`'any'`) or every sign (`'all'`).
+ * @example
+ * ```ts
+ * signVisits(trained.tester, setup, 0, 64, 'all'); // on the 'bits' grid both signs are needed
+ * ```
+ */
 export function signVisits(tester: MetaTester, setup: ExploreSetup, seed: number, trials = 64, mode: 'any' | 'all' = 'any'): number {
   const tasks = Array.from({ length: trials }, (_, i) => setup.splits.train[i % setup.splits.train.length]!);
   const result = tester.run(tasks, new Rng(6000 + seed), false);
@@ -463,7 +506,14 @@ export interface ExploreStudy {
 
 const formatFractions = (r: AgentMeasure): string => EXPLORE_SPLITS.map((s) => `${s} ${r.fraction[s].sampled.toFixed(3)}/${r.fraction[s].greedy.toFixed(3)}`).join(' ');
 
-/** CIs over seeds of every number of each agent. */
+/**
+ * CIs over seeds of every number of each agent.
+ * @example
+ * ```ts
+ * const summary = summarizeStudy(study.variants.standard!.results);
+ * summary['dream']!.oodSign.greedy; // { mean, low, high, perSeed }
+ * ```
+ */
 export function summarizeStudy(results: Record<string, readonly StudySeedResult[]>): StudySummary {
   const summary: StudySummary = {};
   for (const [name, rs] of Object.entries(results)) {
@@ -544,7 +594,14 @@ export function runExploreStudy(options: ExploreStudyOptions): ExploreStudy {
   return { scale, dreamView: options.dreamView ?? 'full', iterations: Object.fromEntries(EXPLORE_AGENTS.map((a) => [a, its(a)])) as Record<ExploreAgentName, number>, variants, sensitivity };
 }
 
-/** Grouped bars (fraction of oracle, greedy exploitation) per agent and split, with 95% CI whiskers. */
+/**
+ * Grouped bars (fraction of oracle, greedy exploitation) per agent and split, with 95%
+ * CI whiskers, as a standalone SVG string.
+ * @example
+ * ```ts
+ * writeFileSync('explore.svg', studyBarChart(study.variants.standard!.summary));
+ * ```
+ */
 export function studyBarChart(summary: StudySummary): string {
   const names = Object.keys(summary);
   const colours = ['#4477aa', '#ee6677', '#228833'];

@@ -18,6 +18,12 @@ import { SignGrid, type SignGridConfig, type SignTask } from './env.ts';
 /**
  * The observation part of a one-episode-per-trial {@link TrialBatch} as an `src/rl`
  * {@link EpisodeBatch} (so `adaptPolicy` and the surrogates apply unchanged).
+ *
+ * @example
+ * ```ts
+ * const explored = rolloutTrials(episodeEnv, tasks, policyStepper(policy, params, O, I, tasks.length), rng);
+ * const adapted = adaptPolicy(policy, params, toEpisodeBatch(explored, 4), { innerLr: 0.5 });
+ * ```
  */
 export function toEpisodeBatch(batch: TrialBatch, numActions: number): EpisodeBatch {
   const { numTrials: N, length: T, inputSize: I, obsSize: O } = batch;
@@ -39,7 +45,19 @@ export function toEpisodeBatch(batch: TrialBatch, numActions: number): EpisodeBa
   };
 }
 
-/** A rollout step function for an `src/rl` categorical policy (log-probabilities as logits). */
+/**
+ * A rollout step function for an `src/rl` categorical policy (log-probabilities as
+ * logits), reading the observation part (`obsSize` of each `inputSize` floats) of
+ * `count` trials' inputs.
+ *
+ * @example
+ * ```ts
+ * const env = new SignGrid(signGridFamily().config), tasks = signGridFamily().train.slice(0, 8);
+ * const policy = mlpPolicy({ obsSize: env.obsSize, numActions: 4, hidden: [32] });
+ * const step = policyStepper(policy, policy.init(new Rng(0)), env.obsSize, inputSizeOf(env), tasks.length);
+ * rolloutTrials(env, tasks, step, new Rng(1));
+ * ```
+ */
 export function policyStepper<P>(policy: CategoricalPolicy<P>, params: P, obsSize: number, inputSize: number, count: number): StepPolicy {
   const sample = policy.sampler(params);
   return (_t, inputs) => {
@@ -144,7 +162,13 @@ export function trainMaml(options: MamlOptions): MamlAgent {
   return { policy, params: trainer.params, innerLr, estimator, episodeEnv: env, history };
 }
 
-/** Trials `from .. from+count−1` of a batch. */
+/**
+ * Trials `from .. from+count−1` of a batch (copies of their rows).
+ * @example
+ * ```ts
+ * const firstHalf = sliceTrials(batch, 0, batch.numTrials / 2);
+ * ```
+ */
 export function sliceTrials(batch: TrialBatch, from: number, count: number): TrialBatch {
   const { length: L, inputSize: I } = batch;
   const cut = <T extends Float32Array | Int32Array | Uint8Array>(a: T, per: number): T => a.slice(from * per, (from + count) * per) as T;

@@ -37,7 +37,15 @@ export interface MetaTester {
   run(tasks: readonly SignTask[], rng: Rng, greedy: boolean): MetaTestResult;
 }
 
-/** The first episode of each trial of `batch`, as a one-episode batch. */
+/**
+ * The first episode of each trial of `batch`, as a one-episode batch: the exploration
+ * part of a memory-based agent's trial.
+ * @example
+ * ```ts
+ * const trial = rolloutTrials(env, tasks, agent.stepper(params, tasks.length), new Rng(0));
+ * firstEpisode(trial).length; // env.config.horizon
+ * ```
+ */
 export function firstEpisode(batch: TrialBatch): TrialBatch {
   const { numTrials: B, length: L, horizon: T, inputSize: I } = batch;
   const pick = <A extends Float32Array | Int32Array | Uint8Array>(a: A, make: (n: number) => A): A => {
@@ -79,6 +87,13 @@ export function sequenceTester<P>(agent: SequenceAgent<P>, params: P, env: SignG
  * it is a stochastic information-gathering policy), the decoder turns it into z, then
  * the exploitation policy plays the trial's remaining episodes. `embedding` replaces the
  * decoder (for diagnosis: exploiting with a known z).
+ *
+ * @example
+ * ```ts
+ * const dream = trainDream({ config: family.config, tasks: family.train, iterations: 400 });
+ * const decoded = dreamTester(dream, family.config);
+ * const known = dreamTester(dream, family.config, (_exploration, tasks) => dream.embedTasks(tasks)); // training tasks only
+ * ```
  */
 export function dreamTester(
   dream: DreamAgent, config: SignGridConfig,
@@ -98,7 +113,14 @@ export function dreamTester(
   };
 }
 
-/** MAML-RL under the protocol: explore one episode with θ, one inner step, exploit with θ'. */
+/**
+ * MAML-RL under the protocol: explore one episode with θ, one inner step, exploit with θ'.
+ * @example
+ * ```ts
+ * const maml = trainMaml({ config: family.config, tasks: family.train, iterations: 300 });
+ * evaluateAgent(mamlTester(maml, family.config), family.config, family.oodGoal, { greedy: true }).fractionOfOracle;
+ * ```
+ */
 export function mamlTester(maml: MamlAgent, config: SignGridConfig): MetaTester {
   const exploitEnv = new SignGrid({ ...config, episodes: config.episodes - 1 });
   const O = maml.episodeEnv.obsSize, I = O + maml.episodeEnv.numActions + 2;
@@ -166,6 +188,12 @@ export function evaluateAgent(
  * the row and column one-hots of the recorded observations, and the last live tick's
  * move is applied with the environment's rule (into a wall or off the map stays put),
  * since the row after an episode may already show the next episode's start.
+ *
+ * @example
+ * ```ts
+ * const { exploration } = evaluateAgent(tester, family.config, family.train, { trials: 8 });
+ * explorationPaths(exploration, new SignGrid(family.config).map)[0]; // [[2, 2], …]: from the start to where it ended
+ * ```
  */
 export function explorationPaths(batch: TrialBatch, map: GridMap): Position[][] {
   const { numTrials: B, length: T, inputSize: I } = batch;
@@ -199,6 +227,13 @@ export function explorationPaths(batch: TrialBatch, map: GridMap): Position[][] 
  * Probe features of a one-episode batch: per trial, the max and the mean over ticks
  * 0..T of the observation; with `map`, also per cell the reward received on moving into
  * it (so what an agent learns by entering a goal, +1 or −1, counts as information).
+ * Rows of `[B, 2·obsSize (+ H·W)]`, what {@link probeAccuracy} regresses on.
+ *
+ * @example
+ * ```ts
+ * const features = explorationFeatures(exploration, env.map);
+ * features.length === exploration.numTrials * (2 * exploration.obsSize + env.map.height * env.map.width); // true
+ * ```
  */
 export function explorationFeatures(batch: TrialBatch, map?: GridMap): Float32Array {
   const { numTrials: B, length: T, inputSize: I, obsSize: O } = batch;

@@ -41,6 +41,7 @@ export interface SequenceAgent<P> {
 
 // --- RL² -----------------------------------------------------------------------
 
+/** {@link rl2Agent}'s parameters: the GRU and its linear policy and value heads. */
 export interface Rl2Params {
   readonly gru: GruParams;
   readonly pi: DenseLayer;
@@ -88,6 +89,7 @@ export function rl2Agent(inputSize: number, numActions: number, hidden = 64): Se
 
 // --- transformer -----------------------------------------------------------------
 
+/** {@link transformerAgent}'s parameters: input embedding, pre-LN blocks, final layer norm, policy and value heads. */
 export interface TransformerParams {
   readonly embed: DenseLayer;
   readonly blocks: readonly BlockParams[];

@@ -43,7 +43,7 @@ export interface SensitivityOptions {
  * @example
  * ```ts
  * const runs = initSensitivity({ env, tasks: family.train, schemes: ['glorot', 'depthScaled'], seeds: 3, iterations: 100 });
- * summarize(runs).depthScaled.std;
+ * summarize(runs)['depthScaled']!.stdReturn;
  * ```
  */
 export function initSensitivity(options: SensitivityOptions): SensitivityRun[] {
@@ -72,7 +72,15 @@ export function initSensitivity(options: SensitivityOptions): SensitivityRun[] {
   return runs;
 }
 
-/** Per scheme: mean, standard deviation, min and max of final returns and fractions. */
+/**
+ * Per scheme: mean, standard deviation (n − 1), min and max of final returns, and mean
+ * and standard deviation of fractions.
+ * @example
+ * ```ts
+ * const table = summarize(initSensitivity({ env, tasks, schemes: INIT_SCHEMES, seeds: 3, iterations: 200 }));
+ * table['depthScaled']!.meanReturn;
+ * ```
+ */
 export function summarize(runs: readonly SensitivityRun[]): Record<string, { n: number; meanReturn: number; stdReturn: number; minReturn: number; maxReturn: number; meanFraction: number; stdFraction: number }> {
   const out: ReturnType<typeof summarize> = {};
   const stats = (xs: number[]): [number, number] => {

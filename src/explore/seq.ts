@@ -24,13 +24,25 @@ export interface DenseLayer {
   readonly b: Tensor;
 }
 
-/** Glorot-uniform weights (times `scale`) and zero biases. */
+/**
+ * Glorot-uniform weights (times `scale`) and zero biases.
+ * @example
+ * ```ts
+ * const head = initDense(new Rng(0), 16, 4, 0.1); // w: [16, 4], small initial logits
+ * ```
+ */
 export function initDense(rng: Rng, inputSize: number, outputSize: number, scale = 1, dtype: DType = 'float32'): DenseLayer {
   const limit = Math.sqrt(6 / (inputSize + outputSize)) * scale;
   return { w: randomUniform(rng, [inputSize, outputSize], -limit, limit, dtype), b: zeros([outputSize], dtype) };
 }
 
-/** `x·w + b` over the last axis of `x` (any leading axes), with an optional fused activation. */
+/**
+ * `x·w + b` over the last axis of `x` (any leading axes), with an optional fused activation.
+ * @example
+ * ```ts
+ * applyDense(initDense(new Rng(0), 16, 4), zeros([2, 5, 16]), 'relu').shape; // [2, 5, 4]
+ * ```
+ */
 export function applyDense(p: DenseLayer, x: Tensor, activation: 'identity' | 'relu' | 'tanh' = 'identity'): Tensor {
   if (x.rank === 2) return dense(x, p.w, p.b, activation);
   const lead = x.shape.slice(0, -1);
@@ -147,6 +159,13 @@ export interface LayerNormParams {
   readonly beta: Tensor;
 }
 
+/**
+ * The identity layer norm: γ = 1, β = 0.
+ * @example
+ * ```ts
+ * const ln = initLayerNorm(32); // ln.gamma: ones [32], ln.beta: zeros [32]
+ * ```
+ */
 export function initLayerNorm(size: number, dtype: DType = 'float32'): LayerNormParams {
   return { gamma: ones([size], dtype), beta: zeros([size], dtype) };
 }
@@ -185,7 +204,14 @@ export function positionalEncoding(length: number, size: number, dtype: DType = 
   return tensor(data, [length, size], dtype);
 }
 
-/** The additive causal mask `[L, L]`: 0 on and below the diagonal, −1e9 above. */
+/**
+ * The additive causal mask `[L, L]`: 0 on and below the diagonal, −1e9 above. Added to
+ * attention scores before the softmax, it hides future positions.
+ * @example
+ * ```ts
+ * causalMask(2).toArray(); // [[0, -1e9], [0, 0]]
+ * ```
+ */
 export function causalMask(length: number, dtype: DType = 'float32'): Tensor {
   const data = new Float64Array(length * length);
   for (let i = 0; i < length; i++) for (let j = i + 1; j < length; j++) data[i * length + j] = -1e9;
@@ -241,9 +267,17 @@ export interface BlockParams {
  *   so the residual stream's variance does not grow with depth (GPT-2, T-Fixup-like).
  */
 export type InitScheme = 'glorot' | 'normal' | 'depthScaled';
+/** Every {@link InitScheme}, in the order the sensitivity harness runs them. */
 export const INIT_SCHEMES: readonly InitScheme[] = ['glorot', 'normal', 'depthScaled'];
 
-/** A dense layer under an init scheme; `residual` marks projections into the residual stream. */
+/**
+ * A dense layer under an init scheme; `residual` marks projections into the residual stream.
+ * @example
+ * ```ts
+ * // The attention output of a 4-block transformer, scaled by 1/√8 under 'depthScaled':
+ * const out = initDenseScheme(new Rng(0), 32, 32, 'depthScaled', 4, true);
+ * ```
+ */
 export function initDenseScheme(rng: Rng, i: number, o: number, scheme: InitScheme, numBlocks: number, residual = false, dtype: DType = 'float32'): DenseLayer {
   if (scheme === 'normal') return { w: randomNormal(rng, [i, o], 0, 0.02, dtype), b: zeros([o], dtype) };
   return initDense(rng, i, o, scheme === 'depthScaled' && residual ? 1 / Math.sqrt(2 * numBlocks) : 1, dtype);

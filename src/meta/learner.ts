@@ -10,6 +10,10 @@ import { recycling } from '../autodiff/recycle.ts';
 import { treeMap } from '../autodiff/tree.ts';
 import type { TaskBatch } from './tasks.ts';
 
+/**
+ * A meta-learning algorithm as {@link metaTrain} and the evaluation see it: fresh
+ * meta-parameters, a meta-gradient per task batch, and an adaptation curve.
+ */
 export interface MetaLearner<M> {
   /** Short name for logs ('maml', 'fomaml', 'metasgd', ...). */
   readonly name: string;

@@ -6,6 +6,7 @@ import type { AdaptOptions } from './adapt.ts';
 import { differentiableLearner, type DifferentiableMetaLearner } from './learner.ts';
 import { adaptationCurveOf, innerLoopOf, type InnerLoopSettings } from './inner.ts';
 
+/** {@link maml}'s options: the model, the inner loop (step size, steps, first/second order) and checkpointing. */
 export interface MAMLOptions<P> extends InnerLoopSettings, Pick<AdaptOptions, 'checkpointEvery'> {
   /** The network whose initial parameters are meta-learned. */
   readonly model: Module<P>;

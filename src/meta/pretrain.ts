@@ -11,6 +11,7 @@ import { withRecycling, type MetaLearner, type RecycleOptions } from './learner.
 import type { TaskBatch } from './tasks.ts';
 import { adaptationCurveOf } from './inner.ts';
 
+/** {@link pretraining}'s options: the model, and the fine-tuning step its `adaptationCurve` uses. */
 export interface PretrainingOptions<P> extends RecycleOptions {
   readonly model: Module<P>;
   /** Step size of the fine-tuning used by `adaptationCurve` (as for MAML, for a fair comparison). */

@@ -12,6 +12,7 @@ import { withRecycling, type MetaLearner, type RecycleOptions } from './learner.
 import { numTasks, taskAt, type TaskBatch } from './tasks.ts';
 import { adaptationCurveOf } from './inner.ts';
 
+/** {@link reptile}'s options: the model and its inner SGD loop; ε is the outer optimizer's step size. */
 export interface ReptileOptions<P> extends RecycleOptions {
   readonly model: Module<P>;
   /** Inner SGD step size. */

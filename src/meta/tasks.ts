@@ -65,6 +65,7 @@ export function sliceTasks(batch: TaskBatch, begin: number, count: number): Task
   return { support: { x: cut(batch.support.x), y: cut(batch.support.y) }, query: { x: cut(batch.query.x), y: cut(batch.query.y) } };
 }
 
+/** The sinusoid family of MAML's regression benchmark: batch size, shots and parameter ranges. */
 export interface SinusoidTaskOptions {
   /** Tasks T (default 25). */
   readonly numTasks?: number;

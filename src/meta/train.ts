@@ -6,6 +6,7 @@ import type { Optimizer, OptimizerState } from '../optim/state.ts';
 import type { MetaLearner } from './learner.ts';
 import { numTasks, sliceTasks, type TaskBatch, type TaskSampler } from './tasks.ts';
 
+/** {@link metaTrain}'s outer loop: learner, optimizer, task sampler, iterations, seed and resume state. */
 export interface MetaTrainOptions<M, S extends OptimizerState> {
   readonly learner: MetaLearner<M>;
   /** Outer optimizer over the meta-parameters. */
@@ -26,6 +27,7 @@ export interface MetaTrainOptions<M, S extends OptimizerState> {
   readonly logEvery?: number;
 }
 
+/** The trained meta-parameters and optimizer state (enough to resume) and the logged loss curve. */
 export interface MetaTrainResult<M, S> {
   readonly meta: M;
   readonly optimizerState: S;

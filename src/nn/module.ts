@@ -31,6 +31,7 @@ export interface LinearParams {
   readonly bias: Tensor;
 }
 
+/** Sizes, initialisers and dtype of a {@link Linear} layer. */
 export interface LinearOptions {
   readonly inputSize: number;
   readonly outputSize: number;
@@ -88,6 +89,7 @@ export type Activation = 'relu' | 'tanh' | 'sigmoid' | 'identity' | ((x: Tensor)
 
 const NAMED_ACTIVATIONS: readonly string[] = ['relu', 'tanh', 'sigmoid', 'identity'];
 
+/** Layer widths, activation, initialisers and dtype of an {@link MLP}. */
 export interface MLPOptions {
   /** Layer widths from input to output, e.g. [1, 40, 40, 1]: three dense layers. */
   readonly sizes: readonly number[];

@@ -27,6 +27,11 @@ export const addScaledPrim: PrimitiveDef<number> = {
 /**
  * `a + alpha·b` elementwise, for a plain number `alpha` (e.g. `addScaled(theta, grad, -lr)`).
  * `a` may broadcast against `b`; otherwise it is `add(a, mul(b, alpha))`.
+ *
+ * @example
+ * ```ts
+ * addScaled(tensor([1, 2]), tensor([10, 20]), 0.5).toArray(); // [6, 12]
+ * ```
  */
 export function addScaled(a: Tensor, b: Tensor, alpha: number): Tensor {
   if (typeof alpha !== 'number' || !Number.isFinite(alpha)) throw new TypeError(`addScaled: alpha must be a finite number, got ${String(alpha)}`);

@@ -41,7 +41,15 @@ function activationCurvature(act: Activation, hg: Tensor, y: Tensor): Tensor | n
   return null;
 }
 
-/** `g ⊙ act'(y)` from an activation's output `y` (the backward of a dense layer's activation). */
+/**
+ * `g ⊙ act'(y)` from an activation's output `y` (the backward of a dense layer's
+ * activation): tanh, sigmoid and relu derivatives are functions of their outputs, so the
+ * pre-activation need not be kept.
+ * @example
+ * ```ts
+ * activationGrad('tanh', ones([2]), tanh(tensor([0, 1]))).toArray(); // 1 − tanh²: [1, 0.41997…]
+ * ```
+ */
 export function activationGrad(act: Activation, g: Tensor, y: Tensor): Tensor {
   if (!sameShape(g.shape, y.shape)) {
     throw new ShapeError(`activationGrad: cotangent ${fmt(g.shape)} and output ${fmt(y.shape)} shapes differ`);

@@ -37,59 +37,64 @@ function binaryPrim(op: BinaryOp, vjp: VjpRule<null> | 'nondiff'): PrimitiveDef<
 
 // --- unary primitives -------------------------------------------------------
 
-// d(-x) = -dx
+/** `neg`'s primitive (forward kernel and derivative rule): d(-x) = -dx. */
 export const negPrim = unaryPrim('neg', (g) => [neg(g)]);
-// d(exp x) = exp(x) dx
+/** `exp`'s primitive (forward kernel and derivative rule): d(exp x) = exp(x) dx. */
 export const expPrim = unaryPrim('exp', (g, _x, out) => [mul(g, out)]);
-// d(log x) = dx / x
+/** `log`'s primitive (forward kernel and derivative rule): d(log x) = dx / x. */
 export const logPrim = unaryPrim('log', (g, [x]) => [div(g, x!)]);
-// d(sin x) = cos(x) dx
+/** `sin`'s primitive (forward kernel and derivative rule): d(sin x) = cos(x) dx. */
 export const sinPrim = unaryPrim('sin', (g, [x]) => [mul(g, cos(x!))]);
-// d(cos x) = -sin(x) dx
+/** `cos`'s primitive (forward kernel and derivative rule): d(cos x) = -sin(x) dx. */
 export const cosPrim = unaryPrim('cos', (g, [x]) => [neg(mul(g, sin(x!)))]);
-// d(tanh x) = (1 - tanh²x) dx
+/** `tanh`'s primitive (forward kernel and derivative rule): d(tanh x) = (1 - tanh²x) dx. */
 export const tanhPrim = unaryPrim('tanh', (g, _x, out) => [mul(g, sub(1, square(out)))]);
-// d(sqrt x) = dx / (2 sqrt x)
+/** `sqrt`'s primitive (forward kernel and derivative rule): d(sqrt x) = dx / (2 sqrt x). */
 export const sqrtPrim = unaryPrim('sqrt', (g, _x, out) => [div(g, mul(out, 2))]);
-// d|x| = sign(x) dx
+/** `abs`'s primitive (forward kernel and derivative rule): d|x| = sign(x) dx. */
 export const absPrim = unaryPrim('abs', (g, [x]) => [mul(g, sign(x!))]);
+/** `sign`'s primitive: no derivative rule (zero almost everywhere). */
 export const signPrim = unaryPrim('sign', 'nondiff');
-// dσ(x) = σ(x)(1 - σ(x)) dx
+/** `sigmoid`'s primitive (forward kernel and derivative rule): dσ(x) = σ(x)(1 - σ(x)) dx. */
 export const sigmoidPrim = unaryPrim('sigmoid', (g, _x, out) => [mul(g, mul(out, sub(1, out)))]);
-// d relu(x) = [x > 0] dx
+/** `relu`'s primitive (forward kernel and derivative rule): d relu(x) = [x > 0] dx. */
 export const reluPrim = unaryPrim('relu', (g, [x]) => [mul(g, step(x!))]);
+/** `step`'s primitive: no derivative rule (zero almost everywhere). */
 export const stepPrim = unaryPrim('step', 'nondiff');
-// d(x²) = 2x dx
+/** `square`'s primitive (forward kernel and derivative rule): d(x²) = 2x dx. */
 export const squarePrim = unaryPrim('square', (g, [x]) => [mul(g, mul(x!, 2))]);
-// d(1/x) = -dx / x²
+/** `reciprocal`'s primitive (forward kernel and derivative rule): d(1/x) = -dx / x². */
 export const reciprocalPrim = unaryPrim('reciprocal', (g, _x, out) => [neg(mul(g, square(out)))]);
 
 // --- binary primitives ------------------------------------------------------
 
-// d(a + b) = da + db
+/** `add`'s primitive (forward kernel and derivative rule): d(a + b) = da + db. */
 export const addPrim = binaryPrim('add', (g) => [g, g]);
-// d(a - b) = da - db
+/** `sub`'s primitive (forward kernel and derivative rule): d(a - b) = da - db. */
 export const subPrim = binaryPrim('sub', (g, _in, _out, _p, needs) => [g, needs[1] ? neg(g) : null]);
-// d(a b) = b da + a db
+/** `mul`'s primitive (forward kernel and derivative rule): d(a b) = b da + a db. */
 export const mulPrim = binaryPrim('mul', (g, [a, b], _out, _p, needs) => [
   needs[0] ? mul(g, b!) : null,
   needs[1] ? mul(g, a!) : null,
 ]);
-// d(a / b) = da / b - (a / b²) db
+/** `div`'s primitive (forward kernel and derivative rule): d(a / b) = da / b - (a / b²) db. */
 export const divPrim = binaryPrim('div', (g, [, b], out, _p, needs) => {
   const gb = div(g, b!);
   return [gb, needs[1] ? neg(mul(gb, out)) : null];
 });
-// d(a^b) = b a^(b-1) da + log(a) a^b db   (log term taken as 0 where a <= 0)
+/**
+ * `pow`'s primitive (forward kernel and derivative rule):
+ * d(a^b) = b a^(b-1) da + log(a) a^b db   (log term taken as 0 where a <= 0)
+ */
 // NOTE: the log takes a base of 1 where a <= 0: log(a) there is NaN, and at the next
 // order the zero cotangent sent into the masked branch times NaN would be NaN.
 export const powPrim = binaryPrim('pow', (g, [a, b], out, _p, needs) => [
   needs[0] ? mul(g, mul(b!, pow(a!, sub(b!, 1)))) : null,
   needs[1] ? where(gt(a!, 0), mul(g, mul(out, log(where(gt(a!, 0), a!, 1)))), 0) : null,
 ]);
-// d max(a, b) = [a > b] da + [a < b] db, ties split evenly
+/** `maximum`'s primitive: d max(a, b) = [a > b] da + [a < b] db, ties split evenly. */
 export const maximumPrim = binaryPrim('maximum', (g, [a, b], _out, _p, needs) => tieSplit(g, a!, b!, needs));
-// d min(a, b) = [a < b] da + [a > b] db, ties split evenly
+/** `minimum`'s primitive: d min(a, b) = [a < b] da + [a > b] db, ties split evenly. */
 export const minimumPrim = binaryPrim('minimum', (g, [a, b], _out, _p, needs) => tieSplit(g, b!, a!, needs));
 
 /**
@@ -101,13 +106,18 @@ function tieSplit(g: Tensor, p: Tensor, q: Tensor, needs: readonly boolean[]): (
   return [needs[0] ? mul(g, add(gt(p, q), half)) : null, needs[1] ? mul(g, add(lt(p, q), half)) : null];
 }
 
+/** `gt`'s primitive: a comparison, with no derivative rule. */
 export const gtPrim = binaryPrim('gt', 'nondiff');
+/** `ge`'s primitive: a comparison, with no derivative rule. */
 export const gePrim = binaryPrim('ge', 'nondiff');
+/** `lt`'s primitive: a comparison, with no derivative rule. */
 export const ltPrim = binaryPrim('lt', 'nondiff');
+/** `le`'s primitive: a comparison, with no derivative rule. */
 export const lePrim = binaryPrim('le', 'nondiff');
+/** `eq`'s primitive: a comparison, with no derivative rule. */
 export const eqPrim = binaryPrim('eq', 'nondiff');
 
-// where(c, a, b): d = [c] da + [!c] db; the condition gets no cotangent.
+/** `where`'s primitive: d where(c, a, b) = [c] da + [!c] db; the condition gets no cotangent. */
 export const wherePrim: PrimitiveDef<null> = {
   name: 'where',
   forward: ([c, a, b]) => {
@@ -123,7 +133,7 @@ export const wherePrim: PrimitiveDef<null> = {
   ],
 };
 
-// cast: the cotangent is cast back to the input dtype.
+/** `cast`'s primitive: the cotangent is cast back to the input dtype. */
 export const castPrim: PrimitiveDef<DType> = {
   name: 'cast',
   forward: ([x], dtype) => {
@@ -136,54 +146,241 @@ export const castPrim: PrimitiveDef<DType> = {
 
 // --- public functions -------------------------------------------------------
 
-/** Elementwise `-x`. */
+/**
+ * Elementwise `-x`.
+ * @example
+ * ```ts
+ * neg(tensor([1, -2])).toArray(); // [-1, 2]
+ * ```
+ */
 export const neg = (x: Operand): Tensor => bind(negPrim, [asTensor(x, 'neg')], null);
-/** Elementwise `e^x`. */
+/**
+ * Elementwise `e^x`.
+ * @example
+ * ```ts
+ * exp(tensor([0, 1])).toArray(); // [1, 2.7182817…]
+ * ```
+ */
 export const exp = (x: Operand): Tensor => bind(expPrim, [asTensor(x, 'exp')], null);
-/** Elementwise natural logarithm. */
+/**
+ * Elementwise natural logarithm (`-Infinity` at 0, NaN below).
+ * @example
+ * ```ts
+ * log(tensor([1, Math.E])).toArray(); // [0, 0.99999994] (float32)
+ * ```
+ */
 export const log = (x: Operand): Tensor => bind(logPrim, [asTensor(x, 'log')], null);
+/**
+ * Elementwise sine (radians).
+ * @example
+ * ```ts
+ * grad((x: Tensor) => sum(sin(x)))(tensor([0, Math.PI])).toArray(); // cos x: [1, -1]
+ * ```
+ */
 export const sin = (x: Operand): Tensor => bind(sinPrim, [asTensor(x, 'sin')], null);
+/**
+ * Elementwise cosine (radians).
+ * @example
+ * ```ts
+ * cos(tensor([0, Math.PI])).toArray(); // [1, -1]
+ * ```
+ */
 export const cos = (x: Operand): Tensor => bind(cosPrim, [asTensor(x, 'cos')], null);
+/**
+ * Elementwise hyperbolic tangent, the usual squashing activation (range (-1, 1)).
+ * @example
+ * ```ts
+ * tanh(tensor([0, 100])).toArray(); // [0, 1]
+ * ```
+ */
 export const tanh = (x: Operand): Tensor => bind(tanhPrim, [asTensor(x, 'tanh')], null);
+/**
+ * Elementwise square root (NaN for negative inputs; the derivative is infinite at 0).
+ * @example
+ * ```ts
+ * sqrt(tensor([4, 9])).toArray(); // [2, 3]
+ * ```
+ */
 export const sqrt = (x: Operand): Tensor => bind(sqrtPrim, [asTensor(x, 'sqrt')], null);
+/**
+ * Elementwise `|x|`; its derivative is `sign(x)`, so 0 at 0.
+ * @example
+ * ```ts
+ * abs(tensor([-3, 2])).toArray(); // [3, 2]
+ * ```
+ */
 export const abs = (x: Operand): Tensor => bind(absPrim, [asTensor(x, 'abs')], null);
-/** -1, 0 or 1 by sign (no gradient). */
+/**
+ * -1, 0 or 1 by sign (no gradient).
+ * @example
+ * ```ts
+ * sign(tensor([-2, 0, 5])).toArray(); // [-1, 0, 1]
+ * ```
+ */
 export const sign = (x: Operand): Tensor => bind(signPrim, [asTensor(x, 'sign')], null);
-/** The logistic function, computed without overflow for large |x|. */
+/**
+ * The logistic function, computed without overflow for large |x|.
+ * @example
+ * ```ts
+ * sigmoid(tensor([0, -1000])).toArray(); // [0.5, 0]
+ * ```
+ */
 export const sigmoid = (x: Operand): Tensor => bind(sigmoidPrim, [asTensor(x, 'sigmoid')], null);
-/** max(x, 0); its derivative at 0 is taken as 0. */
+/**
+ * max(x, 0); its derivative at 0 is taken as 0.
+ * @example
+ * ```ts
+ * relu(tensor([-1, 0, 2])).toArray(); // [0, 0, 2]
+ * ```
+ */
 export const relu = (x: Operand): Tensor => bind(reluPrim, [asTensor(x, 'relu')], null);
-/** 1 where x > 0 else 0 (no gradient). */
+/**
+ * 1 where x > 0 else 0 (no gradient).
+ * @example
+ * ```ts
+ * step(tensor([-1, 0, 2])).toArray(); // [0, 0, 1]
+ * ```
+ */
 export const step = (x: Operand): Tensor => bind(stepPrim, [asTensor(x, 'step')], null);
+/**
+ * Elementwise `x²` (one primitive, cheaper than `pow(x, 2)` and its log term).
+ * @example
+ * ```ts
+ * square(tensor([-3, 2])).toArray(); // [9, 4]
+ * ```
+ */
 export const square = (x: Operand): Tensor => bind(squarePrim, [asTensor(x, 'square')], null);
+/**
+ * Elementwise `1 / x` (`Infinity` at 0).
+ * @example
+ * ```ts
+ * reciprocal(tensor([2, -4])).toArray(); // [0.5, -0.25]
+ * ```
+ */
 export const reciprocal = (x: Operand): Tensor => bind(reciprocalPrim, [asTensor(x, 'reciprocal')], null);
 
-/** `a + b`, NumPy-broadcast; either operand may be a number. */
+/**
+ * `a + b`, NumPy-broadcast; either operand may be a number.
+ * @example
+ * ```ts
+ * add(tensor([[1], [2]]), tensor([10, 20])).toArray(); // [[11, 21], [12, 22]]
+ * ```
+ */
 export const add = (a: Operand, b: Operand): Tensor => bind(addPrim, coerce('add', a, b), null);
+/**
+ * `a - b`, NumPy-broadcast; either operand may be a number.
+ * @example
+ * ```ts
+ * sub(1, tensor([0.25, 2])).toArray(); // [0.75, -1]
+ * ```
+ */
 export const sub = (a: Operand, b: Operand): Tensor => bind(subPrim, coerce('sub', a, b), null);
+/**
+ * `a * b` elementwise (not a matrix product: see `matmul`), NumPy-broadcast;
+ * either operand may be a number.
+ * @example
+ * ```ts
+ * mul(tensor([1, 2, 3]), 2).toArray(); // [2, 4, 6]
+ * ```
+ */
 export const mul = (a: Operand, b: Operand): Tensor => bind(mulPrim, coerce('mul', a, b), null);
+/**
+ * `a / b` elementwise, NumPy-broadcast; either operand may be a number.
+ * @example
+ * ```ts
+ * div(tensor([1, 2]), tensor([4, 8])).toArray(); // [0.25, 0.25]
+ * ```
+ */
 export const div = (a: Operand, b: Operand): Tensor => bind(divPrim, coerce('div', a, b), null);
-/** `a ** b` elementwise. */
+/**
+ * `a ** b` elementwise. The derivative in `b` treats `log(a)` as 0 where a ≤ 0.
+ * @example
+ * ```ts
+ * pow(tensor([1, 2, 3]), 2).toArray(); // [1, 4, 9]
+ * ```
+ */
 export const pow = (a: Operand, b: Operand): Tensor => bind(powPrim, coerce('pow', a, b), null);
-/** Elementwise maximum; NaN propagates. */
+/**
+ * Elementwise maximum; NaN propagates. At ties the gradient is split evenly.
+ * @example
+ * ```ts
+ * maximum(tensor([1, 5]), 3).toArray(); // [3, 5]
+ * ```
+ */
 export const maximum = (a: Operand, b: Operand): Tensor => bind(maximumPrim, coerce('maximum', a, b), null);
+/**
+ * Elementwise minimum; NaN propagates. At ties the gradient is split evenly.
+ * @example
+ * ```ts
+ * minimum(tensor([1, 5]), 3).toArray(); // [1, 3]
+ * ```
+ */
 export const minimum = (a: Operand, b: Operand): Tensor => bind(minimumPrim, coerce('minimum', a, b), null);
 
-/** Mask (1/0, no gradient) of `a > b`. */
+/**
+ * Mask (1/0, no gradient) of `a > b`.
+ * @example
+ * ```ts
+ * gt(tensor([1, 2, 3]), 2).toArray(); // [0, 0, 1]
+ * ```
+ */
 export const gt = (a: Operand, b: Operand): Tensor => bind(gtPrim, coerce('gt', a, b), null);
+/**
+ * Mask (1/0, no gradient) of `a >= b`.
+ * @example
+ * ```ts
+ * ge(tensor([1, 2, 3]), 2).toArray(); // [0, 1, 1]
+ * ```
+ */
 export const ge = (a: Operand, b: Operand): Tensor => bind(gePrim, coerce('ge', a, b), null);
+/**
+ * Mask (1/0, no gradient) of `a < b`.
+ * @example
+ * ```ts
+ * lt(tensor([1, 2, 3]), 2).toArray(); // [1, 0, 0]
+ * ```
+ */
 export const lt = (a: Operand, b: Operand): Tensor => bind(ltPrim, coerce('lt', a, b), null);
+/**
+ * Mask (1/0, no gradient) of `a <= b`.
+ * @example
+ * ```ts
+ * le(tensor([1, 2, 3]), 2).toArray(); // [1, 1, 0]
+ * ```
+ */
 export const le = (a: Operand, b: Operand): Tensor => bind(lePrim, coerce('le', a, b), null);
+/**
+ * Mask (1/0, no gradient) of `a == b` (exact float comparison).
+ * @example
+ * ```ts
+ * eq(tensor([1, 2, 3]), 2).toArray(); // [0, 1, 0]
+ * ```
+ */
 export const eq = (a: Operand, b: Operand): Tensor => bind(eqPrim, coerce('eq', a, b), null);
 
-/** `cond ? a : b` elementwise with broadcasting; `cond` is a mask (non-zero = true). */
+/**
+ * `cond ? a : b` elementwise with broadcasting; `cond` is a mask (non-zero = true).
+ * The gradient flows to the branch that was taken; `cond` gets none.
+ * @example
+ * ```ts
+ * const x = tensor([-2, 3]);
+ * where(gt(x, 0), x, 0).toArray(); // [0, 3]
+ * ```
+ */
 export function where(cond: Operand, a: Operand, b: Operand): Tensor {
   const [x, y] = coerce('where', a, b);
   const c = asTensor(cond, 'where', x.dtype);
   return bind(wherePrim, [c.dtype === x.dtype ? c : cast(c, x.dtype), x, y], null);
 }
 
-/** Converts to another dtype (differentiable). */
+/**
+ * Converts to another dtype (differentiable: the cotangent is cast back). Returns `x`
+ * itself when it already has that dtype.
+ * @example
+ * ```ts
+ * cast(tensor([0.1]), 'float64').dtype; // 'float64'
+ * ```
+ */
 export function cast(x: Tensor, dtype: DType): Tensor {
   if (dtype !== 'float32' && dtype !== 'float64') throw new TypeError(`cast: unsupported dtype '${String(dtype)}' (use 'float32' or 'float64')`);
   return x.dtype === dtype ? x : bind(castPrim, [x], dtype);

@@ -10,6 +10,11 @@ import { logSoftmax } from './softmax.ts';
 /**
  * Mean squared error over all elements; `pred` and `target` must have the same shape
  * (no silent broadcasting of a [N] target against [N, 1] predictions).
+ *
+ * @example
+ * ```ts
+ * mse(tensor([[1], [2]]), tensor([[1], [4]])).item(); // (0² + 2²) / 2 = 2
+ * ```
  */
 export function mse(pred: Tensor, target: Tensor): Tensor {
   if (!sameShape(pred.shape, target.shape)) {
@@ -21,6 +26,12 @@ export function mse(pred: Tensor, target: Tensor): Tensor {
 /**
  * Mean cross-entropy of `logits` [..., C] against class indices (shape [...]) or
  * target probabilities (a tensor of the logits' shape).
+ *
+ * @example
+ * ```ts
+ * crossEntropy(tensor([[0, 0], [10, 0]]), [1, 0]).item();              // (ln 2 + ≈0) / 2 ≈ 0.347
+ * crossEntropy(tensor([[0, 0]]), tensor([[0.5, 0.5]])).item();         // ln 2 ≈ 0.693
+ * ```
  */
 export function crossEntropy(logits: Tensor, labels: Indices): Tensor {
   const logp = logSoftmax(logits, -1);

@@ -54,6 +54,7 @@ function prepareOperand(x: Tensor, batch: readonly number[]): { data: Tensor; st
   return { data: broadcastTo(x, [...batch, ...x.shape.slice(-2)]), stride: matSize };
 }
 
+/** `matmulT`'s primitive: the batched product `op(A)·op(B)` and its stored-layout rule below. */
 export const matmulPrim: PrimitiveDef<MatmulParams> = {
   name: 'matmul',
   forward: ([a, b], p) => {
@@ -88,6 +89,13 @@ export const matmulPrim: PrimitiveDef<MatmulParams> = {
  * transpose `[n, k]`), as ONE product with the batch folded into the rows, instead of a
  * `[T, k, n]` stack of per-batch products summed afterwards. `rows` is `[...batch, r, k]`
  * (not transposed) and `g` `[...batch, r, n]`; null when their batch axes differ.
+ *
+ * @example
+ * ```ts
+ * const x = ones([4, 5, 3]), g = ones([4, 5, 2]);     // 4 tasks sharing one [3, 2] weight
+ * sharedOperandGrad(x, g, false)!.shape;              // [3, 2]: Σ_t x_tᵀ·g_t
+ * sharedOperandGrad(x, g, true)!.shape;               // [2, 3], for a weight stored transposed
+ * ```
  */
 export function sharedOperandGrad(rows: Tensor, g: Tensor, transposed: boolean): Tensor | null {
   const batch = g.shape.slice(0, -2);

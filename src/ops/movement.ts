@@ -14,14 +14,21 @@ import { sum } from './reduce.ts';
 
 // --- reshape ------------------------------------------------------------------
 
-// reshape: the cotangent is reshaped back. Storage is shared (tensors are immutable).
+/** `reshape`'s primitive: the cotangent is reshaped back. Storage is shared (tensors are immutable). */
 export const reshapePrim: PrimitiveDef<readonly number[]> = {
   name: 'reshape',
   forward: ([x], shape) => new Tensor(x!.data, shape),
   vjp: (g, [x]) => [reshape(g, x!.shape)],
 };
 
-/** A view with a new shape of the same size; one entry may be -1 (inferred). */
+/**
+ * A view with a new shape of the same size; one entry may be -1 (inferred). No copy:
+ * the storage is shared.
+ * @example
+ * ```ts
+ * reshape(arange(6), [2, -1]).toArray(); // [[0, 1, 2], [3, 4, 5]]
+ * ```
+ */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   let infer = -1;
   let known = 1;
@@ -41,7 +48,13 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   return sameShape(target, x.shape) ? x : bind(reshapePrim, [x], [...target]);
 }
 
-/** Inserts a size-1 axis at `axis` (negative counts from the end of the result). */
+/**
+ * Inserts a size-1 axis at `axis` (negative counts from the end of the result).
+ * @example
+ * ```ts
+ * expandDims(zeros([3, 4]), -1).shape; // [3, 4, 1]
+ * ```
+ */
 export function expandDims(x: Tensor, axis: number): Tensor {
   const a = normalizeAxis(axis, x.shape.length + 1, 'expandDims');
   const shape = [...x.shape];
@@ -49,7 +62,14 @@ export function expandDims(x: Tensor, axis: number): Tensor {
   return reshape(x, shape);
 }
 
-/** Removes size-1 axes (all of them, or the given ones, which must have size 1). */
+/**
+ * Removes size-1 axes (all of them, or the given ones, which must have size 1).
+ * @example
+ * ```ts
+ * squeeze(zeros([1, 3, 1])).shape;    // [3]
+ * squeeze(zeros([1, 3, 1]), 0).shape; // [3, 1]
+ * ```
+ */
 export function squeeze(x: Tensor, axes?: number | readonly number[]): Tensor {
   const list = axes === undefined ? x.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : normalizeAxes(axes, x.shape.length, 'squeeze');
   for (const a of list) {
@@ -66,14 +86,21 @@ function copyInto(x: Tensor, shape: readonly number[], srcStrides: readonly numb
   return out;
 }
 
-// broadcastTo: the cotangent is summed back to the input shape.
+/** `broadcastTo`'s primitive: the cotangent is summed back to the input shape. */
 export const broadcastPrim: PrimitiveDef<readonly number[]> = {
   name: 'broadcastTo',
   forward: ([x], shape) => copyInto(x!, shape, broadcastStrides(x!.shape, shape)),
   vjp: (g, [x]) => [sumTo(g, x!.shape)],
 };
 
-/** Broadcasts (copies) `x` to `shape` by NumPy rules. */
+/**
+ * Broadcasts (copies) `x` to `shape` by NumPy rules. Binary ops broadcast on their
+ * own; this is for ops that do not (`concat`, `matmul`'s stored operands).
+ * @example
+ * ```ts
+ * broadcastTo(tensor([1, 2]), [2, 2]).toArray(); // [[1, 2], [1, 2]]
+ * ```
+ */
 export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
   checkShape(shape, 'broadcastTo');
   const full = broadcastShapes('broadcastTo', x.shape, shape);
@@ -84,6 +111,11 @@ export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
 /**
  * Sums `x` down to `shape`, undoing a broadcast: leading axes are summed away and
  * axes where `shape` has 1 are summed with keepDims. The autodiff core calls this.
+ *
+ * @example
+ * ```ts
+ * sumTo(ones([3, 2, 4]), [2, 1]).toArray(); // [[12], [12]]
+ * ```
  */
 export function sumTo(x: Tensor, shape: readonly number[]): Tensor {
   if (sameShape(x.shape, shape)) return x;
@@ -97,7 +129,7 @@ export function sumTo(x: Tensor, shape: readonly number[]): Tensor {
 
 // --- transpose ---------------------------------------------------------------
 
-// transpose(perm): the cotangent is transposed by the inverse permutation.
+/** `transpose`'s primitive: the cotangent is transposed by the inverse permutation. */
 export const transposePrim: PrimitiveDef<readonly number[]> = {
   name: 'transpose',
   forward: ([x], perm) => {
@@ -111,7 +143,14 @@ export const transposePrim: PrimitiveDef<readonly number[]> = {
   },
 };
 
-/** Permutes axes (default: reverses them). */
+/**
+ * Permutes axes (default: reverses them); a copy in the new layout.
+ * @example
+ * ```ts
+ * transpose(tensor([[1, 2, 3]])).toArray();   // [[1], [2], [3]]
+ * transpose(zeros([2, 3, 4]), [0, 2, 1]).shape; // [2, 4, 3]
+ * ```
+ */
 export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
   const rank = x.shape.length;
   const p = perm ?? Array.from({ length: rank }, (_, i) => rank - 1 - i);
@@ -128,7 +167,7 @@ export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
 interface SliceParams { readonly begin: readonly number[]; readonly size: readonly number[] }
 interface PadParams { readonly before: readonly number[]; readonly after: readonly number[] }
 
-// slice: the cotangent is zero-padded back to the input shape.
+/** `slice`'s primitive: the cotangent is zero-padded back to the input shape. */
 export const slicePrim: PrimitiveDef<SliceParams> = {
   name: 'slice',
   forward: ([x], { begin, size }) => {
@@ -140,7 +179,7 @@ export const slicePrim: PrimitiveDef<SliceParams> = {
   vjp: (g, [x], _out, { begin, size }) => [pad(g, begin, x!.shape.map((d, i) => d - begin[i]! - size[i]!))],
 };
 
-// pad with zeros: the cotangent is the slice of the padded region.
+/** `pad`'s primitive (zeros): the cotangent is the slice of the padded region. */
 export const padPrim: PrimitiveDef<PadParams> = {
   name: 'pad',
   forward: ([x], { before, after }) => {
@@ -158,6 +197,13 @@ export const padPrim: PrimitiveDef<PadParams> = {
 /**
  * The block starting at `begin` of extent `size` (default: to the end). Negative
  * begins count from the end; a size of -1 means "to the end".
+ *
+ * @example
+ * ```ts
+ * const x = tensor([[1, 2, 3], [4, 5, 6]]);
+ * slice(x, [0, 1]).toArray();          // [[2, 3], [5, 6]]
+ * slice(x, [-1, 0], [1, 2]).toArray(); // [[4, 5]]
+ * ```
  */
 export function slice(x: Tensor, begin: readonly number[], size?: readonly number[]): Tensor {
   const rank = x.shape.length;
@@ -175,7 +221,13 @@ export function slice(x: Tensor, begin: readonly number[], size?: readonly numbe
   return sameShape(s, x.shape) ? x : bind(slicePrim, [x], { begin: b, size: s });
 }
 
-/** Zero-pads each axis with `before[i]` and `after[i]` elements. */
+/**
+ * Zero-pads each axis with `before[i]` and `after[i]` elements.
+ * @example
+ * ```ts
+ * pad(tensor([[1, 2]]), [0, 1], [1, 0]).toArray(); // [[0, 1, 2], [0, 0, 0]]
+ * ```
+ */
 export function pad(x: Tensor, before: readonly number[], after: readonly number[]): Tensor {
   const rank = x.shape.length;
   if (before.length !== rank || after.length !== rank || [...before, ...after].some((v) => !Number.isInteger(v) || v < 0)) {
@@ -186,8 +238,10 @@ export function pad(x: Tensor, before: readonly number[], after: readonly number
 
 // --- concat and stack ------------------------------------------------------------
 
-// concat: each input's cotangent is its piece of the output cotangent, cut by one split
-// (so a higher-order pass joins the pieces' cotangents in one concat, not L padded sums).
+/**
+ * `concat`'s primitive: each input's cotangent is its piece of the output cotangent, cut by one split
+ * (so a higher-order pass joins the pieces' cotangents in one concat, not L padded sums).
+ */
 export const concatPrim: PrimitiveDef<number> = {
   name: 'concat',
   forward: (xs, axis) => {
@@ -205,7 +259,14 @@ export const concatPrim: PrimitiveDef<number> = {
   vjp: (g, xs, _out, axis) => split(g, xs.map((x) => x.shape[axis]!), axis),
 };
 
-/** Joins tensors along an existing axis. */
+/**
+ * Joins tensors along an existing axis; shapes must agree off that axis, dtypes everywhere.
+ * @example
+ * ```ts
+ * concat([tensor([[1, 2]]), tensor([[3, 4]])], 0).toArray(); // [[1, 2], [3, 4]]
+ * concat([zeros([2, 3]), zeros([2, 1])], -1).shape;          // [2, 4]
+ * ```
+ */
 export function concat(xs: readonly Tensor[], axis = 0): Tensor {
   if (xs.length === 0) throw new ShapeError('concat: needs at least one tensor');
   const first = xs[0]!;
@@ -221,7 +282,13 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
   return xs.length === 1 ? first : bind(concatPrim, xs, a);
 }
 
-/** Joins same-shaped tensors along a new axis. */
+/**
+ * Joins same-shaped tensors along a new axis (the inverse of `unstack`).
+ * @example
+ * ```ts
+ * stack([tensor([1, 2]), tensor([3, 4])], 1).toArray(); // [[1, 3], [2, 4]]
+ * ```
+ */
 export function stack(xs: readonly Tensor[], axis = 0): Tensor {
   if (xs.length === 0) throw new ShapeError('stack: needs at least one tensor');
   const a = normalizeAxis(axis, xs[0]!.shape.length + 1, 'stack');
@@ -235,9 +302,11 @@ export function stack(xs: readonly Tensor[], axis = 0): Tensor {
 
 interface SplitParams { readonly axis: number; readonly sizes: readonly number[] }
 
-// split: one primitive with a piece per output; the input's cotangent is the pieces'
-// cotangents joined back (zeros for pieces that received none), so the backward pass
-// of L pieces costs one concat, not L zero-padded copies of the whole input summed.
+/**
+ * `split`'s primitive, one primitive with a piece per output: the input's cotangent is the pieces'
+ * cotangents joined back (zeros for pieces that received none), so the backward pass
+ * of L pieces costs one concat, not L zero-padded copies of the whole input summed.
+ */
 export const splitPrim: MultiPrimitiveDef<SplitParams> = {
   multiOutput: true,
   name: 'split',
@@ -314,7 +383,7 @@ function axisSplit(shape: readonly number[], axis: number): [number, number, num
   return [outer, shape[axis]!, inner];
 }
 
-// take: the cotangent is scatter-added back to the taken positions.
+/** `take`'s primitive: the cotangent is scatter-added back to the taken positions. */
 export const takePrim: PrimitiveDef<TakeParams> = {
   name: 'take',
   forward: ([x], { idx, axis, idxShape }) => {
@@ -327,7 +396,7 @@ export const takePrim: PrimitiveDef<TakeParams> = {
   vjp: (g, _x, _out, p) => [bind(scatterAddPrim, [g], p)],
 };
 
-// scatterAdd: the cotangent is gathered from the scattered positions.
+/** The adjoint of `take` (its rule's op): the cotangent is gathered from the scattered positions. */
 export const scatterAddPrim: PrimitiveDef<TakeParams> = {
   name: 'scatterAdd',
   forward: ([g], { idx, axis, axisSize, idxShape }) => {
@@ -371,7 +440,14 @@ export function take(x: Tensor, indices: Indices, axis = 0): Tensor {
 
 /**
  * NumPy `take_along_axis`: `indices` has x's rank, size m along `axis` and x's
- * sizes (or 1, broadcast) elsewhere; picks x[..., indices[...], ...].
+ * sizes (or 1, broadcast) elsewhere; picks x[..., indices[...], ...]. The usual way to
+ * read the log-probability of each row's chosen action.
+ *
+ * @example
+ * ```ts
+ * const logp = tensor([[0.1, 0.9], [0.8, 0.2]]);
+ * takeAlongAxis(logp, tensor([[1], [0]]), -1).toArray(); // [[0.9], [0.8]]
+ * ```
  */
 export function takeAlongAxis(x: Tensor, indices: Indices, axis: number): Tensor {
   const rank = x.shape.length;
@@ -403,7 +479,13 @@ export function takeAlongAxis(x: Tensor, indices: Indices, axis: number): Tensor
   return reshape(take(reshape(x, [x.size]), flat, 0), outShape);
 }
 
-/** One-hot rows (a constant): shape `[...indices.shape, depth]`. */
+/**
+ * One-hot rows (a constant): shape `[...indices.shape, depth]`.
+ * @example
+ * ```ts
+ * oneHot([2, 0], 3).toArray(); // [[0, 0, 1], [1, 0, 0]]
+ * ```
+ */
 export function oneHot(indices: Indices, depth: number, dtype: 'float32' | 'float64' = 'float32'): Tensor {
   if (!Number.isInteger(depth) || depth <= 0) throw new ShapeError(`oneHot: depth must be a positive integer, got ${depth}`);
   const { idx, shape } = toIndexArray(indices, 'oneHot');

@@ -41,7 +41,7 @@ function reduceForward(op: ReduceOp, x: Tensor, { axes, keepDims }: ReduceParams
   return new Tensor(cur.data, finalShape);
 }
 
-// d sum(x) = broadcast(g) back over the reduced axes
+/** `sum`'s primitive: d sum(x) = broadcast(g) back over the reduced axes. */
 export const sumPrim: PrimitiveDef<ReduceParams> = {
   name: 'sum',
   forward: ([x], p) => reduceForward('sum', x!, p),
@@ -56,12 +56,14 @@ function extremumRule(g: Tensor, x: Tensor, out: Tensor, axes: readonly number[]
   return mul(div(mask, count), reshape(g, kept));
 }
 
+/** `max`'s primitive: the cotangent goes to the arg-max positions (ties share it evenly). */
 export const maxPrim: PrimitiveDef<ReduceParams> = {
   name: 'max',
   forward: ([x], p) => reduceForward('max', x!, p),
   vjp: (g, [x], out, { axes }) => [extremumRule(g, x!, out, axes)],
 };
 
+/** `min`'s primitive: the cotangent goes to the arg-min positions (ties share it evenly). */
 export const minPrim: PrimitiveDef<ReduceParams> = {
   name: 'min',
   forward: ([x], p) => reduceForward('min', x!, p),
@@ -85,12 +87,32 @@ function reduceWith(prim: PrimitiveDef<ReduceParams>, x: Tensor, axes: Axes, kee
  * @example sum(tensor([[1, 2], [3, 4]]), 0) // [4, 6]
  */
 export const sum = (x: Tensor, axes?: Axes, keepDims = false): Tensor => reduceWith(sumPrim, x, axes, keepDims);
-/** Maximum over all elements or `axes`; the gradient goes to the arg-max (split on ties). */
+/**
+ * Maximum over all elements or `axes`; the gradient goes to the arg-max (split on ties).
+ * @example
+ * ```ts
+ * max(tensor([[1, 5], [3, 2]]), 1).toArray(); // [5, 3]
+ * grad((x: Tensor) => max(x))(tensor([2, 2, 1])).toArray(); // [0.5, 0.5, 0]
+ * ```
+ */
 export const max = (x: Tensor, axes?: Axes, keepDims = false): Tensor => reduceWith(maxPrim, x, axes, keepDims);
-/** Minimum over all elements or `axes`. */
+/**
+ * Minimum over all elements or `axes`; the gradient goes to the arg-min (split on ties).
+ * @example
+ * ```ts
+ * min(tensor([[1, 5], [3, 2]]), 0, true).toArray(); // [[1, 2]]
+ * ```
+ */
 export const min = (x: Tensor, axes?: Axes, keepDims = false): Tensor => reduceWith(minPrim, x, axes, keepDims);
 
-/** Arithmetic mean over all elements or `axes`. */
+/**
+ * Arithmetic mean over all elements or `axes`.
+ * @example
+ * ```ts
+ * mean(tensor([[1, 2], [3, 4]])).item();      // 2.5
+ * mean(tensor([[1, 2], [3, 4]]), -1).toArray(); // [1.5, 3.5]
+ * ```
+ */
 export function mean(x: Tensor, axes?: Axes, keepDims = false): Tensor {
   const list = normalizeAxes(axes, x.shape.length, 'mean');
   let n = 1;

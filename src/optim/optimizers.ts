@@ -40,6 +40,7 @@ function mapLeaves<P>(name: string, grads: P, params: P, updateLeaf: (leaf: numb
   return out;
 }
 
+/** {@link sgd}'s step size (a number or schedule), momentum and L2 weight decay. */
 export interface SGDOptions {
   readonly lr: LearningRate;
   /** Heavy-ball coefficient μ (default 0: plain SGD). */
@@ -50,6 +51,7 @@ export interface SGDOptions {
   readonly weightDecay?: number;
 }
 
+/** {@link sgd}'s plain-data state: the step count and one velocity array per parameter leaf (empty without momentum). */
 export interface SGDState extends OptimizerState {
   readonly kind: 'sgd';
   readonly slots: { readonly velocity: readonly (readonly number[])[] };
@@ -93,6 +95,7 @@ export function sgd(options: SGDOptions): Optimizer<SGDState> {
   };
 }
 
+/** Step size (a number or schedule), moment decay rates, ε and weight decay of {@link adam} and {@link adamw}. */
 export interface AdamOptions {
   readonly lr: LearningRate;
   /** Default 0.9. */
@@ -105,6 +108,7 @@ export interface AdamOptions {
   readonly weightDecay?: number;
 }
 
+/** Adam's / AdamW's plain-data state: the step count and the first and second moments per parameter leaf. */
 export interface AdamState extends OptimizerState {
   readonly kind: 'adam' | 'adamw';
   readonly slots: { readonly m: readonly (readonly number[])[]; readonly v: readonly (readonly number[])[] };

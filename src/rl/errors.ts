@@ -4,7 +4,13 @@
  * the function, the option and the offending value.
  */
 
-/** Invalid options, shapes or batch sizes given to policies, rollouts, estimators or trainers. */
+/**
+ * Invalid options, shapes or batch sizes given to policies, rollouts, estimators or trainers.
+ * @example
+ * ```ts
+ * tabularPolicy({ numStates: 0, numActions: 4 }); // throws RlError: tabularPolicy: numStates must be an integer ≥ 1, got 0
+ * ```
+ */
 export class RlError extends Error {
   override name = 'RlError';
 }

@@ -41,6 +41,7 @@ import { checkChoice, checkNumber, RlError } from './errors.ts';
 
 /** The surrogates of this module by name. */
 export type SurrogateName = 'dice' | 'lvc' | 'reinforce';
+/** Every {@link SurrogateName}: what `surrogateObjective` accepts (e.g. to list the choices in a UI). */
 export const SURROGATE_NAMES: readonly SurrogateName[] = ['dice', 'lvc', 'reinforce'];
 
 /** Options shared by the surrogates. */
@@ -68,7 +69,14 @@ export function magicBox(x: Tensor): Tensor {
 
 const triangleCache = new Map<string, Tensor>();
 
-/** Inclusive cumulative sum along the last axis of `[N, T]`, as a product with a constant triangle. */
+/**
+ * Inclusive cumulative sum along the last axis of `[N, T]`, as a product with a constant
+ * triangle (so it is differentiable to any order with no rule of its own).
+ * @example
+ * ```ts
+ * cumulativeSum(tensor([[1, 2, 3], [0, 1, 0]])).toArray(); // [[1, 3, 6], [0, 1, 1]]
+ * ```
+ */
 export function cumulativeSum(x: Tensor): Tensor {
   if (x.shape.length !== 2) throw new RlError(`cumulativeSum: expected an [N, T] tensor, got [${x.shape.join(', ')}]`);
   const T = x.shape[1]!;

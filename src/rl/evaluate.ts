@@ -299,7 +299,14 @@ export function runExperiment(config: ExperimentConfig, log: (line: string) => v
   return { name, config, policy: policy.name, taskCounts, optimalReturn: optimal, curves, finalMetaTrainReturn, seconds };
 }
 
-/** The curve of `method` on `split`. */
+/**
+ * The curve of `method` on `split`; throws an RlError when the result has none.
+ * @example
+ * ```ts
+ * const ood = curveOf(result, 'maml', 'ood');
+ * ood.fractionOfOptimal.map((i) => i.mean); // after 0, 1, … inner steps
+ * ```
+ */
 export function curveOf(result: ExperimentResult, method: Method, split: Split): AdaptationCurve {
   const curve = result.curves.find((c) => c.method === method && c.split === split);
   if (!curve) throw new RlError(`curveOf: no curve for method '${method}' on split '${split}'`);
@@ -309,6 +316,11 @@ export function curveOf(result: ExperimentResult, method: Method, split: Split):
 /**
  * A Markdown table: fraction of optimal (mean ± 95% CI half-width) per method, split
  * and number of inner steps.
+ *
+ * @example
+ * ```ts
+ * console.log(formatResultTable(runExperiment({ family: 'goal', size: 5, innerLr: 20, metaIterations: 150, seeds: [0, 1] })));
+ * ```
  */
 export function formatResultTable(result: ExperimentResult): string {
   const steps = result.curves[0]!.fractionOfOptimal.length;

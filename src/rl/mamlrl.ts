@@ -36,6 +36,7 @@ import { checkChoice, checkInteger, checkNumber, RlError } from './errors.ts';
 
 /** How the meta-gradient is estimated; see the module comment. */
 export type MetaEstimator = 'dice' | 'lvc' | 'reinforce' | 'firstOrder';
+/** Every {@link MetaEstimator}: what the `estimator` options of this module accept. */
 export const META_ESTIMATORS: readonly MetaEstimator[] = ['dice', 'lvc', 'reinforce', 'firstOrder'];
 
 /**
@@ -80,6 +81,13 @@ function resolveAdapt(caller: string, options: PolicyAdaptOptions) {
 /**
  * Baseline values `[N, T]` fitted to the batch's own reward-to-go, or undefined for
  * `'none'`. (Fitting on the same batch is what MAML-RL does; it adds a small bias.)
+ *
+ * @example
+ * ```ts
+ * const batch = collectEpisodes(env, policy, params, 1);
+ * const baseline = fitBaseline(batch, 'observation', 0.99);
+ * diceObjective(episodeLogProbs(policy, params, batch), batch, { discount: 0.99, baseline });
+ * ```
  */
 export function fitBaseline(batch: EpisodeBatch, kind: BaselineKind, discount: number): Float32Array | undefined {
   if (kind === 'none') return undefined;
@@ -90,7 +98,14 @@ export function fitBaseline(batch: EpisodeBatch, kind: BaselineKind, discount: n
   return baseline.predict(batch);
 }
 
-/** `params + lr · gradient`, leaf by leaf (differentiable). */
+/**
+ * `params + lr · gradient`, leaf by leaf (differentiable): gradient *ascent* on a return.
+ * @example
+ * ```ts
+ * const g = grad((p: TabularParams) => diceObjective(episodeLogProbs(policy, p, batch), batch))(params);
+ * const adapted = ascentStep(params, g, 0.5);
+ * ```
+ */
 export function ascentStep<P>(params: P, gradient: P, lr: number): P {
   return treeZip(params, gradient, (p, g) => add(p, mul(g, lr)), 'ascentStep gradient');
 }

@@ -111,6 +111,7 @@ export function expectedReturn(logits: Tensor, model: TabularModel, options: Exp
  * expected surrogates, `'firstOrder'` the exact return with the inner gradient detached.
  */
 export type ExactInnerEstimator = 'dice' | 'lvc' | 'reinforce' | 'firstOrder';
+/** Every {@link ExactInnerEstimator}: what `exactAdapt`'s `estimator` option accepts. */
 export const EXACT_INNER_ESTIMATORS: readonly ExactInnerEstimator[] = ['dice', 'lvc', 'reinforce', 'firstOrder'];
 
 /** Options of {@link exactMetaObjective}. */
@@ -272,7 +273,15 @@ export function optimalReturn(model: TabularModel, options: HorizonOptions): num
   return total;
 }
 
-/** `V*_0(s)`, the optimal value of each state with the whole horizon left. */
+/**
+ * `V*_0(s)`, the optimal value of each state with the whole horizon left (0 at goals,
+ * where episodes end).
+ * @example
+ * ```ts
+ * optimalValues(tabularModel('S.G'), { horizon: 4 }); // ≈ [0.98, 0.99, 0]
+ * optimalValues(tabularModel('S.G'), { horizon: 1 }); // ≈ [-0.01, 0.99, 0]: the goal is out of reach from S
+ * ```
+ */
 export function optimalValues(model: TabularModel, options: HorizonOptions): Float64Array {
   const { horizon, discount } = checkHorizon('optimalReturn', options);
   const S = model.numStates;

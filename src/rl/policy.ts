@@ -229,6 +229,7 @@ export function oneHotCoordinates(height: number, width: number, frequencies = 2
  * of its cell (a tabular term).
  */
 export type PositionFeature = 'coordinates' | 'rows' | 'columns' | 'cells';
+/** Every {@link PositionFeature} group, in the order of the type. */
 export const POSITION_FEATURES: readonly PositionFeature[] = ['coordinates', 'rows', 'columns', 'cells'];
 
 /**
@@ -387,7 +388,14 @@ function checkObsShape(caller: string, obs: Tensor, obsSize: number): void {
   }
 }
 
-/** Row-wise softmax of a flat `[rows, cols]` array, in float64. */
+/**
+ * Row-wise softmax of a flat `[rows, cols]` array, in float64: action probabilities
+ * for sampling, with no tensors or graph.
+ * @example
+ * ```ts
+ * softmaxRows([0, 0, Math.log(3), 0], 2, 2); // [0.5, 0.5, 0.75, 0.25]
+ * ```
+ */
 export function softmaxRows(values: ArrayLike<number>, rows: number, cols: number): Float64Array {
   const out = new Float64Array(rows * cols);
   for (let r = 0; r < rows; r++) {
@@ -427,6 +435,12 @@ export function actionLogProbs<P>(policy: CategoricalPolicy<P>, params: P, obs: 
 /**
  * The mean entropy of the policy over observations `[N, obsSize]` (differentiable),
  * used as an exploration bonus.
+ *
+ * @example
+ * ```ts
+ * const policy = tabularPolicy({ numStates: 2, numActions: 4 });
+ * meanEntropy(policy, policy.init(new Rng(0)), tensor([[0], [1]])).item(); // ln 4 ≈ 1.386: uniform
+ * ```
  */
 export function meanEntropy<P>(policy: CategoricalPolicy<P>, params: P, obs: Tensor): Tensor {
   const logProbs = logSoftmax(policy.logits(params, obs), 1);

@@ -30,7 +30,13 @@ export function rewardToGo(batch: EpisodeBatch, discount: number): Float32Array 
   return out;
 }
 
-/** `γ^t · x_t` for a `[N, T]` array: moves per-step quantities to time-0 units. */
+/**
+ * `γ^t · x_t` for a `[N, T]` array: moves per-step quantities to time-0 units.
+ * @example
+ * ```ts
+ * const atTimeZero = discountByTime(batch.rewards, batch, 0.99); // row i: r_i0, 0.99·r_i1, 0.99²·r_i2, …
+ * ```
+ */
 export function discountByTime(values: Float32Array, batch: EpisodeBatch, discount: number): Float32Array {
   const { numEpisodes: N, horizon: T } = batch;
   checkLength('discountByTime', values, N * T);

@@ -144,7 +144,14 @@ export function episodeLogProbs<P>(policy: CategoricalPolicy<P>, params: P, batc
 
 const maskCache = new WeakMap<EpisodeBatch, Tensor>();
 
-/** The batch's mask as an `[N, T]` tensor (cached per batch). */
+/**
+ * The batch's mask as an `[N, T]` tensor (cached per batch): 1 on the steps an episode
+ * actually took, 0 on the padding after it ended.
+ * @example
+ * ```ts
+ * const logp = mul(rawLogProbs, maskTensor(batch)); // zero the padded steps, as episodeLogProbs does
+ * ```
+ */
 export function maskTensor(batch: EpisodeBatch): Tensor {
   let mask = maskCache.get(batch);
   if (!mask) {

@@ -68,12 +68,25 @@ export function tensor(values: Values, shape?: readonly number[], dtype?: DType)
   return new Tensor(data, finalShape);
 }
 
-/** A scalar (rank-0) tensor. */
+/**
+ * A scalar (rank-0) tensor.
+ * @example
+ * ```ts
+ * scalar(0.5).shape;              // []
+ * scalar(2, 'float64').item();    // 2
+ * ```
+ */
 export function scalar(value: number, dtype: DType = 'float32'): Tensor {
   return tensor(value, [], dtype);
 }
 
-/** A tensor of `shape` filled with `value`. */
+/**
+ * A tensor of `shape` filled with `value`.
+ * @example
+ * ```ts
+ * full([2, 2], 0.5).toArray(); // [[0.5, 0.5], [0.5, 0.5]]
+ * ```
+ */
 export function full(shape: readonly number[], value: number, dtype: DType = 'float32'): Tensor {
   checkShape(shape, 'full');
   const data = alloc(dtype, sizeOf(shape));
@@ -81,12 +94,48 @@ export function full(shape: readonly number[], value: number, dtype: DType = 'fl
   return new Tensor(data, [...shape]);
 }
 
+/**
+ * A tensor of zeros (float32 unless `dtype` says otherwise).
+ * @example
+ * ```ts
+ * zeros([2, 3]).shape;             // [2, 3]
+ * zeros([4], 'float64').dtype;     // 'float64'
+ * ```
+ */
 export const zeros = (shape: readonly number[], dtype: DType = 'float32'): Tensor => full(shape, 0, dtype);
+/**
+ * A tensor of ones (float32 unless `dtype` says otherwise).
+ * @example
+ * ```ts
+ * ones([3]).toArray(); // [1, 1, 1]
+ * ```
+ */
 export const ones = (shape: readonly number[], dtype: DType = 'float32'): Tensor => full(shape, 1, dtype);
+/**
+ * Zeros with the shape and dtype of `x` (e.g. an initial accumulator per parameter).
+ * @example
+ * ```ts
+ * const velocity = treeMap(params, zerosLike);
+ * ```
+ */
 export const zerosLike = (x: Tensor): Tensor => full(x.shape, 0, x.dtype);
+/**
+ * Ones with the shape and dtype of `x` (e.g. the tangent of `jvp` along every input).
+ * @example
+ * ```ts
+ * onesLike(tensor([[1, 2]], undefined, 'float64')).toArray(); // [[1, 1]], float64
+ * ```
+ */
 export const onesLike = (x: Tensor): Tensor => full(x.shape, 1, x.dtype);
 
-/** `start, start+step, …` below `stop` (NumPy `arange`); `arange(n)` is 0..n-1. */
+/**
+ * `start, start+step, …` below `stop` (NumPy `arange`); `arange(n)` is 0..n-1.
+ * @example
+ * ```ts
+ * arange(4).toArray();        // [0, 1, 2, 3]
+ * arange(1, 2, 0.25).toArray(); // [1, 1.25, 1.5, 1.75]
+ * ```
+ */
 export function arange(start: number, stop?: number, step = 1, dtype: DType = 'float32'): Tensor {
   if (stop === undefined) [start, stop] = [0, start];
   if (step === 0 || !Number.isFinite(step)) throw new RangeError(`arange: step must be finite and non-zero, got ${step}`);
@@ -96,7 +145,14 @@ export function arange(start: number, stop?: number, step = 1, dtype: DType = 'f
   return new Tensor(data, [n]);
 }
 
-/** `num` evenly spaced values from `start` to `stop` inclusive. */
+/**
+ * `num` evenly spaced values from `start` to `stop` inclusive (the last value is `stop`
+ * exactly).
+ * @example
+ * ```ts
+ * linspace(-5, 5, 5).toArray(); // [-5, -2.5, 0, 2.5, 5]
+ * ```
+ */
 export function linspace(start: number, stop: number, num: number, dtype: DType = 'float32'): Tensor {
   if (!Number.isInteger(num) || num < 0) throw new RangeError(`linspace: num must be a non-negative integer, got ${num}`);
   const data = alloc(dtype, num);
@@ -105,7 +161,14 @@ export function linspace(start: number, stop: number, num: number, dtype: DType 
   return new Tensor(data, [num]);
 }
 
-/** The n×n identity (or n×m with ones on the diagonal). */
+/**
+ * The n×n identity (or n×m with ones on the diagonal).
+ * @example
+ * ```ts
+ * eye(2).toArray();    // [[1, 0], [0, 1]]
+ * eye(2, 3).toArray(); // [[1, 0, 0], [0, 1, 0]]
+ * ```
+ */
 export function eye(n: number, m = n, dtype: DType = 'float32'): Tensor {
   checkShape([n, m], 'eye');
   const data = alloc(dtype, n * m);

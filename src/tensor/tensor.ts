@@ -26,6 +26,19 @@ export interface Node {
 /** Either operand of a binary op: a tensor or a plain number. */
 export type Operand = Tensor | number;
 
+/**
+ * An immutable n-dimensional array (see the module comment). Create one with
+ * `tensor`, `zeros`, `randomNormal`, …; its methods mirror the free functions of the
+ * same names, so `x.mul(2).sum()` is `sum(mul(x, 2))`.
+ *
+ * @example
+ * ```ts
+ * const x = tensor([[1, 2], [3, 4]]);
+ * x.shape;                      // [2, 2]
+ * x.matmul(x).sum(0).toArray(); // [22, 32]
+ * x.mean().item();              // 2.5
+ * ```
+ */
 export class Tensor {
   /** Flat storage. Shared with other tensors: never write into it (use {@link Tensor.toTypedArray} for a copy). */
   readonly data: Storage;

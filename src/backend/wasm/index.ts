@@ -72,6 +72,17 @@ async function instantiate(variant: WasmVariant): Promise<WasmBackend> {
  *
  * @param options `relaxedSimd: true` opts in to the FMA build where the runtime validates it.
  * @returns a backend named `'wasm'` (its `variant` says which binary runs), or null.
+ *
+ * @example
+ * ```ts
+ * // Importing metagrad already selects the baseline build; this swaps in relaxed SIMD:
+ * const wasm = await initWasm({ relaxedSimd: true });
+ * if (wasm !== null) {
+ *   registerBackend(wasm);          // replaces the 'wasm' entry
+ *   setBackend('wasm');
+ *   wasm.variant;                   // 'relaxed-simd' where validated, else 'simd'
+ * }
+ * ```
  */
 export async function initWasm(options: WasmOptions = {}): Promise<WasmBackend | null> {
   let variant: WasmVariant | null;
@@ -98,6 +109,12 @@ export async function initWasm(options: WasmOptions = {}): Promise<WasmBackend |
  * Bytes of WebAssembly linear memory held by the wasm backend (summed over the
  * instantiated variants; normally one, 0 before `initWasm`). Stays flat once the
  * largest kernel call has run.
+ *
+ * @example
+ * ```ts
+ * matmul(ones([512, 512]), ones([512, 512]));
+ * wasmMemoryBytes(); // grows to fit the largest call, then stays put
+ * ```
  */
 export function wasmMemoryBytes(): number {
   let total = 0;

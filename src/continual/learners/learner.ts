@@ -40,6 +40,10 @@ export interface StepReport {
   readonly changeDetected?: boolean;
 }
 
+/**
+ * The online protocol {@link runStream} drives: `observe` each task in stream order,
+ * `evaluate` held-out tasks without learning from them.
+ */
 export interface ContinualLearner<T extends TypedTask> {
   readonly name: string;
   /** Online protocol: adapt to `task` and score it (the report), then update from it. */

@@ -8,6 +8,7 @@ import type { OptimizerState } from '../../optim/state.ts';
 import type { TypedTask } from '../problem.ts';
 import type { ContinualLearner, LearnerOptions } from './learner.ts';
 
+/** {@link onlineMamlLearner}'s options: the common learner options, inner steps and an optional replay buffer. */
 export interface OnlineMamlOptions<P, T extends TypedTask, S extends OptimizerState> extends LearnerOptions<P, T, S> {
   /** Inner steps in the meta-gradient and at test time. Default 1. */
   readonly innerSteps?: number;

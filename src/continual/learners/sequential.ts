@@ -6,6 +6,7 @@ import type { OptimizerState } from '../../optim/state.ts';
 import type { TypedTask } from '../problem.ts';
 import type { ContinualLearner, LearnerOptions } from './learner.ts';
 
+/** {@link sequentialLearner}'s options: just the ones every learner takes (problem, optimizer, updates, seed). */
 export type SequentialOptions<P, T extends TypedTask, S extends OptimizerState> = LearnerOptions<P, T, S>;
 
 /**

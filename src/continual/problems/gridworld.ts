@@ -78,6 +78,7 @@ export interface GridTask extends TypedTask {
   readonly uniform: number;
 }
 
+/** The shared layout, horizon and step size of {@link gridProblem}'s exact policy-gradient adaptation. */
 export interface GridProblemOptions {
   /** The layout every task shares (fixes the number of states). */
   readonly layout: GridMap;

@@ -84,6 +84,7 @@ export interface RegressionTask extends TypedTask {
   readonly queryScale: number;
 }
 
+/** How many points {@link regressionTasks} draws per task, and from which input range. */
 export interface RegressionTaskOptions {
   /** Support points (default 10). */
   readonly K?: number;
@@ -122,6 +123,7 @@ export function regressionTasks(families: readonly FunctionFamily[], options: Re
   };
 }
 
+/** The model and inner loop of {@link regressionProblem}. */
 export interface RegressionProblemOptions<P> {
   readonly model: Module<P>;
   /** Inner SGD step size. */

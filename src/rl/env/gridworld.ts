@@ -84,7 +84,13 @@ export function modelForTask(config: GridWorldConfig, baseMap: GridMap, task: Ta
   }, config);
 }
 
-/** "valid actions are 0..3 (0 up, 1 right, 2 down, 3 left)". */
+/**
+ * The part of an error message that lists the valid actions.
+ * @example
+ * ```ts
+ * describeActions(4); // 'valid actions are 0..3 (0 up, 1 right, 2 down, 3 left)'
+ * ```
+ */
 export function describeActions(numActions: number): string {
   const names = ACTION_NAMES.slice(0, numActions).map((name, i) => `${i} ${name}`).join(', ');
   return `valid actions are 0..${numActions - 1} (${names})`;

@@ -11,7 +11,14 @@ export type LayoutName = 'open' | 'fourRooms' | 'corridor' | 'cliff';
 
 const LAYOUT_NAMES: readonly string[] = ['open', 'fourRooms', 'corridor', 'cliff'] satisfies LayoutName[];
 
-/** True when `value` names a standard layout (rather than being map text). */
+/**
+ * True when `value` names a standard layout (rather than being map text).
+ * @example
+ * ```ts
+ * isLayoutName('fourRooms'); // true
+ * isLayoutName('S..G');      // false: map text
+ * ```
+ */
 export function isLayoutName(value: unknown): value is LayoutName {
   return typeof value === 'string' && LAYOUT_NAMES.includes(value);
 }

@@ -19,6 +19,7 @@ import { GridWorldError } from './errors.ts';
 
 /** What a cell is made of. Start and goal are not materials: they belong to the task. */
 export const Cell = { Free: 0, Wall: 1, Lava: 2 } as const;
+/** A value of {@link Cell}: what `GridMap.cells` holds per cell. */
 export type CellKind = (typeof Cell)[keyof typeof Cell];
 
 /** A grid position `[row, col]`, row 0 at the top. */

@@ -17,6 +17,7 @@ import { Cell, formatPosition, inBounds, parseMap, type GridMap, type MapSource,
 
 /** Action ids. `Stay` exists only when the environment is built with `allowStay`. */
 export const Action = { Up: 0, Right: 1, Down: 2, Left: 3, Stay: 4 } as const;
+/** A value of {@link Action}: 0 up, 1 right, 2 down, 3 left, 4 stay. */
 export type ActionId = (typeof Action)[keyof typeof Action];
 
 /** Human-readable action names, indexed by action id. */
@@ -40,6 +41,7 @@ export interface RewardSpec {
   readonly lava: number;
 }
 
+/** The rewards used where a configuration gives none; partial `rewards` options override these. */
 export const DEFAULT_REWARDS: RewardSpec = { goal: 1, step: -0.01, lava: -1 };
 
 /**

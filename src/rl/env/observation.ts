@@ -17,6 +17,7 @@ import { GridWorldError } from './errors.ts';
 import { Cell } from './map.ts';
 import { StateFlag, type TabularModel } from './model.ts';
 
+/** Which observation encoding (see the module comment's table) an environment emits; `localView` carries its side length. */
 export type ObservationSpec =
   | { readonly kind: 'stateIndex' }
   | { readonly kind: 'oneHot' }

@@ -10,6 +10,7 @@ import { GridWorldError } from './errors.ts';
 import { baseChars, Cell, inBounds, formatPosition, type Position } from './map.ts';
 import { positionOfState, type TabularModel } from './model.ts';
 
+/** What {@link renderAscii} draws over the map: the agent and a trajectory. */
 export interface AsciiOptions {
   /** Where to draw the agent. */
   readonly agent?: Position;
@@ -69,6 +70,7 @@ function checkPosition(model: TabularModel, position: Position, what: string): P
   return position;
 }
 
+/** What {@link renderSvg} draws over the map (agent, trajectory) and at what scale. */
 export interface SvgOptions {
   readonly agent?: Position;
   /** Drawn as a polyline through the cell centres. */

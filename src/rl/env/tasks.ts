@@ -90,6 +90,7 @@ interface FamilyOptionsBase {
   readonly seed?: number;
 }
 
+/** Layout, fixed start, OOD quadrant and train/test split of {@link goalFamily}. */
 export interface GoalFamilyOptions extends FamilyOptionsBase {
   /** The fixed start. Default: the free cell nearest the bottom-left corner. */
   readonly start?: Position;
@@ -126,6 +127,7 @@ export function goalFamily(options: GoalFamilyOptions = {}): TaskFamily {
   };
 }
 
+/** Layout, fixed goal, OOD quadrant and train/test split of {@link startFamily}. */
 export interface StartFamilyOptions extends FamilyOptionsBase {
   /** The fixed goal. Default: the free cell nearest the top-right corner. */
   readonly goal?: Position;
@@ -159,6 +161,7 @@ export function startFamily(options: StartFamilyOptions = {}): TaskFamily {
   };
 }
 
+/** Map size and train/test split of {@link layoutFamily}. */
 export interface LayoutFamilyOptions {
   /** Odd side of the four-rooms map. Default 11. */
   readonly size?: number;

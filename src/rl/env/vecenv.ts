@@ -25,6 +25,7 @@ import { sampleStartState, type TabularModel, type Task } from './model.ts';
 import type { ObservationEncoder } from './observation.ts';
 import { describeActions, modelForTask, resolveConfig, toRng, type GridWorldConfig } from './gridworld.ts';
 
+/** A {@link GridWorldConfig} plus the number of copies and their tasks: what `new VecEnv` takes. */
 export interface VecEnvConfig extends GridWorldConfig {
   /** B, the number of copies. */
   readonly numEnvs: number;
