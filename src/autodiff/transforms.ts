@@ -126,6 +126,14 @@ export function vjp<A extends unknown[], O>(f: (...args: A) => O, ...primals: A)
   return [value, back];
 }
 
+/**
+ * Options of {@link grad} and {@link valueAndGrad}, as in `jax.grad`.
+ *
+ * @example
+ * ```ts
+ * const [gw, gb] = grad((w: Tensor, b: Tensor) => sum(add(mul(w, 2), b)), { argnums: [0, 1] })(w, b);
+ * ```
+ */
 export interface GradOptions {
   /** Which arguments to differentiate: one index (result is that gradient) or a list (result is a list). Default 0. */
   readonly argnums?: number | readonly number[];
@@ -223,7 +231,15 @@ export function jvp<A extends unknown[], O>(f: (...args: A) => O, primals: A, ta
   return [out, tangentOut];
 }
 
-/** Σ over leaves of ⟨a, b⟩, a differentiable scalar. */
+/**
+ * Σ over leaves of ⟨a, b⟩, a differentiable scalar: the inner product of two trees of
+ * the same structure (how {@link hvp} contracts a gradient with a direction).
+ *
+ * @example
+ * ```ts
+ * treeVdot({ w: tensor([1, 2]), b: tensor([3]) }, { w: tensor([4, 5]), b: tensor([6]) }).item(); // 32
+ * ```
+ */
 export function treeVdot(a: Tree, b: Tree): Tensor {
   let total: Tensor | null = null;
   treeZip(a, b, (x, y) => {
