@@ -6,10 +6,11 @@ import {
   DTypeError, GradError, ShapeError, Tensor, TreeError, tensor, zeros, ones, grad, valueAndGrad, vjp, jvp,
   add, sub, mul, div, pow, maximum, minimum, gt, eq, where, matmul, matmulT, concat, stack, sum, mean, max,
   logSumExp, softmax, logSoftmax, transpose, squeeze, expandDims, reshape, broadcastTo, slice, pad, take,
-  takeAlongAxis, oneHot, mse, crossEntropy,
+  takeAlongAxis, oneHot, mse, crossEntropy, treeZip,
 } from '../src/index.ts';
 import { eachBackend, throwsWith } from './engine-helpers.ts';
 import { test } from 'uvu';
+import * as assert from 'uvu/assert';
 
 const binaries: [string, (a: Tensor, b: Tensor) => Tensor][] = [
   ['add', add], ['sub', sub], ['mul', mul], ['div', div], ['pow', pow], ['maximum', maximum], ['minimum', minimum],
@@ -122,14 +123,24 @@ test('trees: a non-tensor leaf is named by its path', () => {
 test('vjp: cotangents with the wrong tree structure, shape or dtype', () => {
   const x = ones([2]);
   const [, backList] = vjp((t: Tensor) => [mul(t, 2), sum(t)], x);
-  throwsWith(() => backList([ones([2])] as never), TreeError, 'vjp cotangent', 'structure differs', '$[1]');
-  throwsWith(() => backList([ones([2]), ones([]), ones([1])] as never), TreeError, 'vjp cotangent', 'structure differs', '2 vs 3');
+  throwsWith(() => backList([ones([2])] as never), TreeError, 'vjp cotangent', 'structure differs at $', 'arrays of 2 and 1 entries');
+  throwsWith(() => backList([ones([2]), ones([]), ones([1])] as never), TreeError, 'vjp cotangent', 'structure differs', 'arrays of 2 and 3 entries');
   throwsWith(() => backList([ones([3]), ones([])]), TreeError, 'vjp cotangent', '$[0]', '[2] vs [3]');
   throwsWith(() => backList([ones([2]), 1 as never]), TreeError, '$[1]', 'number 1');
   const [, backObj] = vjp((t: Tensor) => ({ a: t, b: { c: sum(t) } }), x);
   throwsWith(() => backObj({ a: ones([2]), b: { c: ones([2]) } }), TreeError, 'vjp cotangent', '$.b.c', '[] vs [2]');
   const [, back] = vjp((t: Tensor) => mul(t, 3), x);
   throwsWith(() => back(ones([2], 'float64')), GradError, 'vjp', 'cotangent 0', 'float64', 'float32');
+});
+
+test('treeZip: structure is compared, not just leaf counts; objects match by key', () => {
+  const a = { w: tensor([1, 2]), b: tensor([3]) };
+  throwsWith(() => treeZip(a, [tensor([1, 2]), tensor([3])], (x) => x, 'params'), TreeError, 'params', 'structure differs at $', 'an object against an array');
+  throwsWith(() => treeZip(a, { w: tensor([1, 2]), c: tensor([3]) }, (x) => x), TreeError, 'missing from the second tree: b', 'only in the second tree: c');
+  throwsWith(() => treeZip([a], [tensor([1])], (x) => x), TreeError, 'structure differs at $[0]', 'an object against a Tensor');
+  // The same keys in another order pair by key, not by position.
+  const summed = treeZip(a, { b: tensor([30]), w: tensor([10, 20]) }, (x, y) => add(x, y));
+  assert.equal([summed.w.toArray(), summed.b.toArray()], [[11, 22], [33]]);
 });
 
 test('jvp: tangents with the wrong shape or dtype', () => {

@@ -55,31 +55,46 @@ export function treeLeaves(tree: unknown): Tensor[] {
 }
 
 /**
- * Maps two trees of identical structure and leaf shapes leaf by leaf, into a tree
- * shaped like `a`; `what` names the trees in the TreeError thrown on a mismatch.
+ * Maps two trees of the same structure (the same arrays' lengths, the same objects'
+ * keys, matched by key) and leaf shapes leaf by leaf, into a tree shaped like `a`;
+ * `what` names the trees in the TreeError thrown at the first mismatch, with its path.
  * @example
  * ```ts
  * const theta = { w: tensor([1, 2]) }, grads = { w: tensor([0.5, -1]) };
  * treeZip(theta, grads, (p, g) => sub(p, mul(g, 0.1))); // { w: [0.95, 2.1] }
  * ```
  */
-export function treeZip<T>(a: T, b: unknown, fn: (x: Tensor, y: Tensor, path: string) => Tensor, what = 'tree'): T {
-  const bl = treeLeaves(b);
-  let i = 0;
-  const out = treeMap(a, (x, path) => {
-    const y = bl[i++];
-    if (!y) throw new TreeError(`${what}: structure differs at ${path} (second tree has fewer leaves)`);
-    if (x.shape.length !== y.shape.length || x.shape.some((d, k) => d !== y.shape[k])) {
-      throw new TreeError(`${what}: shapes differ at ${path}: ${fmt(x.shape)} vs ${fmt(y.shape)}`);
+export function treeZip<T>(a: T, b: unknown, fn: (x: Tensor, y: Tensor, path: string) => Tensor, what = 'tree', path = '$'): T {
+  const differs = (detail: string): TreeError => new TreeError(`${what}: structure differs at ${path}: ${detail}`);
+  if (a instanceof Tensor) {
+    if (!(b instanceof Tensor)) throw differs(`a Tensor against ${describe(b)}`);
+    if (a.shape.length !== b.shape.length || a.shape.some((d, k) => d !== b.shape[k])) {
+      throw new TreeError(`${what}: shapes differ at ${path}: ${fmt(a.shape)} vs ${fmt(b.shape)}`);
     }
-    return fn(x, y, path);
-  });
-  if (i !== bl.length) throw new TreeError(`${what}: structure differs (${i} vs ${bl.length} leaves)`);
-  return out;
+    return fn(a, b, path) as T;
+  }
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b)) throw differs(`an array of ${a.length} against ${describe(b)}`);
+    if (b.length !== a.length) throw differs(`arrays of ${a.length} and ${b.length} entries`);
+    return a.map((x, i) => treeZip(x, b[i], fn, what, `${path}[${i}]`)) as T;
+  }
+  if (isPlainObject(a)) {
+    if (!isPlainObject(b)) throw differs(`an object against ${describe(b)}`);
+    const keys = Object.keys(a), other = Object.keys(b);
+    const missing = keys.filter((k) => !(k in b)), extra = other.filter((k) => !(k in a));
+    if (missing.length > 0 || extra.length > 0) {
+      throw differs(`keys ${missing.length > 0 ? `missing from the second tree: ${missing.join(', ')}` : ''}${missing.length > 0 && extra.length > 0 ? '; ' : ''}${extra.length > 0 ? `only in the second tree: ${extra.join(', ')}` : ''}`);
+    }
+    const out: Record<string, unknown> = {};
+    for (const k of keys) out[k] = treeZip(a[k], b[k], fn, what, `${path}.${k}`);
+    return out as T;
+  }
+  return treeMap(a, (x) => x, path); // throws the TreeError naming the non-tensor leaf
 }
 
 function describe(x: unknown): string {
   if (x === null) return 'null';
+  if (x instanceof Tensor) return `a Tensor of shape ${fmt(x.shape)}`;
   if (Array.isArray(x)) return 'an array';
   if (typeof x === 'object') return `an object of class ${(x as object).constructor?.name ?? 'unknown'}`;
   return `${typeof x} ${String(x)}`;
