@@ -12,7 +12,7 @@ export {
   type Retention, type OnlineStep, type Recovery, type RecoveryOptions, type Interval,
 } from './metrics.ts';
 export type { ContinualProblem, TypedTask } from './problem.ts';
-export type { ContinualLearner, StepInfo, StepReport } from './learners/learner.ts';
+export type { ContinualLearner, LearnerOptions, StepInfo, StepReport } from './learners/learner.ts';
 export { sequentialLearner, type SequentialOptions } from './learners/sequential.ts';
 export { onlineMamlLearner, type OnlineMamlOptions } from './learners/online-maml.ts';
 export { clusteredLearner, type ClusteredOptions } from './learners/clustered.ts';
@@ -34,4 +34,6 @@ export {
   type GridTask, type GridTaskType, type GridProblemOptions,
 } from './problems/gridworld.ts';
 export { streamChart, clusterStrip, type StreamChartOptions, type ClusterStripOptions } from './plots.ts';
+// rMatrixFigures returns heatmap options: the renderer belongs with them.
+export { heatmap, type HeatmapOptions } from '../report/heatmap.ts';
 export * from './experiments.ts';

@@ -148,7 +148,11 @@ export interface Evaluation {
   readonly fractionOfOracle: number;
   readonly meanExploitReturn: number;
   readonly oracleExploitReturn: number;
-  /** Fraction of exploitation episodes that entered the correct goal. */
+  /**
+   * Fraction of trials whose mean exploitation-episode return is above 0. No episode
+   * that misses the correct goal scores above 0, so this counts the trials whose
+   * exploitation episodes reached it, on average (not episode by episode).
+   */
   readonly successRate: number;
   readonly exploration: TrialBatch;
 }
@@ -175,7 +179,7 @@ export function evaluateAgent(
     agent += result.exploitReturns[i]!;
     oracle += oracleReturn(config, task).episode * exploitEpisodes;
   });
-  // Success: an exploitation episode's return exceeds the best possible return of an episode that misses the goal.
+  // Success: the trial's mean exploitation return exceeds the best return of an episode that misses the goal (0).
   let successes = 0;
   const threshold = 0;
   for (let i = 0; i < n; i++) if (result.exploitReturns[i]! / exploitEpisodes > threshold) successes++;

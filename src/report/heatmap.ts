@@ -10,6 +10,7 @@
  */
 import { escapeXml, formatTick, formatValue, px } from './svg.ts';
 
+/** What {@link heatmap} draws: the matrix, its labels and how cells are coloured. */
 export interface HeatmapOptions {
   readonly title: string;
   /** Rows of values (all rows the same length). */
@@ -43,7 +44,15 @@ export function rampColor(t: number): string {
 
 const finite = (v: number | null | undefined): v is number => typeof v === 'number' && Number.isFinite(v);
 
-/** Renders the heatmap; see the module comment. */
+/**
+ * Renders a heatmap as a standalone SVG string (non-finite or null cells hatched grey).
+ *
+ * @example
+ * ```ts
+ * // The R matrix of a continual run, one SVG per learner:
+ * for (const { learner, options } of continual.rMatrixFigures(result)) writeFileSync(`${learner}.svg`, continual.heatmap(options));
+ * ```
+ */
 export function heatmap(options: HeatmapOptions): string {
   const rows = options.values.length;
   const cols = Math.max(0, ...options.values.map((r) => r.length));

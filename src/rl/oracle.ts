@@ -283,7 +283,7 @@ export function optimalReturn(model: TabularModel, options: HorizonOptions): num
  * ```
  */
 export function optimalValues(model: TabularModel, options: HorizonOptions): Float64Array {
-  const { horizon, discount } = checkHorizon('optimalReturn', options);
+  const { horizon, discount } = checkHorizon('optimalValues', options);
   const S = model.numStates;
   const A = model.numActions;
   let value = new Float64Array(S);

@@ -19,6 +19,6 @@ export { VecEnv, type VecEnvConfig, type VecStepResult } from './vecenv.ts';
 export { openRoom, fourRooms, corridor, cliff, standardLayout, isLayoutName, type Doorways, type LayoutName } from './layouts.ts';
 export {
   goalFamily, startFamily, layoutFamily, inQuadrant, cornerCell,
-  type Quadrant, type TaskFamily, type GoalFamilyOptions, type StartFamilyOptions, type LayoutFamilyOptions,
+  type Quadrant, type TaskFamily, type FamilyOptionsBase, type GoalFamilyOptions, type StartFamilyOptions, type LayoutFamilyOptions,
 } from './tasks.ts';
 export { renderAscii, renderSvg, type AsciiOptions, type SvgOptions } from './render.ts';

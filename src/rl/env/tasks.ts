@@ -79,7 +79,8 @@ export function cornerCell(map: GridMap, corner: Quadrant): Position {
   return best;
 }
 
-interface FamilyOptionsBase {
+/** Options every task family shares: the layout, and how its in-distribution tasks split into train and test. */
+export interface FamilyOptionsBase {
   /** A standard layout name or a map. Default `'open'`. */
   readonly layout?: LayoutName | MapSource;
   /** Side of a standard layout. Default 8 (use an odd size with `'fourRooms'`). */
