@@ -12,6 +12,12 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import * as api from '../src/index.ts';
+import * as elementwise from '../src/ops/elementwise.ts';
+import * as reduce from '../src/ops/reduce.ts';
+import * as movement from '../src/ops/movement.ts';
+import * as matmulOps from '../src/ops/matmul.ts';
+import * as softmaxOps from '../src/ops/softmax.ts';
+import * as losses from '../src/ops/losses.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const entry = join(root, 'src', 'index.ts');
@@ -142,6 +148,20 @@ test('api docs: every export has a TSDoc summary; functions and classes an @exam
     .sort((a, b) => a.file.localeCompare(b.file) || Number(a.where.split(':')[1]) - Number(b.where.split(':')[1]));
   const lines = offenders.map((c) => `  ${c.where}  ${c.kind} ${c.name}: ${c.problems.join(', ')}`);
   assert.ok(offenders.length === 0, `${offenders.length} of ${checked.length} exports are undocumented:\n${lines.join('\n')}`);
+});
+
+test('api docs: every op is public and no primitive definition is (src/ops/index.ts lists them by hand)', () => {
+  const INTERNAL = new Set(['sharedOperandGrad']); // dense's rule shares matmul's folded weight cotangent
+  const modules = { elementwise, reduce, movement, matmulOps, softmaxOps, losses };
+  const forgotten: string[] = [];
+  for (const [file, mod] of Object.entries(modules)) {
+    for (const [name, value] of Object.entries(mod)) {
+      const isPrimitive = name.endsWith('Prim');
+      if (isPrimitive || INTERNAL.has(name)) assert.not.ok(name in api, `${name} (${file}) is internal but exported by src/index.ts`);
+      else if (typeof value === 'function' && !(name in api)) forgotten.push(`${file}.${name}`);
+    }
+  }
+  assert.equal(forgotten, [], `ops missing from src/ops/index.ts: ${forgotten.join(', ')}`);
 });
 
 test.run();

@@ -1,10 +1,20 @@
-/** Every op, as free functions. `Tensor` methods delegate here. */
-export * from './elementwise.ts';
-export * from './reduce.ts';
-export * from './movement.ts';
-export * from './matmul.ts';
-export * from './softmax.ts';
-export * from './losses.ts';
+/**
+ * Every op, as free functions. `Tensor` methods delegate here. The lists are explicit:
+ * the modules also export their primitive definitions (`addPrim`, …) and helpers for
+ * one another, which are not public API.
+ */
+export {
+  neg, exp, log, sin, cos, tanh, sqrt, abs, sign, sigmoid, relu, step, square, reciprocal,
+  add, sub, mul, div, pow, maximum, minimum, gt, ge, lt, le, eq, where, cast,
+} from './elementwise.ts';
+export { sum, max, min, mean } from './reduce.ts';
+export {
+  reshape, expandDims, squeeze, broadcastTo, sumTo, transpose, slice, pad, concat, stack, split, unstack,
+  take, takeAlongAxis, oneHot, type Indices,
+} from './movement.ts';
+export { matmul, matmulT } from './matmul.ts';
+export { logSumExp, softmax, logSoftmax } from './softmax.ts';
+export { mse, crossEntropy } from './losses.ts';
 export { stopGradient } from '../autodiff/stop.ts';
 export { dense, activationGrad } from './dense.ts';
 export { addScaled } from './axpy.ts';
