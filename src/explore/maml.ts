@@ -12,7 +12,7 @@ import {
   mlpPolicy, adaptPolicy, episodeLogProbs, surrogateObjective,
   type CategoricalPolicy, type MlpParams, type MetaEstimator, type EpisodeBatch,
 } from '../rl/index.ts';
-import { AdamTrainer, drawTasks, penaltyScale, rolloutTrials, scaleWrongGoalRewards, type StepPolicy, type TrialBatch } from './common.ts';
+import { AdamTrainer, drawTasks, inputSizeOf, penaltyScale, rolloutTrials, scaleWrongGoalRewards, type StepPolicy, type TrialBatch } from './common.ts';
 import { SignGrid, type SignGridConfig, type SignTask } from './env.ts';
 
 /**
@@ -108,6 +108,19 @@ export interface MamlAgent {
 }
 
 /**
+ * The inner step a MAML-RL agent adapts with, in training and at meta-test: its rate
+ * and estimator, discount 0.99, no baseline (one exploration episode per task).
+ *
+ * @example
+ * ```ts
+ * const adapted = adaptPolicy(agent.policy, agent.params, explored, mamlAdaptOptions(agent));
+ * ```
+ */
+export function mamlAdaptOptions(agent: Pick<MamlAgent, 'innerLr' | 'estimator'>) {
+  return { innerLr: agent.innerLr, estimator: agent.estimator, discount: 0.99, baseline: 'none' as const };
+}
+
+/**
  * Meta-trains an MLP policy with MAML-RL: per task, one exploration episode, one
  * inner policy-gradient step, then the DiCE surrogate of the adapted policy's
  * exploitation episodes, differentiated through the inner step.
@@ -122,12 +135,12 @@ export function trainMaml(options: MamlOptions): MamlAgent {
   const M = options.metaBatchSize ?? 16, K = options.outerEpisodes ?? 2, innerLr = options.innerLr ?? 0.5;
   const estimator = options.estimator ?? 'dice';
   const env = new SignGrid({ ...config, episodes: 1 });
-  const O = env.obsSize, I = O + env.numActions + 2;
+  const O = env.obsSize, I = inputSizeOf(env);
   const policy = mlpPolicy({ obsSize: O, numActions: env.numActions, hidden: [options.hidden ?? 32], outputScale: 0.1 });
   const rng = new Rng(options.seed ?? 0);
   const trainer = new AdamTrainer(policy.init(rng.split()), options.outerLr ?? 3e-3);
   const history: number[] = [];
-  const adaptOptions = { innerLr, estimator, discount: 0.99, baseline: 'none' as const };
+  const adaptOptions = mamlAdaptOptions({ innerLr, estimator });
   const warmup = options.penaltyWarmup ?? 0;
   for (let it = 0; it < iterations; it++) {
     const batchTasks = drawTasks(tasks, M, rng);

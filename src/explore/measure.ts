@@ -15,11 +15,11 @@ import { tensor, zeros } from '../tensor/create.ts';
 import { Rng } from '../random/rng.ts';
 import { crossEntropy, dense } from '../ops/index.ts';
 import { valueAndGrad } from '../autodiff/transforms.ts';
-import { episodeReturnsOf, rolloutTrials, AdamTrainer, type TrialBatch } from './common.ts';
+import { episodeReturnsOf, inputSizeOf, rolloutTrials, AdamTrainer, type TrialBatch } from './common.ts';
 import { SignGrid, oracleReturn, type SignGridConfig, type SignTask } from './env.ts';
 import type { SequenceAgent } from './rl2.ts';
 import { exploitStepper, type DreamAgent } from './dream.ts';
-import { policyStepper, sliceTrials, toEpisodeBatch, type MamlAgent } from './maml.ts';
+import { mamlAdaptOptions, policyStepper, sliceTrials, toEpisodeBatch, type MamlAgent } from './maml.ts';
 import { adaptPolicy } from '../rl/index.ts';
 import { Cell, type GridMap, type Position } from '../rl/env/index.ts';
 
@@ -123,17 +123,16 @@ export function dreamTester(
  */
 export function mamlTester(maml: MamlAgent, config: SignGridConfig): MetaTester {
   const exploitEnv = new SignGrid({ ...config, episodes: config.episodes - 1 });
-  const O = maml.episodeEnv.obsSize, I = O + maml.episodeEnv.numActions + 2;
+  const env = maml.episodeEnv, O = env.obsSize, I = inputSizeOf(env);
   return {
     name: `MAML-RL (${maml.estimator})`,
     run(tasks, rng, greedy) {
       const B = tasks.length;
-      const exploration = rolloutTrials(maml.episodeEnv, tasks, policyStepper(maml.policy, maml.params, O, I, B), rng);
+      const exploration = rolloutTrials(env, tasks, policyStepper(maml.policy, maml.params, O, I, B), rng);
       const exploitReturns = new Float64Array(B);
       tasks.forEach((task, i) => {
-        const adapted = adaptPolicy(maml.policy, maml.params, toEpisodeBatch(sliceTrials(exploration, i, 1), 4), {
-          innerLr: maml.innerLr, estimator: maml.estimator, discount: 0.99, baseline: 'none',
-        });
+        const explored = toEpisodeBatch(sliceTrials(exploration, i, 1), env.numActions);
+        const adapted = adaptPolicy(maml.policy, maml.params, explored, mamlAdaptOptions(maml));
         const exploit = rolloutTrials(exploitEnv, [task], policyStepper(maml.policy, adapted, O, I, 1), rng, greedy);
         exploitReturns[i] = episodeReturnsOf(exploit, 0, exploitEnv.config.episodes)[0]!;
       });
