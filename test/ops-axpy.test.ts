@@ -13,6 +13,30 @@ for (const b of testBackends()) {
     }
   }));
 
+  test(`addScaled with a tensor alpha: the exact values of add(a, mul(b, alpha)), fused or not [${b}]`, () => onBackend(b, () => {
+    assert.equal(addScaled(tensor([1, 2]), tensor([10, 20]), tensor([0.5, -1])).toArray(), [6, -18]);
+    const rng = new Rng(6);
+    // [a, b, alpha] shapes: Meta-SGD's task-batched step ([T, …] params, shared rates), a
+    // shared first step, awkward sizes, and broadcasts the fused kernel does not take.
+    for (const [as, bs, rs] of [[[25, 40, 40], [25, 40, 40], [40, 40]], [[40], [25, 40], [40]], [[3, 65], [3, 65], [3, 65]],
+      [[17], [17], []], [[3, 1], [3, 4], [4]], [[3, 4], [3, 4], [3, 1]]] as const) {
+      const x = randomNormal(rng, [...as]), y = randomNormal(rng, [...bs]), r = randomNormal(rng, [...rs]);
+      assert.equal(Array.from(addScaled(x, y, r).data), Array.from(add(x, mul(y, r)).data), `${as} + ${rs}⊙${bs}`);
+    }
+  }));
+
+  test(`addScaled with a tensor alpha: gradients to a, b and alpha at orders 1 and 2 [${b}]`, () => onBackend(b, () => {
+    const rng = new Rng(7);
+    const f = (x: Tensor, y: Tensor, r: Tensor): Tensor => mul(addScaled(x, y, r), addScaled(x, y, mul(r, -2))).sum();
+    for (const [as, bs, rs] of [[[4], [4], [4]], [[4], [3, 4], [4]], [[3, 4], [3, 4], [3, 1]]] as const) {
+      for (const order of [1, 2] as const) {
+        const inputs = [randomNormal(rng, [...as], 0, 1, 'float64'), randomNormal(rng, [...bs], 0, 1, 'float64'), randomNormal(rng, [...rs], 0, 1, 'float64')];
+        const res = checkGrad(f, inputs, { order });
+        assert.ok(res.ok && res.checked > 0, `${as}, ${bs}, ${rs}, order ${order}: ${res.message}`);
+      }
+    }
+  }));
+
   test(`addScaled: first- and second-order gradients, including a broadcast a [${b}]`, () => onBackend(b, () => {
     const rng = new Rng(5);
     const f = (x: Tensor, y: Tensor): Tensor => mul(addScaled(x, y, -0.3), addScaled(x, y, 0.7)).sum();
@@ -26,7 +50,7 @@ for (const b of testBackends()) {
 }
 
 test('addScaled: rejects a non-finite alpha, naming it', () => {
-  assert.throws(() => addScaled(tensor([1]), tensor([1]), Number.NaN), /addScaled: alpha must be a finite number, got NaN/);
+  assert.throws(() => addScaled(tensor([1]), tensor([1]), Number.NaN), /addScaled: alpha must be a finite number or a tensor, got NaN/);
 });
 
 test.run();

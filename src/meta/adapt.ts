@@ -4,7 +4,7 @@
  */
 import type { Tensor } from '../tensor/tensor.ts';
 import { TreeError } from '../tensor/errors.ts';
-import { mul, sub } from '../ops/elementwise.ts';
+import { neg } from '../ops/elementwise.ts';
 import { addScaled } from '../ops/axpy.ts';
 import { stopGradient } from '../autodiff/stop.ts';
 import { grad } from '../autodiff/transforms.ts';
@@ -46,7 +46,7 @@ export interface AdaptOptions {
 
 const stopTree = <T>(tree: T): T => treeMap(tree, stopGradient);
 
-/** p − lr ⊙ g leaf by leaf, where lr is a number or a tree of per-entry rates. */
+/** p − lr ⊙ g leaf by leaf, where lr is a number or a tree of per-entry rates (one fused op per leaf). */
 function descend<P>(params: P, grads: P, lr: number | unknown): P {
   const gl = treeLeaves(grads);
   const rates = typeof lr === 'number' ? null : treeLeaves(lr);
@@ -56,7 +56,7 @@ function descend<P>(params: P, grads: P, lr: number | unknown): P {
   let i = 0;
   return treeMap(params, (p) => {
     const k = i++;
-    return rates ? sub(p, mul(gl[k]!, rates[k]!)) : addScaled(p, gl[k]!, -(lr as number));
+    return addScaled(p, gl[k]!, rates ? neg(rates[k]!) : -(lr as number));
   });
 }
 

@@ -1,7 +1,8 @@
 /**
- * `a + α·b` for a number α: the gradient-descent update θ − lr·g of every inner loop,
- * as one op with one output buffer (instead of a product and a difference), and a
- * backward of one product instead of a negation and a product.
+ * `a + α·b` for a number α, or a tensor α of per-entry rates: the gradient-descent
+ * update θ − lr·g of every inner loop (MAML's, and Meta-SGD's with learned rates), as
+ * one op with one output buffer (instead of a product and a difference), and a
+ * backward without the difference's negation.
  */
 import { getBackend } from '../backend/registry.ts';
 import { bind, type PrimitiveDef } from '../autodiff/primitive.ts';
@@ -24,19 +25,38 @@ export const addScaledPrim: PrimitiveDef<number> = {
   vjp: (g, _in, _out, alpha, needs) => [needs[0] ? g : null, needs[1] ? mul(g, alpha) : null],
 };
 
+// addScaled(a, b, α) = a + α⊙b with α a tensor:  d = da + α⊙db + b⊙dα
+export const addProductPrim: PrimitiveDef<null> = {
+  name: 'addProduct',
+  forward: ([a, b, alpha]) => {
+    const out = uninitialized(a!.dtype, b!.shape);
+    const backend = getBackend();
+    backend.binary('mul', b!.data, b!.shape, alpha!.data, alpha!.shape, out.data, b!.shape);
+    backend.binary('add', a!.data, a!.shape, out.data, b!.shape, out.data, b!.shape);
+    return out;
+  },
+  vjp: (g, [, b, alpha], _out, _p, needs) => [needs[0] ? g : null, needs[1] ? mul(g, alpha!) : null, needs[2] ? mul(g, b!) : null],
+};
+
 /**
- * `a + alpha·b` elementwise, for a plain number `alpha` (e.g. `addScaled(theta, grad, -lr)`).
- * `a` may broadcast against `b`; otherwise it is `add(a, mul(b, alpha))`.
+ * `a + alpha·b` elementwise, for a plain number `alpha` (e.g. `addScaled(theta, grad, -lr)`)
+ * or a tensor of per-entry rates that broadcasts against `b` (Meta-SGD's
+ * `addScaled(theta, grad, neg(alpha))`). `a` and `alpha` may broadcast against `b`;
+ * otherwise it is `add(a, mul(b, alpha))`.
  *
  * @example
  * ```ts
  * addScaled(tensor([1, 2]), tensor([10, 20]), 0.5).toArray(); // [6, 12]
  * ```
  */
-export function addScaled(a: Tensor, b: Tensor, alpha: number): Tensor {
-  if (typeof alpha !== 'number' || !Number.isFinite(alpha)) throw new TypeError(`addScaled: alpha must be a finite number, got ${String(alpha)}`);
+export function addScaled(a: Tensor, b: Tensor, alpha: number | Tensor): Tensor {
   const [x, y] = coerce('addScaled', a, b);
   // The fused kernel writes into a buffer of b's shape, so b must have the result's shape.
-  const fits = x.shape.length <= y.shape.length && sameShape(y.shape.slice(y.shape.length - x.shape.length), x.shape);
-  return fits ? bind(addScaledPrim, [x, y], alpha) : add(x, mul(y, alpha));
+  const fitsB = (t: Tensor): boolean => t.shape.length <= y.shape.length && sameShape(y.shape.slice(y.shape.length - t.shape.length), t.shape);
+  if (typeof alpha === 'number') {
+    if (!Number.isFinite(alpha)) throw new TypeError(`addScaled: alpha must be a finite number or a tensor, got ${String(alpha)}`);
+    return fitsB(x) ? bind(addScaledPrim, [x, y], alpha) : add(x, mul(y, alpha));
+  }
+  const [, rate] = coerce('addScaled', y, alpha);
+  return fitsB(x) && fitsB(rate) ? bind(addProductPrim, [x, y, rate], null) : add(x, mul(y, rate));
 }
