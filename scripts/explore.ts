@@ -43,8 +43,8 @@ const args = scriptArgs('scripts/explore.ts', {
   ],
 });
 const outDir = args.out as string;
-const only = listOption('only', args.only as string, PARTS);
-const variants = listOption<ExploreVariant>('variants', args.variants as string, EXPLORE_VARIANTS);
+const only = listOption('only', args.only as string, PARTS, 'part');
+const variants = listOption<ExploreVariant>('variants', args.variants as string, EXPLORE_VARIANTS, 'variant');
 const dreamView = args.dreamView as ExploitViewKind;
 const full = only.length === PARTS.length && variants.length === EXPLORE_VARIANTS.length && dreamView === 'full';
 const stem = full ? 'explore' : `explore-${variants.join('-')}-${only.join('-')}${dreamView === 'full' ? '' : `-view-${dreamView}`}`;

@@ -69,7 +69,7 @@ function main(): void {
   const seeds = Array.from({ length: args.quick ? Math.min(args.seeds, 2) : args.seeds }, (_, i) => args.firstSeed + i);
   const all = experiments(seeds, args.quick);
   // Checked before anything runs: a typo must not surface after an hour of training.
-  const keys = values.only === undefined ? Object.keys(all) : listOption('only', values.only as string, Object.keys(all));
+  const keys = values.only === undefined ? Object.keys(all) : listOption('only', values.only as string, Object.keys(all), 'experiment');
   mkdirSync(args.out, { recursive: true });
   const results: Record<string, ExperimentResult> = {};
   const lines: string[] = ['# Grid-world meta-RL results', ''];

@@ -14,7 +14,7 @@
  * ```
  */
 import { readFileSync } from 'node:fs';
-import { formatHelp, parseArgs, UsageError, type CommandSpec, type OptionValue } from '../src/cli/args.ts';
+import { formatHelp, parseArgs, parseNameList, UsageError, type CommandSpec, type OptionValue } from '../src/cli/args.ts';
 
 /** Parsed values by camelCase option name, as {@link parseArgs} returns them. */
 export type ScriptValues = Readonly<Record<string, OptionValue | undefined>>;
@@ -41,13 +41,14 @@ export function usageFailure(message: string): never {
   process.exit(2);
 }
 
-/** A comma-separated list option whose items must come from `allowed`. */
-export function listOption<T extends string>(name: string, text: string, allowed: readonly T[]): T[] {
-  const items = text.split(',');
-  for (const item of items) {
-    if (!(allowed as readonly string[]).includes(item)) usageFailure(`--${name}: unknown '${item}' (one of ${allowed.join(', ')})`);
+/** A comma-separated list option whose items must come from `allowed` (see {@link parseNameList}); exits 2 otherwise. */
+export function listOption<T extends string>(name: string, text: string, allowed: readonly T[], noun: string): T[] {
+  try {
+    return parseNameList(name, text, allowed, noun);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    return usageFailure(e.message);
   }
-  return items as T[];
 }
 
 /**

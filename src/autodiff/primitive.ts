@@ -86,24 +86,36 @@ export function concreteOf(x: Tensor): Tensor {
   return t;
 }
 
-/** Applies a primitive to inputs of any trace levels. @internal */
-export function bind<P>(prim: PrimitiveDef<P>, inputs: readonly Tensor[], params: P): Tensor {
+/** The highest trace level among `inputs` (0: all concrete), noting an enclosing trace for `watchOuterTraces`. */
+function traceLevel(inputs: readonly Tensor[]): number {
   let level = 0;
   for (let i = 0; i < inputs.length; i++) {
     const l = inputs[i]!.level;
     if (l > level) level = l;
   }
   if (level !== 0 && level <= watchFloor) outerTraceSeen = true;
-  if (level === 0 || noGradDepth > 0 || prim.vjp === 'nondiff') {
-    const out = prim.forward(level === 0 ? inputs : inputs.map(concreteOf), params);
-    if (anomalyDepth > 0) checkFinite(out, prim.name);
-    return out;
-  }
+  return level;
+}
+
+/** `inputs` with the tracing of `level` removed (the values one level down). */
+function lowered(inputs: readonly Tensor[], level: number): Tensor[] {
   const primals = new Array<Tensor>(inputs.length);
   for (let i = 0; i < inputs.length; i++) {
     const x = inputs[i]!;
     primals[i] = x.level === level ? x.primal! : x;
   }
+  return primals;
+}
+
+/** Applies a primitive to inputs of any trace levels. @internal */
+export function bind<P>(prim: PrimitiveDef<P>, inputs: readonly Tensor[], params: P): Tensor {
+  const level = traceLevel(inputs);
+  if (level === 0 || noGradDepth > 0 || prim.vjp === 'nondiff') {
+    const out = prim.forward(level === 0 ? inputs : inputs.map(concreteOf), params);
+    if (anomalyDepth > 0) checkFinite(out, prim.name);
+    return out;
+  }
+  const primals = lowered(inputs, level);
   const value = bind(prim, primals, params);
   return new Tensor(value.data, value.shape, level, value, { prim, inputs, params });
 }
@@ -119,22 +131,13 @@ export function bindMulti<P>(prim: MultiPrimitiveDef<P>, inputs: readonly Tensor
 const NO_DATA = new Float32Array(0);
 
 function bindOutputs<P>(prim: MultiPrimitiveDef<P>, inputs: readonly Tensor[], params: P): { vertex: Tensor | null; outputs: Tensor[] } {
-  let level = 0;
-  for (let i = 0; i < inputs.length; i++) {
-    const l = inputs[i]!.level;
-    if (l > level) level = l;
-  }
-  if (level !== 0 && level <= watchFloor) outerTraceSeen = true;
+  const level = traceLevel(inputs);
   if (level === 0 || noGradDepth > 0) {
     const outputs = [...prim.forward(level === 0 ? inputs : inputs.map(concreteOf), params)];
     if (anomalyDepth > 0) for (const out of outputs) checkFinite(out, prim.name);
     return { vertex: null, outputs };
   }
-  const primals = new Array<Tensor>(inputs.length);
-  for (let i = 0; i < inputs.length; i++) {
-    const x = inputs[i]!;
-    primals[i] = x.level === level ? x.primal! : x;
-  }
+  const primals = lowered(inputs, level);
   const below = bindOutputs(prim, primals, params);
   const vertex = new Tensor(NO_DATA, [0], level, below.vertex, { prim, inputs, params });
   const count = below.outputs.length;

@@ -138,6 +138,30 @@ function rangeHint(o: OptionSpec): string {
   return parts.length > 0 ? ` (${parts.join(', ')})` : '';
 }
 
+/**
+ * A comma-separated list of names, each one of `allowed` (deduplicated, in order);
+ * a UsageError naming the option, the offending name and the closest valid one.
+ *
+ * @example
+ * ```ts
+ * parseNameList('agents', 'dream,maml', ['dream', 'rl2', 'maml'], 'agent'); // ['dream', 'maml']
+ * parseNameList('agents', 'dram', ['dream', 'rl2', 'maml'], 'agent'); // UsageError: --agents: unknown agent 'dram'; did you mean 'dream'? …
+ * ```
+ */
+export function parseNameList<T extends string>(option: string, text: string, allowed: readonly T[], noun: string, example: readonly string[] = allowed): T[] {
+  const names = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (names.length === 0) throw new UsageError(`--${option} needs at least one of ${allowed.join(', ')} (e.g. --${option} ${example.join(',')})`);
+  const out: T[] = [];
+  for (const name of names) {
+    if (!(allowed as readonly string[]).includes(name)) {
+      const guess = closest(name, allowed);
+      throw new UsageError(`--${option}: unknown ${noun} '${name}'${guess ? `; did you mean '${guess}'?` : ''} (${noun}s: ${allowed.join(', ')})`);
+    }
+    if (!out.includes(name as T)) out.push(name as T);
+  }
+  return out;
+}
+
 /** Converts and range-checks the text of one option value; throws a UsageError. */
 export function convertValue(o: OptionSpec, text: string, command: string): OptionValue {
   const where = `--${o.name}`;

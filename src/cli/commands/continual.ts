@@ -4,7 +4,7 @@
  * online MAML and task-clustered meta-learning, and reports performance along the
  * stream, the R matrix, cluster assignments and the metrics against the targets.
  */
-import { UsageError, closest, type ParsedArgs } from '../args.ts';
+import { UsageError, parseNameList, type ParsedArgs } from '../args.ts';
 import type { Command } from '../command.ts';
 import { outputOptions, prepareOutput, SEED_OPTION } from '../options.ts';
 import type { ExperimentName, LearnerKey } from '../../continual/experiments.ts';
@@ -12,17 +12,7 @@ import { CONTINUAL_LEARNERS as LEARNER_KEYS, CONTINUAL_PROBLEMS, DEFAULT_LEARNER
 
 /** `'sequential,clustered'` → `['sequential', 'clustered']` (deduplicated, in order); a UsageError on unknown names. */
 export function parseLearners(text: string): LearnerKey[] {
-  const names = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  if (names.length === 0) throw new UsageError(`--learners needs at least one of ${LEARNER_KEYS.join(', ')} (e.g. --learners ${DEFAULT_LEARNERS.join(',')})`);
-  const out: LearnerKey[] = [];
-  for (const name of names) {
-    if (!(LEARNER_KEYS as readonly string[]).includes(name)) {
-      const guess = closest(name, LEARNER_KEYS);
-      throw new UsageError(`--learners: unknown learner '${name}'${guess ? `; did you mean '${guess}'?` : ''} (learners: ${LEARNER_KEYS.join(', ')})`);
-    }
-    if (!out.includes(name as LearnerKey)) out.push(name as LearnerKey);
-  }
-  return out;
+  return parseNameList('learners', text, LEARNER_KEYS, 'learner', DEFAULT_LEARNERS);
 }
 
 /** The config from parsed options; checks what the option table cannot (UsageError). */

@@ -4,7 +4,7 @@
  * them in and out of distribution against the oracle, measures how much their
  * exploration reveals about the task, and draws their exploration on the grid.
  */
-import { UsageError, closest, type ParsedArgs } from '../args.ts';
+import { UsageError, parseNameList, type ParsedArgs } from '../args.ts';
 import type { Command } from '../command.ts';
 import { outputOptions, prepareOutput, SEED_OPTION } from '../options.ts';
 import type { ExploreAgentName } from '../../explore/experiments.ts';
@@ -15,17 +15,7 @@ import type { ExploreVariant } from '../../explore/experiments.ts';
 
 /** `'dream,maml'` → `['dream', 'maml']` (deduplicated, in order); a UsageError on unknown names. */
 export function parseAgents(text: string): ExploreAgentName[] {
-  const names = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  if (names.length === 0) throw new UsageError(`--agents needs at least one of ${AGENTS.join(', ')} (e.g. --agents ${DEFAULT_EXPLORE_AGENTS.join(',')})`);
-  const out: ExploreAgentName[] = [];
-  for (const name of names) {
-    if (!(AGENTS as readonly string[]).includes(name)) {
-      const guess = closest(name, AGENTS);
-      throw new UsageError(`--agents: unknown agent '${name}'${guess ? `; did you mean '${guess}'?` : ''} (agents: ${AGENTS.join(', ')})`);
-    }
-    if (!out.includes(name as ExploreAgentName)) out.push(name as ExploreAgentName);
-  }
-  return out;
+  return parseNameList('agents', text, AGENTS, 'agent', DEFAULT_EXPLORE_AGENTS);
 }
 
 /** The config from parsed options; checks what the option table cannot (UsageError). */
