@@ -186,6 +186,15 @@ export const WORKLOADS: Readonly<Record<string, Workload>> = {
   /** The same with `recycleMemory`: its digest must equal `maml`'s. */
   mamlRecycled: (lib, digest) => mamlWorkload(lib, digest, true),
 
+  /** Meta-SGD (the fused θ − α⊙g update), two inner steps checkpointed every step (multi-output primitives). */
+  metaSgdCheckpointed: (lib, digest) => {
+    const learner = lib.meta.metaSgd({ model: lib.nn.MLP({ sizes: [1, 16, 16, 1] }), innerLr: 0.01, innerSteps: 2, checkpointEvery: 1 });
+    const rng = new lib.index.Rng(20191009);
+    const theta = learner.init(rng);
+    const { loss, grads } = learner.metaGradient(theta, lib.meta.sinusoidTasks(rng, { numTasks: 8, K: 5 }));
+    digest.number(loss).tensors(grads, lib);
+  },
+
   /** MAML-RL (DiCE) on a 5×5 goal family with a tabular policy: 3 meta-iterations, then test-time adaptation. */
   gridTabular: (lib, digest) => {
     const { env: E, policy: P, mamlrl: M, index } = lib;
