@@ -13,7 +13,6 @@
  * args.seeds; // 5, or what --seeds gave
  * ```
  */
-import { readFileSync } from 'node:fs';
 import { formatHelp, parseArgs, parseNameList, UsageError, type CommandSpec, type OptionValue } from '../src/cli/args.ts';
 
 /** Parsed values by camelCase option name, as {@link parseArgs} returns them. */
@@ -49,16 +48,4 @@ export function listOption<T extends string>(name: string, text: string, allowed
     if (!(e instanceof UsageError)) throw e;
     return usageFailure(e.message);
   }
-}
-
-/**
- * For a script that documents its options in its leading comment instead of a table:
- * prints that comment and exits on `--help` / `-h`.
- */
-export function docCommentHelp(scriptUrl: string, argv: readonly string[] = process.argv.slice(2)): void {
-  if (!argv.includes('--help') && !argv.includes('-h')) return;
-  const source = readFileSync(new URL(scriptUrl), 'utf8');
-  const comment = /^\/\*\*([\s\S]*?)\*\//.exec(source)?.[1] ?? '';
-  process.stdout.write(`${comment.split('\n').map((line) => line.replace(/^ \* ?| \*$/, '')).join('\n').trim()}\n`);
-  process.exit(0);
 }

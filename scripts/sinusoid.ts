@@ -8,42 +8,11 @@
  * to stderr.
  *
  *   node --import tsx scripts/sinusoid.ts --algo maml --K 10 --iters 70000 --seed 0
- *   node --import tsx scripts/sinusoid.ts --help     # this text
- *
- * Options: --algo maml|fomaml|metasgd|anil|reptile|pretrained  --K 10  --iters 70000
- *   --query-k <n> (training query points per task, default K)
- *   --eval-k <n> (support points per held-out task, default K: `--K 10 --eval-k 5` scores a
- *   network meta-trained with 10 shots on the 5-shot held-out tasks)
- *   --init torch|maml|glorot|he (MLP initialisation, default torch: U(±1/√fanIn) weights and
- *   biases like nn.Linear; maml: truncated normal σ 0.01 weights and zero biases like
- *   cbfinn/maml; glorot: Glorot uniform weights, zero biases; he: He normal weights, zero biases)
- *   --lr-init <low>,<high> (metasgd only: initial step sizes drawn from U[low, high] instead
- *   of all equal to --inner-lr; the Meta-SGD paper uses 0.005,0.1)
- *   --log-lr (metasgd only: meta-learn log α, so α = exp(·) stays positive)
- *   --val-every <n> (also score the network every n iterations on --val-tasks 600 validation
- *   tasks, a stream separate from the held-out tasks, and report the held-out figures of the
- *   checkpoint with the lowest one-step validation MSE as `best`; default 0: off)
- *   --outer-lr-schedule constant|cosine (default constant; cosine: Adam's lr decays from
- *   --outer-lr to 0 over --iters as lr·(1 + cos(π·step/iters))/2)
- *   --eval-support uniform|stratified (default uniform: each held-out task's K support
- *   inputs uniform on [−5, 5]; stratified: the k-th one uniform within the k-th of K equal
- *   slices of [−5, 5], the same tasks and query points otherwise)
- *   --save-meta <file> (write the trained meta-parameters as JSON)  --load-meta <file> (score
- *   meta-parameters saved with the same --algo and --init instead of training; no baseline)
- *   --eval-sets <n> (also score the final network after 1 and 10 steps on n − 1 further
- *   independent sets of --eval-tasks tasks and report the mean and sd over all n sets, which
- *   separates the network's expected MSE from the luck of one fixed set; default 1)
- *   --seed 0  --inner-lr 0.01  --inner-steps 1  --meta-batch 25  --outer-lr 0.001
- *   --eval-tasks 600  --eval-points 100  --eval-steps 10  --log-every 1000
- *   --clip <norm> (clip each task's inner-loop gradient to this global norm, in training and
- *   evaluation)  --outer-clip <norm> (clip the meta-gradient to this global norm before Adam)
- *   --baseline-iters <n> (default: --iters; 0 skips the baseline)  --backend ts|wasm
- *   --write-eval-tasks <file> (write the held-out tasks as JSON and exit: the PyTorch
- *   reference, scripts/reference/sinusoid_torch.py --eval-file, then scores the same tasks)
+ *   node --import tsx scripts/sinusoid.ts --help     # every option, with its default
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { docCommentHelp, usageFailure } from './script-args.ts';
+import { camelCase, type CommandSpec } from '../src/cli/args.ts';
+import { scriptArgs, usageFailure } from './script-args.ts';
 import { Rng, getBackend, setBackend, tensor } from '../src/index.ts';
 import { compareStructure, decodeState, encodeState } from '../src/io/codec.ts';
 import { MLP, Linear, fanInUniform, glorotUniform, heNormal, truncatedNormalInit, zerosInit, type Initializer } from '../src/nn/index.ts';
@@ -53,99 +22,81 @@ import {
   type MetaLearner, type SinusoidTaskBatch, type SinusoidTaskOptions,
 } from '../src/meta/index.ts';
 
-docCommentHelp(import.meta.url);
-const { values } = (() => { try { return parseArgs({
-  options: {
-    algo: { type: 'string', default: 'maml' },
-    K: { type: 'string', default: '10' },
-    'query-k': { type: 'string' },
-    'eval-k': { type: 'string' },
-    init: { type: 'string', default: 'torch' },
-    'lr-init': { type: 'string' },
-    'log-lr': { type: 'boolean', default: false },
-    'val-every': { type: 'string', default: '0' },
-    'val-tasks': { type: 'string', default: '600' },
-    'eval-sets': { type: 'string', default: '1' },
-    'outer-lr-schedule': { type: 'string', default: 'constant' },
-    'eval-support': { type: 'string', default: 'uniform' },
-    'save-meta': { type: 'string' },
-    'load-meta': { type: 'string' },
-    iters: { type: 'string', default: '70000' },
-    seed: { type: 'string', default: '0' },
-    'inner-lr': { type: 'string', default: '0.01' },
-    'inner-steps': { type: 'string', default: '1' },
-    'meta-batch': { type: 'string', default: '25' },
-    'outer-lr': { type: 'string', default: '0.001' },
-    'eval-tasks': { type: 'string', default: '600' },
-    'eval-points': { type: 'string', default: '100' },
-    'eval-steps': { type: 'string', default: '10' },
-    'log-every': { type: 'string', default: '1000' },
-    'baseline-iters': { type: 'string' },
-    clip: { type: 'string' },
-    'outer-clip': { type: 'string' },
-    backend: { type: 'string' },
-    'write-eval-tasks': { type: 'string' },
-  },
-}); } catch (e) {
-  // node:util's parse errors (unknown option, missing value) as one line, like the other checks.
-  return usageFailure(`${(e as Error).message} (see --help)`);
-} })();
-
-const num = (name: keyof typeof values): number => {
-  const v = Number(values[name]);
-  if (!Number.isFinite(v)) throw new RangeError(`--${name}: expected a number, got '${String(values[name])}'`);
-  return v;
+const SPEC: CommandSpec = {
+  name: '',
+  summary: 'The sinusoid benchmark of MAML (§5.1): meta-train, then the adaptation curve on held-out tasks, against a pretrained baseline.',
+  options: [
+    { name: 'algo', type: 'choice', choices: ['maml', 'fomaml', 'metasgd', 'anil', 'reptile', 'pretrained'], default: 'maml', description: 'the meta-learner' },
+    { name: 'K', type: 'int', min: 1, default: 10, description: 'support points per task' },
+    { name: 'iters', type: 'int', min: 0, default: 70000, description: 'meta-iterations' },
+    { name: 'query-k', type: 'int', min: 1, description: 'training query points per task (default: K)' },
+    { name: 'eval-k', type: 'int', min: 1, description: 'support points per held-out task (default: K; --K 10 --eval-k 5 scores a 10-shot network on 5-shot tasks)' },
+    { name: 'init', type: 'choice', choices: ['torch', 'maml', 'glorot', 'he'], default: 'torch', description: 'MLP initialisation: torch U(±1/√fanIn) weights and biases as nn.Linear; maml truncated normal σ 0.01 and zero biases as cbfinn/maml; glorot, he with zero biases' },
+    { name: 'lr-init', type: 'string', placeholder: 'LOW,HIGH', description: 'metasgd only: initial step sizes from U[low, high] instead of --inner-lr (the Meta-SGD paper: 0.005,0.1)' },
+    { name: 'log-lr', type: 'boolean', description: 'metasgd only: meta-learn log α, so α = exp(·) stays positive' },
+    { name: 'val-every', type: 'int', min: 0, default: 0, description: 'score every N iterations on --val-tasks validation tasks (a separate stream); report the best checkpoint as `best` (0: off)' },
+    { name: 'val-tasks', type: 'int', min: 1, default: 600, description: 'validation tasks for --val-every' },
+    { name: 'eval-sets', type: 'int', min: 1, default: 1, description: 'also score the final network on N − 1 further independent held-out sets; report mean and sd over all N' },
+    { name: 'outer-lr-schedule', type: 'choice', choices: ['constant', 'cosine'], default: 'constant', description: "cosine: Adam's lr decays from --outer-lr to 0 over --iters" },
+    { name: 'eval-support', type: 'choice', choices: ['uniform', 'stratified'], default: 'uniform', description: 'held-out support inputs uniform on [−5, 5], or the k-th uniform within the k-th of K equal slices (same tasks and query points)' },
+    { name: 'save-meta', type: 'string', placeholder: 'FILE', description: 'write the trained meta-parameters (and the seed) as JSON' },
+    { name: 'load-meta', type: 'string', placeholder: 'FILE', description: 'score meta-parameters saved with the same --algo and --init instead of training (no baseline)' },
+    { name: 'seed', type: 'int', min: 0, default: 0, description: 'training seed' },
+    { name: 'inner-lr', type: 'number', above: 0, default: 0.01, description: 'inner-loop step size, in training and evaluation' },
+    { name: 'inner-steps', type: 'int', min: 1, default: 1, description: 'inner steps in training' },
+    { name: 'meta-batch', type: 'int', min: 1, default: 25, description: 'tasks per meta-batch' },
+    { name: 'outer-lr', type: 'number', above: 0, default: 0.001, description: 'Adam step size' },
+    { name: 'eval-tasks', type: 'int', min: 1, default: 600, description: 'held-out tasks' },
+    { name: 'eval-points', type: 'int', min: 1, default: 100, description: 'query points per held-out task' },
+    { name: 'eval-steps', type: 'int', min: 0, default: 10, description: 'adaptation steps of the evaluation curve' },
+    { name: 'log-every', type: 'int', min: 1, default: 1000, description: 'a progress line (stderr) every N iterations' },
+    { name: 'baseline-iters', type: 'int', min: 0, description: 'iterations of the pretrained baseline (default: --iters; 0 skips it)' },
+    { name: 'clip', type: 'number', above: 0, placeholder: 'NORM', description: "clip each task's inner-loop gradient to this global norm, in training and evaluation" },
+    { name: 'outer-clip', type: 'number', above: 0, placeholder: 'NORM', description: 'clip the meta-gradient to this global norm before Adam' },
+    { name: 'backend', type: 'choice', choices: ['wasm', 'ts'], description: 'compute backend (default: wasm where WebAssembly SIMD works)' },
+    { name: 'write-eval-tasks', type: 'string', placeholder: 'FILE', description: 'write the held-out tasks as JSON and exit (scripts/reference/sinusoid_torch.py --eval-file scores the same tasks)' },
+  ],
 };
-const count = (name: keyof typeof values, min = 1): number => {
-  const v = num(name);
-  if (!Number.isInteger(v) || v < min) throw new RangeError(`--${name}: expected an integer ≥ ${min}, got '${String(values[name])}'`);
-  return v;
-};
-if (values.backend !== undefined) setBackend(values.backend);
-const algo = values.algo!;
-const K = num('K'), iterations = num('iters'), seed = num('seed');
+const parsed = scriptArgs('scripts/sinusoid.ts', SPEC);
+// Keyed by the command-line names, as the rest of the script reads them.
+const values = Object.fromEntries(SPEC.options.map((o) => [o.name, parsed[camelCase(o.name)]])) as Record<string, string | number | boolean | undefined>;
+const file = (name: 'save-meta' | 'load-meta' | 'write-eval-tasks'): string | undefined => values[name] as string | undefined;
+const saveMeta = file('save-meta'), loadMeta = file('load-meta'), writeEvalTasks = file('write-eval-tasks');
+if (values.backend !== undefined) setBackend(values.backend as string);
+const algo = values.algo as string;
+const K = values.K as number, iterations = values.iters as number, seed = values.seed as number;
 // Query points per task in meta-training (the support set always has K).
-const trainQueryK = values['query-k'] === undefined ? K : num('query-k');
+const trainQueryK = (values['query-k'] ?? K) as number;
 // Support points per held-out (and validation) task.
-const evalK = values['eval-k'] === undefined ? K : count('eval-k');
+const evalK = (values['eval-k'] ?? K) as number;
 const INITS: Record<string, { weightInit: Initializer; biasInit: Initializer }> = {
   torch: { weightInit: fanInUniform, biasInit: fanInUniform },
   maml: { weightInit: truncatedNormalInit(0.01), biasInit: zerosInit },
   glorot: { weightInit: glorotUniform, biasInit: zerosInit },
   he: { weightInit: heNormal, biasInit: zerosInit },
 };
-const init = INITS[values.init!];
-if (init === undefined) throw new RangeError(`--init: unknown '${values.init}' (${Object.keys(INITS).join(', ')})`);
+const init = INITS[values.init as string]!;
 let lrInitRange: [number, number] | null = null;
 if (values['lr-init'] !== undefined) {
-  const parts = values['lr-init'].split(',').map((p) => (p.trim() === '' ? NaN : Number(p)));
+  const parts = (values['lr-init'] as string).split(',').map((p) => (p.trim() === '' ? NaN : Number(p)));
   if (parts.length !== 2 || !parts.every(Number.isFinite) || !(parts[0]! < parts[1]!)) {
-    throw new RangeError(`--lr-init: expected <low>,<high> with low < high, e.g. 0.005,0.1; got '${values['lr-init']}'`);
+    usageFailure(`--lr-init: expected <low>,<high> with low < high, e.g. 0.005,0.1; got '${values['lr-init']}'`);
   }
-  if (values.algo !== 'metasgd') throw new RangeError(`--lr-init: only applies to --algo metasgd, got --algo ${values.algo}`);
+  if (algo !== 'metasgd') usageFailure(`--lr-init: only applies to --algo metasgd, got --algo ${algo}`);
   lrInitRange = [parts[0]!, parts[1]!];
 }
-const outerSchedule = values['outer-lr-schedule']!;
-if (outerSchedule !== 'constant' && outerSchedule !== 'cosine') {
-  throw new RangeError(`--outer-lr-schedule: unknown '${outerSchedule}' (constant, cosine)`);
-}
-const evalSupport = values['eval-support']!;
-if (evalSupport !== 'uniform' && evalSupport !== 'stratified') {
-  throw new RangeError(`--eval-support: unknown '${evalSupport}' (uniform, stratified)`);
-}
-const valEvery = count('val-every', 0), valTasks = count('val-tasks'), evalSets = count('eval-sets');
-const innerLr = num('inner-lr'), innerSteps = num('inner-steps'), metaBatchSize = num('meta-batch'), outerLr = num('outer-lr');
-const evalSteps = num('eval-steps'), logEvery = num('log-every');
-const baselineIterations = values['baseline-iters'] === undefined ? iterations : num('baseline-iters');
-const positive = (name: 'clip' | 'outer-clip'): number => {
-  const v = num(name);
-  if (!(v > 0)) throw new RangeError(`--${name}: expected a positive norm, got '${String(values[name])}'`);
-  return v;
-};
-const clipNorm = values.clip === undefined ? undefined : positive('clip');
+const outerSchedule = values['outer-lr-schedule'] as 'constant' | 'cosine';
+const evalSupport = values['eval-support'] as 'uniform' | 'stratified';
+const valEvery = values['val-every'] as number, valTasks = values['val-tasks'] as number, evalSets = values['eval-sets'] as number;
+const innerLr = values['inner-lr'] as number, innerSteps = values['inner-steps'] as number;
+const metaBatchSize = values['meta-batch'] as number, outerLr = values['outer-lr'] as number;
+const evalSteps = values['eval-steps'] as number, logEvery = values['log-every'] as number;
+const evalTaskCount = values['eval-tasks'] as number, evalPoints = values['eval-points'] as number;
+const baselineIterations = (values['baseline-iters'] ?? iterations) as number;
+const clipNorm = values.clip as number | undefined;
 // recycleMemory: the same numbers in less time (the script keeps no intermediate tensors).
 const innerOptions = clipNorm === undefined ? { recycleMemory: true } : { clipNorm, recycleMemory: true };
-const outerClip = values['outer-clip'] === undefined ? null : positive('outer-clip');
+const outerClip = (values['outer-clip'] ?? null) as number | null;
 
 const model = MLP({ sizes: [1, 40, 40, 1], activation: 'relu', ...init });
 function learnerFor(name: string): MetaLearner<any> {
@@ -153,7 +104,7 @@ function learnerFor(name: string): MetaLearner<any> {
     case 'maml': return maml({ model, innerLr, innerSteps, ...innerOptions });
     case 'fomaml': return maml({ model, innerLr, innerSteps, firstOrder: true, ...innerOptions });
     case 'metasgd': return metaSgd({
-      model, innerLr, innerSteps, ...innerOptions, logStepSizes: values['log-lr']!, ...(lrInitRange && { lrInit: uniformStepSizes(...lrInitRange) }),
+      model, innerLr, innerSteps, ...innerOptions, logStepSizes: values['log-lr'] as boolean, ...(lrInitRange && { lrInit: uniformStepSizes(...lrInitRange) }),
     });
     case 'anil': return anil({
       body: MLP({ sizes: [1, 40, 40], activation: 'relu', activateOutput: true, ...init }),
@@ -182,20 +133,20 @@ function heldOut(rng: Rng, options: SinusoidTaskOptions): SinusoidTaskBatch {
   }
   return { ...tasks, support: { x: tensor(sx, [T, k, 1]), y: tensor(sy, [T, k, 1]) } };
 }
-const evalTasks = heldOut(new Rng(1_000_003), { numTasks: num('eval-tasks'), K: evalK, queryK: num('eval-points') });
+const evalTasks = heldOut(new Rng(1_000_003), { numTasks: evalTaskCount, K: evalK, queryK: evalPoints });
 // Validation tasks for --val-every, from a third stream (neither training nor held out).
-const valSet = valEvery > 0 ? sinusoidTasks(new Rng(2_000_003), { numTasks: valTasks, K: evalK, queryK: num('eval-points') }) : null;
-if (values['write-eval-tasks'] !== undefined) {
+const valSet = valEvery > 0 ? sinusoidTasks(new Rng(2_000_003), { numTasks: valTasks, K: evalK, queryK: evalPoints }) : null;
+if (writeEvalTasks !== undefined) {
   const { support, query } = evalTasks;
-  writeFileSync(values['write-eval-tasks'], JSON.stringify({
+  writeFileSync(writeEvalTasks, JSON.stringify({
     K: evalK, sx: Array.from(support.x.data), sy: Array.from(support.y.data), qx: Array.from(query.x.data), qy: Array.from(query.y.data),
   }));
   process.exit(0);
 }
 
 // --load-meta: meta-parameters saved by --save-meta (with the training seed, from 2026-12-02 on).
-const saved = values['load-meta'] === undefined ? null
-  : JSON.parse(readFileSync(values['load-meta'], 'utf8')) as { algo: string; init: string; seed?: number; meta: unknown };
+const saved = loadMeta === undefined ? null
+  : JSON.parse(readFileSync(loadMeta, 'utf8')) as { algo: string; init: string; seed?: number; meta: unknown };
 
 function run(name: string, iters: number) {
   const learner = learnerFor(name);
@@ -212,12 +163,12 @@ function run(name: string, iters: number) {
   let best: { iteration: number; val1: number; meta: any } | null = null;
   if (saved !== null) {
     if (saved.algo !== name || saved.init !== values.init) {
-      throw new RangeError(`--load-meta: ${values['load-meta']} holds --algo ${saved.algo} --init ${saved.init}, not --algo ${name} --init ${values.init}`);
+      usageFailure(`--load-meta: ${loadMeta} holds --algo ${saved.algo} --init ${saved.init}, not --algo ${name} --init ${values.init}`);
     }
     // The checkpoint codec: typed, CRC-checked tensors; a structure mismatch names its path.
     meta = decodeState(saved.meta);
     const mismatch = compareStructure(learner.init(new Rng(0)), meta);
-    if (mismatch) throw new RangeError(`--load-meta: ${values['load-meta']} does not fit this network (${mismatch})`);
+    if (mismatch) usageFailure(`--load-meta: ${loadMeta} does not fit this network (${mismatch})`);
   }
   for (let done = 0; saved === null && (done < iters || done === 0); ) {
     const n = Math.min(chunk, iters - done);
@@ -238,8 +189,8 @@ function run(name: string, iters: number) {
     if (n === 0) break;
   }
   const trainSeconds = (performance.now() - started) / 1000;
-  if (values['save-meta'] !== undefined && name !== 'pretrained') {
-    writeFileSync(values['save-meta'], JSON.stringify({ algo: name, init: values.init, seed, meta: encodeState(meta) }));
+  if (saveMeta !== undefined && name !== 'pretrained') {
+    writeFileSync(saveMeta, JSON.stringify({ algo: name, init: values.init, seed, meta: encodeState(meta) }));
   }
   const summary = (m: any) => {
     const curve = evaluateAdaptation(learner, m, evalTasks, evalSteps);
@@ -250,7 +201,7 @@ function run(name: string, iters: number) {
   if (evalSets > 1) {
     const per: { steps1: number; steps10: number }[] = [];
     for (let i = 0; i < evalSets; i++) {
-      const tasks = i === 0 ? evalTasks : heldOut(new Rng(1_000_003 + i), { numTasks: num('eval-tasks'), K: evalK, queryK: num('eval-points') });
+      const tasks = i === 0 ? evalTasks : heldOut(new Rng(1_000_003 + i), { numTasks: evalTaskCount, K: evalK, queryK: evalPoints });
       const curve = evaluateAdaptation(learner, meta, tasks, Math.min(10, evalSteps));
       per.push({ steps1: curve[1]!, steps10: curve[curve.length - 1]! });
     }
@@ -276,9 +227,9 @@ const wallStart = performance.now();
 const result = run(algo, iterations);
 const baseline = algo !== 'pretrained' && baselineIterations > 0 && saved === null ? run('pretrained', baselineIterations) : null;
 console.log(JSON.stringify({
-  benchmark: 'sinusoid', K, trainQueryK, evalK, init: values.init, outerLrSchedule: outerSchedule, evalSupport, loadedFrom: values['load-meta'] ?? null, lrInit: lrInitRange, logLr: values['log-lr'], valEvery,
+  benchmark: 'sinusoid', K, trainQueryK, evalK, init: values.init, outerLrSchedule: outerSchedule, evalSupport, loadedFrom: loadMeta ?? null, lrInit: lrInitRange, logLr: values['log-lr'], valEvery,
   // The training seed: of this run, or as saved with the loaded meta-parameters (null if not saved).
   seed: saved === null ? seed : saved.seed ?? null, innerLr, innerSteps, metaBatchSize, outerLr, clipNorm: clipNorm ?? null, outerClip,
-  evalTasks: num('eval-tasks'), evalPoints: num('eval-points'), backend: getBackend().name, node: process.version,
+  evalTasks: evalTaskCount, evalPoints: evalPoints, backend: getBackend().name, node: process.version,
   result, baseline, wallSeconds: round((performance.now() - wallStart) / 1000),
 }, null, 2));

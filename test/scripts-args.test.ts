@@ -24,7 +24,7 @@ const cases: { script: string; help: RegExp; typo: string[]; error: RegExp }[] =
   { script: 'explore.ts', help: /--only LIST/, typo: ['--only', 'dram'], error: /--only: unknown part 'dram'; did you mean 'dream'\? \(parts: dream, rl2, maml, transformer, sensitivity\)/ },
   { script: 'gridworld.ts', help: /--only LIST .*goal5, goal8, start5, start8/, typo: ['--only', 'goal5,gaol8'], error: /--only: unknown experiment 'gaol8' \(experiments: goal5, goal8, start5, start8\)/ },
   { script: 'continual.ts', help: /--only <regression\|gridworld>/, typo: ['--only', 'grid'], error: /--only must be one of regression, gridworld; got 'grid'\. Did you mean 'gridworld'\?/ },
-  { script: 'sinusoid.ts', help: /--eval-support uniform\|stratified/, typo: ['--itres', '3'], error: /Unknown option '--itres' \(see --help\)/ },
+  { script: 'sinusoid.ts', help: /--eval-support <uniform\|stratified>/, typo: ['--iter', '3'], error: /unknown option --iter .*did you mean --iters\?/ },
 ];
 
 test('research scripts: --help prints the options; a mistyped flag exits 2 naming it, before any work', async () => {

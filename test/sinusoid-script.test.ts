@@ -19,23 +19,24 @@ const tiny = ['--iters', '4', '--eval-tasks', '8', '--eval-steps', '2', '--log-e
 
 test('sinusoid script: bad variant flags fail with the flag and the value in the message', () => {
   const cases: [string[], RegExp][] = [
-    [['--init', 'xavier'], /--init: unknown 'xavier' \(torch, maml, glorot, he\)/],
+    [['--init', 'xavier'], /--init must be one of torch, maml, glorot, he; got 'xavier'/],
     [['--algo', 'metasgd', '--lr-init', '0.1,0.005'], /--lr-init: expected <low>,<high>.*got '0\.1,0\.005'/],
     [['--algo', 'metasgd', '--lr-init', '0.005'], /--lr-init: .*got '0\.005'/],
     [['--algo', 'maml', '--lr-init', '0.005,0.1'], /--lr-init: only applies to --algo metasgd, got --algo maml/],
-    [['--eval-k', '0'], /--eval-k: expected an integer ≥ 1, got '0'/],
-    [['--eval-k', '2.5'], /--eval-k: expected an integer ≥ 1, got '2\.5'/],
-    [['--val-every=-1'], /--val-every: expected an integer ≥ 0, got '-1'/],
-    [['--eval-sets', '0'], /--eval-sets: expected an integer ≥ 1, got '0'/],
-    [['--outer-lr-schedule', 'step'], /--outer-lr-schedule: unknown 'step' \(constant, cosine\)/],
-    [['--eval-support', 'grid'], /--eval-support: unknown 'grid' \(uniform, stratified\)/],
-    [['--outer-clip', '0'], /--outer-clip: expected a positive norm, got '0'/],
-    [['--clip=-2'], /--clip: expected a positive norm, got '-2'/],
+    [['--eval-k', '0'], /--eval-k must be an integer ≥ 1, got '0'/],
+    [['--eval-k', '2.5'], /--eval-k must be an integer ≥ 1, got '2\.5'/],
+    [['--val-every=-1'], /--val-every must be an integer ≥ 0, got '-1'/],
+    [['--eval-sets', '0'], /--eval-sets must be an integer ≥ 1, got '0'/],
+    [['--outer-lr-schedule', 'step'], /--outer-lr-schedule must be one of constant, cosine; got 'step'/],
+    [['--eval-support', 'grid'], /--eval-support must be one of uniform, stratified; got 'grid'/],
+    [['--outer-clip', '0'], /--outer-clip must be a number > 0, got '0'/],
+    [['--clip=-2'], /--clip must be a number > 0, got '-2'/],
   ];
   for (const [args, message] of cases) {
     const { status, stderr } = runScript([...args, ...tiny]);
-    assert.is.not(status, 0, `${args.join(' ')} should fail`);
+    assert.is(status, 2, `${args.join(' ')} should exit 2: ${stderr}`);
     assert.match(stderr, message, `${args.join(' ')}: ${stderr}`);
+    assert.is(stderr.trim().split('\n').length, 1, `one line, no stack trace: ${stderr}`);
   }
 });
 
