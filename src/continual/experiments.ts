@@ -437,7 +437,7 @@ export function streamFigure(result: ExperimentResult): StreamChartOptions {
 
 /**
  * The R matrix heat map's data for each learner (its first seed's run), as options of
- * the report's `heatmap` (src/report/heatmap.ts, not exported from the package).
+ * `continual.heatmap`, which renders them as SVG.
  *
  * @example
  * ```ts
