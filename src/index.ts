@@ -20,6 +20,7 @@ export {
 } from './tensor/create.ts';
 export { ShapeError, DTypeError, TreeError, AnomalyError, GradError } from './tensor/errors.ts';
 export { Rng } from './random/rng.ts';
+export { confidenceInterval, type Interval, type MeanInterval } from './stats/interval.ts';
 
 export * from './ops/index.ts';
 

@@ -81,7 +81,8 @@ runs('--json: results on stdout equal results.json, with every figure and number
   const exp = continual.experiments[0]!;
   assert.equal(Object.keys(exp.runs), ['sequential', 'online MAML', 'clustered']);
   const interval = exp.summaries['clustered']!['purityAB']!;
-  assert.equal(Object.keys(interval), ['mean', 'lo', 'hi', 'n']);
+  assert.equal(Object.keys(interval), ['mean', 'low', 'high', 'n', 'perSeed']);
+  assert.is(interval.perSeed.length, 2);
   assert.is(interval.n, 2);
   const runRecord = exp.runs['clustered']![1]! as { seed: number; R: number[][]; stageTypes: number[]; clusters: string };
   assert.is(runRecord.seed, 1);

@@ -74,7 +74,7 @@ runs('--json: results on stdout equal results.json, with every figure and number
     assert.equal(a.runs[0]!.checkpoints.map((c) => c.iteration), [1, 2]);
     for (const c of a.runs[0]!.checkpoints) assert.ok(c.episodes > 0 && Number.isFinite(c.fraction), `${a.agent} checkpoint ${JSON.stringify(c)}`);
     for (const split of ['train', 'oodSign', 'oodGoal'] as const) {
-      assert.equal(Object.keys(a.fraction[split].greedy), ['mean', 'lo', 'hi', 'n']);
+      assert.equal(Object.keys(a.fraction[split].greedy), ['mean', 'low', 'high', 'n', 'perSeed']);
       assert.is(a.fraction[split].greedy.n, 2);
       assert.type(results.metrics[`${a.agent}/${split}/greedy`], 'number');
     }

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { confidenceInterval, curveOf, exactPolicyReturn, formatResultTable, renderAdaptationSvg, runExperiment } from '../src/rl/evaluate.ts';
+import { curveOf, exactPolicyReturn, formatResultTable, renderAdaptationSvg, runExperiment } from '../src/rl/evaluate.ts';
 import { RlError } from '../src/rl/errors.ts';
 import { goalFamily, openRoom, VecEnv } from '../src/rl/env/index.ts';
 import { tabularPolicy } from '../src/rl/policy.ts';
@@ -10,16 +10,6 @@ import { Rng } from '../src/random/rng.ts';
 import { allclose } from './helpers.ts';
 
 const Evaluate = suite('rl evaluation');
-
-Evaluate('95% Student-t confidence intervals', () => {
-  const ci = confidenceInterval([1, 2, 3, 4, 5]);
-  // sd = √2.5, standard error √0.5, t₀.₉₇₅(4) = 2.776.
-  allclose(ci.mean, 3);
-  allclose(ci.high - ci.mean, 2.776 * Math.sqrt(0.5), 1e-9, 1e-9);
-  allclose(ci.mean - ci.low, 2.776 * Math.sqrt(0.5), 1e-9, 1e-9);
-  assert.equal(confidenceInterval([0.5]), { mean: 0.5, low: 0.5, high: 0.5, perSeed: [0.5] });
-  assert.throws(() => confidenceInterval([]), /values must not be empty/);
-});
 
 Evaluate('a tiny experiment yields curves for every method and split, a table and an SVG', () => {
   const result = runExperiment({

@@ -7,9 +7,10 @@ import type { TaskStream } from './streams.ts';
 import type { TypedTask } from './problem.ts';
 import type { ContinualLearner, StepReport } from './learners/learner.ts';
 import {
-  averagePerformance, backwardTransfer, clusterPurity, confidenceInterval, forgetting, forwardTransfer,
-  retentionAfterSwitch, timeToRecover, type Interval, type Recovery, type Retention,
+  averagePerformance, backwardTransfer, clusterPurity, forgetting, forwardTransfer,
+  retentionAfterSwitch, timeToRecover, type Recovery, type Retention,
 } from './metrics.ts';
+import { confidenceInterval, type Interval } from '../stats/interval.ts';
 
 /** What {@link runStream} replays: the stream, how to draw each task, and how R is measured. */
 export interface RunOptions<T extends TypedTask> {

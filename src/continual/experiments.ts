@@ -28,7 +28,7 @@ import { adam } from '../optim/index.ts';
 import { openRoom } from '../rl/env/index.ts';
 import type { HeatmapOptions } from '../report/heatmap.ts';
 import { taskStream, streamString, type TaskStream } from './streams.ts';
-import { confidenceInterval, type Interval } from './metrics.ts';
+import { confidenceInterval, type Interval } from '../stats/interval.ts';
 import type { ContinualLearner } from './learners/learner.ts';
 import type { ContinualProblem, TypedTask } from './problem.ts';
 import { sequentialLearner } from './learners/sequential.ts';
@@ -389,7 +389,7 @@ function detectionOf(run: RunResult, stream: TaskStream): DetectionRecord {
  * @example
  * ```ts
  * const { summaries, detection } = summarizeExperiment(result);
- * summaries['clustered']!['retentionA_afterB']; // { mean, lo, hi, n } over the seeds
+ * summaries['clustered']!['retentionA_afterB']; // { mean, low, high, n, perSeed } over the seeds
  * detection['clustered']![0]!.oodStepsFlagged;  // of detection[…][0].oodSteps, seed 0
  * ```
  */
@@ -427,7 +427,7 @@ export function streamFigure(result: ExperimentResult): StreamChartOptions {
   const steps = stream0?.steps ?? [];
   const series = Object.entries(result.runs).map(([name, rs]) => {
     const ci = steps.map((_, t) => confidenceInterval(rs.map((r) => r.result.record[t]?.curve[1] ?? NaN)));
-    return { name, y: smooth5(ci.map((c) => c.mean)), lo: smooth5(ci.map((c) => c.lo)), hi: smooth5(ci.map((c) => c.hi)) };
+    return { name, y: smooth5(ci.map((c) => c.mean)), lo: smooth5(ci.map((c) => c.low)), hi: smooth5(ci.map((c) => c.high)) };
   });
   return {
     title: `${result.name}: score after 1 inner step along the stream (mean of ${result.seeds.length} seeds, 95% CI, 5-step smoothing)`,

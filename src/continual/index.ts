@@ -8,8 +8,8 @@ export {
   type TaskStream, type StreamStep, type Segment, type StreamOptions, type StreamStatistics, type Switching, type Arrival, type OodInjection,
 } from './streams.ts';
 export {
-  averagePerformance, backwardTransfer, forwardTransfer, forgetting, retentionAfterSwitch, timeToRecover, clusterPurity, confidenceInterval,
-  type Retention, type OnlineStep, type Recovery, type RecoveryOptions, type Interval,
+  averagePerformance, backwardTransfer, forwardTransfer, forgetting, retentionAfterSwitch, timeToRecover, clusterPurity,
+  type Retention, type OnlineStep, type Recovery, type RecoveryOptions,
 } from './metrics.ts';
 export type { ContinualProblem, TypedTask } from './problem.ts';
 export type { ContinualLearner, LearnerOptions, StepInfo, StepReport } from './learners/learner.ts';

@@ -16,7 +16,6 @@
  * - forgetting (Chaudhry et al., "Riemannian Walk for Incremental Learning", ECCV 2018)
  *   mean_j max_{first_j ≤ l < T−1} R[l][j] − R[T−1][j], over the same types as BWT.
  */
-import { meanInterval, type MeanInterval } from '../stats/interval.ts';
 
 /** Per-stage trained type; the identity (GEM's square case) when omitted. */
 function stagesOf(R: readonly (readonly number[])[], stageTypes?: readonly number[]): readonly number[] {
@@ -243,18 +242,4 @@ export function clusterPurity<L>(assignments: readonly number[], labels: readonl
   let total = 0;
   for (const row of table.values()) total += Math.max(...row.values());
   return total / assignments.length;
-}
-
-
-/** A mean with its 95% confidence interval. */
-export type Interval = MeanInterval;
-
-/**
- * Mean and 95% confidence interval over seeds, with the Student-t quantile (with 5
- * seeds the half-width is 2.776 standard errors, not 1.96). Non-finite samples are dropped.
- *
- * @example confidenceInterval([1, 2, 3, 4, 5]) // { mean: 3, lo: 1.037…, hi: 4.963…, n: 5 }
- */
-export function confidenceInterval(samples: readonly number[]): Interval {
-  return meanInterval(samples);
 }

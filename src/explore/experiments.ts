@@ -12,7 +12,7 @@
  * measureAgent(trained.tester, setup, 0).fraction.oodSign.greedy;
  * ```
  */
-import { confidenceInterval, type Interval } from '../rl/evaluate.ts';
+import { confidenceInterval, type Interval } from '../stats/interval.ts';
 import { Rng } from '../random/rng.ts';
 import type { Position } from '../rl/env/index.ts';
 import { inputSizeOf } from './common.ts';

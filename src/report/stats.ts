@@ -3,19 +3,21 @@
  * long noisy curves (a training curve of thousands of iterations).
  */
 import { meanInterval, type MeanInterval } from '../stats/interval.ts';
-
-/** Mean and a 95% confidence interval of the mean. */
-export type MeanCI = MeanInterval;
+import { formatValue } from './svg.ts';
 
 /**
- * Mean ± the 95% Student-t half-width over the finite samples (see `meanInterval`).
- * With one sample the interval is the point; with none, everything is NaN.
+ * `0.63 [0.55, 0.71]` for a table cell: the mean and its interval at `digits`
+ * significant digits, just the mean for one sample, `–` for none.
  *
- * @example meanCI([1, 2, 3]) // { mean: 2, lo: -0.484…, hi: 4.484…, n: 3 }
+ * @example formatInterval(meanInterval([0.6, 0.65, 0.64])) // '0.63 [0.564, 0.696]'
  */
-export const meanCI = meanInterval;
+export function formatInterval(i: MeanInterval | undefined, digits = 3): string {
+  if (!i || i.n === 0 || !Number.isFinite(i.mean)) return '–';
+  if (i.n === 1) return formatValue(i.mean, digits);
+  return `${formatValue(i.mean, digits)} [${formatValue(i.low, digits)}, ${formatValue(i.high, digits)}]`;
+}
 
-/** A binned curve: for each bin, its centre x and the {@link meanCI} of its values. */
+/** A binned curve: for each bin, its centre x and the mean and 95% interval of its values. */
 export interface BinnedCurve {
   readonly x: number[];
   readonly mean: number[];
@@ -36,11 +38,11 @@ export function binCurve(x: readonly number[], y: readonly number[], maxBins = 5
   const size = Math.max(1, Math.ceil(n / maxBins));
   for (let start = 0; start < n; start += size) {
     const end = Math.min(n, start + size);
-    const s = meanCI(y.slice(start, end));
+    const s = meanInterval(y.slice(start, end));
     out.x.push((x[start]! + x[end - 1]!) / 2);
     out.mean.push(s.mean);
-    out.lo.push(s.lo);
-    out.hi.push(s.hi);
+    out.lo.push(s.low);
+    out.hi.push(s.high);
   }
   return out;
 }

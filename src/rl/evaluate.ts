@@ -11,7 +11,7 @@
  * adapted policy is scored *exactly* by the DP oracle, so the only noise is the one
  * adaptation itself. Seed `s` also re-draws the family's train/test split.
  */
-import { meanInterval } from '../stats/interval.ts';
+import { confidenceInterval, type Interval } from '../stats/interval.ts';
 import { Rng } from '../random/rng.ts';
 import {
   goalFamily, openRoom, startFamily, tabularModel, VecEnv,
@@ -22,30 +22,6 @@ import { mlpPolicy, oneHotCoordinates, spatialPolicy, tabularPolicy, type Catego
 import { adaptationPath, metaTrain, META_ESTIMATORS, type BaselineKind, type MetaEstimator } from './mamlrl.ts';
 import { reinforce } from './pg.ts';
 import { checkChoice, checkInteger, checkNumber, RlError } from './errors.ts';
-
-/** Mean and 95% confidence interval (Student t) of per-seed values. */
-export interface Interval {
-  readonly mean: number;
-  readonly low: number;
-  readonly high: number;
-  readonly perSeed: readonly number[];
-}
-
-
-/**
- * The mean of `values` with a 95% Student-t confidence interval (the interval is the
- * mean itself for a single value).
- *
- * @example
- * ```ts
- * confidenceInterval([0.91, 0.93, 0.90, 0.95, 0.92]); // { mean: 0.922, low: ≈0.898, high: ≈0.946, ... }
- * ```
- */
-export function confidenceInterval(values: readonly number[]): Interval {
-  if (values.length === 0) throw new RlError('confidenceInterval: values must not be empty');
-  const { mean, lo, hi } = meanInterval(values);
-  return { mean, low: lo, high: hi, perSeed: [...values] };
-}
 
 /** Which tasks of a family a curve is measured on. */
 export type Split = 'train' | 'test' | 'ood';

@@ -42,6 +42,6 @@ export {
   type TaskMetaResult, type MamlRlOptions, type MamlRlResult, type MetaIterationRecord, type MetaStepOptions, type MetaTrainState, type MetaStepResult,
 } from './mamlrl.ts';
 export {
-  runExperiment, confidenceInterval, exactPolicyReturn, curveOf, formatResultTable, renderAdaptationSvg, subsampleTasks,
-  type ExperimentConfig, type ExperimentResult, type AdaptationCurve, type Interval, type Split, type Method,
+  runExperiment, exactPolicyReturn, curveOf, formatResultTable, renderAdaptationSvg, subsampleTasks,
+  type ExperimentConfig, type ExperimentResult, type AdaptationCurve, type Split, type Method,
 } from './evaluate.ts';

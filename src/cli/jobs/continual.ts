@@ -12,8 +12,8 @@ import { createProgress, type ProgressStream } from '../progress.ts';
 import { emitResults, OUTPUT_FILES, runHeader } from '../run.ts';
 import type { ClusterFigure, FigureSpec, HeatmapFigure, StreamFigure } from '../../report/figures.ts';
 import type { ReportSection, RunResults, SummaryTable } from '../../report/run-report.ts';
+import { formatInterval } from '../../report/stats.ts';
 import { formatValue } from '../../report/svg.ts';
-import type { Interval } from '../../continual/metrics.ts';
 import {
   clusterFigure, continualExperiment, experimentRecord, rMatrixFigures, runExperiment, streamFigure, streamSettingsFor,
   targetsOf, TARGETS, SUMMARY_FIELDS, type ExperimentName, type ExperimentRecord, type ExperimentResult, type StreamSettings,
@@ -62,13 +62,6 @@ export function checkStreams(config: ContinualConfig): Record<string, StreamSett
     out[name] = s;
   }
   return out;
-}
-
-/** `0.63 [0.55, 0.71]`, `0.63` for one seed, `–` for none. */
-export function formatInterval(i: Interval | undefined): string {
-  if (!i || i.n === 0 || !Number.isFinite(i.mean)) return '–';
-  if (i.n === 1) return formatValue(i.mean, 3);
-  return `${formatValue(i.mean, 3)} [${formatValue(i.lo, 3)}, ${formatValue(i.hi, 3)}]`;
 }
 
 /** Rows of the per-learner metrics table: summary field and label. */

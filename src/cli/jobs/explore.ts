@@ -13,7 +13,8 @@ import { emitResults, OUTPUT_FILES, runHeader } from '../run.ts';
 import type { FigureSpec, GridFigure, GridPanel, LineFigure } from '../../report/figures.ts';
 import type { ReportSection, RunResults, SummaryTable } from '../../report/run-report.ts';
 import { renderSignPanel } from '../../report/sign-grid.ts';
-import { binCurve, meanCI, type MeanCI } from '../../report/stats.ts';
+import { binCurve, formatInterval } from '../../report/stats.ts';
+import { confidenceInterval, type Interval } from '../../stats/interval.ts';
 import { formatValue } from '../../report/svg.ts';
 import { oracleReturn, type SignGridConfig, type SignTask } from '../../explore/env.ts';
 import { Cell } from '../../rl/env/index.ts';
@@ -52,11 +53,11 @@ export interface ExploreAgentRecord {
   readonly label: string;
   readonly curveLabel: string;
   readonly iterations: number;
-  readonly fraction: Record<ExploreSplit, { sampled: MeanCI; greedy: MeanCI }>;
-  readonly probe: MeanCI;
-  readonly signVisits: MeanCI;
-  readonly finalTraining: MeanCI;
-  readonly trainSeconds: MeanCI;
+  readonly fraction: Record<ExploreSplit, { sampled: Interval; greedy: Interval }>;
+  readonly probe: Interval;
+  readonly signVisits: Interval;
+  readonly finalTraining: Interval;
+  readonly trainSeconds: Interval;
   readonly runs: readonly ExploreRun[];
   /** Exploration episodes of the first seed on a few test tasks (`[row, col]` paths). */
   readonly samples: readonly ExplorationSample[];
@@ -82,13 +83,6 @@ const VARIANT_TEXT: Readonly<Record<ExploreConfig['variant'], string>> = {
   bits: 'bits (two signs on opposite sides of the start each show one bit of the goal index; both must be read)',
   noisy: 'noisy (the sign shows a uniformly drawn index 30% of the time; reading it again helps)',
 };
-
-/** `0.63 [0.55, 0.71]`, `0.63` for one seed, `–` for none. */
-export function formatCI(i: MeanCI | undefined, digits = 3): string {
-  if (!i || i.n === 0 || !Number.isFinite(i.mean)) return '–';
-  if (i.n === 1) return formatValue(i.mean, digits);
-  return `${formatValue(i.mean, digits)} [${formatValue(i.lo, digits)}, ${formatValue(i.hi, digits)}]`;
-}
 
 /** Trains, measures and writes; returns the exit code (0, or 130 when interrupted). */
 export async function runExplore(config: ExploreConfig, ctx: ExploreContext): Promise<number> {
@@ -127,7 +121,7 @@ export async function runExplore(config: ExploreConfig, ctx: ExploreContext): Pr
 }
 
 function agentRecord(agent: ExploreAgentName, iterations: number, runs: readonly ExploreRun[], samples: readonly ExplorationSample[]): ExploreAgentRecord {
-  const ci = (f: (r: ExploreRun) => number): MeanCI => meanCI(runs.map(f));
+  const ci = (f: (r: ExploreRun) => number): Interval => confidenceInterval(runs.map(f));
   const fraction = Object.fromEntries(EXPLORE_SPLITS.map((s) => [s, { sampled: ci((r) => r.fraction[s].sampled), greedy: ci((r) => r.fraction[s].greedy) }])) as ExploreAgentRecord['fraction'];
   return {
     agent, label: EXPLORE_AGENT_LABELS[agent], curveLabel: EXPLORE_CURVE_LABELS[agent], iterations, fraction,
@@ -165,8 +159,8 @@ function trainingFigure(record: ExploreAgentRecord, oracle: number): LineFigure 
 /** The greedy meta-test fraction on the training tasks against training episodes, one series per agent (mean and 95% CI over seeds). */
 function checkpointFigure(records: readonly ExploreAgentRecord[]): LineFigure {
   const series = records.map((r) => {
-    const points = r.runs[0]!.checkpoints.map((c, i) => ({ episodes: c.episodes, ci: meanCI(r.runs.map((run) => run.checkpoints[i]?.fraction ?? NaN).filter(Number.isFinite)) }));
-    return { name: r.agent, x: points.map((p) => p.episodes), y: points.map((p) => p.ci.mean), lo: points.map((p) => p.ci.lo), hi: points.map((p) => p.ci.hi), markers: true };
+    const points = r.runs[0]!.checkpoints.map((c, i) => ({ episodes: c.episodes, ci: confidenceInterval(r.runs.map((run) => run.checkpoints[i]?.fraction ?? NaN)) }));
+    return { name: r.agent, x: points.map((p) => p.episodes), y: points.map((p) => p.ci.mean), lo: points.map((p) => p.ci.low), hi: points.map((p) => p.ci.high), markers: true };
   });
   const last = Math.max(1, ...series.flatMap((s) => s.x));
   return {
@@ -216,12 +210,12 @@ export function exploreResults(
     {
       title: 'Fraction of the oracle\'s exploitation return after one exploration episode, mean [95% CI] over seeds',
       header,
-      rows: records.map((r) => [r.label, r.runs.length, ...EXPLORE_SPLITS.flatMap((s) => [formatCI(r.fraction[s].sampled), formatCI(r.fraction[s].greedy)])]),
+      rows: records.map((r) => [r.label, r.runs.length, ...EXPLORE_SPLITS.flatMap((s) => [formatInterval(r.fraction[s].sampled), formatInterval(r.fraction[s].greedy)])]),
     },
     {
       title: `Information content of exploration: probe accuracy vs chance (${formatValue(chance, 3)}), mean [95% CI] over seeds`,
       header: ['agent', 'probe accuracy', 'chance', 'sign visited', 'final training value', 'training seconds'],
-      rows: records.map((r) => [r.label, formatCI(r.probe), formatValue(chance, 3), formatCI(r.signVisits), formatCI(r.finalTraining), formatCI(r.trainSeconds, 2)]),
+      rows: records.map((r) => [r.label, formatInterval(r.probe), formatValue(chance, 3), formatInterval(r.signVisits), formatInterval(r.finalTraining), formatInterval(r.trainSeconds, 2)]),
     },
   ];
   const layout: ReportSection[] = [

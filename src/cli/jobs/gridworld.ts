@@ -23,7 +23,7 @@ import { expectedReturn, optimalReturn } from '../../rl/oracle.ts';
 import { subsampleTasks } from '../../rl/evaluate.ts';
 import { CheckpointError, type Checkpoint } from '../../io/checkpoint.ts';
 import { compareStructure, type State } from '../../io/codec.ts';
-import { meanCI } from '../../report/stats.ts';
+import { meanInterval } from '../../stats/interval.ts';
 import type { FigureSpec, GridPanel, LineFigure } from '../../report/figures.ts';
 import type { Series } from '../../report/line-chart.ts';
 import type { EvalContext, Evaluation, MetaJob, StepResult, TrainState } from '../job.ts';
@@ -270,8 +270,8 @@ async function evaluateGridworld(c: GridworldConfig, s: Setup, state: TrainState
         }
       }
       if (curves.length < tasks.length) complete = false;
-      const ci = steps.map((i) => meanCI(curves.map((cv) => cv[i] ?? NaN)));
-      series.push({ name, x: steps, y: ci.map((v) => v.mean), lo: ci.map((v) => v.lo), hi: ci.map((v) => v.hi), markers: true, dashed: name === 'scratch' });
+      const ci = steps.map((i) => meanInterval(curves.map((cv) => cv[i] ?? NaN)));
+      series.push({ name, x: steps, y: ci.map((v) => v.mean), lo: ci.map((v) => v.low), hi: ci.map((v) => v.high), markers: true, dashed: name === 'scratch' });
       const at = (i: number): number | null => (Number.isFinite(ci[i]?.mean) ? ci[i]!.mean : null);
       metrics[`${split}/${name}/step0`] = at(0);
       metrics[`${split}/${name}/step1`] = at(1);
@@ -279,7 +279,7 @@ async function evaluateGridworld(c: GridworldConfig, s: Setup, state: TrainState
       rows.push([split, name, ...stepColumns(k).map(at), curves.length]);
     }
     if (series.length === 0) continue;
-    const opt = meanCI(optimal).mean;
+    const opt = meanInterval(optimal).mean;
     metrics[`${split}/optimal`] = opt;
     series.push({ name: 'optimal', x: steps, y: steps.map(() => opt), color: '#888', dashed: true });
     const figure: LineFigure = {

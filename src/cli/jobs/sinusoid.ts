@@ -17,7 +17,7 @@ import {
 } from '../../meta/index.ts';
 import { CheckpointError, type Checkpoint } from '../../io/checkpoint.ts';
 import { compareStructure, type State } from '../../io/codec.ts';
-import { meanCI } from '../../report/stats.ts';
+import { meanInterval } from '../../stats/interval.ts';
 import type { FigureSpec, LineFigure } from '../../report/figures.ts';
 import type { SummaryTable } from '../../report/run-report.ts';
 import type { Series } from '../../report/line-chart.ts';
@@ -101,8 +101,8 @@ async function perTaskCurves(curveOf: (tasks: TaskBatch) => number[], tasks: Tas
 function summarise(curves: readonly number[][], steps: number): { mean: number[]; lo: number[]; hi: number[] } {
   const out = { mean: [] as number[], lo: [] as number[], hi: [] as number[] };
   for (let s = 0; s <= steps; s++) {
-    const ci = meanCI(curves.map((c) => c[s] ?? NaN));
-    out.mean.push(ci.mean); out.lo.push(ci.lo); out.hi.push(ci.hi);
+    const ci = meanInterval(curves.map((c) => c[s] ?? NaN));
+    out.mean.push(ci.mean); out.lo.push(ci.low); out.hi.push(ci.high);
   }
   return out;
 }
