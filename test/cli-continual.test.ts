@@ -91,7 +91,7 @@ runs('--json: results on stdout equal results.json, with every figure and number
   assert.is(runRecord.clusters.split(',').length, 12);
 
   // Tables: the targets first (3 per problem), then a metrics table per problem.
-  assert.equal(results.tables.map((t) => t.rows.length), [6, 11, 11]);
+  assert.equal(results.tables.map((t) => t.rows.length), [6, 12, 12]);
   assert.equal(results.tables[0]!.header, ['problem', 'target', 'goal', 'learner', 'value', 'met']);
   assert.match(String(results.tables[0]!.rows[0]![1]), /A retention after B/);
   assert.equal(results.tables[1]!.header, ['metric', 'sequential', 'online MAML', 'clustered']);

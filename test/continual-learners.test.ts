@@ -1,6 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { adam } from '../src/optim/index.ts';
+import { adam, sgd } from '../src/optim/index.ts';
+import { scalar, type Tensor } from '../src/index.ts';
+import type { ContinualProblem } from '../src/continual/index.ts';
 import { openRoom } from '../src/rl/env/index.ts';
 import {
   taskStream, runStream, clusteredLearner, sequentialLearner, gridProblem, gridTasks, cornerGoals, purityOver,
@@ -52,6 +54,34 @@ test('replaying a stream is deterministic and every learner reports a curve per 
   assert.is(sequential.record.length, 50);
   assert.ok(sequential.record.every((r) => r.curve.length === 2 && r.cluster === 0));
   assert.throws(() => runStream(makeClustered(), { stream, sampleTask, numTypes: 2 }), /numTypes/);
+});
+
+// A problem whose meta-gradient always says "add 1" and whose every score is the
+// parameter itself: what the clustered learner reports shows which iterate it uses.
+const counting: ContinualProblem<Tensor, { type: number }> = {
+  name: 'counting',
+  init: () => scalar(5),
+  adaptationCurve: (p) => [p.item()],
+  selectionCurve: () => [1],
+  metaGradient: () => scalar(-1),
+  taskGradient: () => scalar(-1),
+};
+const countingRun = (averaging?: number) => {
+  const learner = clusteredLearner({ problem: counting, optimizer: sgd({ lr: 1 }), ...(averaging !== undefined && { averaging }) });
+  const reported = Array.from({ length: 4 }, () => learner.observe({ type: 0 }).curve[0]!);
+  return { reported, evaluated: learner.evaluate({ type: 0 }, 0)[0]! };
+};
+
+test('clustered learner: averaging reports the running average of the meta-iterates', () => {
+  // Iterates 5, 6, 7, 8, 9 (one SGD step per task); each step reports before its update.
+  assert.equal(countingRun(), { reported: [5, 6, 7, 8], evaluated: 9 }, 'averaging 0: the latest iterate');
+  // Rate max(0.5, 1/n): 5, then 5.5, 5.5 + (7 − 5.5)/2 = 6.25, 6.25 + (8 − 6.25)/2 = 7.125, then 8.0625.
+  assert.equal(countingRun(0.5), { reported: [5, 5.5, 6.25, 7.125], evaluated: 8.0625 });
+  // A small rate averages uniformly at first: mean(5..6), mean(5..7), mean(5..8), mean(5..9).
+  assert.equal(countingRun(0.1), { reported: [5, 5.5, 6, 6.5], evaluated: 7 });
+  for (const bad of [-0.1, 1, NaN]) {
+    assert.throws(() => clusteredLearner({ problem: counting, optimizer: sgd({ lr: 1 }), averaging: bad }), new RegExp(`clusteredLearner: averaging must be in \\[0, 1\\), got ${bad}`));
+  }
 });
 
 test.run();

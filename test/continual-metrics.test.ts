@@ -19,6 +19,8 @@ test('GEM metrics on a hand-computed square matrix', () => {
   close(backwardTransfer(square), ((0.6 - 0.9) + (0.5 - 0.8)) / 2, 'BWT');
   close(forwardTransfer(square, [0, 0.05, 0]), ((0.1 - 0.05) + (0.1 - 0)) / 2, 'FWT');
   close(forgetting(square), ((0.9 - 0.6) + (0.8 - 0.5)) / 2, 'forgetting');
+  close(forgetting(square, undefined, [1]), 0.8 - 0.5, 'forgetting over type 1 only');
+  assert.ok(Number.isNaN(forgetting(square, undefined, [2])), 'the type trained last has no forgetting');
 });
 
 // A stream revisiting types: stages train A, B, A, B.

@@ -61,6 +61,8 @@ export interface RunMetrics {
   readonly backwardTransfer: number;
   readonly forwardTransfer: number;
   readonly forgetting: number;
+  /** Forgetting over the stream's in-distribution types only (its OOD types left out). */
+  readonly forgettingInDistribution: number;
   readonly retention: readonly Retention[];
   readonly recoveries: readonly Recovery[];
   /** Purity of the step-to-cluster assignment against the true types, over all steps. */
@@ -122,6 +124,7 @@ export function runStream<T extends TypedTask>(learner: ContinualLearner<T>, opt
     backwardTransfer: backwardTransfer(R, stageTypes),
     forwardTransfer: forwardTransfer(R, baseline, stageTypes),
     forgetting: forgetting(R, stageTypes),
+    forgettingInDistribution: forgetting(R, stageTypes, Array.from({ length: numTypes }, (_, j) => j).filter((j) => !stream.options.ood?.types.includes(j))),
     retention: retentionAfterSwitch(R, stageTypes),
     recoveries: timeToRecover(record, { window: options.recoveryWindow ?? 10 }),
     purity: clusterPurity(clusters, record.map((r) => r.type)),

@@ -87,15 +87,17 @@ export function forwardTransfer(R: readonly (readonly number[])[], baseline: rea
 
 /**
  * Forgetting (Chaudhry et al. 2018): the best performance a type reached at any stage
- * before the last, minus its final performance; averaged over types not trained last.
+ * before the last, minus its final performance; averaged over types not trained last,
+ * or only over `types` when given (e.g. leaving out an OOD burst that a learner rightly
+ * did not learn, whose score is whatever transfers to it).
  * @example forgetting([[0.9, 0.1, 0.0], [0.7, 0.8, 0.1], [0.6, 0.5, 0.9]]) // ((0.9−0.6) + (0.8−0.5)) / 2 = 0.3
  */
-export function forgetting(R: readonly (readonly number[])[], stageTypes?: readonly number[]): number {
+export function forgetting(R: readonly (readonly number[])[], stageTypes?: readonly number[], types?: readonly number[]): number {
   const stages = stagesOf(R, stageTypes);
   const final = R.length - 1;
   const terms: number[] = [];
   for (const [j, { first, last }] of spans(stages)) {
-    if (last >= final) continue;
+    if (last >= final || (types !== undefined && !types.includes(j))) continue;
     let best = -Infinity;
     for (let l = first; l < final; l++) best = Math.max(best, at(R, l, j));
     terms.push(best - at(R, final, j));

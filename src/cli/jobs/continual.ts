@@ -70,6 +70,7 @@ const METRIC_ROWS: readonly (readonly [string, string])[] = [
   ['backwardTransfer', 'BWT (backward transfer)'],
   ['forwardTransfer', 'FWT (forward transfer)'],
   ['forgetting', 'forgetting'],
+  ['forgettingInDistribution', 'forgetting, in-distribution types (OOD bursts are not meant to be learnt)'],
   ['retentionA_afterB', 'A retention after B (ratio)'],
   ['dropA_afterB', 'A drop after B (score units)'],
   ['recoveryA_fractionWithin1InnerStep', 'returns to A recovered within 1 inner step'],

@@ -2,6 +2,9 @@
  * Task-clustered meta-learning: several meta-initialisations, one per cluster of tasks.
  */
 import { Rng } from '../../random/rng.ts';
+import { noGrad } from '../../autodiff/primitive.ts';
+import { treeZip } from '../../autodiff/tree.ts';
+import { addScaled, sub } from '../../ops/index.ts';
 import type { OptimizerState } from '../../optim/state.ts';
 import type { TypedTask } from '../problem.ts';
 import { chooseCluster, updateFeatureStats, type ClusterChoice, type ClusterStats, type NoveltyRule } from '../clustering.ts';
@@ -14,6 +17,16 @@ export interface ClusteredOptions<P, T extends TypedTask, S extends OptimizerSta
   readonly innerSteps?: number;
   /** When to open a cluster; see `clustering.ts`. */
   readonly rule?: NoveltyRule;
+  /**
+   * Polyak averaging of each cluster's initialisation: selection, reports and evaluation
+   * use a running average of the meta-iterates, each update moving it `averaging` of the
+   * way (a uniform average over a cluster's first 1/averaging updates). One meta-update
+   * per task makes the latest iterate chase the latest task, so its quality on the
+   * type swings from task to task; the average does not, which stops a cluster that
+   * was frozen on a bad iterate from failing its own type on return (a false novelty,
+   * then a duplicate cluster). 0 (default) uses the latest iterate. In [0, 1).
+   */
+  readonly averaging?: number;
   /** Rate of the clusters' running score statistics. Default 0.1. */
   readonly statsRate?: number;
   /**
@@ -42,7 +55,12 @@ export interface ClusteredOptions<P, T extends TypedTask, S extends OptimizerSta
 }
 
 interface Cluster<P, S> {
+  /** The latest meta-iterate, which the updates train. */
   params: P;
+  /** What the cluster is selected, scored and evaluated with: `params`, or their running average. */
+  averaged: P;
+  /** Iterates in `averaged` so far (the initial one included). */
+  iterates: number;
   state: S;
   /** Per feature: the score before and after adaptation on the adaptation data. */
   stats: ClusterStats[];
@@ -68,7 +86,8 @@ export function clusteredLearner<P, T extends TypedTask, S extends OptimizerStat
   /** Running statistics of every cluster (for reports). */
   clusterStats(): ClusterStats[][];
 } {
-  const { problem, optimizer, innerSteps = 1, updates = 1, rule = {}, statsRate = 0.1, newCluster = 'copy', detector, patience = 3 } = options;
+  const { problem, optimizer, innerSteps = 1, updates = 1, rule = {}, statsRate = 0.1, newCluster = 'copy', detector, patience = 3, averaging = 0 } = options;
+  if (!(averaging >= 0 && averaging < 1)) throw new RangeError(`clusteredLearner: averaging must be in [0, 1), got ${averaging}`);
   const patienceWindow = Math.max(patience, options.patienceWindow ?? 4);
   const curveSteps = options.curveSteps ?? innerSteps;
   const rng = new Rng(options.seed ?? 0);
@@ -80,15 +99,23 @@ export function clusteredLearner<P, T extends TypedTask, S extends OptimizerStat
   const warmup = rule.warmup ?? 5;
 
   const open = (from: number): number => {
-    const params = newCluster === 'copy' && from >= 0 ? clusters[from]!.params : problem.init(rng.split());
-    clusters.push({ params, state: optimizer.init(params), stats: [], openedAt: t });
+    // A copy starts from what the source cluster is evaluated with.
+    const params = newCluster === 'copy' && from >= 0 ? clusters[from]!.averaged : problem.init(rng.split());
+    clusters.push({ params, averaged: params, iterates: 1, state: optimizer.init(params), stats: [], openedAt: t });
     return clusters.length - 1;
+  };
+
+  /** Folds the cluster's latest iterate into its average (with averaging 0, replaces it). */
+  const average = (c: Cluster<P, S>): void => {
+    c.iterates++;
+    const rate = averaging > 0 ? Math.max(averaging, 1 / c.iterates) : 1;
+    c.averaged = rate === 1 ? c.params : noGrad(() => treeZip(c.averaged, c.params, (mean, latest) => addScaled(mean, sub(latest, mean), rate)));
   };
 
   return {
     name: detector ? 'clustered + change detection' : 'clustered',
     observe(task, info = {}): StepReport {
-      const featuresOf = (c: Cluster<P, S>): number[] => problem.selectionCurve(c.params, task, innerSteps);
+      const featuresOf = (c: Cluster<P, S>): number[] => problem.selectionCurve(c.averaged, task, innerSteps);
       let selected = true;
       let changeDetected: boolean | undefined;
       let features: number[] | null = null;
@@ -117,7 +144,7 @@ export function clusteredLearner<P, T extends TypedTask, S extends OptimizerStat
           if (pending.length < patience && choice.best >= 0) {
             // Not yet: report with the best cluster, learn nothing from a possible outlier.
             t++;
-            return { curve: problem.adaptationCurve(clusters[choice.best]!.params, task, curveSteps), cluster: choice.best, opened, novel, selected };
+            return { curve: problem.adaptationCurve(clusters[choice.best]!.averaged, task, curveSteps), cluster: choice.best, opened, novel, selected };
           }
           current = open(choice.best);
           opened = true;
@@ -131,11 +158,12 @@ export function clusteredLearner<P, T extends TypedTask, S extends OptimizerStat
       }
       const cluster = clusters[current]!;
       features ??= featuresOf(cluster);
-      const curve = problem.adaptationCurve(cluster.params, task, curveSteps);
+      const curve = problem.adaptationCurve(cluster.averaged, task, curveSteps);
       for (const learnt of learnFrom) {
         for (let u = 0; u < updates; u++) {
           ({ params: cluster.params, state: cluster.state } = optimizer.update(problem.metaGradient(cluster.params, learnt, innerSteps), cluster.state, cluster.params));
         }
+        average(cluster);
       }
       cluster.stats = updateFeatureStats(cluster.stats, features, statsRate);
       t++;
@@ -143,9 +171,9 @@ export function clusteredLearner<P, T extends TypedTask, S extends OptimizerStat
     },
     evaluate(task, steps) {
       if (clusters.length === 0) return problem.adaptationCurve(problem.init(new Rng(options.seed ?? 0)), task, steps);
-      const all = clusters.map((c) => problem.selectionCurve(c.params, task, innerSteps));
+      const all = clusters.map((c) => problem.selectionCurve(c.averaged, task, innerSteps));
       const choice = chooseCluster(all, clusters.map((c) => c.stats), [], rule, false);
-      return problem.adaptationCurve(clusters[choice.cluster ?? choice.best]!.params, task, steps);
+      return problem.adaptationCurve(clusters[choice.cluster ?? choice.best]!.averaged, task, steps);
     },
     clusterCount: () => clusters.length,
     clusterStats: () => clusters.map((c) => c.stats),
