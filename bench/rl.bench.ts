@@ -1,16 +1,17 @@
 /**
  * Cost of one MAML-RL meta-iteration, split into rollouts, inner updates (building the
  * differentiable inner step) and the outer update (outer surrogate, second-order
- * backward pass and Adam), for each meta-gradient estimator; plus raw rollout
- * throughput.
+ * backward pass and Adam), for each meta-gradient estimator; raw rollout throughput;
+ * and one meta-iteration of the grid-world study's settings with and without
+ * `recycleMemory` (interleaved rounds, median wall and process CPU time).
  *
  *   node --import tsx bench/rl.bench.ts
  */
 import { pathToFileURL } from 'node:url';
-import { goalFamily, openRoom, VecEnv } from '../src/rl/env/index.ts';
+import { goalFamily, openRoom, startFamily, VecEnv } from '../src/rl/env/index.ts';
 import { tabularPolicy } from '../src/rl/policy.ts';
 import { collectEpisodes } from '../src/rl/rollout.ts';
-import { metaTrain, type MetaEstimator, type MetaTimings } from '../src/rl/mamlrl.ts';
+import { metaTrain, metaTrainInit, metaTrainStep, type MetaEstimator, type MetaTimings } from '../src/rl/mamlrl.ts';
 
 interface Setting { readonly size: number; readonly horizon: number; readonly episodes: number; readonly metaBatchSize: number }
 
@@ -41,6 +42,62 @@ function benchRollouts(size: number, episodes: number, horizon: number, repeats:
   return (repeats * episodes * horizon) / seconds;
 }
 
+/** One experiment of scripts/gridworld.ts, as it meta-trains (DiCE, 10 tasks per meta-batch, tabular policy). */
+interface StudySetting {
+  readonly name: string;
+  readonly family: 'goal' | 'start';
+  readonly size: number; readonly horizon: number; readonly episodes: number;
+  readonly innerLr: number; readonly learnInnerLr: boolean; readonly entropyBonus: number; readonly weightDecay: number;
+  /** Meta-iterations per timed round. */
+  readonly perRound: number;
+}
+
+/**
+ * The study's experiments (scripts/gridworld.ts `experiments`), seed 15. The pool is
+ * process-wide, as in the script: start8 (fixed tensor sizes) runs first, before the
+ * entropy bonus's batch-dependent sizes fill the pool.
+ */
+const STUDY: readonly StudySetting[] = [
+  { name: 'start8', family: 'start', size: 8, horizon: 20, episodes: 20, innerLr: 10, learnInnerLr: false, entropyBonus: 0, weightDecay: 0, perRound: 30 },
+  { name: 'goal5', family: 'goal', size: 5, horizon: 14, episodes: 60, innerLr: 100, learnInnerLr: true, entropyBonus: 0.4, weightDecay: 0.1, perRound: 15 },
+  { name: 'goal8', family: 'goal', size: 8, horizon: 20, episodes: 160, innerLr: 100, learnInnerLr: true, entropyBonus: 0.4, weightDecay: 0, perRound: 5 },
+];
+
+const median = (values: number[]): number => values.slice().sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+/**
+ * ms per meta-iteration without and with `recycleMemory`: `rounds` rounds of
+ * `perRound` iterations each, the two variants alternating (and swapping order) within
+ * a round so that the machine's load drifts over both alike. Each variant continues
+ * its own training run; the runs are bit-identical, so both do the same work.
+ */
+function benchRecycling(setting: StudySetting, rounds: number) {
+  const family = (setting.family === 'goal' ? goalFamily : startFamily)({ size: setting.size, seed: 15 });
+  const env = new VecEnv({ map: openRoom(setting.size), numEnvs: setting.episodes, maxSteps: setting.horizon });
+  const policy = tabularPolicy({ numStates: setting.size * setting.size, numActions: 4 });
+  const { innerLr, learnInnerLr, entropyBonus, weightDecay } = setting;
+  const common = {
+    policy, env, tasks: family.train, metaBatchSize: 10, outerLr: 0.1, estimator: 'dice' as const, baseline: 'state' as const,
+    innerLr, learnInnerLr, entropyBonus, weightDecay, seed: 15,
+  };
+  const variants = [false, true].map((recycleMemory) => {
+    const options = { ...common, recycleMemory };
+    return { options, state: metaTrainInit(options), wall: [] as number[], cpu: [] as number[] };
+  });
+  const run = (v: (typeof variants)[number], record: boolean): void => {
+    const wall = performance.now(), cpu = process.cpuUsage();
+    for (let i = 0; i < setting.perRound; i++) v.state = metaTrainStep(v.options, v.state).state;
+    const used = process.cpuUsage(cpu);
+    if (!record) return;
+    v.wall.push((performance.now() - wall) / setting.perRound);
+    v.cpu.push((used.user + used.system) / 1000 / setting.perRound);
+  };
+  for (const v of variants) run(v, false); // warm-up (JIT, and the pool's first fill)
+  for (let r = 0; r < rounds; r++) for (const v of r % 2 === 0 ? variants : variants.slice().reverse()) run(v, true);
+  const [fresh, recycled] = variants.map((v) => ({ wallMs: median(v.wall), cpuMs: median(v.cpu) }));
+  return { fresh: fresh!, recycled: recycled! };
+}
+
 /** Prints the meta-iteration cost split and rollout throughput. */
 export async function runRlBench(): Promise<void> {
   const settings: Setting[] = [
@@ -59,6 +116,14 @@ export async function runRlBench(): Promise<void> {
   }
   const stepsPerSecond = benchRollouts(8, 256, 20, 20);
   console.log(`rollout throughput (8×8, 256 copies, tabular sampler): ${(stepsPerSecond / 1e6).toFixed(2)} M env-steps/s`);
+  console.log('recycleMemory: one meta-iteration of scripts/gridworld.ts\'s experiments, ms (median of 9 interleaved rounds):');
+  console.log('experiment  setting                          fresh wall  recycled  ratio  fresh cpu  recycled  ratio');
+  for (const setting of STUDY) {
+    const { fresh, recycled } = benchRecycling(setting, 9);
+    const label = `${setting.size}×${setting.size} T=${setting.horizon} N=${setting.episodes} entropy=${setting.entropyBonus}`;
+    console.log(`${setting.name.padEnd(12)}${label.padEnd(33)}${fresh.wallMs.toFixed(2).padStart(10)}${recycled.wallMs.toFixed(2).padStart(10)}${(recycled.wallMs / fresh.wallMs).toFixed(3).padStart(7)}`
+      + `${fresh.cpuMs.toFixed(2).padStart(11)}${recycled.cpuMs.toFixed(2).padStart(10)}${(recycled.cpuMs / fresh.cpuMs).toFixed(3).padStart(7)}`);
+  }
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await runRlBench();

@@ -55,6 +55,18 @@ export function treeLeaves(tree: unknown): Tensor[] {
 }
 
 /**
+ * A tree of fresh copies of every leaf's values (concrete tensors, no graph): what
+ * `keep` returns for tensors that must outlive a `recycling` scope.
+ * @example
+ * ```ts
+ * const grads = recycling(() => grad(loss)(params), treeCopy);
+ * ```
+ */
+export function treeCopy<T>(tree: T): T {
+  return treeMap(tree, (t) => new Tensor(t.toTypedArray(), t.shape));
+}
+
+/**
  * Maps two trees of the same structure (the same arrays' lengths, the same objects'
  * keys, matched by key) and leaf shapes leaf by leaf, into a tree shaped like `a`;
  * `what` names the trees in the TreeError thrown at the first mismatch, with its path.

@@ -3,11 +3,11 @@
  * algorithm (MAML, Meta-SGD, ANIL, Reptile, the pretraining baseline) is a factory that
  * returns one of these; the meta-parameters `M` are a plain tree of tensors.
  */
-import { Tensor } from '../tensor/tensor.ts';
+import type { Tensor } from '../tensor/tensor.ts';
 import type { Rng } from '../random/rng.ts';
 import { valueAndGrad } from '../autodiff/transforms.ts';
 import { recycling } from '../autodiff/recycle.ts';
-import { treeMap } from '../autodiff/tree.ts';
+import { treeCopy } from '../autodiff/tree.ts';
 import type { TaskBatch } from './tasks.ts';
 
 /**
@@ -60,13 +60,11 @@ export function withRecycling<L extends MetaLearner<any>>(learner: L, options: R
     ...learner,
     metaGradient: (meta: unknown, tasks: TaskBatch) => recycling(
       () => learner.metaGradient(meta, tasks),
-      ({ loss, grads }) => ({ loss, grads: treeMap(grads, copyTensor) }),
+      ({ loss, grads }) => ({ loss, grads: treeCopy(grads) }),
     ),
     adaptationCurve: (meta: unknown, tasks: TaskBatch, steps: number) => recycling(() => learner.adaptationCurve(meta, tasks, steps), (curve) => curve),
   };
 }
-
-const copyTensor = (t: Tensor): Tensor => new Tensor(t.toTypedArray(), t.shape);
 
 /**
  * A learner from its differentiable meta-loss: the meta-gradient is `grad` of `metaLoss`.

@@ -78,6 +78,8 @@ export interface ExperimentConfig {
    * one sampled batch. Draw 0 uses the same random numbers as a single draw. Default 1.
    */
   readonly adaptationDraws?: number;
+  /** Meta-train with storage recycling (see `metaTrainStep`'s `recycleMemory`): the same numbers. Default false. */
+  readonly recycleMemory?: boolean;
 }
 
 /** One method on one split: intervals over seeds per number of inner steps. */
@@ -210,7 +212,7 @@ export function runExperiment(config: ExperimentConfig, log: (line: string) => v
     let start = performance.now();
     const meta = metaTrain({
       policy, env, tasks: family.train, iterations: c.metaIterations, metaBatchSize: Math.min(c.metaBatchSize, family.train.length),
-      outerLr: c.outerLr, weightDecay: c.weightDecay, entropyBonus: c.entropyBonus, learnInnerLr: config.learnInnerLr === true, seed, ...adaptOptions,
+      outerLr: c.outerLr, weightDecay: c.weightDecay, entropyBonus: c.entropyBonus, learnInnerLr: config.learnInnerLr === true, recycleMemory: config.recycleMemory === true, seed, ...adaptOptions,
     });
     seconds.metaTrain += (performance.now() - start) / 1000;
     finalMetaTrainReturn.push(meta.history.at(-1)?.postReturn ?? NaN);

@@ -113,9 +113,10 @@ export function createGridworldJob(config: GridworldConfig): MetaJob<GridworldCo
     };
   };
 
+  // recycleMemory: the same numbers (the job's policies keep no tensors), less allocation per iteration.
   const stepOptions = {
     ...s.options, policy: s.policy, env: s.env, tasks: s.family.train,
-    metaBatchSize: Math.min(config.metaBatch, s.family.train.length), outerLr: config.outerLr,
+    metaBatchSize: Math.min(config.metaBatch, s.family.train.length), outerLr: config.outerLr, recycleMemory: true,
   };
   /** One iteration of `metaTrainStep` on the params/optimiser pair of one method. */
   const ascend = (params: State, logScale: State | undefined, opt: State, rng: MetaTrainState<State>['rng'], innerSteps: number) =>
