@@ -117,7 +117,10 @@ test('checkpointing every step holds a fraction of the graph of a 10-step second
     return bytes;
   };
   held(); // warm-up
-  const stored = held(), saved = held(1);
+  // Median of three: a full run of the suite once measured one `stored` at 3.5 MB, its
+  // baseline inflated by something the earlier tests left for the collector.
+  const median3 = (f: () => number): number => [f(), f(), f()].sort((a, b) => a - b)[1]!;
+  const stored = median3(() => held()), saved = median3(() => held(1));
   // Measured ~5.9 MB vs ~1.9 MB (wasm backend): what remains are the 10 task-batched parameter checkpoints.
   assert.ok(saved < 0.5 * stored, `checkpointed graph ${(saved / 2 ** 20).toFixed(2)} MB vs stored ${(stored / 2 ** 20).toFixed(2)} MB`);
 });
