@@ -19,7 +19,7 @@ import {
 } from './env/index.ts';
 import { expectedReturn, optimalReturn } from './oracle.ts';
 import { mlpPolicy, oneHotCoordinates, spatialPolicy, tabularPolicy, type CategoricalPolicy, type PositionFeature } from './policy.ts';
-import { adaptationPath, metaTrain, META_ESTIMATORS, type BaselineKind, type MetaEstimator } from './mamlrl.ts';
+import { adaptationPath, checkCrossFit, metaTrain, META_ESTIMATORS, type BaselineKind, type MetaEstimator } from './mamlrl.ts';
 import { reinforce } from './pg.ts';
 import { checkChoice, checkInteger, checkNumber, RlError } from './errors.ts';
 
@@ -66,6 +66,8 @@ export interface ExperimentConfig {
   readonly pretrainLr?: number;
   /** Default `'observation'` for mlp, else `'state'`. */
   readonly baseline?: BaselineKind;
+  /** Cross-fit the baseline over this many folds of episodes, for every method (see `PolicyAdaptOptions.crossFit`). Default: off. */
+  readonly crossFit?: number;
   /** One run per seed; at least 2 for an interval. */
   readonly seeds: readonly number[];
   /** Inner steps on the curve. Default 3. */
@@ -119,18 +121,21 @@ function resolveConfig(config: ExperimentConfig) {
   }
   const outerLr = checkNumber(caller, 'outerLr', config.outerLr ?? 0.1, 0);
   const metaIterations = checkInteger(caller, 'metaIterations', config.metaIterations, 0);
+  const episodes = checkInteger(caller, 'episodesPerStep', config.episodesPerStep ?? 20);
+  const baseline = checkChoice(caller, 'baseline', config.baseline ?? (policyKind === 'mlp' ? 'observation' : 'state'), ['none', 'observation', 'state']);
   return {
     family, size, policyKind, outerLr, metaIterations, seeds: config.seeds,
     horizon: checkInteger(caller, 'horizon', config.horizon ?? 2 * size + 4),
     estimator: checkChoice(caller, 'estimator', config.estimator ?? 'dice', META_ESTIMATORS),
     innerLr: checkNumber(caller, 'innerLr', config.innerLr, 0),
-    episodes: checkInteger(caller, 'episodesPerStep', config.episodesPerStep ?? 20),
+    episodes,
     metaBatchSize: checkInteger(caller, 'metaBatchSize', config.metaBatchSize ?? 10),
     weightDecay: checkNumber(caller, 'weightDecay', config.weightDecay ?? 0, 0),
     entropyBonus: checkNumber(caller, 'entropyBonus', config.entropyBonus ?? 0, 0),
     pretrainIterations: checkInteger(caller, 'pretrainIterations', config.pretrainIterations ?? metaIterations, 0),
     pretrainLr: checkNumber(caller, 'pretrainLr', config.pretrainLr ?? outerLr, 0),
-    baseline: checkChoice(caller, 'baseline', config.baseline ?? (policyKind === 'mlp' ? 'observation' : 'state'), ['none', 'observation', 'state']),
+    baseline,
+    crossFit: checkCrossFit(caller, config.crossFit, baseline, episodes),
     steps: checkInteger(caller, 'adaptationSteps', config.adaptationSteps ?? 3, 0),
     maxTasks: checkInteger(caller, 'maxTasksPerSplit', config.maxTasksPerSplit ?? Number.MAX_SAFE_INTEGER),
     draws: checkInteger(caller, 'adaptationDraws', config.adaptationDraws ?? 1),
@@ -191,8 +196,8 @@ export function runExperiment(config: ExperimentConfig, log: (line: string) => v
     spatial: () => spatialPolicy({ height: c.size, width: c.size, numActions: env.numActions, ...(config.features ? { features: config.features } : {}) }),
   };
   const policy = policies[c.policyKind]() as CategoricalPolicy<unknown>;
-  const adaptOptions = { innerLr: c.innerLr, estimator: c.estimator, baseline: c.baseline };
-  const name = `${c.family}Family open ${c.size}×${c.size}, ${policy.name}, ${c.estimator}`;
+  const adaptOptions = { innerLr: c.innerLr, estimator: c.estimator, baseline: c.baseline, crossFit: c.crossFit };
+  const name = `${c.family}Family open ${c.size}×${c.size}, ${policy.name}, ${c.estimator}${c.crossFit ? `, ${c.crossFit}-fold cross-fitted baseline` : ''}`;
 
   // values[method][split][step] = per-seed list
   const returns = new Map<string, number[]>();
@@ -218,7 +223,7 @@ export function runExperiment(config: ExperimentConfig, log: (line: string) => v
     finalMetaTrainReturn.push(meta.history.at(-1)?.postReturn ?? NaN);
     start = performance.now();
     const pretrained = reinforce({
-      policy, env, tasks: family.train, iterations: c.pretrainIterations, lr: c.pretrainLr, baseline: c.baseline, seed,
+      policy, env, tasks: family.train, iterations: c.pretrainIterations, lr: c.pretrainLr, baseline: c.baseline, crossFit: c.crossFit, seed,
     });
     seconds.pretrain += (performance.now() - start) / 1000;
     const initial: Record<Method, unknown> = { maml: meta.params, pretrained: pretrained.params, scratch: policy.init(new Rng(seed).split()) };

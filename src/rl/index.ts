@@ -29,7 +29,7 @@ export {
 } from './policy.ts';
 export { collectEpisodes, episodeLogProbs, episodeReturns, maskTensor, type EpisodeBatch } from './rollout.ts';
 export {
-  rewardToGo, discountByTime, generalizedAdvantages, LinearFeatureBaseline, type LinearBaselineOptions,
+  rewardToGo, discountByTime, generalizedAdvantages, LinearFeatureBaseline, crossFittedBaseline, type LinearBaselineOptions,
 } from './returns.ts';
 export {
   magicBox, cumulativeSum, diceObjective, lvcObjective, reinforceSurrogate, surrogateObjective, SURROGATE_NAMES,

@@ -30,7 +30,7 @@ import { add, exp, mul, neg } from '../ops/index.ts';
 import type { Task, VecEnv } from './env/index.ts';
 import { meanEntropy, type CategoricalPolicy } from './policy.ts';
 import { collectEpisodes, episodeLogProbs, episodeReturns, type EpisodeBatch } from './rollout.ts';
-import { LinearFeatureBaseline, rewardToGo } from './returns.ts';
+import { checkFolds, crossFittedBaseline, LinearFeatureBaseline, rewardToGo } from './returns.ts';
 import { surrogateObjective, type SurrogateName } from './estimators.ts';
 import { adam, adamw, type Optimizer, type OptimizerState } from '../optim/index.ts';
 import { checkChoice, checkInteger, checkNumber, RlError } from './errors.ts';
@@ -58,6 +58,14 @@ export interface PolicyAdaptOptions {
   /** Default `'observation'`. */
   readonly baseline?: BaselineKind;
   /**
+   * Cross-fit the baseline over this many folds of episodes (see `crossFittedBaseline`):
+   * each episode's baseline is fitted on the other folds only, which keeps the policy
+   * gradient unbiased. A fold count rather than a switch because it is the trade-off:
+   * 2 halves the data of each fit, more folds cost more fits. Default: off (one fit on
+   * the whole batch, as MAML-RL does).
+   */
+  readonly crossFit?: number;
+  /**
    * Per-parameter step multipliers (Meta-SGD, Li et al. 2017): a tree shaped like the
    * parameters, so the step is `θ + innerLr · (scale ⊙ ∇̂J(θ))`. Default: all ones
    * (plain MAML). {@link metaTrain} with `learnInnerLr` meta-learns it.
@@ -69,33 +77,53 @@ function surrogateOf(estimator: MetaEstimator): SurrogateName {
   return estimator === 'firstOrder' ? 'reinforce' : estimator;
 }
 
-function resolveAdapt(caller: string, options: PolicyAdaptOptions) {
+/** `numEpisodes`: the batch size, when known, that `crossFit` must not exceed. */
+function resolveAdapt(caller: string, options: PolicyAdaptOptions, numEpisodes?: number) {
   if (options === null || typeof options !== 'object') throw new RlError(`${caller}: options { innerLr } are required, got ${String(options)}`);
+  const baseline = checkChoice(caller, 'baseline', options.baseline ?? 'observation', ['none', 'observation', 'state'] as const);
   return {
     innerLr: checkNumber(caller, 'innerLr', options.innerLr),
     estimator: checkChoice(caller, 'estimator', options.estimator ?? 'dice', META_ESTIMATORS),
     discount: checkNumber(caller, 'discount', options.discount ?? 1, 0, 1),
-    baseline: checkChoice(caller, 'baseline', options.baseline ?? 'observation', ['none', 'observation', 'state'] as const),
+    baseline,
+    crossFit: checkCrossFit(caller, options.crossFit, baseline, numEpisodes),
   };
 }
 
 /**
+ * Checks a `crossFit` option: absent, or a fold count from 2 to `numEpisodes` (when
+ * known) with a baseline to fit. Returns it.
+ */
+export function checkCrossFit(caller: string, crossFit: number | undefined, baseline: BaselineKind, numEpisodes = Infinity): number | undefined {
+  if (crossFit === undefined) return undefined;
+  checkFolds(caller, 'crossFit', crossFit, numEpisodes);
+  if (baseline === 'none') throw new RlError(`${caller}: crossFit ${crossFit} needs a baseline to fit, but baseline is 'none'`);
+  return crossFit;
+}
+
+/**
  * Baseline values `[N, T]` fitted to the batch's own reward-to-go, or undefined for
- * `'none'`. (Fitting on the same batch is what MAML-RL does; it adds a small bias.)
+ * `'none'`. (Fitting on the same batch is what MAML-RL does; it adds a bias, large
+ * for one-hot states few episodes visit.) With `crossFit` folds, each episode's values
+ * come from a fit on the other folds ({@link crossFittedBaseline}): no bias.
  *
  * @example
  * ```ts
  * const batch = collectEpisodes(env, policy, params, 1);
  * const baseline = fitBaseline(batch, 'observation', 0.99);
  * diceObjective(episodeLogProbs(policy, params, batch), batch, { discount: 0.99, baseline });
+ * const crossFitted = fitBaseline(batch, 'state', 0.99, 2); // two folds
  * ```
  */
-export function fitBaseline(batch: EpisodeBatch, kind: BaselineKind, discount: number): Float32Array | undefined {
+export function fitBaseline(batch: EpisodeBatch, kind: BaselineKind, discount: number, crossFit?: number): Float32Array | undefined {
   if (kind === 'none') return undefined;
   let numStates = 1;
   for (let k = 0; k < batch.states.length; k++) if (batch.mask[k] && batch.states[k]! + 1 > numStates) numStates = batch.states[k]! + 1;
-  const baseline = new LinearFeatureBaseline(kind === 'state' ? { features: 'state', numStates } : {});
-  baseline.fit(batch, rewardToGo(batch, discount));
+  const options = kind === 'state' ? { features: 'state' as const, numStates } : {};
+  const returns = rewardToGo(batch, discount);
+  if (crossFit !== undefined) return crossFittedBaseline(batch, returns, crossFit, options);
+  const baseline = new LinearFeatureBaseline(options);
+  baseline.fit(batch, returns);
   return baseline.predict(batch);
 }
 
@@ -123,8 +151,8 @@ export function ascentStep<P>(params: P, gradient: P, lr: number): P {
  * ```
  */
 export function adaptPolicy<P>(policy: CategoricalPolicy<P>, params: P, batch: EpisodeBatch, options: PolicyAdaptOptions): P {
-  const { innerLr, estimator, discount, baseline: kind } = resolveAdapt('adapt', options);
-  const baseline = fitBaseline(batch, kind, discount);
+  const { innerLr, estimator, discount, baseline: kind, crossFit } = resolveAdapt('adapt', options, batch.numEpisodes);
+  const baseline = fitBaseline(batch, kind, discount, crossFit);
   const name = surrogateOf(estimator);
   const objective = (p: P): Tensor => surrogateObjective(name, episodeLogProbs(policy, p, batch), batch, baseline ? { discount, baseline } : { discount });
   let gradient = grad(objective)(params) as P;
@@ -177,7 +205,7 @@ export interface TaskMetaResult<P> {
 export function taskMetaObjective<P>(
   policy: CategoricalPolicy<P>, params: P, env: VecEnv, rng: Rng, options: MetaObjectiveOptions,
 ): TaskMetaResult<P> {
-  const resolved = resolveAdapt('taskMetaObjective', options);
+  const resolved = resolveAdapt('taskMetaObjective', options, env.numEnvs);
   const innerSteps = checkInteger('taskMetaObjective', 'innerSteps', options.innerSteps ?? 1, 0);
   const entropyBonus = checkNumber('taskMetaObjective', 'entropyBonus', options.entropyBonus ?? 0, 0);
   let entropy: Tensor | null = null;
@@ -197,7 +225,7 @@ export function taskMetaObjective<P>(
   }
   const post = timed('rolloutMs', () => collectEpisodes(env, policy, adapted, rng.split()));
   if (innerSteps === 0) preReturn = meanOf(episodeReturns(post));
-  const baseline = fitBaseline(post, resolved.baseline, resolved.discount);
+  const baseline = fitBaseline(post, resolved.baseline, resolved.discount, resolved.crossFit);
   let objective = surrogateObjective(
     surrogateOf(resolved.estimator), episodeLogProbs(policy, adapted, post), post,
     baseline ? { discount: resolved.discount, baseline } : { discount: resolved.discount },
@@ -321,7 +349,7 @@ function resolveStep<P>(caller: string, options: MetaStepOptions<P>) {
   const outerLr = checkNumber(caller, 'outerLr', options.outerLr ?? 0.1, 0);
   const weightDecay = checkNumber(caller, 'weightDecay', options.weightDecay ?? 0, 0);
   checkNumber(caller, 'entropyBonus', options.entropyBonus ?? 0, 0);
-  resolveAdapt(caller, options);
+  resolveAdapt(caller, options, options.env?.numEnvs);
   return { metaBatchSize, optimizer: outerOptimizer(outerLr, weightDecay) };
 }
 

@@ -15,7 +15,7 @@ import { meanEntropy, type CategoricalPolicy } from './policy.ts';
 import { collectEpisodes, episodeLogProbs, episodeReturns, maskTensor, type EpisodeBatch } from './rollout.ts';
 import { generalizedAdvantages } from './returns.ts';
 import { reinforceSurrogate } from './estimators.ts';
-import { fitBaseline, type BaselineKind } from './mamlrl.ts';
+import { checkCrossFit, fitBaseline, type BaselineKind } from './mamlrl.ts';
 import { adam, type AdamState, type Optimizer } from '../optim/index.ts';
 import { treeMap } from '../autodiff/tree.ts';
 import { checkChoice, checkInteger, checkNumber, RlError } from './errors.ts';
@@ -50,6 +50,8 @@ export interface TrainingRecord { readonly iteration: number; readonly meanRetur
 export interface ReinforceOptions<P> extends PolicyGradientOptions<P> {
   /** Default `'observation'` (linear feature baseline); `'state'` suits tabular policies. */
   readonly baseline?: BaselineKind;
+  /** Cross-fit the baseline over this many folds of episodes (see `PolicyAdaptOptions.crossFit`). Default: off. */
+  readonly crossFit?: number;
 }
 
 function checkCommon<P>(caller: string, options: PolicyGradientOptions<P>) {
@@ -111,6 +113,7 @@ export function reinforce<P>(options: ReinforceOptions<P>): { params: P; history
   const caller = 'reinforce';
   const { iterations, lr, discount, entropyBonus } = checkCommon(caller, options);
   const kind = checkChoice(caller, 'baseline', options.baseline ?? 'observation', ['none', 'observation', 'state'] as const);
+  const crossFit = checkCrossFit(caller, options.crossFit, kind, options.env?.numEnvs);
   const { policy, env } = options;
   const rng = new Rng(options.seed ?? 0);
   let params = options.initialParams ?? policy.init(rng.split());
@@ -119,7 +122,7 @@ export function reinforce<P>(options: ReinforceOptions<P>): { params: P; history
   for (let iteration = 0; iteration < iterations; iteration++) {
     assignTasks(env, options.tasks, rng, caller);
     const batch = collectEpisodes(env, policy, params, rng.split());
-    const baseline = fitBaseline(batch, kind, discount);
+    const baseline = fitBaseline(batch, kind, discount, crossFit);
     const objective = (p: P): Tensor => {
       let total = reinforceSurrogate(episodeLogProbs(policy, p, batch), batch, baseline ? { discount, baseline } : { discount });
       if (entropyBonus > 0) total = total.add(mul(meanEntropy(policy, p, observationTensor(batch)), entropyBonus));

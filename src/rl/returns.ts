@@ -262,3 +262,47 @@ function solveRidge(gram: Float64Array, rhs: Float64Array, n: number, reg: numbe
   }
   return w;
 }
+
+/**
+ * Cross-fitted baseline values `[N, T]` (0 on padding): K-fold over episodes, episode
+ * `i` in fold `i mod folds`, and fold k's values come from a {@link LinearFeatureBaseline}
+ * fitted on the other folds only. An episode's baseline then never depends on its own
+ * rewards or actions, so `Σ ∇log π · (R − b)` stays an unbiased policy gradient; a
+ * baseline fitted on the batch it corrects is not (a one-hot state seen by one episode
+ * gets that episode's own reward-to-go, and its advantage vanishes). The price: each
+ * fit sees `(folds − 1)/folds` of the batch.
+ *
+ * @example
+ * ```ts
+ * const values = crossFittedBaseline(batch, rewardToGo(batch, 1), 2, { features: 'state', numStates: 25 });
+ * reinforceSurrogate(episodeLogProbs(policy, params, batch), batch, { baseline: values });
+ * ```
+ */
+export function crossFittedBaseline(
+  batch: EpisodeBatch, targets: Float32Array, folds: number, options: LinearBaselineOptions = {},
+): Float32Array {
+  const { numEpisodes: N, horizon: T } = batch;
+  checkFolds('crossFittedBaseline', 'folds', folds, N);
+  checkLength('crossFittedBaseline', targets, N * T);
+  const out = new Float32Array(N * T);
+  for (let fold = 0; fold < folds; fold++) {
+    // Fitting skips masked-out steps: the other folds alone are the training data.
+    const mask = batch.mask.slice();
+    for (let i = fold; i < N; i += folds) mask.fill(0, i * T, (i + 1) * T);
+    const baseline = new LinearFeatureBaseline(options);
+    baseline.fit({ ...batch, mask }, targets);
+    const values = baseline.predict(batch);
+    for (let i = fold; i < N; i += folds) out.set(values.subarray(i * T, (i + 1) * T), i * T);
+  }
+  return out;
+}
+
+/**
+ * Throws unless `folds` is an integer from 2 to `numEpisodes` (every fold needs an
+ * episode, and one fold would fit on nothing). Returns it.
+ */
+export function checkFolds(caller: string, option: string, folds: number, numEpisodes: number): number {
+  checkInteger(caller, option, folds, 2);
+  if (folds > numEpisodes) throw new RlError(`${caller}: ${option} ${folds} exceeds the ${numEpisodes} episodes of the batch (one fold per episode at most)`);
+  return folds;
+}
