@@ -28,7 +28,7 @@ export { grad, valueAndGrad, vjp, jvp, hvp, treeVdot, type GradOptions } from '.
 export { noGrad, withAnomalyDetection } from './autodiff/primitive.ts';
 export { recycling } from './autodiff/recycle.ts';
 export { checkpoint } from './autodiff/checkpoint.ts';
-export { treeMap, treeLeaves, treeZip, type Tree } from './autodiff/tree.ts';
+export { treeMap, treeLeaves, treeZip, treeCopy, type Tree } from './autodiff/tree.ts';
 export { checkGrad, type CheckGradOptions, type CheckGradReport } from './autodiff/checkgrad.ts';
 
 export * from './nn/index.ts';

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Rng, mul, sum, tensor, treeLeaves, vjp, type Tensor } from '../src/index.ts';
+import { Rng, add, mul, sum, tensor, treeLeaves, vjp, zeros, type Tensor } from '../src/index.ts';
 import { MLP, Linear } from '../src/nn/index.ts';
 import { adam } from '../src/optim/index.ts';
 import { anil, maml, metaSgd, pretraining, reptile, sinusoidTasks, type MetaLearner } from '../src/meta/index.ts';
@@ -96,6 +96,23 @@ test('recycling: the pool stays bounded over many steps, and a throwing scope le
   const after = learner.metaGradient(meta, tasks);
   const plain = maml({ model: net, innerLr: 0.01 }).metaGradient(meta, tasks);
   assert.equal(flat(after.grads), flat(plain.grads));
+});
+
+test('recycling: a full pool drops the sizes the last scope did not ask for', () => {
+  // Scope 1 leaves the pool full of 4 MB arrays; scope 2 asks only for 2 MB ones, which a
+  // pool that kept every size would have no room for.
+  const chain = (elements: number, count: number) => recycling(() => {
+    let x = zeros([elements]);
+    for (let i = 0; i < count; i++) x = add(x, 1);
+    return x.size;
+  }, (r) => r);
+  const big = 4 * 2 ** 20, small = 4 * 2 ** 19;
+  chain(2 ** 20, RECYCLE_POOL_BYTES / big + 1);
+  assert.is(recycledPoolBytes(), RECYCLE_POOL_BYTES, 'full of the first scope\'s arrays');
+  chain(2 ** 19, 3);
+  assert.is(recycledPoolBytes(), 3 * small, 'only the second scope\'s sizes are left');
+  chain(2 ** 19, 3);
+  assert.is(recycledPoolBytes(), 3 * small, 'and they serve the next scope of that shape');
 });
 
 test.run();

@@ -24,6 +24,8 @@ export const RECYCLE_POOL_BYTES = 64 * 1024 * 1024;
 
 // Dynamic scope (restored in `finally`) and a cache of free arrays: no results live here.
 let taken: Storage[] | null = null;
+// The sizes the innermost scope has asked for: what the pool keeps when it is full.
+let requested: Set<number> | null = null;
 const free = new Map<number, Storage[]>();
 let freeBytes = 0;
 
@@ -36,7 +38,9 @@ const keyOf = (dtype: DType, size: number): number => 2 * size + (dtype === 'flo
  */
 export function newStorage(dtype: DType, size: number, zeroed: boolean): Storage {
   if (taken === null || size < RECYCLE_MIN_ELEMENTS) return freshStorage(dtype, size);
-  const reused = free.get(keyOf(dtype, size))?.pop();
+  const key = keyOf(dtype, size);
+  requested!.add(key);
+  const reused = free.get(key)?.pop();
   if (reused !== undefined) {
     freeBytes -= reused.byteLength;
     if (zeroed) reused.fill(0);
@@ -57,24 +61,28 @@ const freshStorage = (dtype: DType, size: number): Storage => (dtype === 'float6
  * @example
  * ```ts
  * // One training step of a custom loop; only the gradients' values leave the scope.
- * const grads = recycling(
- *   () => grad(loss)(params),
- *   (g) => treeMap(g, (t) => tensor(t.toTypedArray(), t.shape)),
- * );
+ * const grads = recycling(() => grad(loss)(params), treeCopy);
  * ```
  */
 export function recycling<T, R>(compute: () => T, keep: (result: T) => R): R {
-  const enclosing = taken;
+  const enclosing = taken, enclosingRequests = requested;
   const mine: Storage[] = [];
+  const asked = new Set<number>();
   taken = mine;
+  requested = asked;
   let watched: { result: T; outerTraced: boolean };
   try {
     watched = watchOuterTraces(compute);
   } finally {
     taken = enclosing;
+    requested = enclosingRequests;
   }
   const kept = keep(watched.result);
   if (!watched.outerTraced) {
+    // A full pool first drops the sizes this scope never asked for: workloads whose
+    // shapes change from step to step (episode batches of varying length) would
+    // otherwise fill it with sizes that never recur.
+    if (freeBytes + mine.reduce((bytes, s) => bytes + s.byteLength, 0) > RECYCLE_POOL_BYTES) dropAllBut(asked);
     for (const storage of mine) {
       if (freeBytes + storage.byteLength > RECYCLE_POOL_BYTES) break;
       const key = keyOf(storage instanceof Float64Array ? 'float64' : 'float32', storage.length);
@@ -85,6 +93,14 @@ export function recycling<T, R>(compute: () => T, keep: (result: T) => R): R {
     }
   }
   return kept;
+}
+
+function dropAllBut(keys: ReadonlySet<number>): void {
+  for (const [key, list] of free) {
+    if (keys.has(key)) continue;
+    for (const storage of list) freeBytes -= storage.byteLength;
+    free.delete(key);
+  }
 }
 
 /** Bytes currently held by the pool (for memory tests and benchmarks). */

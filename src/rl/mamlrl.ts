@@ -274,8 +274,7 @@ export interface MetaStepOptions<P> extends MetaObjectiveOptions {
    * next iteration instead of being allocated afresh and garbage-collected, and only
    * the gradient is copied out. Bit-identical parameters, returns and optimiser state;
    * it saves allocation and GC time: 6–22% of a meta-iteration on the grid-world
-   * study's goal5 and start8 settings, within noise on goal8 (BENCHMARKS.md, "Storage
-   * recycling in MAML-RL"). The policy must not keep tensors it creates past the call
+   * study's settings (BENCHMARKS.md, "Storage recycling in MAML-RL"). The policy must not keep tensors it creates past the call
    * (as inside `jax.grad`). Default false.
    */
   readonly recycleMemory?: boolean;
