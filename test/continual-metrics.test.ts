@@ -1,8 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { detectionOf } from '../src/continual/experiments.ts';
+import type { RunResult } from '../src/continual/experiment.ts';
 import {
   averagePerformance, backwardTransfer, forwardTransfer, forgetting, retentionAfterSwitch, timeToRecover, clusterPurity,
-  updateClusterStats, acceptsScore, chooseCluster, spreadOf, EMPTY_STATS, pageHinkley, detectChanges, scoreDetections,
+  updateClusterStats, acceptsScore, chooseCluster, spreadOf, EMPTY_STATS, pageHinkley, detectChanges, scoreDetections, taskStream,
 } from '../src/continual/index.ts';
 
 const close = (a: number, b: number, what = '') => assert.ok(Math.abs(a - b) < 1e-9, `${what}: ${a} vs ${b}`);
@@ -118,6 +120,20 @@ test('Page-Hinkley detects a drop and a rise, not a steady signal', () => {
   assert.equal(detectChanges([0, 0, 0, 0, 1, 1, 1], pageHinkley({ direction: 'down' })), []);
   assert.equal(detectChanges(Array.from({ length: 100 }, (_, i) => 0.5 + 0.02 * Math.sin(i)), pageHinkley()), []);
   assert.equal(scoreDetections([10, 20], [11, 15, 40], 3), { detected: 1, missed: 1, falseAlarms: 2, meanDelay: 1 });
+});
+
+test('detection: a new type is novel until its cluster opens; later flags are false alarms', () => {
+  const stream = taskStream({ length: 12, switching: { kind: 'periodic', period: 4 }, seed: 0 });
+  assert.equal(stream.steps.map((s) => s.type), [0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0]);
+  const runWith = (novel: number[], opened: number[]) => ({
+    record: stream.steps.map((s) => ({ t: s.t, type: s.type, curve: [0], novel: novel.includes(s.t), opened: opened.includes(s.t) })),
+  }) as unknown as RunResult;
+  // B arrives at 4, waits for 3 novel tasks and opens at 6: those flags are right.
+  assert.is(detectionOf(runWith([4, 5, 6], [0, 6]), stream).novelFlagsOnInDistribution, 0);
+  // After its cluster opened, and on A's return, a flag is a false alarm.
+  assert.is(detectionOf(runWith([4, 5, 6, 7, 9], [0, 6]), stream).novelFlagsOnInDistribution, 2);
+  // A learner that never opens a cluster for B: its flags on B's first visit stay detections.
+  assert.is(detectionOf(runWith([4, 5, 6, 7], [0]), stream).novelFlagsOnInDistribution, 0);
 });
 
 test.run();
