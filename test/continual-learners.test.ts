@@ -1,11 +1,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { adam, sgd } from '../src/optim/index.ts';
+import { adam, adamw, sgd } from '../src/optim/index.ts';
 import { scalar, type Tensor } from '../src/index.ts';
 import type { ContinualProblem } from '../src/continual/index.ts';
 import { openRoom } from '../src/rl/env/index.ts';
 import {
   taskStream, runStream, clusteredLearner, sequentialLearner, gridProblem, gridTasks, cornerGoals, purityOver,
+  gridworldExperiment, runExperiment,
 } from '../src/continual/index.ts';
 
 // A small fast setting: 5×5 room, start in the centre, goals near opposite corners
@@ -54,6 +55,28 @@ test('replaying a stream is deterministic and every learner reports a curve per 
   assert.is(sequential.record.length, 50);
   assert.ok(sequential.record.every((r) => r.curve.length === 2 && r.cluster === 0));
   assert.throws(() => runStream(makeClustered(), { stream, sampleTask, numTypes: 2 }), /numTypes/);
+});
+
+test('sequential fine-tuning on the grid world: plain Adam never learns B after A; decoupled weight decay does, and forgets A', () => {
+  const run = (optimizer: ReturnType<typeof adam>) => runStream(sequentialLearner({ problem, optimizer }), { stream, sampleTask, numTypes: 3, evalTasks: 2 }).R;
+  // Stages A, B, A, B, C; R[stage][type].
+  const plain = run(adam({ lr: 0.3 }));
+  assert.ok(plain[0]![0]! > 0.9 && plain[1]![0]! > 0.9, 'A learnt and kept');
+  assert.ok(plain[1]![1]! < 0, `B never learnt: ${plain[1]![1]}`);
+  const decayed = run(adamw({ lr: 2, weightDecay: 0.3 }));
+  assert.ok(decayed[0]![0]! > 0.9 && decayed[1]![1]! > 0.9, `A then B learnt: ${decayed[0]![0]}, ${decayed[1]![1]}`);
+  assert.ok(decayed[1]![0]! < 0, `A forgotten after B: ${decayed[1]![0]}`);
+  assert.ok(decayed[2]![0]! > 0.9 && decayed[4]![2]! > 0.9, 'A relearnt, then C learnt');
+});
+
+test('gridworld experiment: the sequential baseline learns B and forgets A', async () => {
+  const { result } = (await runExperiment(gridworldExperiment(), { seeds: [0], learners: ['sequential'] })).runs['sequential']![0]!;
+  // Stages 0 and 1 are the first full visits to A and B.
+  assert.equal(result.stageTypes.slice(0, 2), [0, 1]);
+  assert.ok(result.R[0]![0]! > 0.9, `A after A: ${result.R[0]![0]}`);
+  assert.ok(result.R[1]![1]! > 0.9, `B after B: ${result.R[1]![1]}`);
+  assert.ok(result.R[1]![0]! < 0.1, `A after B: ${result.R[1]![0]}`);
+  assert.ok(result.metrics.forgetting > 0.3, `forgetting ${result.metrics.forgetting}`);
 });
 
 // A problem whose meta-gradient always says "add 1" and whose every score is the
