@@ -12,6 +12,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+// The library entry point makes the wasm backend the default (the studies' figures are on it).
+import { getBackend } from '../src/index.ts';
 import { scriptArgs } from './script-args.ts';
 import { heatmap } from '../src/report/heatmap.ts';
 import { streamChart, clusterStrip } from '../src/continual/index.ts';
@@ -57,6 +59,6 @@ const results: ExperimentRecord[] = [];
 if (values.only !== 'gridworld') results.push(await run('regression'));
 if (values.only !== 'regression') results.push(await run('gridworld'));
 const targets = results.map(targetsOf);
-writeFileSync(join(outDir, 'results.json'), JSON.stringify({ seeds: numSeeds, quick, seconds: (performance.now() - started) / 1000, targets, experiments: results }, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2));
+writeFileSync(join(outDir, 'results.json'), JSON.stringify({ seeds: numSeeds, quick, backend: getBackend().name, seconds: (performance.now() - started) / 1000, targets, experiments: results }, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2));
 process.stderr.write(`wrote ${outDir}/results.json and SVGs in ${((performance.now() - started) / 1000).toFixed(0)}s\n`);
 console.log(JSON.stringify(targets, (_, v) => (typeof v === 'number' ? Number(v.toFixed(3)) : v), 2));

@@ -14,6 +14,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+// The library entry point makes the wasm backend the default (the studies' figures are on it).
+import { getBackend } from '../src/index.ts';
 import type { CommandSpec } from '../src/cli/args.ts';
 import { listOption, scriptArgs } from './script-args.ts';
 import { formatResultTable, renderAdaptationSvg, runExperiment, curveOf, type ExperimentConfig, type ExperimentResult } from '../src/rl/evaluate.ts';
@@ -81,7 +83,7 @@ function main(): void {
   const lines: string[] = ['# Grid-world meta-RL results', ''];
   for (const key of keys) {
     const config = all[key]!;
-    console.log(`${key}: ${JSON.stringify({ ...config, seeds: config.seeds.length })}`);
+    console.log(`${key}: ${JSON.stringify({ ...config, seeds: config.seeds.length, backend: getBackend().name })}`);
     const result = runExperiment(config, console.log);
     results[key] = result;
     writeFileSync(join(args.out, `${key}.svg`), renderAdaptationSvg(result));

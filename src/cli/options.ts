@@ -9,10 +9,11 @@ import { ensureWritableDir, IoError } from '../io/atomic.ts';
 import { BACKEND_CHOICES, selectBackend, type BackendChoice } from './runtime.ts';
 import type { ProgressMode } from './progress.ts';
 
-/** Options of every command that writes a run's outputs. */
-export function outputOptions(defaultOut: string): OptionSpec[] {
+/** Options of every command that writes a run's outputs (`checkpoint`: whether it writes checkpoint.json too). */
+export function outputOptions(defaultOut: string, { checkpoint = true } = {}): OptionSpec[] {
+  const files = checkpoint ? 'results.json, report.html and checkpoint.json' : 'results.json and report.html';
   return [
-    { name: 'out', short: 'o', type: 'string', default: defaultOut, placeholder: 'DIR', description: 'output folder for results.json, report.html and checkpoint.json' },
+    { name: 'out', short: 'o', type: 'string', default: defaultOut, placeholder: 'DIR', description: `output folder for ${files}` },
     { name: 'json', type: 'boolean', description: 'print results as JSON on stdout (progress stays on stderr)' },
     { name: 'progress', type: 'choice', choices: ['auto', 'bar', 'lines', 'none'], default: 'auto', description: 'progress on stderr: live bar on a terminal, plain lines otherwise' },
     { name: 'backend', type: 'choice', choices: BACKEND_CHOICES, default: 'auto', description: 'compute backend (auto: wasm if it loads, else ts)' },

@@ -65,7 +65,7 @@ export const evalCommand: Command = {
     options: [
       { name: 'eval-steps', short: 'k', type: 'int', min: 1, max: 100, description: "adaptation steps to evaluate (default: the checkpoint's)" },
       { name: 'eval-tasks', type: 'int', min: 1, max: 10000, description: "tasks per evaluation split (default: the checkpoint's)" },
-      ...outputOptions('out/eval'),
+      ...outputOptions('out/eval', { checkpoint: false }),
     ],
     examples: ['metagrad eval out/gridworld/checkpoint.json', 'metagrad eval out/sinusoid/checkpoint.json -k 20 --json'],
   },

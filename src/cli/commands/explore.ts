@@ -58,7 +58,7 @@ export const exploreCommand: Command = {
       { name: 'iterations', short: 'n', type: 'int', min: 1, max: 100000, placeholder: 'N', description: `training iterations of every agent (default: ${defaults})` },
       { name: 'trials', type: 'int', min: 4, max: 4096, default: 64, description: 'meta-test trials per split (the probe uses twice as many exploration episodes)' },
       { ...SEED_OPTION, description: 'first seed: runs seeds seed, seed+1, … (same seed, same numbers)' },
-      ...outputOptions('out/explore-cli').map((o) => (o.name === 'out' ? { ...o, description: 'output folder for results.json and report.html' } : o)),
+      ...outputOptions('out/explore-cli', { checkpoint: false }),
     ],
     examples: [
       'metagrad explore',
