@@ -28,6 +28,7 @@ export { grad, valueAndGrad, vjp, jvp, hvp, treeVdot, type GradOptions } from '.
 export { noGrad, withAnomalyDetection } from './autodiff/primitive.ts';
 export { recycling } from './autodiff/recycle.ts';
 export { checkpoint } from './autodiff/checkpoint.ts';
+export { jit, JitError, type JitOptions, type Jitted, type Lowered } from './jit/index.ts';
 export { treeMap, treeLeaves, treeZip, treeCopy, type Tree } from './autodiff/tree.ts';
 export { checkGrad, type CheckGradOptions, type CheckGradReport } from './autodiff/checkgrad.ts';
 

@@ -28,6 +28,23 @@ export interface PrimitiveDef<P> {
   readonly forward: (inputs: readonly Tensor[], params: P) => Tensor;
   /** The derivative rule, or 'nondiff' for ops with zero derivative almost everywhere (comparisons). */
   readonly vjp: VjpRule<P> | 'nondiff';
+  /**
+   * The forward computation writing into `out` (storage of the output's shape and
+   * dtype, with arbitrary old contents) instead of allocating: what a compiled
+   * (`jit`) program runs on its planned buffers. Optional: without it the compiler
+   * calls `forward` and copies the result.
+   */
+  readonly into?: (inputs: readonly Tensor[], out: Tensor, params: P) => void;
+}
+
+/**
+ * Records primitives applied to abstract (staged) values instead of computing them:
+ * `jit`'s tracer. `stage` returns null when no input is staged (the op then runs
+ * eagerly: a constant of the trace). @internal
+ */
+export interface Stager {
+  stage(prim: PrimitiveDef<unknown>, inputs: readonly Tensor[], params: unknown): Tensor | null;
+  isStaged(x: Tensor): boolean;
 }
 
 /**
@@ -73,6 +90,23 @@ let backwardOf: string | null = null;
 // Levels ≤ watchFloor existed before the innermost `watchOuterTraces` began.
 let watchFloor = 0;
 let outerTraceSeen = false;
+let stager: Stager | null = null;
+
+/** Runs `fn` with `s` recording every primitive applied to its staged values (null: none). @internal */
+export function withStager<T>(s: Stager | null, fn: () => T): T {
+  const saved = stager;
+  stager = s;
+  try {
+    return fn();
+  } finally {
+    stager = saved;
+  }
+}
+
+/** The active stager, if a `jit` trace is running. @internal */
+export function activeStager(): Stager | null {
+  return stager;
+}
 
 /** A fresh trace level, greater than every level in use. @internal */
 export function newLevel(): number {
@@ -111,7 +145,12 @@ function lowered(inputs: readonly Tensor[], level: number): Tensor[] {
 export function bind<P>(prim: PrimitiveDef<P>, inputs: readonly Tensor[], params: P): Tensor {
   const level = traceLevel(inputs);
   if (level === 0 || noGradDepth > 0 || prim.vjp === 'nondiff') {
-    const out = prim.forward(level === 0 ? inputs : inputs.map(concreteOf), params);
+    const concrete = level === 0 ? inputs : inputs.map(concreteOf);
+    if (stager !== null) {
+      const staged = stager.stage(prim as PrimitiveDef<unknown>, concrete, params);
+      if (staged !== null) return staged;
+    }
+    const out = prim.forward(concrete, params);
     if (anomalyDepth > 0) checkFinite(out, prim.name);
     return out;
   }
@@ -133,6 +172,8 @@ const NO_DATA = new Float32Array(0);
 function bindOutputs<P>(prim: MultiPrimitiveDef<P>, inputs: readonly Tensor[], params: P): { vertex: Tensor | null; outputs: Tensor[] } {
   const level = traceLevel(inputs);
   if (level === 0 || noGradDepth > 0) {
+    // Under a jit trace a multi-output primitive's forward runs inline: every op inside
+    // it binds, so its outputs are staged (split slices, a checkpoint's function).
     const outputs = [...prim.forward(level === 0 ? inputs : inputs.map(concreteOf), params)];
     if (anomalyDepth > 0) for (const out of outputs) checkFinite(out, prim.name);
     return { vertex: null, outputs };

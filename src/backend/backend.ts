@@ -103,4 +103,28 @@ export interface Backend {
 
   /** The adjoint of `take`: out `[outer, axisSize, inner]` (caller zero-fills) += g `[outer, idx.length, inner]` at idx. */
   scatterAdd(g: Storage, idx: Int32Array, out: Storage, outer: number, axisSize: number, inner: number): void;
+
+  /**
+   * Memory the kernels read and write in place, without copies (wasm linear memory):
+   * where a compiled program keeps its buffers. Absent: programs use plain JS buffers.
+   */
+  readonly resident?: ResidentMemory;
+}
+
+/**
+ * Blocks of a backend's own memory for long-lived buffers (a compiled program's
+ * arena). Views over `buffer()` are detached when the memory grows: rebuild them
+ * when `buffer()` changes.
+ */
+export interface ResidentMemory {
+  /** A 16-byte-aligned block of at least `bytes`, as a byte address in `buffer()`. */
+  alloc(bytes: number): number;
+  /** Returns a block of `alloc` (same `bytes`). */
+  free(address: number, bytes: number): void;
+  /** The memory's current buffer. */
+  buffer(): ArrayBuffer;
+  /** Grows the kernels' scratch region to `bytes` now, so no kernel call grows memory below it. */
+  ensureScratch(bytes: number): void;
+  /** The largest scratch request since the last reset (what `ensureScratch` should cover). */
+  scratchHighWater(reset?: boolean): number;
 }

@@ -217,7 +217,8 @@ function copyStrided(
   forEachRun(c.shape, c.strides, (o, len) => {
     let si = srcOffset + o[0]!, di = dstOffset + o[1]!;
     // Contiguous runs are a memcpy; typed-array set beats an element loop by far.
-    if (ss === 1 && ds === 1 && sameType) dst.set(src.subarray(si, si + len), di);
+    // Short runs (broadcast rows) loop: a subarray per run would allocate.
+    if (ss === 1 && ds === 1 && sameType && len >= 64) dst.set(src.subarray(si, si + len), di);
     else if (ss === 0 && ds === 1) dst.fill(src[si]!, di, di + len);
     else for (let k = 0; k < len; k++, si += ss, di += ds) dst[di] = src[si]!;
   });

@@ -8,19 +8,27 @@ import { getBackend } from '../backend/registry.ts';
 import { bind, type PrimitiveDef } from '../autodiff/primitive.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { sameShape } from '../tensor/shape.ts';
-import { coerce, scalarOf, uninitialized } from './core.ts';
+import { coerce, uninitialized } from './core.ts';
 import { add, mul } from './elementwise.ts';
+
+// One-element scratch for α: kernels never keep a reference to an argument.
+const RATE32 = new Float32Array(1), RATE64 = new Float64Array(1);
 
 // addScaled(a, b; α) = a + α·b:  d = da + α·db
 export const addScaledPrim: PrimitiveDef<number> = {
   name: 'addScaled',
-  forward: ([a, b], alpha) => {
-    const out = uninitialized(a!.dtype, b!.shape);
-    const backend = getBackend();
-    // α·b into out, then a + out in place: both backends read an element before writing it.
-    backend.binary('mul', b!.data, b!.shape, scalarOf(alpha, b!.dtype).data, [], out.data, b!.shape);
-    backend.binary('add', a!.data, a!.shape, out.data, b!.shape, out.data, b!.shape);
+  forward: (inputs, alpha) => {
+    const out = uninitialized(inputs[0]!.dtype, inputs[1]!.shape);
+    addScaledPrim.into!(inputs, out, alpha);
     return out;
+  },
+  into: ([a, b], out, alpha) => {
+    const backend = getBackend();
+    const rate = b!.dtype === 'float32' ? RATE32 : RATE64;
+    rate[0] = alpha;
+    // α·b into out, then a + out in place: both backends read an element before writing it.
+    backend.binary('mul', b!.data, b!.shape, rate, [], out.data, b!.shape);
+    backend.binary('add', a!.data, a!.shape, out.data, b!.shape, out.data, b!.shape);
   },
   vjp: (g, _in, _out, alpha, needs) => [needs[0] ? g : null, needs[1] ? mul(g, alpha) : null],
 };
@@ -28,12 +36,15 @@ export const addScaledPrim: PrimitiveDef<number> = {
 // addScaled(a, b, α) = a + α⊙b with α a tensor:  d = da + α⊙db + b⊙dα
 export const addProductPrim: PrimitiveDef<null> = {
   name: 'addProduct',
-  forward: ([a, b, alpha]) => {
-    const out = uninitialized(a!.dtype, b!.shape);
+  forward: (inputs) => {
+    const out = uninitialized(inputs[0]!.dtype, inputs[1]!.shape);
+    addProductPrim.into!(inputs, out, null);
+    return out;
+  },
+  into: ([a, b, alpha], out) => {
     const backend = getBackend();
     backend.binary('mul', b!.data, b!.shape, alpha!.data, alpha!.shape, out.data, b!.shape);
     backend.binary('add', a!.data, a!.shape, out.data, b!.shape, out.data, b!.shape);
-    return out;
   },
   vjp: (g, [, b, alpha], _out, _p, needs) => [needs[0] ? g : null, needs[1] ? mul(g, alpha!) : null, needs[2] ? mul(g, b!) : null],
 };

@@ -28,6 +28,7 @@ export const activationGradPrim: PrimitiveDef<Activation> = {
     getBackend().activationGrad(act, g!.data, y!.data, out.data);
     return out;
   },
+  into: ([g, y], out, act) => getBackend().activationGrad(act, g!.data, y!.data, out.data),
   vjp: (h, [g, y], _out, act, needs) => [
     needs[0] ? activationGrad(act, h, y!) : null,
     needs[1] ? activationCurvature(act, mul(h, g!), y!) : null,
@@ -61,8 +62,15 @@ export function activationGrad(act: Activation, g: Tensor, y: Tensor): Tensor {
 //   dx = dz·Wᵀ    dW = xᵀ·dz    db = dz (summed back to b's shape by the autodiff core)
 export const densePrim: PrimitiveDef<Activation> = {
   name: 'dense',
-  forward: ([x, w, b], act) => {
+  forward: (inputs, act) => {
+    const [x, w, b] = inputs;
     const batch = broadcastShapes('dense', x!.shape.slice(0, -2), w!.shape.slice(0, -2), b!.shape.slice(0, -2));
+    const out = uninitialized(x!.dtype, [...batch, x!.shape[x!.shape.length - 2]!, w!.shape[w!.shape.length - 1]!]);
+    densePrim.into!(inputs, out, act);
+    return out;
+  },
+  into: ([x, w, b], out, act) => {
+    const batch = out.shape.slice(0, -2);
     const m = x!.shape[x!.shape.length - 2]!, k = x!.shape[x!.shape.length - 1]!, n = w!.shape[w!.shape.length - 1]!;
     const full = (t: Tensor, rows: number, cols: number): { t: Tensor; stride: number } => {
       const own = t.shape.slice(0, -2);
@@ -72,11 +80,9 @@ export const densePrim: PrimitiveDef<Activation> = {
       return { t: broadcastTo(t, [...batch, rows, cols]), stride: rows * cols };
     };
     const X = full(x!, m, k), W = full(w!, k, n), B = full(b!, 1, n);
-    const out = uninitialized(x!.dtype, [...batch, m, n]);
     getBackend().linear(X.t.data, W.t.data, B.t.data, out.data, {
       batch: sizeOf(batch), m, k, n, transA: false, transB: false, aBatchStride: X.stride, bBatchStride: W.stride,
     }, B.stride, act);
-    return out;
   },
   vjp: (g, [x, w], y, act, needs) => {
     const dz = activationGrad(act, g, y);

@@ -11,26 +11,30 @@ import { broadcastShapes } from '../tensor/shape.ts';
 import { alloc, asTensor, coerce, uninitialized } from './core.ts';
 
 function unaryPrim(op: UnaryOp, vjp: VjpRule<null> | 'nondiff'): PrimitiveDef<null> {
+  const into = ([x]: readonly Tensor[], out: Tensor): void => getBackend().unary(op, x!.data, out.data);
   return {
     name: op,
-    forward: ([x]) => {
-      const out = uninitialized(x!.dtype, x!.shape);
-      getBackend().unary(op, x!.data, out.data);
+    forward: (inputs) => {
+      const out = uninitialized(inputs[0]!.dtype, inputs[0]!.shape);
+      into(inputs, out);
       return out;
     },
+    into,
     vjp,
   };
 }
 
 function binaryPrim(op: BinaryOp, vjp: VjpRule<null> | 'nondiff'): PrimitiveDef<null> {
+  const into = ([a, b]: readonly Tensor[], out: Tensor): void =>
+    getBackend().binary(op, a!.data, a!.shape, b!.data, b!.shape, out.data, out.shape);
   return {
     name: op,
-    forward: ([a, b]) => {
-      const shape = broadcastShapes(op, a!.shape, b!.shape);
-      const out = uninitialized(a!.dtype, shape);
-      getBackend().binary(op, a!.data, a!.shape, b!.data, b!.shape, out.data, shape);
+    forward: (inputs) => {
+      const out = uninitialized(inputs[0]!.dtype, broadcastShapes(op, inputs[0]!.shape, inputs[1]!.shape));
+      into(inputs, out);
       return out;
     },
+    into,
     vjp,
   };
 }
@@ -120,12 +124,13 @@ export const eqPrim = binaryPrim('eq', 'nondiff');
 /** `where`'s primitive: d where(c, a, b) = [c] da + [!c] db; the condition gets no cotangent. */
 export const wherePrim: PrimitiveDef<null> = {
   name: 'where',
-  forward: ([c, a, b]) => {
-    const shape = broadcastShapes('where', c!.shape, a!.shape, b!.shape);
-    const out = uninitialized(a!.dtype, shape);
-    getBackend().where(c!.data, c!.shape, a!.data, a!.shape, b!.data, b!.shape, out.data, shape);
+  forward: (inputs) => {
+    const [c, a, b] = inputs;
+    const out = uninitialized(a!.dtype, broadcastShapes('where', c!.shape, a!.shape, b!.shape));
+    wherePrim.into!(inputs, out, null);
     return out;
   },
+  into: ([c, a, b], out) => getBackend().where(c!.data, c!.shape, a!.data, a!.shape, b!.data, b!.shape, out.data, out.shape),
   vjp: (g, [c], _out, _p, needs) => [
     null,
     needs[1] ? where(c!, g, 0) : null,
@@ -141,6 +146,7 @@ export const castPrim: PrimitiveDef<DType> = {
     data.set(x!.data);
     return new Tensor(data, x!.shape);
   },
+  into: ([x], out) => out.data.set(x!.data),
   vjp: (g, [x]) => [cast(g, x!.dtype)],
 };
 

@@ -57,18 +57,21 @@ function prepareOperand(x: Tensor, batch: readonly number[]): { data: Tensor; st
 /** `matmulT`'s primitive: the batched product `op(A)·op(B)` and its stored-layout rule below. */
 export const matmulPrim: PrimitiveDef<MatmulParams> = {
   name: 'matmul',
-  forward: ([a, b], p) => {
-    const shape = productShape(a!, b!, p);
+  forward: (inputs, p) => {
+    const out = uninitialized(inputs[0]!.dtype, productShape(inputs[0]!, inputs[1]!, p));
+    matmulPrim.into!(inputs, out, p);
+    return out;
+  },
+  into: ([a, b], out, p) => {
+    const shape = out.shape;
     const batch = shape.slice(0, -2);
     const A = prepareOperand(a!, batch), B = prepareOperand(b!, batch);
     const [m, k] = dims(a!, p.transA);
     const n = shape[shape.length - 1]!;
-    const out = uninitialized(a!.dtype, shape);
     getBackend().matmul(A.data.data, B.data.data, out.data, {
       batch: sizeOf(batch), m, k, n, transA: p.transA, transB: p.transB,
       aBatchStride: A.stride, bBatchStride: B.stride,
     });
-    return out;
   },
   // Stored-layout cotangents for each transpose combination (g has op(A)·op(B)'s shape):
   //   A·B:   dA = g·Bᵀ    dB = Aᵀ·g        A·Bᵀ:  dA = g·B     dB = gᵀ·A

@@ -3,7 +3,8 @@
  * and the composites built on them. Every primitive's rule is its adjoint op.
  */
 import { getBackend } from '../backend/registry.ts';
-import { bind, bindMulti, type MultiPrimitiveDef, type PrimitiveDef } from '../autodiff/primitive.ts';
+import { activeStager, bind, bindMulti, type MultiPrimitiveDef, type PrimitiveDef } from '../autodiff/primitive.ts';
+import { checkRead } from '../tensor/read-guard.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import { DTypeError, ShapeError } from '../tensor/errors.ts';
 import {
@@ -86,10 +87,16 @@ function copyInto(x: Tensor, shape: readonly number[], srcStrides: readonly numb
   return out;
 }
 
+/** The `into` of a primitive whose forward is a `copyInto`: the same strided copy into `out`. */
+function copyStridedInto(x: Tensor, out: Tensor, srcStrides: readonly number[], srcOffset = 0): void {
+  getBackend().copyStrided(x.data, srcOffset, srcStrides, out.data, 0, stridesOf(out.shape), out.shape);
+}
+
 /** `broadcastTo`'s primitive: the cotangent is summed back to the input shape. */
 export const broadcastPrim: PrimitiveDef<readonly number[]> = {
   name: 'broadcastTo',
   forward: ([x], shape) => copyInto(x!, shape, broadcastStrides(x!.shape, shape)),
+  into: ([x], out, shape) => copyStridedInto(x!, out, broadcastStrides(x!.shape, shape)),
   vjp: (g, [x]) => [sumTo(g, x!.shape)],
 };
 
@@ -136,6 +143,10 @@ export const transposePrim: PrimitiveDef<readonly number[]> = {
     const st = stridesOf(x!.shape);
     return copyInto(x!, perm.map((p) => x!.shape[p]!), perm.map((p) => st[p]!));
   },
+  into: ([x], out, perm) => {
+    const st = stridesOf(x!.shape);
+    copyStridedInto(x!, out, perm.map((p) => st[p]!));
+  },
   vjp: (g, _x, _out, perm) => {
     const inv = new Array<number>(perm.length);
     perm.forEach((p, i) => { inv[p] = i; });
@@ -176,20 +187,29 @@ export const slicePrim: PrimitiveDef<SliceParams> = {
     begin.forEach((b, i) => { offset += b * st[i]!; });
     return copyInto(x!, size, st, offset);
   },
+  into: ([x], out, { begin }) => {
+    const st = stridesOf(x!.shape);
+    let offset = 0;
+    begin.forEach((b, i) => { offset += b * st[i]!; });
+    copyStridedInto(x!, out, st, offset);
+  },
   vjp: (g, [x], _out, { begin, size }) => [pad(g, begin, x!.shape.map((d, i) => d - begin[i]! - size[i]!))],
 };
 
 /** `pad`'s primitive (zeros): the cotangent is the slice of the padded region. */
 export const padPrim: PrimitiveDef<PadParams> = {
   name: 'pad',
-  forward: ([x], { before, after }) => {
-    const shape = x!.shape.map((d, i) => d + before[i]! + after[i]!);
-    const out = empty(x!.dtype, shape);
-    const st = stridesOf(shape);
+  forward: ([x], p) => {
+    const out = empty(x!.dtype, x!.shape.map((d, i) => d + p.before[i]! + p.after[i]!));
+    padPrim.into!([x!], out, p);
+    return out;
+  },
+  into: ([x], out, { before }) => {
+    const st = stridesOf(out.shape);
     let offset = 0;
     before.forEach((b, i) => { offset += b * st[i]!; });
+    out.data.fill(0);
     getBackend().copyStrided(x!.data, 0, stridesOf(x!.shape), out.data, offset, st, x!.shape);
-    return out;
   },
   vjp: (g, [x], _out, { before }) => [slice(g, before, x!.shape)],
 };
@@ -248,13 +268,16 @@ export const concatPrim: PrimitiveDef<number> = {
     const shape = [...xs[0]!.shape];
     shape[axis] = xs.reduce((n, x) => n + x.shape[axis]!, 0);
     const out = uninitialized(xs[0]!.dtype, shape);
-    const st = stridesOf(shape);
+    concatPrim.into!(xs, out, axis);
+    return out;
+  },
+  into: (xs, out, axis) => {
+    const st = stridesOf(out.shape);
     let at = 0;
     for (const x of xs) {
       getBackend().copyStrided(x.data, 0, stridesOf(x.shape), out.data, at * st[axis]!, st, x.shape);
       at += x.shape[axis]!;
     }
-    return out;
   },
   vjp: (g, xs, _out, axis) => split(g, xs.map((x) => x.shape[axis]!), axis),
 };
@@ -315,7 +338,9 @@ export const splitPrim: MultiPrimitiveDef<SplitParams> = {
     return sizes.map((n) => {
       const begin = x!.shape.map((_, i) => (i === axis ? at : 0));
       at += n;
-      return slicePrim.forward([x!], { begin, size: x!.shape.map((d, i) => (i === axis ? n : d)) });
+      const p = { begin, size: x!.shape.map((d, i) => (i === axis ? n : d)) };
+      // Under a jit trace x may be staged: bind records the slices.
+      return activeStager() === null ? slicePrim.forward([x!], p) : bind(slicePrim, [x!], p);
     });
   },
   vjp: (gs, [x], { axis, sizes }) => [
@@ -393,6 +418,10 @@ export const takePrim: PrimitiveDef<TakeParams> = {
     getBackend().take(x!.data, idx, out.data, outer, axisSize, inner);
     return out;
   },
+  into: ([x], out, { idx, axis }) => {
+    const [outer, axisSize, inner] = axisSplit(x!.shape, axis);
+    getBackend().take(x!.data, idx, out.data, outer, axisSize, inner);
+  },
   vjp: (g, _x, _out, p) => [bind(scatterAddPrim, [g], p)],
 };
 
@@ -407,10 +436,16 @@ export const scatterAddPrim: PrimitiveDef<TakeParams> = {
     getBackend().scatterAdd(g!.data, idx, out.data, outer, axisSize, inner);
     return out;
   },
+  into: ([g], out, { idx, axis, axisSize }) => {
+    const [outer, , inner] = axisSplit(out.shape, axis);
+    out.data.fill(0);
+    getBackend().scatterAdd(g!.data, idx, out.data, outer, axisSize, inner);
+  },
   vjp: (g, _x, _out, p) => [bind(takePrim, [g], p)],
 };
 
 function toIndexArray(indices: Indices, op: string): { idx: Int32Array; shape: number[] } {
+  if (indices instanceof Tensor) checkRead(indices, `${op} (tensor indices)`);
   const values = indices instanceof Tensor ? indices.data : indices;
   const idx = new Int32Array(values.length);
   for (let i = 0; i < values.length; i++) {

@@ -41,10 +41,24 @@ function reduceForward(op: ReduceOp, x: Tensor, { axes, keepDims }: ReduceParams
   return new Tensor(cur.data, finalShape);
 }
 
+/** Axes form one run of consecutive axes: one kernel call straight into `out`. */
+function reduceInto(op: ReduceOp, x: Tensor, out: Tensor, p: ReduceParams): void {
+  const { axes } = p;
+  const lo = axes[0], hi = axes[axes.length - 1];
+  if (lo !== undefined && hi !== undefined && hi - lo === axes.length - 1) {
+    let outer = 1, size = 1, inner = 1;
+    x.shape.forEach((d, k) => { if (k < lo) outer *= d; else if (k <= hi) size *= d; else inner *= d; });
+    getBackend().reduce(op, x.data, out.data, outer, size, inner);
+  } else {
+    out.data.set(reduceForward(op, x, p).data);
+  }
+}
+
 /** `sum`'s primitive: d sum(x) = broadcast(g) back over the reduced axes. */
 export const sumPrim: PrimitiveDef<ReduceParams> = {
   name: 'sum',
   forward: ([x], p) => reduceForward('sum', x!, p),
+  into: ([x], out, p) => reduceInto('sum', x!, out, p),
   vjp: (g, [x], _out, { axes }) => [broadcastTo(reshape(g, keptShape(x!.shape, axes)), x!.shape)],
 };
 
@@ -60,6 +74,7 @@ function extremumRule(g: Tensor, x: Tensor, out: Tensor, axes: readonly number[]
 export const maxPrim: PrimitiveDef<ReduceParams> = {
   name: 'max',
   forward: ([x], p) => reduceForward('max', x!, p),
+  into: ([x], out, p) => reduceInto('max', x!, out, p),
   vjp: (g, [x], out, { axes }) => [extremumRule(g, x!, out, axes)],
 };
 
@@ -67,6 +82,7 @@ export const maxPrim: PrimitiveDef<ReduceParams> = {
 export const minPrim: PrimitiveDef<ReduceParams> = {
   name: 'min',
   forward: ([x], p) => reduceForward('min', x!, p),
+  into: ([x], out, p) => reduceInto('min', x!, out, p),
   vjp: (g, [x], out, { axes }) => [extremumRule(g, x!, out, axes)],
 };
 

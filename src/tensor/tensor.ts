@@ -8,6 +8,7 @@
 import type { DType, Shape, Storage } from '../backend/backend.ts';
 import type { MultiPrimitiveDef, PrimitiveDef } from '../autodiff/primitive.ts';
 import * as ops from '../ops/index.ts';
+import { checkRead } from './read-guard.ts';
 
 /** Nested JS arrays in a tensor's shape (a number for a scalar). */
 export type NestedArray = number | NestedArray[];
@@ -71,6 +72,7 @@ export class Tensor {
 
   /** The values as nested JS arrays in this tensor's shape (a number for a scalar). */
   toArray(): NestedArray {
+    checkRead(this, 'toArray');
     const { data, shape } = this;
     if (shape.length === 0) return data[0]!;
     const build = (dim: number, offset: number, stride: number): NestedArray[] => {
@@ -87,11 +89,13 @@ export class Tensor {
 
   /** A flat copy of the values. */
   toTypedArray(): Storage {
+    checkRead(this, 'toTypedArray');
     return this.data.slice();
   }
 
   /** The single element of a one-element tensor. */
   item(): number {
+    checkRead(this, 'item');
     if (this.size !== 1) throw new RangeError(`item: tensor of shape [${this.shape.join(', ')}] has ${this.size} elements, expected 1`);
     return this.data[0]!;
   }

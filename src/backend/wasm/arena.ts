@@ -45,11 +45,20 @@ export function align16(bytes: number): number {
   return Math.ceil(bytes / 16) * 16;
 }
 
-/** Linear memory of one kernel instance, used as a bump-allocated scratch region. */
+/**
+ * Linear memory of one kernel instance: the module's static data, then resident
+ * blocks (a compiled program's buffers, which kernels read in place, see
+ * {@link Arena.allocResident}), then the bump-allocated scratch region.
+ */
 export class Arena {
   readonly kernels: KernelExports;
-  /** First byte of the arena (after the module's static data). */
-  readonly base: number;
+  /** First byte of the scratch region (after static data and resident blocks). */
+  base: number;
+  /** End of the resident region; free blocks inside it are reused first-fit. */
+  private residentEnd: number;
+  private readonly freeBlocks: { ptr: number; bytes: number }[] = [];
+  /** Largest `reserve` since the last reset (how much scratch a compiled program needs). */
+  highWater = 0;
   /** Bytes from `base` known to be backed by memory; tracked here so most calls skip wasm. */
   private capacity: number;
   private view: Float32Array;
@@ -57,6 +66,7 @@ export class Arena {
   constructor(kernels: KernelExports) {
     this.kernels = kernels;
     this.base = kernels.arenaBase();
+    this.residentEnd = this.base;
     this.view = new Float32Array(kernels.memory.buffer);
     this.capacity = this.view.byteLength - this.base;
   }
@@ -71,6 +81,7 @@ export class Arena {
    * float view over all of memory, valid until the next `reserve`.
    */
   reserve(bytes: number, kernel: string): Float32Array {
+    if (bytes > this.highWater) this.highWater = bytes;
     if (bytes <= this.capacity) return this.view;
     const end = this.base + bytes;
     if (end > 0xffffffff || this.kernels.arenaReserve(end) === 0) {
@@ -80,6 +91,48 @@ export class Arena {
     this.view = new Float32Array(this.kernels.memory.buffer);
     this.capacity = this.view.byteLength - this.base;
     return this.view;
+  }
+
+  /** Whether `x` is a view of this instance's memory (kernels may then read it in place). */
+  holds(x: ArrayBufferView): boolean {
+    return x.buffer === this.kernels.memory.buffer;
+  }
+
+  /**
+   * A 16-byte-aligned block of `bytes` (rounded up to 16) that scratch never overwrites,
+   * until {@link Arena.freeResident}. May grow memory: views made before are detached.
+   */
+  allocResident(bytes: number): number {
+    const size = align16(Math.max(16, bytes));
+    const i = this.freeBlocks.findIndex((b) => b.bytes >= size);
+    if (i >= 0) {
+      const block = this.freeBlocks[i]!;
+      const ptr = block.ptr;
+      if (block.bytes === size) this.freeBlocks.splice(i, 1);
+      else { block.ptr += size; block.bytes -= size; }
+      return ptr;
+    }
+    const ptr = this.residentEnd;
+    const end = ptr + size;
+    if (end > 0xffffffff || this.kernels.arenaReserve(end) === 0) {
+      throw new RangeError(`wasm: cannot reserve ${size} bytes of resident memory (a compiled program's buffers)`);
+    }
+    this.residentEnd = end;
+    this.base = end;
+    this.view = new Float32Array(this.kernels.memory.buffer);
+    this.capacity = this.view.byteLength - this.base;
+    return ptr;
+  }
+
+  /** Returns a block of {@link Arena.allocResident} (same `bytes`) for reuse. */
+  freeResident(ptr: number, bytes: number): void {
+    const size = align16(Math.max(16, bytes));
+    this.freeBlocks.push({ ptr, bytes: size });
+    this.freeBlocks.sort((a, b) => a.ptr - b.ptr);
+    for (let i = this.freeBlocks.length - 1; i > 0; i--) {
+      const prev = this.freeBlocks[i - 1]!, cur = this.freeBlocks[i]!;
+      if (prev.ptr + prev.bytes === cur.ptr) { prev.bytes += cur.bytes; this.freeBlocks.splice(i, 1); }
+    }
   }
 
   /** Reads `count` i32 values of the module's static data at byte address `ptr`. */

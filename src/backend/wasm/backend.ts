@@ -98,6 +98,10 @@ class WasmMatmul {
     const { batch, m, k, n, transA, transB, aBatchStride, bBatchStride } = spec;
     const outSize = m * n;
     if (batch === 0 || outSize === 0) return;
+    if (this.arena.holds(a) && this.arena.holds(b) && this.arena.holds(out)) {
+      this.runInPlace(a, b, out, spec, epilogue);
+      return;
+    }
 
     let chunk = batch;
     if (this.footprint(spec, batch) > CHUNK_BYTES) {
@@ -126,6 +130,24 @@ class WasmMatmul {
       if (epilogue) epilogue(f32, cPtr, t0, count, extraPtr);
       copyInto(out, t0 * outSize, f32, cPtr >>> 2, count * outSize);
     }
+  }
+
+  /** Operands already in linear memory (a compiled program's buffers): only packing scratch, no copies. */
+  private runInPlace(
+    a: Float32Array, b: Float32Array, out: Float32Array, spec: MatmulSpec,
+    epilogue?: (f32: Float32Array, cPtr: number, t0: number, count: number, extraPtr: number) => void,
+  ): void {
+    const { batch, m, k, n, transA, transB, aBatchStride, bBatchStride } = spec;
+    const aPtr = a.byteOffset, bPtr = b.byteOffset, cPtr = out.byteOffset;
+    const depth = Math.min(k, this.kc);
+    const packABytes = align16(4 * Math.ceil(Math.min(m, this.mc) / this.mr) * this.mr * depth);
+    const packBBytes = 4 * Math.ceil(Math.min(n, this.nc) / this.nr) * this.nr * depth;
+    const f32 = this.arena.reserve(packABytes + packBBytes, 'matmul');
+    const packAPtr = this.arena.base, packBPtr = packAPtr + packABytes;
+    this.arena.kernels.matmulF32(
+      aPtr, bPtr, cPtr, batch, m, k, n, transA ? 1 : 0, transB ? 1 : 0, aBatchStride, bBatchStride, packAPtr, packBPtr,
+    );
+    if (epilogue) epilogue(f32, cPtr, 0, batch, -1);
   }
 }
 
@@ -164,6 +186,11 @@ class WasmElementwise {
     const n = x.length;
     if (out.length < n) throw new RangeError(`wasm unary: out has ${out.length} elements, x has ${n}`);
     const bytes = WasmElementwise.vecBytes(n);
+    // Resident buffers are padded to whole vectors, so the kernel may read and write them in place.
+    if (this.arena.holds(x) && this.arena.holds(out)) {
+      this.arena.kernels.unaryF32(code, x.byteOffset, out.byteOffset, bytes >>> 4);
+      return;
+    }
     const f32 = this.arena.reserve(2 * bytes, 'unary');
     const xPtr = this.arena.base, outPtr = xPtr + bytes;
     copyInto(f32, xPtr >>> 2, x, 0, n);
@@ -176,6 +203,10 @@ class WasmElementwise {
     const n = outer * size * inner, m = outer * inner;
     if (x.length < n || out.length < m) {
       throw new RangeError(`wasm reduce: x has ${x.length} elements (needs ${n}), out ${out.length} (needs ${m}) for [${outer}, ${size}, ${inner}]`);
+    }
+    if (this.arena.holds(x) && this.arena.holds(out)) {
+      this.arena.kernels.sumMiddleF32(x.byteOffset, out.byteOffset, outer, size, inner);
+      return;
     }
     const xBytes = align16(4 * n);
     const f32 = this.arena.reserve(xBytes + align16(4 * m), 'reduce');
@@ -190,6 +221,10 @@ class WasmElementwise {
     const n = out.length;
     if (g.length !== n || y.length !== n) throw new RangeError(`wasm activationGrad: lengths differ (g ${g.length}, y ${y.length}, out ${n})`);
     const bytes = WasmElementwise.vecBytes(n);
+    if (this.arena.holds(g) && this.arena.holds(y) && this.arena.holds(out)) {
+      this.arena.kernels.actGradF32(code, g.byteOffset, y.byteOffset, out.byteOffset, bytes >>> 4);
+      return;
+    }
     const f32 = this.arena.reserve(3 * bytes, 'activationGrad');
     const gPtr = this.arena.base, yPtr = gPtr + bytes, outPtr = yPtr + bytes;
     copyInto(f32, gPtr >>> 2, g, 0, n);
@@ -202,6 +237,17 @@ class WasmElementwise {
   binary(code: number, a: Float32Array, b: Float32Array, out: Float32Array): void {
     const n = out.length;
     const bytes = WasmElementwise.vecBytes(n);
+    const arena = this.arena;
+    if (arena.holds(out) && (a.length === 1 || arena.holds(a)) && (b.length === 1 || arena.holds(b))) {
+      // In place; a scalar is splatted into one scratch vector (offsets read before reserve may grow memory).
+      const aRes = a.length !== 1 ? a.byteOffset : -1, bRes = b.length !== 1 ? b.byteOffset : -1, outPtr = out.byteOffset;
+      const f32 = arena.reserve(32, 'binary');
+      const aPtr = aRes >= 0 ? aRes : arena.base, bPtr = bRes >= 0 ? bRes : arena.base + 16;
+      if (aRes < 0) f32.fill(a[0]!, aPtr >>> 2, (aPtr >>> 2) + 4);
+      if (bRes < 0) f32.fill(b[0]!, bPtr >>> 2, (bPtr >>> 2) + 4);
+      arena.kernels.binaryF32(code, aPtr, aRes >= 0 ? 16 : 0, bPtr, bRes >= 0 ? 16 : 0, outPtr, bytes >>> 4);
+      return;
+    }
     const aBytes = a.length === 1 ? 16 : bytes, bBytes = b.length === 1 ? 16 : bytes;
     const f32 = this.arena.reserve(aBytes + bBytes + bytes, 'binary');
     const aPtr = this.arena.base, bPtr = aPtr + aBytes, outPtr = bPtr + bBytes;
@@ -262,8 +308,18 @@ export function createWasmBackend(arena: Arena, variant: WasmVariant): WasmBacke
         throw new RangeError(`wasm linear: bias has ${bias.length} elements but batch=${batch}, n=${n}, biasBatchStride=${biasBatchStride} reads ${spanOf(batch, biasBatchStride, n)}`);
       }
       // Bias and activation run on the product while it is still in the arena.
-      mm.run(a, b, out, spec, (f32, cPtr, t0, count, biasPtr) => {
-        copyInto(f32, biasPtr >>> 2, bias, t0 * biasBatchStride, spanOf(count, biasBatchStride, n));
+      const inPlace = arena.holds(a) && arena.holds(b) && arena.holds(out);
+      if (inPlace && !arena.holds(bias)) {
+        tsBackend.linear(a, b, bias, out, spec, biasBatchStride, act);
+        return;
+      }
+      const biasAt = inPlace ? bias.byteOffset : -1;
+      mm.run(a, b, out, spec, (f32, cPtr, t0, count, extraPtr) => {
+        let biasPtr = biasAt;
+        if (biasPtr < 0) {
+          biasPtr = extraPtr;
+          copyInto(f32, biasPtr >>> 2, bias, t0 * biasBatchStride, spanOf(count, biasBatchStride, n));
+        }
         arena.kernels.biasActF32(cPtr, biasPtr, count, m, n, biasBatchStride, BIAS_ACT_CODES[act]);
       }, 4 * spanOf(batch, biasBatchStride, n));
       // tanh and sigmoid are transcendental: the host computes them, as for unary maps.
@@ -276,5 +332,16 @@ export function createWasmBackend(arena: Arena, variant: WasmVariant): WasmBacke
     copyStrided: tsBackend.copyStrided,
     take: tsBackend.take,
     scatterAdd: tsBackend.scatterAdd,
+    resident: {
+      alloc: (bytes) => arena.allocResident(bytes),
+      free: (address, bytes) => arena.freeResident(address, bytes),
+      buffer: () => arena.kernels.memory.buffer,
+      ensureScratch: (bytes) => { arena.reserve(bytes, 'jit'); },
+      scratchHighWater: (reset = false) => {
+        const h = arena.highWater;
+        if (reset) arena.highWater = 0;
+        return h;
+      },
+    },
   };
 }

@@ -1,0 +1,233 @@
+/**
+ * `jit`: trace a function of tensor trees once per input signature, optimise the
+ * graph, plan its memory and run the compiled program on later calls.
+ */
+import { Tensor } from '../tensor/tensor.ts';
+import { getBackend } from '../backend/registry.ts';
+import { activeStager, bindMulti, type MultiPrimitiveDef } from '../autodiff/primitive.ts';
+import { vjp } from '../autodiff/transforms.ts';
+import { empty } from '../ops/core.ts';
+import { JitError } from './errors.ts';
+import { flattenArgs, flattenOutput, identity, rebuildArgs } from './signature.ts';
+import { trace } from './trace.ts';
+import { optimize } from './passes.ts';
+import { formatGraph } from './graph.ts';
+import { Program, type ProgramStats } from './program.ts';
+
+/**
+ * Options of {@link jit}.
+ *
+ * @example
+ * ```ts
+ * const step = jit(update, { cacheSize: 4, name: 'adamStep' });
+ * ```
+ */
+export interface JitOptions {
+  /** Compiled programs kept (least recently used evicted). Default 8. */
+  readonly cacheSize?: number;
+  /**
+   * Return the same output tensors on every call with one signature (they are
+   * overwritten by the next call): no output allocation at all. Default false.
+   */
+  readonly reuseOutputs?: boolean;
+  /** Name used in errors and listings. Default `jit(<f.name>)`. */
+  readonly name?: string;
+}
+
+/**
+ * What a compiled program costs, from {@link Jitted.lower}.
+ *
+ * @example
+ * ```ts
+ * const low = jit(f).lower(x);
+ * console.log(low.ops, low.arenaBytes, low.listing);
+ * ```
+ */
+export interface Lowered extends ProgramStats {
+  /** Values traced before optimisation (ops, inputs and constants). */
+  readonly tracedValues: number;
+  /** Groups of ops fused into one kernel (none yet: fused kernels come from the ops themselves, e.g. `dense`). */
+  readonly fusedGroups: number;
+  /** Milliseconds to trace, and to optimise and plan. */
+  readonly traceMs: number;
+  readonly compileMs: number;
+  /** The optimised program, one value per line. */
+  readonly listing: string;
+}
+
+/**
+ * A jitted function: same signature as the original, plus introspection.
+ *
+ * @example
+ * ```ts
+ * const f = jit((x: Tensor) => sum(square(x)));
+ * f(tensor([1, 2])); f(tensor([3, 4]));
+ * f.traceCount; // 1: the second call ran the cached program
+ * ```
+ */
+export interface Jitted<A extends unknown[], R> {
+  (...args: A): R;
+  /** Compiles (or fetches) the program for these arguments without running it, and describes it. */
+  lower(...args: A): Lowered;
+  /** How many times `f` has been traced (one per new signature, plus re-traces after eviction). */
+  readonly traceCount: number;
+  /** Programs currently cached. */
+  readonly cacheSize: number;
+  /** Drops every cached program and gives back its memory. */
+  clear(): void;
+}
+
+interface Entry {
+  readonly program: Program;
+  readonly rebuild: (leaves: readonly Tensor[]) => unknown;
+  readonly tracedValues: number;
+  readonly traceMs: number;
+  readonly compileMs: number;
+  calibrated: boolean;
+  outputs: Tensor[] | undefined;
+}
+
+const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+
+/**
+ * Compiles `f`, a function of tensors and trees of tensors (arrays, plain objects),
+ * into a program run without per-op allocation. The first call with a given
+ * signature — tree structure, shapes, dtypes, plain numbers/strings/booleans (static
+ * values), the backend — traces `f` through every nested `grad`, `vjp`, `hvp`,
+ * `checkpoint`, … into one flat graph of primitives; dead code and duplicates are
+ * removed, identities simplified, transposes folded into matmul flags, and every
+ * intermediate given a planned place in one arena (in wasm memory on the wasm
+ * backend). Later calls with the same signature only copy the inputs in, run the
+ * kernels and copy the outputs out. Results equal eager execution bit for bit (the
+ * same kernels run in the same order).
+ *
+ * The rules, as in JAX: inside `f`, reading a traced value (`toArray`, `item`,
+ * `toTypedArray`, tensor indices) throws a `JitError` — branch with `where`, or pass
+ * the value as a static number; side effects (logging, pushing to arrays) happen once,
+ * at trace time; random numbers come in as tensor arguments; tensors `f` captures
+ * from its closure are constants frozen at trace time. `jit` composes with the
+ * transforms both ways: `jit(grad(f))` compiles the gradient, `grad(jit(f))`
+ * differentiates through the compiled program (its backward pass is jitted too).
+ *
+ * @example
+ * ```ts
+ * const loss = (w: Tensor, x: Tensor, y: Tensor) => mean(square(sub(matmul(x, w), y)));
+ * const step = jit((w: Tensor, x: Tensor, y: Tensor, lr: number) => sub(w, mul(grad(loss)(w, x, y), lr)));
+ * let w = zeros([3, 1]);
+ * for (let i = 0; i < 100; i++) w = step(w, x, y, 0.1); // traced once, then compiled
+ * console.log(step.lower(w, x, y, 0.1).listing);
+ * ```
+ */
+export function jit<A extends unknown[], R>(f: (...args: A) => R, options: JitOptions = {}): Jitted<A, R> {
+  const { cacheSize = 8, reuseOutputs = false } = options;
+  const name = options.name ?? (f.name ? `jit(${f.name})` : 'jit');
+  if (!Number.isInteger(cacheSize) || cacheSize < 1) throw new JitError(`${name}: cacheSize must be a positive integer, got ${cacheSize}`);
+  const cache = new Map<string, Entry>();
+  const vjps = new Map<string, Jitted<[Tensor[], Tensor[]], Tensor[]>>();
+  let traces = 0;
+
+  const compile = (args: A, leaves: readonly Tensor[], key: string): Entry => {
+    const t0 = now();
+    const traced = trace(name, (staged) => f(...rebuildArgs(args, staged)), leaves);
+    traces++;
+    const t1 = now();
+    const graph = optimize(traced.graph);
+    const program = new Program(graph, getBackend());
+    const entry: Entry = {
+      program, rebuild: traced.rebuild, tracedValues: traced.graph.values.length,
+      traceMs: t1 - t0, compileMs: now() - t1, calibrated: false, outputs: undefined,
+    };
+    cache.set(key, entry);
+    while (cache.size > cacheSize) {
+      const [oldKey, old] = cache.entries().next().value as [string, Entry];
+      cache.delete(oldKey);
+      vjps.delete(oldKey);
+      old.program.release();
+    }
+    return entry;
+  };
+
+  const entryFor = (args: A, leaves: readonly Tensor[], key: string): Entry => {
+    const backendKey = `${key}|b${identity(getBackend())}`;
+    let entry = cache.get(backendKey);
+    if (entry === undefined) entry = compile(args, leaves, backendKey);
+    else { cache.delete(backendKey); cache.set(backendKey, entry); }
+    return entry;
+  };
+
+  const runCompiled = (args: A, leaves: readonly Tensor[], key: string): R => {
+    const entry = entryFor(args, leaves, key);
+    let out: Tensor[];
+    if (!entry.calibrated) {
+      out = entry.program.calibrate(leaves);
+      entry.calibrated = true;
+    } else {
+      out = entry.program.run(leaves, reuseOutputs ? entry.outputs : undefined);
+    }
+    if (reuseOutputs) entry.outputs = out;
+    return entry.rebuild(out) as R;
+  };
+
+  // grad(jit(f)): the compiled program is one multi-output primitive whose rule runs
+  // the jitted vjp of f, so every order of differentiation stays compiled.
+  const runDifferentiated = (args: A, leaves: readonly Tensor[], key: string): R => {
+    let rebuildOut: ((l: readonly Tensor[]) => unknown) | null = null;
+    let outMeta: { shape: readonly number[]; dtype: Tensor['dtype'] }[] = [];
+    const prim: MultiPrimitiveDef<null> = {
+      multiOutput: true,
+      name,
+      forward: (concrete) => {
+        const result = flattenOutput(jitted(...rebuildArgs(args, concrete)));
+        rebuildOut = result.rebuild;
+        outMeta = result.leaves.map((t) => ({ shape: t.shape, dtype: t.dtype }));
+        return result.leaves;
+      },
+      vjp: (gs, primals) => {
+        let back = vjps.get(key);
+        if (back === undefined) {
+          back = jit((ls: Tensor[], cts: Tensor[]) => {
+            const [, pull] = vjp((...xs: Tensor[]) => flattenOutput(f(...rebuildArgs(args, xs))).leaves, ...ls);
+            return pull(cts);
+          }, { name: `${name}.vjp`, cacheSize });
+          vjps.set(key, back);
+        }
+        const cts = gs.map((g, k) => g ?? empty(outMeta[k]!.dtype, outMeta[k]!.shape));
+        return back([...primals], cts);
+      },
+    };
+    const outputs = bindMulti(prim, leaves, null);
+    return rebuildOut!(outputs) as R;
+  };
+
+  const jitted = ((...args: A): R => {
+    // Called while another jit traces: f becomes part of that trace.
+    if (activeStager() !== null) return f(...args);
+    const { leaves, key } = flattenArgs(args, name);
+    for (const t of leaves) if (t.level !== 0) return runDifferentiated(args, leaves, key);
+    return runCompiled(args, leaves, key);
+  }) as Jitted<A, R>;
+
+  Object.defineProperties(jitted, {
+    traceCount: { get: () => traces },
+    cacheSize: { get: () => cache.size },
+  });
+  (jitted as { lower: Jitted<A, R>['lower'] }).lower = (...args: A): Lowered => {
+    const { leaves, key } = flattenArgs(args, name);
+    if (leaves.some((t) => t.level !== 0)) throw new JitError(`${name}.lower: call it on concrete tensors, not inside a transform`);
+    const entry = entryFor(args, leaves, key);
+    return {
+      ...entry.program.stats(),
+      tracedValues: entry.tracedValues,
+      fusedGroups: 0,
+      traceMs: entry.traceMs,
+      compileMs: entry.compileMs,
+      listing: formatGraph(entry.program.graph),
+    };
+  };
+  (jitted as { clear: () => void }).clear = (): void => {
+    for (const e of cache.values()) e.program.release();
+    cache.clear();
+    vjps.clear();
+  };
+  return jitted;
+}

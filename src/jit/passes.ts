@@ -1,0 +1,147 @@
+/**
+ * Graph-to-graph rewrites run before memory planning, each a pure function:
+ * algebraic simplification (identities, size-1 broadcasts an elementwise op can
+ * splat, transposes folded into matmul's flags), common-subexpression elimination
+ * and dead-code elimination. Constant folding needs no pass: an op on constants only
+ * is never staged, so tracing already computed it.
+ */
+import type { PrimitiveDef } from '../autodiff/primitive.ts';
+import { sizeOfValue, stableKey, type ConstValue, type Graph, type OpValue, type Value } from './graph.ts';
+
+/** Elementwise binary primitives whose kernel broadcasts a one-element operand itself. */
+const BINARY = new Set(['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'gt', 'ge', 'lt', 'le', 'eq']);
+
+const sameShape = (a: readonly number[], b: readonly number[]): boolean =>
+  a.length === b.length && a.every((d, i) => d === b[i]);
+
+function constEquals(v: Value, x: number): boolean {
+  if (v.kind !== 'const') return false;
+  for (let i = 0; i < v.data.length; i++) if (v.data[i] !== x) return false;
+  return true;
+}
+
+/** Whether `perm` swaps the last two axes and keeps the others. */
+function swapsLastTwo(perm: readonly number[]): boolean {
+  const n = perm.length;
+  if (n < 2 || perm[n - 1] !== n - 2 || perm[n - 2] !== n - 1) return false;
+  for (let i = 0; i < n - 2; i++) if (perm[i] !== i) return false;
+  return true;
+}
+
+/**
+ * Rewrites every value once, in order, through `rewrite`, which returns either the id
+ * of an equivalent existing value (an alias) or a value to append. The result keeps
+ * every value (dead ones included: `eliminateDeadCode` drops them).
+ */
+function rebuild(g: Graph, rewrite: (v: Value, out: Value[], id: (old: number) => number) => number | Value): Graph {
+  const values: Value[] = [];
+  const map = new Array<number>(g.values.length);
+  const id = (old: number): number => map[old]!;
+  g.values.forEach((v, old) => {
+    const r = rewrite(v, values, id);
+    if (typeof r === 'number') map[old] = r;
+    else { map[old] = values.length; values.push(r); }
+  });
+  return { values, outputs: g.outputs.map(id) };
+}
+
+/** Identities (x·1, x+0, x−0), splatted size-1 broadcasts, matmul of a transpose. */
+export function simplify(g: Graph): Graph {
+  return rebuild(g, (v, values, id) => {
+    if (v.kind !== 'op') return v;
+    const inputs = v.inputs.map(id);
+    const ins = inputs.map((i) => values[i]!);
+    const name = v.prim.name;
+    if (name === 'reshape' && sameShape(ins[0]!.shape, v.shape)) return inputs[0]!;
+    if (BINARY.has(name)) {
+      const [a, b] = ins as [Value, Value];
+      const keepsShape = (x: Value): boolean => sameShape(x.shape, v.shape) && x.dtype === v.dtype;
+      if (name === 'mul' && constEquals(b, 1) && keepsShape(a)) return inputs[0]!;
+      if (name === 'mul' && constEquals(a, 1) && keepsShape(b)) return inputs[1]!;
+      if ((name === 'add' || name === 'sub') && constEquals(b, 0) && keepsShape(a)) return inputs[0]!;
+      if (name === 'add' && constEquals(a, 0) && keepsShape(b)) return inputs[1]!;
+      // broadcastTo of one element feeding a binary op: the kernel splats it, no copy.
+      const splat = (x: Value): number | null =>
+        x.kind === 'op' && x.prim.name === 'broadcastTo' && sizeOfValue(values[x.inputs[0]!]!) === 1 ? x.inputs[0]! : null;
+      const sa = splat(a), sb = splat(b);
+      if (sa !== null && sameShape(b.shape, v.shape)) return { ...v, inputs: [sa, inputs[1]!] };
+      if (sb !== null && sameShape(a.shape, v.shape)) return { ...v, inputs: [inputs[0]!, sb] };
+    }
+    if (name === 'matmul') {
+      const p = v.params as { transA: boolean; transB: boolean };
+      const unT = (x: Value): number | null =>
+        x.kind === 'op' && x.prim.name === 'transpose' && swapsLastTwo(x.params as readonly number[]) ? x.inputs[0]! : null;
+      const ta = unT(ins[0]!), tb = unT(ins[1]!);
+      if (ta !== null || tb !== null) {
+        return {
+          ...v,
+          inputs: [ta ?? inputs[0]!, tb ?? inputs[1]!],
+          params: { transA: ta !== null ? !p.transA : p.transA, transB: tb !== null ? !p.transB : p.transB },
+        };
+      }
+    }
+    return { ...v, inputs };
+  });
+}
+
+/** Small constants are deduplicated by value; larger ones by identity only. */
+const CONST_BY_VALUE = 64;
+
+/** Merges values computed by the same primitive with equal parameters from the same operands. */
+export function eliminateCommonSubexpressions(g: Graph): Graph {
+  const seen = new Map<string, number>();
+  const paramKeys = new Map<unknown, string>();
+  const primIds = new Map<PrimitiveDef<unknown>, number>();
+  const keyOfParams = (p: unknown): string => {
+    if (p === null || typeof p !== 'object') return stableKey(p);
+    let k = paramKeys.get(p);
+    if (k === undefined) paramKeys.set(p, (k = stableKey(p)));
+    return k;
+  };
+  return rebuild(g, (v, values, id) => {
+    let key: string | null = null;
+    if (v.kind === 'const' && v.data.length <= CONST_BY_VALUE) {
+      key = `c${v.dtype}[${v.shape.join(',')}]${Array.from(v.data).join(',')}`;
+    } else if (v.kind === 'op') {
+      let pid = primIds.get(v.prim);
+      if (pid === undefined) primIds.set(v.prim, (pid = primIds.size));
+      key = `p${pid}|${keyOfParams(v.params)}|${v.inputs.map(id).join(',')}`;
+    }
+    const out: Value = v.kind === 'op' ? { ...v, inputs: v.inputs.map(id) } : v;
+    if (key === null) return out;
+    const prev = seen.get(key);
+    if (prev !== undefined) return prev;
+    seen.set(key, values.length);
+    return out;
+  });
+}
+
+/** Drops values no output depends on; inputs are kept (they are the signature). */
+export function eliminateDeadCode(g: Graph): Graph {
+  const live = new Uint8Array(g.values.length);
+  for (const o of g.outputs) live[o] = 1;
+  for (let i = g.values.length - 1; i >= 0; i--) {
+    const v = g.values[i]!;
+    if (v.kind === 'input') live[i] = 1;
+    if (live[i] && v.kind === 'op') for (const x of v.inputs) live[x] = 1;
+  }
+  return compact(g, live);
+}
+
+function compact(g: Graph, live: Uint8Array): Graph {
+  const map = new Int32Array(g.values.length).fill(-1);
+  const values: Value[] = [];
+  g.values.forEach((v, i) => {
+    if (!live[i]) return;
+    map[i] = values.length;
+    values.push(v.kind === 'op' ? { ...v, inputs: v.inputs.map((x) => map[x]!) } : v);
+  });
+  return { values, outputs: g.outputs.map((o) => map[o]!) };
+}
+
+/** The standard pipeline: simplify, merge duplicates, drop the dead. */
+export function optimize(g: Graph): Graph {
+  return eliminateDeadCode(eliminateCommonSubexpressions(simplify(g)));
+}
+
+export type { ConstValue, OpValue };

@@ -1,0 +1,179 @@
+/**
+ * A compiled program: the optimised graph, its memory plan, and a list of steps,
+ * each one primitive's `into` writing into its planned block. On a backend with
+ * resident memory (wasm) the arena is a block of linear memory, so kernels read and
+ * write in place and a run copies only the inputs in and the outputs out; on the TS
+ * backend it is one ArrayBuffer. The kernels are the eager ones, called in the same
+ * order, so results match eager execution bit for bit.
+ */
+import type { Backend, Storage } from '../backend/backend.ts';
+import type { PrimitiveDef } from '../autodiff/primitive.ts';
+import { Tensor } from '../tensor/tensor.ts';
+import { sizeOfValue, type Graph } from './graph.ts';
+import { isView, planMemory, type MemoryPlan } from './plan.ts';
+
+interface Step {
+  readonly prim: PrimitiveDef<unknown>;
+  readonly params: unknown;
+  readonly inputIds: readonly number[];
+  readonly outId: number;
+  /** Rebuilt with the views (when memory grows). */
+  inputs: Tensor[];
+  out: Tensor;
+}
+
+/** What `lower` reports about a program. */
+export interface ProgramStats {
+  /** Primitive applications per run (views excluded). */
+  readonly ops: number;
+  /** Ops per primitive name. */
+  readonly opCounts: Readonly<Record<string, number>>;
+  /** Ops without an in-place kernel (`into`): computed, then copied into their block. */
+  readonly copiedOps: readonly string[];
+  readonly inputs: number;
+  readonly outputs: number;
+  readonly constants: number;
+  /** Bytes of the arena (inputs, constants, intermediates after reuse, outputs). */
+  readonly arenaBytes: number;
+  /** What the blocks would take without liveness reuse. */
+  readonly unplannedBytes: number;
+  /** Kernel scratch the program needs beside its arena (wasm). */
+  readonly scratchBytes: number;
+}
+
+export class Program {
+  readonly graph: Graph;
+  readonly plan: MemoryPlan;
+  private readonly backend: Backend;
+  private readonly steps: Step[];
+  private readonly inputIds: number[];
+  private base = 0;
+  private buffer: ArrayBuffer | null = null;
+  private views: Tensor[] = [];
+  private scratch = 0;
+  private released = false;
+
+  constructor(graph: Graph, backend: Backend) {
+    this.graph = graph;
+    this.backend = backend;
+    this.plan = planMemory(graph);
+    const resident = backend.resident;
+    if (resident !== undefined) this.base = resident.alloc(this.plan.bytes);
+    else this.buffer = new ArrayBuffer(this.plan.bytes);
+    this.inputIds = [];
+    graph.values.forEach((v, i) => { if (v.kind === 'input') this.inputIds[v.index] = i; });
+    this.steps = [];
+    graph.values.forEach((v, i) => {
+      if (v.kind !== 'op' || isView(graph, i)) return;
+      this.steps.push({ prim: v.prim, params: v.params, inputIds: v.inputs, outId: i, inputs: [], out: null as unknown as Tensor });
+    });
+    this.bindViews();
+    // Constants are written once; the plan never reuses their blocks.
+    graph.values.forEach((v, i) => { if (v.kind === 'const') (this.views[i]!.data as Storage).set(v.data); });
+  }
+
+  /** The backing buffer now (wasm memory may have grown since the views were made). */
+  private currentBuffer(): ArrayBuffer {
+    return this.backend.resident !== undefined ? this.backend.resident.buffer() : this.buffer!;
+  }
+
+  private bindViews(): void {
+    const buffer = this.currentBuffer();
+    this.buffer = buffer;
+    const { offsets } = this.plan;
+    this.views = this.graph.values.map((v, i) => {
+      const n = sizeOfValue(v), at = this.base + offsets[i]!;
+      const data = v.dtype === 'float64' ? new Float64Array(buffer, at, n) : new Float32Array(buffer, at, n);
+      return new Tensor(data, v.shape);
+    });
+    for (const s of this.steps) {
+      s.inputs = s.inputIds.map((id) => this.views[id]!);
+      s.out = this.views[s.outId]!;
+    }
+  }
+
+  /**
+   * Runs the program on `inputs` (in flattened-argument order). `outputs`, if given,
+   * receives the results (same shapes); else fresh tensors are returned.
+   */
+  run(inputs: readonly Tensor[], outputs?: Tensor[]): Tensor[] {
+    if (this.released) throw new Error('jit: this compiled program was evicted from the cache and released');
+    const resident = this.backend.resident;
+    if (resident !== undefined && this.scratch > 0) resident.ensureScratch(this.scratch);
+    // A kernel that grows memory mid-run detaches every view: rerun on fresh views.
+    for (let attempt = 0; ; attempt++) {
+      if (this.currentBuffer() !== this.buffer) this.bindViews();
+      const before = resident?.scratchHighWater(false) ?? 0;
+      try {
+        this.execute(inputs);
+        if (this.currentBuffer() === this.buffer) break;
+      } catch (e) {
+        if (this.currentBuffer() === this.buffer || attempt >= 3) throw e;
+      }
+      if (attempt >= 3) throw new Error('jit: memory kept growing while the program ran');
+      if (resident !== undefined) this.scratch = Math.max(this.scratch, resident.scratchHighWater(false), before);
+      if (resident !== undefined) resident.ensureScratch(this.scratch);
+    }
+    const result = outputs ?? this.graph.outputs.map((id) => {
+      const v = this.graph.values[id]!;
+      return new Tensor(v.dtype === 'float64' ? new Float64Array(sizeOfValue(v)) : new Float32Array(sizeOfValue(v)), v.shape);
+    });
+    this.graph.outputs.forEach((id, k) => { (result[k]!.data as Storage).set(this.views[id]!.data); });
+    return result;
+  }
+
+  private execute(inputs: readonly Tensor[]): void {
+    const views = this.views;
+    for (let k = 0; k < this.inputIds.length; k++) {
+      const id = this.inputIds[k];
+      if (id !== undefined) (views[id]!.data as Storage).set(inputs[k]!.data);
+    }
+    const steps = this.steps;
+    for (let k = 0; k < steps.length; k++) {
+      const s = steps[k]!;
+      const into = s.prim.into;
+      if (into !== undefined) into(s.inputs, s.out, s.params);
+      else (s.out.data as Storage).set(s.prim.forward(s.inputs, s.params).data);
+    }
+  }
+
+  /** Measures the kernels' scratch on one run, so later runs reserve it up front (wasm). */
+  calibrate(inputs: readonly Tensor[]): Tensor[] {
+    const resident = this.backend.resident;
+    if (resident === undefined) return this.run(inputs);
+    resident.scratchHighWater(true);
+    const out = this.run(inputs);
+    this.scratch = Math.max(this.scratch, resident.scratchHighWater(false));
+    return out;
+  }
+
+  stats(): ProgramStats {
+    const opCounts: Record<string, number> = {};
+    const copied = new Set<string>();
+    for (const s of this.steps) {
+      opCounts[s.prim.name] = (opCounts[s.prim.name] ?? 0) + 1;
+      if (s.prim.into === undefined) copied.add(s.prim.name);
+    }
+    const values = this.graph.values;
+    return {
+      ops: this.steps.length,
+      opCounts,
+      copiedOps: [...copied],
+      inputs: values.filter((v) => v.kind === 'input').length,
+      outputs: this.graph.outputs.length,
+      constants: values.filter((v) => v.kind === 'const').length,
+      arenaBytes: this.plan.bytes,
+      unplannedBytes: this.plan.unplannedBytes,
+      scratchBytes: this.scratch,
+    };
+  }
+
+  /** Gives the arena back (wasm memory is reused by the next program). */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    if (this.backend.resident !== undefined) this.backend.resident.free(this.base, this.plan.bytes);
+    this.views = [];
+    for (const s of this.steps) { s.inputs = []; }
+  }
+}
