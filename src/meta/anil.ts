@@ -4,7 +4,7 @@
 import type { Module } from '../nn/module.ts';
 import { differentiableLearner, type DifferentiableMetaLearner } from './learner.ts';
 import type { TaskBatch } from './tasks.ts';
-import { adaptationCurveOf, innerLoopOf, type InnerLoopSettings } from './inner.ts';
+import { adaptationCurveTensor, innerLoopOf, type InnerLoopSettings } from './inner.ts';
 
 /** ANIL's meta-parameters: the shared feature extractor and the head's initialisation. */
 export interface ANILParams<B, H> {
@@ -53,6 +53,6 @@ export function anil<B, H>(options: ANILOptions<B, H>): DifferentiableMetaLearne
     name: options.firstOrder ? 'foanil' : 'anil',
     init: (rng) => ({ body: body.init(rng), head: head.init(rng) }),
     metaLoss: (meta: ANILParams<B, H>, tasks) => queryLoss(head.apply, meta.head, featuresOf(body, meta.body, tasks), inner),
-    adaptationCurve: (meta, tasks, steps) => adaptationCurveOf(head.apply, meta.head, featuresOf(body, meta.body, tasks), steps, inner),
+    adaptationCurve: (meta, tasks, steps) => adaptationCurveTensor(head.apply, meta.head, featuresOf(body, meta.body, tasks), steps, inner),
   }, options);
 }

@@ -1,7 +1,7 @@
 /** Meta-learning: the MAML family, Reptile, task distributions and the shared training loop. */
 export { adapt, type AdaptOptions } from './adapt.ts';
-export { adaptedQueryLoss, adaptedQueryLossLooped, adaptationCurveOf, innerLoopOf, type ApplyFn, type InnerLoopOptions, type InnerLoopSettings } from './inner.ts';
-export { differentiableLearner, withRecycling, type MetaLearner, type DifferentiableMetaLearner, type RecycleOptions } from './learner.ts';
+export { adaptedQueryLoss, adaptedQueryLossLooped, adaptationCurveOf, adaptationCurveTensor, innerLoopOf, type ApplyFn, type InnerLoopOptions, type InnerLoopSettings } from './inner.ts';
+export { differentiableLearner, learnerFrom, withRecycling, type LearnerParts, type MetaLearner, type DifferentiableMetaLearner, type RecycleOptions } from './learner.ts';
 export { maml, type MAMLOptions } from './maml.ts';
 export { metaSgd, uniformStepSizes, type MetaSGDOptions, type MetaSGDParams, type StepSizeInit } from './metasgd.ts';
 export { anil, type ANILOptions, type ANILParams } from './anil.ts';

@@ -6,6 +6,7 @@
 import { Tensor } from '../tensor/tensor.ts';
 import { add, div } from '../ops/elementwise.ts';
 import { mean, sum } from '../ops/reduce.ts';
+import { concat, reshape } from '../ops/movement.ts';
 import { batchOverTasks } from '../nn/module.ts';
 import { perTaskMse, type TaskLoss } from '../nn/losses.ts';
 import { adapt, type AdaptOptions } from './adapt.ts';
@@ -93,22 +94,32 @@ export function adaptedQueryLossLooped<P>(apply: ApplyFn<P>, params: P, tasks: T
 
 /**
  * Mean query loss over tasks after 0, 1, …, `steps` inner steps (no meta-gradient):
- * the adaptation curve used for evaluation. Batched over the tasks given.
+ * the adaptation curve used for evaluation, as a tensor of `steps + 1` losses. Batched
+ * over the tasks given.
  *
- * @example adaptationCurveOf(net.apply, theta, tasks, 10, { lr: 0.01, loss: perTaskMse }) // 11 numbers
+ * @example adaptationCurveTensor(net.apply, theta, tasks, 10, { lr: 0.01, loss: perTaskMse }).toArray() // 11 numbers
  */
-export function adaptationCurveOf<P>(apply: ApplyFn<P>, params: P, tasks: TaskBatch, steps: number, options: InnerLoopOptions): number[] {
+export function adaptationCurveTensor<P>(apply: ApplyFn<P>, params: P, tasks: TaskBatch, steps: number, options: InnerLoopOptions): Tensor {
   const T = numTasks(tasks);
   const { support, query } = tasks;
   // Evaluation takes no meta-gradient: nothing to checkpoint.
   const { loss, checkpointEvery: _unused, ...adaptOptions } = options;
   const supportLoss = (p: P): Tensor => sum(loss(apply(p, support.x), support.y));
-  const queryLoss = (p: P): number => mean(loss(apply(p, query.x), query.y)).item();
+  const queryLoss = (p: P): Tensor => reshape(mean(loss(apply(p, query.x), query.y)), [1]);
   let current = batchOverTasks(params, T);
   const curve = [queryLoss(current)];
   for (let s = 0; s < steps; s++) {
     current = adapt(current, supportLoss, { ...adaptOptions, steps: 1, firstOrder: true, taskBatched: true });
     curve.push(queryLoss(current));
   }
-  return curve;
+  return concat(curve, 0);
+}
+
+/**
+ * {@link adaptationCurveTensor} as numbers.
+ *
+ * @example adaptationCurveOf(net.apply, theta, tasks, 10, { lr: 0.01, loss: perTaskMse }) // 11 numbers
+ */
+export function adaptationCurveOf<P>(apply: ApplyFn<P>, params: P, tasks: TaskBatch, steps: number, options: InnerLoopOptions): number[] {
+  return Array.from(adaptationCurveTensor(apply, params, tasks, steps, options).toTypedArray());
 }

@@ -3,11 +3,12 @@
  * algorithm (MAML, Meta-SGD, ANIL, Reptile, the pretraining baseline) is a factory that
  * returns one of these; the meta-parameters `M` are a plain tree of tensors.
  */
-import type { Tensor } from '../tensor/tensor.ts';
+import { Tensor } from '../tensor/tensor.ts';
 import type { Rng } from '../random/rng.ts';
 import { valueAndGrad } from '../autodiff/transforms.ts';
 import { recycling } from '../autodiff/recycle.ts';
 import { treeCopy } from '../autodiff/tree.ts';
+import { jit, type Jitted, type Lowered } from '../jit/jit.ts';
 import type { TaskBatch } from './tasks.ts';
 
 /**
@@ -29,6 +30,12 @@ export interface MetaLearner<M> {
    * support set (length `steps + 1`).
    */
   adaptationCurve(meta: M, tasks: TaskBatch, steps: number): number[];
+  /**
+   * The compiled program of the meta-gradient for these arguments' signature (op
+   * count, arena bytes, listing; see {@link Jitted.lower}), where the learner can be
+   * traced; learners built with {@link learnerFrom} can.
+   */
+  lower?(meta: M, tasks: TaskBatch): Lowered;
 }
 
 /** A learner whose meta-gradient is the gradient of a differentiable meta-loss. */
@@ -37,21 +44,72 @@ export interface DifferentiableMetaLearner<M> extends MetaLearner<M> {
   metaLoss(meta: M, tasks: TaskBatch): Tensor;
 }
 
-/** The memory option every learner takes. */
+/** How every learner runs its meta-gradient and evaluation: recycled storage, or compiled. */
 export interface RecycleOptions {
   /**
    * Reuse the storage of one meta-gradient's (and one evaluation's) intermediate
    * tensors for the next instead of allocating afresh ({@link recycling}): same
    * numbers, 10–38% less time per meta-gradient at the sinusoid sizes, by machine. The
    * model and loss must then not keep tensors they create past the call (as inside
-   * `jax.grad`); default false.
+   * `jax.grad`); default false. Ignored with `jit` (a compiled program allocates nothing).
    */
   readonly recycleMemory?: boolean;
+  /**
+   * Compile the meta-gradient and the adaptation curve with {@link jit}: traced once per
+   * task-batch shape, then run as one planned program — the same numbers, bit for bit,
+   * several times faster (BENCHMARKS.md). The model and loss must be jit-traceable (no
+   * reading tensor values inside). Default false.
+   */
+  readonly jit?: boolean;
+}
+
+/**
+ * A learner's computations with tensor results, before they are run eagerly, recycled
+ * or compiled and their scalars read (see {@link learnerFrom}).
+ */
+export interface LearnerParts<M> {
+  readonly name: string;
+  init(rng: Rng): M;
+  /** The meta-gradient and the mean query loss (a one-element tensor). */
+  metaGradient(meta: M, tasks: TaskBatch): { loss: Tensor; grads: M };
+  /** Mean query loss after 0…steps inner steps, as a tensor of `steps + 1` values. */
+  adaptationCurve(meta: M, tasks: TaskBatch, steps: number): Tensor;
+}
+
+/**
+ * The learner that runs `parts` as `options` say: eagerly, under {@link recycling}, or
+ * compiled by {@link jit}; losses are read out of the tensors last.
+ * @example learnerFrom({ name: 'mine', init, metaGradient, adaptationCurve }, { jit: true })
+ */
+export function learnerFrom<M>(parts: LearnerParts<M>, options: RecycleOptions = {}): MetaLearner<M> {
+  let gradient = parts.metaGradient, curve = parts.adaptationCurve;
+  // Compiled on first use for `lower` when the learner runs eagerly.
+  let compiled: Jitted<[M, TaskBatch], { loss: Tensor; grads: M }> | undefined;
+  const compiledGradient = () => compiled ??= jit(parts.metaGradient, { name: `${parts.name}.metaGradient` });
+  if (options.jit === true) {
+    gradient = compiledGradient();
+    curve = jit(parts.adaptationCurve, { name: `${parts.name}.adaptationCurve` });
+  } else if (options.recycleMemory === true) {
+    const g = gradient, c = curve;
+    gradient = (meta, tasks) => recycling(() => g(meta, tasks), ({ loss, grads }) => ({ loss: treeCopy(loss), grads: treeCopy(grads) }));
+    curve = (meta, tasks, steps) => recycling(() => c(meta, tasks, steps), treeCopy);
+  }
+  return {
+    name: parts.name,
+    init: parts.init,
+    metaGradient: (meta, tasks) => {
+      const { loss, grads } = gradient(meta, tasks);
+      return { loss: loss.item(), grads };
+    },
+    adaptationCurve: (meta, tasks, steps) => Array.from(curve(meta, tasks, steps).toTypedArray()),
+    lower: (meta, tasks) => compiledGradient().lower(meta, tasks),
+  };
 }
 
 /**
  * `learner` itself, or with `recycleMemory` a copy whose `metaGradient` and
  * `adaptationCurve` run under {@link recycling} (the gradients are copied out).
+ * For learners built from tensor-valued parts, {@link learnerFrom} also offers `jit`.
  * @example withRecycling(myLearner, { recycleMemory: true })
  */
 export function withRecycling<L extends MetaLearner<any>>(learner: L, options: RecycleOptions): L {
@@ -68,16 +126,18 @@ export function withRecycling<L extends MetaLearner<any>>(learner: L, options: R
 
 /**
  * A learner from its differentiable meta-loss: the meta-gradient is `grad` of `metaLoss`.
- * @example differentiableLearner({ name: 'mine', init, metaLoss, adaptationCurve }, { recycleMemory: true })
+ * `adaptationCurve` returns the curve as a tensor of `steps + 1` losses.
+ * @example differentiableLearner({ name: 'mine', init, metaLoss, adaptationCurve }, { jit: true })
  */
 export function differentiableLearner<M>(
-  parts: Omit<DifferentiableMetaLearner<M>, 'metaGradient'>, options: RecycleOptions = {},
+  parts: Omit<LearnerParts<M>, 'metaGradient'> & { metaLoss(meta: M, tasks: TaskBatch): Tensor }, options: RecycleOptions = {},
 ): DifferentiableMetaLearner<M> {
-  return withRecycling({
+  const learner = learnerFrom({
     ...parts,
     metaGradient: (meta: M, tasks: TaskBatch) => {
-      const [value, grads] = valueAndGrad((m: M) => parts.metaLoss(m, tasks))(meta);
-      return { loss: (value as Tensor).item(), grads: grads as M };
+      const [loss, grads] = valueAndGrad((m: M) => parts.metaLoss(m, tasks))(meta);
+      return { loss: loss as Tensor, grads: grads as M };
     },
   }, options);
+  return { ...learner, metaLoss: parts.metaLoss };
 }

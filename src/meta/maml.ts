@@ -4,7 +4,7 @@
 import type { Module } from '../nn/module.ts';
 import type { AdaptOptions } from './adapt.ts';
 import { differentiableLearner, type DifferentiableMetaLearner } from './learner.ts';
-import { adaptationCurveOf, innerLoopOf, type InnerLoopSettings } from './inner.ts';
+import { adaptationCurveTensor, innerLoopOf, type InnerLoopSettings } from './inner.ts';
 
 /** {@link maml}'s options: the model, the inner loop (step size, steps, first/second order) and checkpointing. */
 export interface MAMLOptions<P> extends InnerLoopSettings, Pick<AdaptOptions, 'checkpointEvery'> {
@@ -42,6 +42,6 @@ export function maml<P>(options: MAMLOptions<P>): DifferentiableMetaLearner<P> {
     name: options.firstOrder ? 'fomaml' : 'maml',
     init: (rng) => model.init(rng),
     metaLoss: (theta: P, tasks) => queryLoss(model.apply, theta, tasks, inner),
-    adaptationCurve: (theta, tasks, steps) => adaptationCurveOf(model.apply, theta, tasks, steps, inner),
+    adaptationCurve: (theta, tasks, steps) => adaptationCurveTensor(model.apply, theta, tasks, steps, inner),
   }, options);
 }

@@ -11,7 +11,7 @@ import { treeMap } from '../autodiff/tree.ts';
 import type { Module } from '../nn/module.ts';
 import type { AdaptOptions } from './adapt.ts';
 import { differentiableLearner, type DifferentiableMetaLearner } from './learner.ts';
-import { adaptationCurveOf, innerLoopOf, type InnerLoopSettings } from './inner.ts';
+import { adaptationCurveTensor, innerLoopOf, type InnerLoopSettings } from './inner.ts';
 
 /** Meta-SGD's meta-parameters: the initialisation and one step size per parameter entry. */
 export interface MetaSGDParams<P> {
@@ -95,7 +95,7 @@ export function metaSgd<P>(options: MetaSGDOptions<P>): DifferentiableMetaLearne
       return { params, lrs };
     },
     metaLoss: (meta: MetaSGDParams<P>, tasks) => queryLoss(model.apply, meta.params, tasks, innerWith(meta.lrs)),
-    adaptationCurve: (meta, tasks, steps) => adaptationCurveOf(model.apply, meta.params, tasks, steps, innerWith(meta.lrs)),
+    adaptationCurve: (meta, tasks, steps) => adaptationCurveTensor(model.apply, meta.params, tasks, steps, innerWith(meta.lrs)),
   }, options);
 }
 

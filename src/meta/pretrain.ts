@@ -7,9 +7,9 @@ import { mean } from '../ops/reduce.ts';
 import { valueAndGrad } from '../autodiff/transforms.ts';
 import type { Module } from '../nn/module.ts';
 import { perTaskMse, type TaskLoss } from '../nn/losses.ts';
-import { withRecycling, type MetaLearner, type RecycleOptions } from './learner.ts';
+import { learnerFrom, type MetaLearner, type RecycleOptions } from './learner.ts';
 import type { TaskBatch } from './tasks.ts';
-import { adaptationCurveOf } from './inner.ts';
+import { adaptationCurveTensor } from './inner.ts';
 
 /** {@link pretraining}'s options: the model, and the fine-tuning step its `adaptationCurve` uses. */
 export interface PretrainingOptions<P> extends RecycleOptions {
@@ -40,13 +40,13 @@ export function pretraining<P>(options: PretrainingOptions<P>): MetaLearner<P> {
     mean(loss(model.apply(theta, support.x), support.y)),
     mean(loss(model.apply(theta, query.x), query.y)),
   ), 2);
-  return withRecycling<MetaLearner<P>>({
+  return learnerFrom<P>({
     name: 'pretrained',
     init: (rng) => model.init(rng),
     metaGradient: (theta, tasks) => {
       const [value, grads] = valueAndGrad((p: P) => jointLoss(p, tasks))(theta);
-      return { loss: (value as Tensor).item(), grads: grads as P };
+      return { loss: value as Tensor, grads: grads as P };
     },
-    adaptationCurve: (theta, tasks, steps) => adaptationCurveOf(model.apply, theta, tasks, steps, { lr: innerLr, loss, ...(clipNorm !== undefined && { clipNorm }) }),
+    adaptationCurve: (theta, tasks, steps) => adaptationCurveTensor(model.apply, theta, tasks, steps, { lr: innerLr, loss, ...(clipNorm !== undefined && { clipNorm }) }),
   }, options);
 }

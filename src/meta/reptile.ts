@@ -8,9 +8,11 @@ import { treeMap, treeZip } from '../autodiff/tree.ts';
 import { batchOverTasks, type Module } from '../nn/module.ts';
 import { perTaskMse, type TaskLoss } from '../nn/losses.ts';
 import { adapt } from './adapt.ts';
-import { withRecycling, type MetaLearner, type RecycleOptions } from './learner.ts';
+import { learnerFrom, type MetaLearner, type RecycleOptions } from './learner.ts';
+import type { Tensor } from '../tensor/tensor.ts';
+import { reshape } from '../ops/movement.ts';
 import { numTasks, taskAt, type TaskBatch } from './tasks.ts';
-import { adaptationCurveOf } from './inner.ts';
+import { adaptationCurveTensor } from './inner.ts';
 
 /** {@link reptile}'s options: the model and its inner SGD loop; ε is the outer optimizer's step size. */
 export interface ReptileOptions<P> extends RecycleOptions {
@@ -31,7 +33,7 @@ interface ReptileResult<P> {
   /** θ − mean over tasks of θ̃ₜ: an outer SGD step of size ε on it is Reptile's update. */
   readonly grads: P;
   /** Mean query loss of the adapted parameters. */
-  readonly loss: number;
+  readonly loss: Tensor;
 }
 
 /**
@@ -61,28 +63,29 @@ export function reptile<P>(options: ReptileOptions<P>): MetaLearner<P> {
     const adapted = adapt(batchOverTasks(constant(theta), T), (p: P) => sum(loss(model.apply(p, support.x), support.y)), { ...inner, taskBatched: true });
     const meanAdapted = treeMap(adapted, (a) => mean(a, 0));
     const grads = treeZip(constant(theta), meanAdapted, (p, a) => sub(p, a), 'reptile');
-    return { grads, loss: mean(loss(model.apply(adapted, query.x), query.y)).item() };
+    return { grads, loss: mean(loss(model.apply(adapted, query.x), query.y)) };
   };
 
   const loopedStep = (theta: P, tasks: TaskBatch): ReptileResult<P> => {
     const T = numTasks(tasks);
     let sumAdapted: P | null = null;
-    let lossSum = 0;
+    let lossSum: Tensor | null = null;
     for (let t = 0; t < T; t++) {
       const { support, query } = taskAt(tasks, t);
       const adapted = adapt(constant(theta), (p: P) => loss(model.apply(p, support.x), support.y), inner);
-      lossSum += loss(model.apply(adapted, query.x), query.y).item();
+      const taskLoss = reshape(loss(model.apply(adapted, query.x), query.y), []);
+      lossSum = lossSum === null ? taskLoss : add(lossSum, taskLoss);
       sumAdapted = sumAdapted === null ? adapted : treeZip(sumAdapted, adapted, (a, b) => add(a, b));
     }
     const grads = treeZip(constant(theta), sumAdapted!, (p, s) => sub(p, div(s, T)));
-    return { grads, loss: lossSum / T };
+    return { grads, loss: div(lossSum!, T) };
   };
 
-  return withRecycling<MetaLearner<P>>({
+  return learnerFrom<P>({
     name: 'reptile',
     init: (rng) => model.init(rng),
     metaGradient: batched ? batchedStep : loopedStep,
-    adaptationCurve: (theta, tasks, steps) => adaptationCurveOf(model.apply, theta, tasks, steps, { lr: innerLr, loss, ...(clipNorm !== undefined && { clipNorm }) }),
+    adaptationCurve: (theta, tasks, steps) => adaptationCurveTensor(model.apply, theta, tasks, steps, { lr: innerLr, loss, ...(clipNorm !== undefined && { clipNorm }) }),
   }, options);
 }
 
