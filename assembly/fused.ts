@@ -55,3 +55,20 @@ export function actGradF32(act: i32, g: usize, y: usize, out: usize, vectors: i3
     default: for (let o: usize = 0; o < end; o += 16) v128.store(out + o, gradOp(GRAD_IDENTITY, v128.load(g + o), v128.load(y + o)));
   }
 }
+
+/**
+ * out = a + alpha·b over `vectors`·4 floats, where `a` repeats every `aVectors` vectors
+ * (θ − lr·g for a whole batch of tasks from one shared θ). The product is rounded
+ * before the sum, as the unfused mul-then-add rounds it, so results are the same bits.
+ */
+export function axpyF32(a: usize, aVectors: i32, b: usize, alpha: f32, out: usize, vectors: i32): void {
+  const s = f32x4.splat(alpha);
+  const aBytes = <usize>aVectors << 4;
+  let ai: usize = 0;
+  for (let i = 0; i < vectors; i++) {
+    const off = <usize>i << 4;
+    v128.store(out + off, f32x4.add(v128.load(a + ai), f32x4.mul(v128.load(b + off), s)));
+    ai += 16;
+    if (ai == aBytes) ai = 0;
+  }
+}

@@ -3,5 +3,6 @@
 export { arenaBase, arenaReserve } from './memory';
 export { MATMUL_BLOCKS, matmulF32 } from './matmul';
 export { binaryF32, unaryF32 } from './elementwise';
-export { actGradF32, biasActF32 } from './fused';
+export { actGradF32, axpyF32, biasActF32 } from './fused';
 export { sumMiddleF32 } from './reduce';
+export { COPY_DESC, COPY_MAX_RANK, copyStridedF32 } from './copy';

@@ -54,6 +54,7 @@ const SPEC: CommandSpec = {
     { name: 'clip', type: 'number', above: 0, placeholder: 'NORM', description: "clip each task's inner-loop gradient to this global norm, in training and evaluation" },
     { name: 'outer-clip', type: 'number', above: 0, placeholder: 'NORM', description: 'clip the meta-gradient to this global norm before Adam' },
     { name: 'backend', type: 'choice', choices: ['wasm', 'ts'], description: 'compute backend (default: wasm where WebAssembly SIMD works)' },
+    { name: 'jit', type: 'boolean', default: true, description: 'compile the meta-gradient and adaptation curves with jit (--no-jit: eager, recycling memory; the same numbers on wasm)' },
     { name: 'write-eval-tasks', type: 'string', placeholder: 'FILE', description: 'write the held-out tasks as JSON and exit (scripts/reference/sinusoid_torch.py --eval-file scores the same tasks)' },
   ],
 };
@@ -94,8 +95,9 @@ const evalSteps = values['eval-steps'] as number, logEvery = values['log-every']
 const evalTaskCount = values['eval-tasks'] as number, evalPoints = values['eval-points'] as number;
 const baselineIterations = (values['baseline-iters'] ?? iterations) as number;
 const clipNorm = values.clip as number | undefined;
-// recycleMemory: the same numbers in less time (the script keeps no intermediate tensors).
-const innerOptions = clipNorm === undefined ? { recycleMemory: true } : { clipNorm, recycleMemory: true };
+// jit, or eager with recycleMemory: the same numbers in less time (the script keeps no intermediate tensors).
+const speed = values.jit === true ? { jit: true } : { recycleMemory: true };
+const innerOptions = clipNorm === undefined ? speed : { clipNorm, ...speed };
 const outerClip = (values['outer-clip'] ?? null) as number | null;
 
 const model = MLP({ sizes: [1, 40, 40, 1], activation: 'relu', ...init });
@@ -230,6 +232,6 @@ console.log(JSON.stringify({
   benchmark: 'sinusoid', K, trainQueryK, evalK, init: values.init, outerLrSchedule: outerSchedule, evalSupport, loadedFrom: loadMeta ?? null, lrInit: lrInitRange, logLr: values['log-lr'], valEvery,
   // The training seed: of this run, or as saved with the loaded meta-parameters (null if not saved).
   seed: saved === null ? seed : saved.seed ?? null, innerLr, innerSteps, metaBatchSize, outerLr, clipNorm: clipNorm ?? null, outerClip,
-  evalTasks: evalTaskCount, evalPoints: evalPoints, backend: getBackend().name, node: process.version,
+  evalTasks: evalTaskCount, evalPoints: evalPoints, backend: getBackend().name, jit: values.jit === true, node: process.version,
   result, baseline, wallSeconds: round((performance.now() - wallStart) / 1000),
 }, null, 2));

@@ -13,7 +13,7 @@ import {
   Rng, Tensor, JitError, jit, grad, valueAndGrad, vjp, jvp, hvp, checkpoint, noGrad, stopGradient, treeLeaves,
   tensor, zeros, ones, randomNormal, randomUniform, add, sub, mul, div, pow, maximum, minimum, neg, exp, log, sin, cos,
   tanh, sigmoid, relu, sqrt, abs, square, gt, where, sum, mean, max, min, logSumExp, softmax, logSoftmax, reshape,
-  transpose, broadcastTo, slice, pad, concat, split, take, matmul, matmulT, dense, cast, wasmMemoryBytes, getBackend,
+  transpose, broadcastTo, slice, pad, concat, split, take, matmul, matmulT, dense, addScaled, cast, wasmMemoryBytes, getBackend,
 } from '../src/index.ts';
 import { MLP } from '../src/nn/index.ts';
 import { anil, maml, metaSgd, pretraining, reptile, sinusoidTasks, type MetaLearner } from '../src/meta/index.ts';
@@ -66,11 +66,25 @@ const cases: Record<string, (x: Tensor, y: Tensor) => Tensor> = {
   'matmul transpose folding': (x, y) => sum(sin(matmul(transpose(transpose(x)), transpose(transpose(y))))),
   dense: (x, y) => sum(square(dense(x, y, sum(y, 0), 'tanh'))),
   'cast round trip': (x) => sum(square(cast(cast(x, 'float64'), 'float32'))),
+  // A batch of 4 "tasks" sharing one weight, stepped with addScaled: the broadcasts fold
+  // into matmul/dense (shared operands) and addScaled, and add(broadcast row, matmul)
+  // becomes a dense layer (see the structural test below).
+  'shared-weight batch': (x, y) => perTaskStep(x, y),
   'checkpoint stopGradient noGrad': (x, y) => {
     const f = checkpoint((u: Tensor, v: Tensor) => tanh(matmul(u, v)));
     return add(sum(mul(f(x, y), stopGradient(f(x, y)))), sum(mul(x, noGrad(() => exp(x)))));
   },
 };
+
+function perTaskStep(x: Tensor, y: Tensor): Tensor {
+  const scale = reshape(tensor([1, -0.5, 2, 0.25]), [4, 1, 1]);
+  const xs = mul(broadcastTo(reshape(x, [1, 3, 17]), [4, 3, 17]), scale);
+  const w = broadcastTo(reshape(y, [1, 17, 5]), [4, 17, 5]);
+  const h = dense(xs, w, broadcastTo(reshape(sum(y, 0), [1, 1, 5]), [4, 1, 5]), 'relu');
+  const stepped = addScaled(w, matmulT(xs, h, true, false), -0.1);
+  const rows = broadcastTo(reshape(sum(h, 1), [4, 1, 5]), [4, 3, 5]);
+  return sum(square(add(rows, matmul(xs, stepped))));
+}
 
 /**
  * Cases whose compiled program runs a different kernel variant than eager: a
@@ -166,6 +180,15 @@ test('jit: reading a traced value, tensor indices and leaked tracers throw JitEr
   assert.is(sum(x).item(), -1);
 });
 
+test('jit: batch broadcasts fold into matmul, dense and addScaled; a broadcast row plus a product becomes dense', () => {
+  const low = jit(perTaskStep).lower(X, Y);
+  // Left: the bias row broadcast [4,1,5] (dense takes bias rows as they are stored) and nothing of [4,17,5] or [4,3,5].
+  assert.not.ok(/broadcastTo\(.*: f32\[4,(17|3),5\]/.test(low.listing), `weight and row broadcasts should fold away:\n${low.listing}`);
+  assert.ok(/addScaled\(%\d+, %\d+\) \{-0\.1\} : f32\[4,17,5\]/.test(low.listing), low.listing);
+  assert.is(low.opCounts['dense'], 2, `relu layer + fused bias add:\n${low.listing}`);
+  assert.is(low.opCounts['add'] ?? 0, 0, low.listing);
+});
+
 test('jit: values computed from constants only are folded at trace time; nested jit is inlined', () => {
   const c = tensor([1, 2, 3]);
   const inner = jit((t: Tensor) => mul(t, 2));
@@ -186,6 +209,7 @@ eachBackend('jit: lower() of a second-order MAML meta-gradient: CSE/DCE, planned
   assert.ok(low.ops > 50 && low.ops < low.tracedValues, `ops ${low.ops} of ${low.tracedValues} traced values`);
   assert.ok(low.arenaBytes < low.unplannedBytes / 2, `arena ${low.arenaBytes} vs unplanned ${low.unplannedBytes}`);
   assert.equal(low.copiedOps, [], 'every primitive writes in place');
+  assert.ok(low.fusedGroups >= 1, `the bias adds of the second-order backward fuse into dense (${low.fusedGroups})`);
   assert.ok(low.listing.includes('matmul') && low.listing.includes('return'));
 });
 
@@ -222,6 +246,9 @@ eachBackend('jit: every learner with jit: true gives the eager meta-gradient and
       assertBits(a.grads, b.grads, `${name} grads`);
       assert.equal(c.adaptationCurve(theta, t, 3), e.adaptationCurve(theta, t, 3), `${name} curve`);
     }
+    // Two fresh sinusoid batches (their amplitudes differ) share one compiled program.
+    const low = c.lower!(theta, tasks2);
+    assert.is(low.traces, 1, `${name}: a fresh batch of the same shapes must not retrace`);
   });
 });
 

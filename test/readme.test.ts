@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  tensor, grad, hvp, sum, pow, sub, mul, tanh, matmul, maml, MLP, adam, sinusoidTasks, Rng, type Tensor,
+  tensor, grad, hvp, sum, pow, sub, mul, tanh, matmul, maml, MLP, adam, sinusoidTasks, Rng, jit, square, type Tensor,
 } from '../src/index.ts';
 import { allclose } from './helpers.ts';
 
@@ -31,6 +31,21 @@ test('README: the MAML meta-gradient of a tiny model equals its closed form', ()
   const g1 = a.map((ai) => s1(u1) * ai);
   const expected = a.map((ai, i) => g1[i]! - 0.1 * s2(u) * ai * (a[0]! * g1[0]! + a[1]! * g1[1]!));
   allclose(got, [[expected[0]!], [expected[1]!]], 1e-5, 1e-6, 'meta-gradient');
+});
+
+test('README: jit traces once, runs the cached program, and a learner lowers its meta-gradient', () => {
+  const loss = (w: Tensor, x: Tensor, y: Tensor) => sum(square(sub(matmul(x, w), y)));
+  const step = jit((w: Tensor, x: Tensor, y: Tensor, lr: number) => sub(w, (grad(loss)(w, x, y) as Tensor).mul(lr)));
+  const w = tensor([[0.5], [-0.3]]), x = tensor([[1, 2], [3, 4]]), y = tensor([[1], [0]]);
+  const a = step(w, x, y, 0.1), b = step(w, x, y, 0.1);
+  assert.is(step.traceCount, 1);
+  // ∇ = 2xᵀ(xw − y): xw − y = [[-1.1], [0.3]], xᵀ·that = [[-0.2], [-1.0]], so w − 0.1·2·[[-0.2], [-1]] = [[0.54], [-0.1]].
+  allclose(a, [[0.54], [-0.1]], 1e-6, 1e-6, 'jit step');
+  assert.equal(Array.from(b.data), Array.from(a.data));
+  assert.ok(step.lower(w, x, y, 0.1).listing.includes('matmul'));
+  const learner = maml({ model: MLP({ sizes: [1, 40, 40, 1], activation: 'relu' }), innerLr: 0.01, jit: true });
+  const low = learner.lower!(learner.init(new Rng(0)), sinusoidTasks(new Rng(1), { numTasks: 25, K: 10 }));
+  assert.ok(low.ops > 50 && low.arenaBytes > 0 && low.compileMs >= 0, `ops ${low.ops}, arena ${low.arenaBytes}`);
 });
 
 test('README: the MAML loop runs and adaptation lowers the loss', () => {

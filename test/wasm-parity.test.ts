@@ -175,7 +175,7 @@ test('matmul: bad arguments throw, naming the kernel and the values', () => {
 
 test('methods without a worthwhile wasm kernel are the reference ones', () => {
   assert.is(wasm.name, 'wasm');
-  for (const method of ['where', 'copyStrided', 'take', 'scatterAdd'] as const) {
+  for (const method of ['where', 'take', 'scatterAdd'] as const) {
     assert.is(wasm[method], tsBackend[method], method);
   }
 });
@@ -233,6 +233,87 @@ test('linear and activationGrad: fused kernels equal the reference over awkward 
       for (let i = 0; i < len; i++) {
         assert.ok(Math.abs(got[i]! - want[i]!) <= 1e-6 * (1 + Math.abs(want[i]!)), `activationGrad ${act} n=${len} at ${i}: ${got[i]} vs ${want[i]}`);
       }
+    }
+  }
+});
+
+/** A float32 view of a fresh block of the backend's resident memory (where compiled programs live). */
+function residentFloats(n: number): { view: () => Float32Array; free: () => void } {
+  const bytes = 4 * Math.max(4, Math.ceil(n / 4) * 4);
+  const at = wasm.resident!.alloc(bytes);
+  return { view: () => new Float32Array(wasm.resident!.buffer(), at, n), free: () => wasm.resident!.free(at, bytes) };
+}
+
+test('copyStrided: on resident memory the wasm walk equals the reference (broadcast, transpose, slice, pad, flip)', () => {
+  const rng = new Rng(23);
+  const stridesOf = (shape: readonly number[]): number[] => {
+    const s = new Array<number>(shape.length);
+    for (let d = shape.length - 1, acc = 1; d >= 0; d--) { s[d] = acc; acc *= shape[d]!; }
+    return s;
+  };
+  // [box shape, source strides, source offset, source length]
+  const cases: [number[], number[], number, number][] = [
+    [[25, 40, 40], [0, 40, 1], 0, 1600],            // share one matrix over a batch
+    [[25, 10, 40], [40, 0, 1], 0, 1000],            // repeat rows
+    [[25, 10, 1], [1, 0, 0], 0, 25],                // repeat one value per batch element
+    [[17, 63], [1, 17], 0, 17 * 63],                // transpose
+    [[3, 17, 5], [85, 1, 17], 0, 255],              // permute the last two of three
+    [[3, 5], [9, 1], 11, 60],                       // slice with an offset
+    [[65], [-1], 64, 65],                           // reversed
+    [[1], [0], 2, 3],                               // one element
+    [[2, 3, 1, 4, 1, 5, 2, 3, 2], [720, 240, 0, 60, 0, 12, 6, 2, 1], 0, 1440], // rank 9 collapses to fit
+    [[2, 3, 2, 3, 2, 3, 2, 3, 2, 3], [0, 1, 0, 1, 0, 1, 0, 1, 0, 1], 0, 3], // 10 dims that never merge: the reference
+    [[4, 0, 3], [3, 3, 1], 0, 12],                  // empty box
+  ];
+  for (const [shape, srcStrides, srcOffset, srcLen] of cases) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const dstStrides = stridesOf(shape);
+    const srcData = normals(rng, srcLen);
+    const want = new Float32Array(n + 3).fill(-7);
+    tsBackend.copyStrided(srcData, srcOffset, srcStrides, want, 2, dstStrides, shape);
+    const src = residentFloats(srcLen), dst = residentFloats(n + 3);
+    src.view().set(srcData);
+    dst.view().fill(-7);
+    wasm.copyStrided(src.view(), srcOffset, srcStrides, dst.view(), 2, dstStrides, shape);
+    assertSame(dst.view(), want, `copyStrided ${JSON.stringify(shape)} strides ${JSON.stringify(srcStrides)}`);
+    src.free(); dst.free();
+  }
+});
+
+test('axpy: a + alpha·b, a shared or not, resident or not, equals the reference bit for bit', () => {
+  const rng = new Rng(24);
+  for (const n of [1, 3, 17, 63, 64, 65, 129, 1000, 4099, 40000]) {
+    for (const period of [...new Set([n, 1, 4, 40, 1600].filter((p) => n % p === 0))]) {
+      const a = awkward(rng, period), b = awkward(rng, n);
+      for (const alpha of [-0.01, 1, 0, 3.25]) {
+        const want = new Float32Array(n), got = new Float32Array(n);
+        tsBackend.axpy(a, b, alpha, want);
+        wasm.axpy(a, b, alpha, got);
+        assertSame(got, want, `axpy n=${n} period=${period} alpha=${alpha}`);
+        const ra = residentFloats(period), rb = residentFloats(n), ro = residentFloats(n);
+        ra.view().set(a); rb.view().set(b);
+        wasm.axpy(ra.view(), rb.view(), alpha, ro.view());
+        assertSame(ro.view(), want, `axpy resident n=${n} period=${period} alpha=${alpha}`);
+        ra.free(); rb.free(); ro.free();
+      }
+    }
+  }
+  const a64 = Float64Array.of(1, 2), b64 = Float64Array.of(0.1, 0.2, 0.3, 0.4), o64 = new Float64Array(4);
+  wasm.axpy(a64, b64, 0.5, o64);
+  assert.equal(Array.from(o64), [1 + 0.5 * 0.1, 2 + 0.5 * 0.2, 1 + 0.5 * 0.3, 2 + 0.5 * 0.4], 'float64 goes to the reference');
+  assert.throws(() => wasm.axpy(new Float32Array(3), new Float32Array(100), 1, new Float32Array(100)), /wasm axpy: a has 3 elements, b 100, out 100/);
+});
+
+test('matmul: a batch sharing one B (folded into A\'s rows) gives the bits of one product per batch element', () => {
+  const rng = new Rng(25);
+  for (const [batch, m, k, n] of [[25, 10, 40, 40], [3, 17, 65, 3], [4, 1, 1, 129], [2, 63, 300, 5]] as const) {
+    const a = normals(rng, batch * m * k), b = normals(rng, k * n);
+    const shared = new Float32Array(batch * m * n);
+    wasm.matmul(a, b, shared, { batch, m, k, n, transA: false, transB: false, aBatchStride: m * k, bBatchStride: 0 });
+    for (let t = 0; t < batch; t++) {
+      const one = new Float32Array(m * n);
+      wasm.matmul(a.subarray(t * m * k, (t + 1) * m * k), b, one, { batch: 1, m, k, n, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0 });
+      assertSame(shared.subarray(t * m * n, (t + 1) * m * n), one, `[${batch},${m},${k},${n}] batch ${t}`);
     }
   }
 });

@@ -85,6 +85,14 @@ export interface Backend {
    */
   linear(a: Storage, b: Storage, bias: Storage, out: Storage, spec: MatmulSpec, biasBatchStride: number, act: Activation): void;
 
+  /**
+   * `out[i] = a[i mod a.length] + alpha·b[i]` (a gradient step θ − lr·g; `a` may be one θ
+   * shared by a batch of gradients), with `alpha·b[i]` rounded to the dtype before the
+   * sum, as separate mul and add kernels round it. `out.length === b.length`, and
+   * `a.length` divides it.
+   */
+  axpy(a: Storage, b: Storage, alpha: number, out: Storage): void;
+
   /** The activation's backward from its output y: `out = g ⊙ act'(y)`, all of equal length. */
   activationGrad(act: Activation, g: Storage, y: Storage, out: Storage): void;
 

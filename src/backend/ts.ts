@@ -193,6 +193,17 @@ function linear(
   if (act !== 'identity') unaryMaps[act](out, out, out.length);
 }
 
+function axpy(a: Storage, b: Storage, alpha: number, out: Storage): void {
+  const n = out.length, period = a.length;
+  if (out instanceof Float32Array) {
+    // The f64 product of two f32 values is exact; fround gives the f32 product.
+    const s = Math.fround(alpha);
+    for (let i = 0, j = 0; i < n; i++) { out[i] = a[j]! + Math.fround(s * b[i]!); if (++j === period) j = 0; }
+  } else {
+    for (let i = 0, j = 0; i < n; i++) { out[i] = a[j]! + alpha * b[i]!; if (++j === period) j = 0; }
+  }
+}
+
 function activationGrad(act: Activation, g: Storage, y: Storage, out: Storage): void {
   const n = out.length;
   switch (act) {
@@ -255,6 +266,7 @@ export const tsBackend: Backend = {
   reduce,
   matmul,
   linear,
+  axpy,
   activationGrad,
   copyStrided,
   take,

@@ -31,6 +31,8 @@ export interface OpValue {
   readonly inputs: readonly number[];
   readonly shape: readonly number[];
   readonly dtype: DType;
+  /** Set by a fusion pass: the primitives this op replaces. */
+  readonly fusedFrom?: readonly string[];
 }
 
 export type Value = InputValue | ConstValue | OpValue;

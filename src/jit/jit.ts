@@ -46,8 +46,10 @@ export interface JitOptions {
 export interface Lowered extends ProgramStats {
   /** Values traced before optimisation (ops, inputs and constants). */
   readonly tracedValues: number;
-  /** Groups of ops fused into one kernel (none yet: fused kernels come from the ops themselves, e.g. `dense`). */
+  /** Ops the compiler fused from several (e.g. a bias add into its matmul); ops fused by construction, as `dense`, are not counted. */
   readonly fusedGroups: number;
+  /** Traces this jitted function has run so far, over all signatures (a count that keeps growing means retracing). */
+  readonly traces: number;
   /** Milliseconds to trace, and to optimise and plan. */
   readonly traceMs: number;
   readonly compileMs: number;
@@ -218,7 +220,8 @@ export function jit<A extends unknown[], R>(f: (...args: A) => R, options: JitOp
     return {
       ...entry.program.stats(),
       tracedValues: entry.tracedValues,
-      fusedGroups: 0,
+      fusedGroups: entry.program.graph.values.filter((v) => v.kind === 'op' && v.fusedFrom !== undefined).length,
+      traces,
       traceMs: entry.traceMs,
       compileMs: entry.compileMs,
       listing: formatGraph(entry.program.graph),

@@ -1,11 +1,12 @@
 /**
  * Graph-to-graph rewrites run before memory planning, each a pure function:
  * algebraic simplification (identities, size-1 broadcasts an elementwise op can
- * splat, transposes folded into matmul's flags), common-subexpression elimination
+ * splat, batch broadcasts a matmul shares instead, transposes folded into matmul's flags), common-subexpression elimination
  * and dead-code elimination. Constant folding needs no pass: an op on constants only
  * is never staged, so tracing already computed it.
  */
 import type { PrimitiveDef } from '../autodiff/primitive.ts';
+import { densePrim } from '../ops/dense.ts';
 import { sizeOfValue, stableKey, type ConstValue, type Graph, type OpValue, type Value } from './graph.ts';
 
 /** Elementwise binary primitives whose kernel broadcasts a one-element operand itself. */
@@ -66,6 +67,30 @@ export function simplify(g: Graph): Graph {
       const sa = splat(a), sb = splat(b);
       if (sa !== null && sameShape(b.shape, v.shape)) return { ...v, inputs: [sa, inputs[1]!] };
       if (sb !== null && sameShape(a.shape, v.shape)) return { ...v, inputs: [inputs[0]!, sb] };
+    }
+    // A broadcast that only adds batch axes to a matmul/dense operand: the kernel shares
+    // the one matrix across the batch (batch stride 0), so the copy is never made.
+    const matrixOperands = name === 'matmul' || name === 'dense' ? 2 : 0;
+    for (let k = 0; k < matrixOperands; k++) {
+      const x = ins[k]!;
+      if (x.kind !== 'op' || x.prim.name !== 'broadcastTo') continue;
+      const src = values[x.inputs[0]!]!;
+      const r = src.shape.length;
+      if (r < 2 || src.shape[r - 1] !== x.shape[x.shape.length - 1] || src.shape[r - 2] !== x.shape[x.shape.length - 2]) continue;
+      if (src.shape.slice(0, -2).some((d) => d !== 1)) continue;
+      inputs[k] = x.inputs[0]!;
+      ins[k] = src;
+    }
+    // addScaled(broadcastTo(θ), g): the kernel repeats θ over g's leading axes itself.
+    if (name === 'addScaled') {
+      const x = ins[0]!;
+      if (x.kind === 'op' && x.prim.name === 'broadcastTo') {
+        const src = values[x.inputs[0]!]!;
+        let lead = 0;
+        while (lead < src.shape.length && src.shape[lead] === 1) lead++;
+        const core = src.shape.slice(lead);
+        if (sameShape(core, v.shape.slice(v.shape.length - core.length))) inputs[0] = x.inputs[0]!;
+      }
     }
     if (name === 'matmul') {
       const p = v.params as { transA: boolean; transB: boolean };
@@ -139,9 +164,43 @@ function compact(g: Graph, live: Uint8Array): Graph {
   return { values, outputs: g.outputs.map((o) => map[o]!) };
 }
 
-/** The standard pipeline: simplify, merge duplicates, drop the dead. */
+/** How many ops read each value (outputs count once more). */
+function useCounts(g: Graph): Int32Array {
+  const uses = new Int32Array(g.values.length);
+  for (const v of g.values) if (v.kind === 'op') for (const x of v.inputs) uses[x]!++;
+  for (const o of g.outputs) uses[o]!++;
+  return uses;
+}
+
+/**
+ * `add(broadcastTo(b), matmul(x, w))`, with b one row `[..., 1, n]` per batch element
+ * and a product used only here, is a dense layer without activation: one kernel adds the
+ * bias to the product while it is in cache (the pattern every second-order backward
+ * through a dense layer produces). The product is rounded before the bias is added,
+ * as the unfused pair rounds it, so the results are the same bits.
+ */
+export function fuseBiasAdd(g: Graph): Graph {
+  const uses = useCounts(g);
+  return rebuild(g, (v, values, id) => {
+    if (v.kind !== 'op') return v;
+    const inputs = v.inputs.map(id);
+    if (v.prim.name !== 'add' || v.dtype !== 'float32') return { ...v, inputs };
+    for (let k = 0; k < 2; k++) {
+      const bias = values[inputs[k]!]!, product = values[inputs[1 - k]!]!;
+      if (bias.kind !== 'op' || bias.prim.name !== 'broadcastTo' || product.kind !== 'op' || product.prim.name !== 'matmul') continue;
+      if (uses[v.inputs[1 - k]!] !== 1 || !sameShape(product.shape, v.shape) || !sameShape(bias.shape, v.shape)) continue;
+      const p = product.params as { transA: boolean; transB: boolean };
+      const row = values[bias.inputs[0]!]!, r = row.shape.length;
+      if (p.transA || p.transB || r !== v.shape.length || row.shape[r - 2] !== 1 || !sameShape(row.shape.slice(0, -2), v.shape.slice(0, -2))) continue;
+      return { kind: 'op', prim: densePrim as PrimitiveDef<unknown>, params: 'identity', inputs: [product.inputs[0]!, product.inputs[1]!, bias.inputs[0]!], shape: v.shape, dtype: v.dtype, fusedFrom: ['matmul', 'broadcastTo', 'add'] };
+    }
+    return { ...v, inputs };
+  });
+}
+
+/** The standard pipeline: simplify, merge duplicates, fuse, drop the dead. */
 export function optimize(g: Graph): Graph {
-  return eliminateDeadCode(eliminateCommonSubexpressions(simplify(g)));
+  return eliminateDeadCode(fuseBiasAdd(eliminateCommonSubexpressions(simplify(g))));
 }
 
 export type { ConstValue, OpValue };

@@ -8,7 +8,7 @@ export { anil, type ANILOptions, type ANILParams } from './anil.ts';
 export { reptile, type ReptileOptions } from './reptile.ts';
 export { pretraining, type PretrainingOptions } from './pretrain.ts';
 export {
-  sinusoidTasks, sinusoidSampler, taskAt, sliceTasks, numTasks,
+  sinusoidTasks, sinusoidSampler, taskAt, sliceTasks, numTasks, taskTensors,
   type TaskSet, type TaskBatch, type TaskSampler, type SinusoidTaskOptions, type SinusoidTaskBatch,
 } from './tasks.ts';
 export { metaTrain, evaluateAdaptation, type MetaTrainOptions, type MetaTrainResult } from './train.ts';

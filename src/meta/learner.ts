@@ -9,7 +9,7 @@ import { valueAndGrad } from '../autodiff/transforms.ts';
 import { recycling } from '../autodiff/recycle.ts';
 import { treeCopy } from '../autodiff/tree.ts';
 import { jit, type Jitted, type Lowered } from '../jit/jit.ts';
-import type { TaskBatch } from './tasks.ts';
+import { taskTensors, type TaskBatch } from './tasks.ts';
 
 /**
  * A meta-learning algorithm as {@link metaTrain} and the evaluation see it: fresh
@@ -83,12 +83,16 @@ export interface LearnerParts<M> {
  */
 export function learnerFrom<M>(parts: LearnerParts<M>, options: RecycleOptions = {}): MetaLearner<M> {
   let gradient = parts.metaGradient, curve = parts.adaptationCurve;
-  // Compiled on first use for `lower` when the learner runs eagerly.
+  // Compiled on first use for `lower` when the learner runs eagerly. The compiled
+  // functions see only the batch's tensors: other fields (a sinusoid batch's amplitudes)
+  // would be static arguments, so every fresh batch would retrace.
   let compiled: Jitted<[M, TaskBatch], { loss: Tensor; grads: M }> | undefined;
   const compiledGradient = () => compiled ??= jit(parts.metaGradient, { name: `${parts.name}.metaGradient` });
+  const lower = (meta: M, tasks: TaskBatch) => compiledGradient().lower(meta, taskTensors(tasks));
   if (options.jit === true) {
-    gradient = compiledGradient();
-    curve = jit(parts.adaptationCurve, { name: `${parts.name}.adaptationCurve` });
+    const g = compiledGradient(), c = jit(parts.adaptationCurve, { name: `${parts.name}.adaptationCurve` });
+    gradient = (meta, tasks) => g(meta, taskTensors(tasks));
+    curve = (meta, tasks, steps) => c(meta, taskTensors(tasks), steps);
   } else if (options.recycleMemory === true) {
     const g = gradient, c = curve;
     gradient = (meta, tasks) => recycling(() => g(meta, tasks), ({ loss, grads }) => ({ loss: treeCopy(loss), grads: treeCopy(grads) }));
@@ -102,7 +106,7 @@ export function learnerFrom<M>(parts: LearnerParts<M>, options: RecycleOptions =
       return { loss: loss.item(), grads };
     },
     adaptationCurve: (meta, tasks, steps) => Array.from(curve(meta, tasks, steps).toTypedArray()),
-    lower: (meta, tasks) => compiledGradient().lower(meta, tasks),
+    lower,
   };
 }
 

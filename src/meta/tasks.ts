@@ -22,6 +22,16 @@ export interface TaskBatch {
   readonly query: TaskSet;
 }
 
+/**
+ * The batch's four tensors alone, without extra fields (e.g. a sinusoid batch's
+ * amplitudes and phases): what a jitted learner is called with, so that the numbers
+ * of one batch do not become static arguments of its compiled program.
+ * @example taskTensors(sinusoidTasks(new Rng(0), { numTasks: 25 })) // { support: { x, y }, query: { x, y } }
+ */
+export function taskTensors(batch: TaskBatch): TaskBatch {
+  return { support: { x: batch.support.x, y: batch.support.y }, query: { x: batch.query.x, y: batch.query.y } };
+}
+
 /** Draws `numTasks` fresh tasks. */
 export type TaskSampler = (rng: Rng, numTasks: number) => TaskBatch;
 
@@ -106,14 +116,17 @@ export function sinusoidTasks(rng: Rng, options: SinusoidTaskOptions = {}): Sinu
     if (!Number.isInteger(v) || v <= 0) throw new RangeError(`sinusoidTasks: ${name} must be a positive integer, got ${v}`);
   }
   const amplitudes: number[] = [], phases: number[] = [];
-  const sx = new Array<number>(T * K), sy = new Array<number>(T * K);
-  const qx = new Array<number>(T * queryK), qy = new Array<number>(T * queryK);
+  // Typed arrays of the tensors' dtype: the values round exactly as tensor() would round
+  // them, without its walk over nested arrays (a training loop draws a batch per step).
+  const values = (n: number): Float32Array | Float64Array => (dtype === 'float64' ? new Float64Array(n) : new Float32Array(n));
+  const sx = values(T * K), sy = values(T * K);
+  const qx = values(T * queryK), qy = values(T * queryK);
   for (let t = 0; t < T; t++) {
     const a = rng.uniformIn(amplitude[0], amplitude[1]);
     const p = rng.uniformIn(phase[0], phase[1]);
     amplitudes.push(a);
     phases.push(p);
-    const draw = (xs: number[], ys: number[], n: number): void => {
+    const draw = (xs: Float32Array | Float64Array, ys: Float32Array | Float64Array, n: number): void => {
       for (let k = 0; k < n; k++) {
         const x = rng.uniformIn(xRange[0], xRange[1]);
         xs[t * n + k] = x;

@@ -11,9 +11,6 @@ import { sameShape } from '../tensor/shape.ts';
 import { coerce, uninitialized } from './core.ts';
 import { add, mul } from './elementwise.ts';
 
-// One-element scratch for α: kernels never keep a reference to an argument.
-const RATE32 = new Float32Array(1), RATE64 = new Float64Array(1);
-
 // addScaled(a, b; α) = a + α·b:  d = da + α·db
 export const addScaledPrim: PrimitiveDef<number> = {
   name: 'addScaled',
@@ -22,14 +19,8 @@ export const addScaledPrim: PrimitiveDef<number> = {
     addScaledPrim.into!(inputs, out, alpha);
     return out;
   },
-  into: ([a, b], out, alpha) => {
-    const backend = getBackend();
-    const rate = b!.dtype === 'float32' ? RATE32 : RATE64;
-    rate[0] = alpha;
-    // α·b into out, then a + out in place: both backends read an element before writing it.
-    backend.binary('mul', b!.data, b!.shape, rate, [], out.data, b!.shape);
-    backend.binary('add', a!.data, a!.shape, out.data, b!.shape, out.data, b!.shape);
-  },
+  // `a` has b's shape or a suffix of it (addScaled checks), so it repeats over b's leading axes.
+  into: ([a, b], out, alpha) => getBackend().axpy(a!.data, b!.data, alpha, out.data),
   vjp: (g, _in, _out, alpha, needs) => [needs[0] ? g : null, needs[1] ? mul(g, alpha) : null],
 };
 

@@ -157,9 +157,9 @@ class Digest {
 
 type Workload = (lib: Library, digest: Digest) => void;
 
-function mamlWorkload(lib: Library, digest: Digest, recycleMemory: boolean): void {
+function mamlWorkload(lib: Library, digest: Digest, speed: { recycleMemory?: boolean; jit?: boolean }): void {
   const { Rng } = lib.index;
-  const learner = lib.meta.maml({ model: lib.nn.MLP({ sizes: [1, 40, 40, 1] }), innerLr: 0.01, recycleMemory });
+  const learner = lib.meta.maml({ model: lib.nn.MLP({ sizes: [1, 40, 40, 1] }), innerLr: 0.01, ...speed });
   const rng = new Rng(20170703);
   let theta = learner.init(rng);
   const outer = lib.optim.adam({ lr: 0.001 });
@@ -182,9 +182,11 @@ function mamlWorkload(lib: Library, digest: Digest, recycleMemory: boolean): voi
  */
 export const WORKLOADS: Readonly<Record<string, Workload>> = {
   /** Second-order MAML on sinusoids: MLP 1-40-40-1, 25 tasks batched, one inner step, two Adam steps. */
-  maml: (lib, digest) => mamlWorkload(lib, digest, false),
+  maml: (lib, digest) => mamlWorkload(lib, digest, {}),
   /** The same with `recycleMemory`: its digest must equal `maml`'s. */
-  mamlRecycled: (lib, digest) => mamlWorkload(lib, digest, true),
+  mamlRecycled: (lib, digest) => mamlWorkload(lib, digest, { recycleMemory: true }),
+  /** The same compiled by `jit` (traced, optimised, run on a planned arena): its digest must equal `maml`'s. */
+  mamlJit: (lib, digest) => mamlWorkload(lib, digest, { jit: true }),
 
   /** Meta-SGD (the fused θ − α⊙g update), two inner steps checkpointed every step (multi-output primitives). */
   metaSgdCheckpointed: (lib, digest) => {
@@ -298,9 +300,12 @@ export async function runSmoke(lib: Library, options: SmokeOptions): Promise<Smo
     }
   }
   for (const backend of backends) {
-    const plain = results[backend]!['maml'], recycled = results[backend]!['mamlRecycled'];
-    if (plain && recycled) {
-      checks.push({ name: `${backend}: recycleMemory changes no bit of the MAML workload`, ok: plain.hash === recycled.hash, detail: plain.hash === recycled.hash ? '' : `${plain.hash} vs ${recycled.hash}` });
+    const plain = results[backend]!['maml'];
+    for (const [variant, what] of [['mamlRecycled', 'recycleMemory'], ['mamlJit', 'jit']] as const) {
+      const other = results[backend]![variant];
+      if (plain && other) {
+        checks.push({ name: `${backend}: ${what} changes no bit of the MAML workload`, ok: plain.hash === other.hash, detail: plain.hash === other.hash ? '' : `${plain.hash} vs ${other.hash}` });
+      }
     }
   }
   return {

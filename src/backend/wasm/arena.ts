@@ -26,16 +26,21 @@ export interface KernelExports {
   binaryF32(op: number, a: number, aStep: number, b: number, bStep: number, out: number, vectors: number): void;
   biasActF32(c: number, bias: number, batch: number, m: number, n: number, biasStride: number, act: number): void;
   actGradF32(act: number, g: number, y: number, out: number, vectors: number): void;
+  axpyF32(a: number, aVectors: number, b: number, alpha: number, out: number, vectors: number): void;
   sumMiddleF32(x: number, out: number, outer: number, size: number, inner: number): void;
+  /** Address of the strided copy's descriptor: shape, source and destination strides, `COPY_MAX_RANK` i32 each. */
+  readonly COPY_DESC: WebAssembly.Global;
+  readonly COPY_MAX_RANK: WebAssembly.Global;
+  copyStridedF32(src: number, dst: number, rank: number): void;
 }
 
-const FUNCTIONS = ['arenaBase', 'arenaReserve', 'matmulF32', 'unaryF32', 'binaryF32', 'biasActF32', 'actGradF32', 'sumMiddleF32'] as const;
+const FUNCTIONS = ['arenaBase', 'arenaReserve', 'matmulF32', 'unaryF32', 'binaryF32', 'biasActF32', 'actGradF32', 'sumMiddleF32', 'copyStridedF32', 'axpyF32'] as const;
 
 /** Checks that an instance exports what the glue calls; throws naming what is missing. */
 export function asKernelExports(exports: WebAssembly.Exports): KernelExports {
   const missing: string[] = FUNCTIONS.filter((f) => typeof exports[f] !== 'function');
   if (!(exports['memory'] instanceof WebAssembly.Memory)) missing.push('memory');
-  if (!(exports['MATMUL_BLOCKS'] instanceof WebAssembly.Global)) missing.push('MATMUL_BLOCKS');
+  for (const g of ['MATMUL_BLOCKS', 'COPY_DESC', 'COPY_MAX_RANK']) if (!(exports[g] instanceof WebAssembly.Global)) missing.push(g);
   if (missing.length > 0) throw new Error(`wasm backend: kernel module lacks exports ${missing.join(', ')}`);
   return exports as unknown as KernelExports;
 }

@@ -11,6 +11,7 @@
 import type { Activation, Backend, BinaryOp, MatmulSpec, ReduceOp, Shape, Storage, UnaryOp } from '../backend.ts';
 import { tsBackend } from '../ts.ts';
 import { align16, type Arena, copyInto } from './arena.ts';
+import { collapseDims } from '../../tensor/shape.ts';
 
 /** Which binary a wasm backend runs: baseline SIMD, or relaxed SIMD (fused multiply-add). */
 export type WasmVariant = 'simd' | 'relaxed-simd';
@@ -233,6 +234,28 @@ class WasmElementwise {
     copyInto(out, 0, f32, outPtr >>> 2, n);
   }
 
+  /** out = a + alpha·b, `a` repeating; false when the kernel cannot take it (the caller falls back). */
+  axpy(a: Float32Array, b: Float32Array, alpha: number, out: Float32Array): boolean {
+    const n = out.length, period = a.length;
+    if (b.length !== n || period === 0 || n % period !== 0) throw new RangeError(`wasm axpy: a has ${period} elements, b ${b.length}, out ${n} (b and out must match, a divide them)`);
+    // A repeating a must repeat in whole vectors; an a as long as out may end in padding.
+    if (period !== n && period % 4 !== 0) return false;
+    const bytes = WasmElementwise.vecBytes(n), aVectors = WasmElementwise.vecBytes(period) >>> 4;
+    const arena = this.arena;
+    if (arena.holds(a) && arena.holds(b) && arena.holds(out)) {
+      arena.kernels.axpyF32(a.byteOffset, aVectors, b.byteOffset, alpha, out.byteOffset, bytes >>> 4);
+      return true;
+    }
+    const aBytes = aVectors << 4;
+    const f32 = arena.reserve(aBytes + 2 * bytes, 'axpy');
+    const aPtr = arena.base, bPtr = aPtr + aBytes, outPtr = bPtr + bytes;
+    copyInto(f32, aPtr >>> 2, a, 0, period);
+    copyInto(f32, bPtr >>> 2, b, 0, n);
+    arena.kernels.axpyF32(aPtr, aVectors, bPtr, alpha, outPtr, bytes >>> 4);
+    copyInto(out, 0, f32, outPtr >>> 2, n);
+    return true;
+  }
+
   /** `a` and `b` each have out.length elements or exactly one (a broadcast scalar). */
   binary(code: number, a: Float32Array, b: Float32Array, out: Float32Array): void {
     const n = out.length;
@@ -259,6 +282,50 @@ class WasmElementwise {
   }
 }
 
+/**
+ * Strided copies between buffers already in linear memory (a compiled program's
+ * broadcasts, transposes, slices and pads): one kernel call walks the collapsed box.
+ */
+class WasmCopy {
+  private readonly arena: Arena;
+  private readonly descAt: number;
+  private readonly maxRank: number;
+  private desc: Int32Array;
+
+  constructor(arena: Arena) {
+    this.arena = arena;
+    this.descAt = arena.kernels.COPY_DESC.value as number;
+    this.maxRank = arena.kernels.COPY_MAX_RANK.value as number;
+    this.desc = new Int32Array(arena.kernels.memory.buffer, this.descAt, 3 * this.maxRank);
+  }
+
+  /** False when the box does not fit the kernel (the caller falls back to the reference). */
+  run(src: Float32Array, srcOffset: number, srcStrides: Shape, dst: Float32Array, dstOffset: number, dstStrides: Shape, shape: Shape): boolean {
+    const c = collapseDims(shape, [srcStrides, dstStrides]);
+    const rank = c.shape.length, max = this.maxRank;
+    if (rank > max) return false;
+    if (shape.some((d) => d === 0)) return true;
+    if (rank === 0) { dst[dstOffset] = src[srcOffset]!; return true; }
+    if (this.desc.buffer !== this.arena.kernels.memory.buffer) this.desc = new Int32Array(this.arena.kernels.memory.buffer, this.descAt, 3 * max);
+    const desc = this.desc, ss = c.strides[0]!, ds = c.strides[1]!;
+    for (let d = 0; d < rank; d++) { desc[d] = c.shape[d]!; desc[max + d] = ss[d]!; desc[2 * max + d] = ds[d]!; }
+    this.arena.kernels.copyStridedF32(src.byteOffset + 4 * srcOffset, dst.byteOffset + 4 * dstOffset, rank);
+    return true;
+  }
+}
+
+/**
+ * A batch of products sharing one B (stride 0) over contiguous, untransposed A blocks is
+ * one product with the batch folded into A's rows: B is packed once, not per batch
+ * element. Each output element sums over k in the same order either way, so the
+ * results are the same bits.
+ */
+function foldSharedB(spec: MatmulSpec): MatmulSpec {
+  const { batch, m, k, transA, aBatchStride, bBatchStride } = spec;
+  if (batch <= 1 || bBatchStride !== 0 || transA || aBatchStride !== m * k) return spec;
+  return { ...spec, batch: 1, m: batch * m, aBatchStride: 0 };
+}
+
 function isF32(x: Storage): x is Float32Array {
   return x instanceof Float32Array;
 }
@@ -267,6 +334,7 @@ function isF32(x: Storage): x is Float32Array {
 export function createWasmBackend(arena: Arena, variant: WasmVariant): WasmBackend {
   const mm = new WasmMatmul(arena);
   const ew = new WasmElementwise(arena);
+  const cp = new WasmCopy(arena);
   return {
     name: 'wasm',
     variant,
@@ -295,7 +363,7 @@ export function createWasmBackend(arena: Arena, variant: WasmVariant): WasmBacke
       else tsBackend.reduce(op, x, out, outer, size, inner);
     },
     matmul(a: Storage, b: Storage, out: Storage, spec: MatmulSpec): void {
-      if (isF32(a) && isF32(b) && isF32(out)) mm.run(a, b, out, spec);
+      if (isF32(a) && isF32(b) && isF32(out)) mm.run(a, b, out, foldSharedB(spec));
       else tsBackend.matmul(a, b, out, spec);
     },
     linear(a: Storage, b: Storage, bias: Storage, out: Storage, spec: MatmulSpec, biasBatchStride: number, act: Activation): void {
@@ -303,6 +371,7 @@ export function createWasmBackend(arena: Arena, variant: WasmVariant): WasmBacke
         tsBackend.linear(a, b, bias, out, spec, biasBatchStride, act);
         return;
       }
+      if (biasBatchStride === 0) spec = foldSharedB(spec);
       const { batch, m, n } = spec;
       if (bias.length < spanOf(batch, biasBatchStride, n)) {
         throw new RangeError(`wasm linear: bias has ${bias.length} elements but batch=${batch}, n=${n}, biasBatchStride=${biasBatchStride} reads ${spanOf(batch, biasBatchStride, n)}`);
@@ -325,11 +394,20 @@ export function createWasmBackend(arena: Arena, variant: WasmVariant): WasmBacke
       // tanh and sigmoid are transcendental: the host computes them, as for unary maps.
       if (act === 'tanh' || act === 'sigmoid') tsBackend.unary(act, out, out);
     },
+    axpy(a: Storage, b: Storage, alpha: number, out: Storage): void {
+      if (out.length >= ELEMENTWISE_MIN && isF32(a) && isF32(b) && isF32(out) && ew.axpy(a, b, alpha, out)) return;
+      tsBackend.axpy(a, b, alpha, out);
+    },
     activationGrad(act: Activation, g: Storage, y: Storage, out: Storage): void {
       if (out.length >= ELEMENTWISE_MIN && isF32(g) && isF32(y) && isF32(out)) ew.activationGrad(ACT_GRAD_CODES[act], g, y, out);
       else tsBackend.activationGrad(act, g, y, out);
     },
-    copyStrided: tsBackend.copyStrided,
+    copyStrided(src, srcOffset, srcStrides, dst, dstOffset, dstStrides, shape): void {
+      // In place only: for JS arrays the copies in and out would cost more than the walk.
+      if (isF32(src) && isF32(dst) && arena.holds(src) && arena.holds(dst) &&
+        cp.run(src, srcOffset, srcStrides, dst, dstOffset, dstStrides, shape)) return;
+      tsBackend.copyStrided(src, srcOffset, srcStrides, dst, dstOffset, dstStrides, shape);
+    },
     take: tsBackend.take,
     scatterAdd: tsBackend.scatterAdd,
     resident: {
