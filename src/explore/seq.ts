@@ -9,12 +9,13 @@
  * Constants (masks, encodings) are created in the input's dtype so that the float64
  * gradient checks run end to end in float64.
  */
+import { initNorm, layerNorm, type NormParams } from '../nn/norm.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import type { DType } from '../backend/backend.ts';
 import type { Rng } from '../random/rng.ts';
-import { tensor, zeros, ones, randomNormal, randomUniform } from '../tensor/create.ts';
+import { tensor, zeros, randomNormal, randomUniform } from '../tensor/create.ts';
 import {
-  add, sub, mul, div, sigmoid, tanh, sqrt, square, mean, dense, split, reshape, transpose, stack, unstack,
+  add, sub, mul, sigmoid, tanh, dense, split, reshape, transpose, stack, unstack,
   matmul, matmulT, softmax, concat,
 } from '../ops/index.ts';
 
@@ -153,36 +154,19 @@ function splitSteps(x: Tensor, B: number, L: number, F: number): Tensor[] {
 
 // --- normalisation and positions --------------------------------------------------
 
-/** Gain and shift of a layer norm over the last axis. */
-export interface LayerNormParams {
-  readonly gamma: Tensor;
-  readonly beta: Tensor;
-}
+/** Gain and shift of a layer norm over the last axis (the `nn` one). */
+export type LayerNormParams = NormParams;
 
 /**
- * The identity layer norm: γ = 1, β = 0.
+ * The identity layer norm: γ = 1, β = 0 (`nn`'s {@link initNorm}).
  * @example
  * ```ts
  * const ln = initLayerNorm(32); // ln.gamma: ones [32], ln.beta: zeros [32]
  * ```
  */
-export function initLayerNorm(size: number, dtype: DType = 'float32'): LayerNormParams {
-  return { gamma: ones([size], dtype), beta: zeros([size], dtype) };
-}
+export const initLayerNorm: (size: number, dtype?: DType) => LayerNormParams = initNorm;
 
-/**
- * Layer normalisation over the last axis: `γ ⊙ (x − μ) / √(σ² + ε) + β` (biased σ²).
- *
- * @example
- * ```ts
- * layerNorm(tensor([[1, 2, 3]]), initLayerNorm(3)); // ≈ [[-1.22, 0, 1.22]]
- * ```
- */
-export function layerNorm(x: Tensor, p: LayerNormParams, eps = 1e-5): Tensor {
-  const centred = sub(x, mean(x, -1, true));
-  const variance = mean(square(centred), -1, true);
-  return add(mul(div(centred, sqrt(add(variance, eps))), p.gamma), p.beta);
-}
+export { layerNorm };
 
 /**
  * Sinusoidal positional encodings `[L, D]` (Vaswani et al. 2017):

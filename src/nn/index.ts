@@ -5,3 +5,7 @@ export {
   type Initializer, type Fans,
 } from './init.ts';
 export { mse, crossEntropy, perTaskMse, perTaskCrossEntropy, type TaskLoss } from './losses.ts';
+export { Conv2d, type Conv2dParams, type Conv2dLayerOptions } from './conv.ts';
+export {
+  LayerNorm, GroupNorm, layerNorm, groupNorm, initNorm, type NormParams, type LayerNormOptions, type GroupNormOptions,
+} from './norm.ts';

@@ -18,3 +18,7 @@ export { mse, crossEntropy } from './losses.ts';
 export { stopGradient } from '../autodiff/stop.ts';
 export { dense, activationGrad } from './dense.ts';
 export { addScaled } from './axpy.ts';
+export {
+  conv2d, unfold2d, maxPool2d, avgPool2d, globalAvgPool, globalMaxPool,
+  type Conv2dOptions, type Pool2dOptions, type WindowOptions,
+} from './conv.ts';

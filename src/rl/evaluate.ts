@@ -19,6 +19,7 @@ import {
 } from './env/index.ts';
 import { expectedReturn, optimalReturn } from './oracle.ts';
 import { mlpPolicy, oneHotCoordinates, spatialPolicy, tabularPolicy, type CategoricalPolicy, type PositionFeature } from './policy.ts';
+import { convPolicy } from './conv-policy.ts';
 import { adaptationPath, checkCrossFit, metaTrain, META_ESTIMATORS, type BaselineKind, type MetaEstimator } from './mamlrl.ts';
 import { reinforce } from './pg.ts';
 import { checkChoice, checkInteger, checkNumber, RlError } from './errors.ts';
@@ -38,9 +39,10 @@ export interface ExperimentConfig {
   readonly horizon?: number;
   /**
    * Default `'tabular'`. `'mlp'` is an MLP over `oneHotCoordinates` of the `oneHot`
-   * observation; `'spatial'` the {@link spatialPolicy} over `features`.
+   * observation; `'spatial'` the {@link spatialPolicy} over `features`; `'conv'` the
+   * translation-equivariant {@link convPolicy} over the `gridChannels` observation.
    */
-  readonly policy?: 'tabular' | 'mlp' | 'spatial';
+  readonly policy?: 'tabular' | 'mlp' | 'spatial' | 'conv';
   /** Position features of the `'spatial'` policy. Default all of `POSITION_FEATURES`. */
   readonly features?: readonly PositionFeature[];
   /** Default `'dice'`. */
@@ -115,7 +117,7 @@ function resolveConfig(config: ExperimentConfig) {
   const caller = 'runExperiment';
   const family = checkChoice(caller, 'family', config.family, ['goal', 'start']);
   const size = checkInteger(caller, 'size', config.size, 3);
-  const policyKind = checkChoice(caller, 'policy', config.policy ?? 'tabular', ['tabular', 'mlp', 'spatial']);
+  const policyKind = checkChoice(caller, 'policy', config.policy ?? 'tabular', ['tabular', 'mlp', 'spatial', 'conv']);
   if (!Array.isArray(config.seeds) || config.seeds.length === 0 || config.seeds.some((s) => !Number.isInteger(s))) {
     throw new RlError(`${caller}: seeds must be a non-empty array of integers, got ${JSON.stringify(config.seeds)}`);
   }
@@ -187,13 +189,15 @@ export function exactPolicyReturn<P>(
 export function runExperiment(config: ExperimentConfig, log: (line: string) => void = () => {}): ExperimentResult {
   const c = resolveConfig(config);
   const map = openRoom(c.size);
-  const observation = c.policyKind === 'tabular' ? { kind: 'stateIndex' as const } : { kind: 'oneHot' as const };
+  const observation = c.policyKind === 'tabular' ? { kind: 'stateIndex' as const }
+    : c.policyKind === 'conv' ? { kind: 'gridChannels' as const } : { kind: 'oneHot' as const };
   const env = new VecEnv({ map, numEnvs: c.episodes, maxSteps: c.horizon, observation });
   const numStates = c.size * c.size;
   const policies = {
     tabular: () => tabularPolicy({ numStates, numActions: env.numActions }),
     mlp: () => mlpPolicy({ obsSize: env.obsSize, numActions: env.numActions, hidden: [32, 32], inputTransform: oneHotCoordinates(c.size, c.size) }),
     spatial: () => spatialPolicy({ height: c.size, width: c.size, numActions: env.numActions, ...(config.features ? { features: config.features } : {}) }),
+    conv: () => convPolicy({ height: c.size, width: c.size, numActions: env.numActions }),
   };
   const policy = policies[c.policyKind]() as CategoricalPolicy<unknown>;
   const adaptOptions = { innerLr: c.innerLr, estimator: c.estimator, baseline: c.baseline, crossFit: c.crossFit };

@@ -27,6 +27,7 @@ export {
   type CategoricalPolicy, type ActionSampler, type TabularParams, type TabularPolicyOptions,
   type MlpParams, type MlpPolicyOptions, type DenseParams, type InputTransform, type PositionFeature, type SpatialPolicyOptions,
 } from './policy.ts';
+export { convPolicy, type ConvPolicyOptions, type ConvPolicyParams, type ConvLayerParams } from './conv-policy.ts';
 export { collectEpisodes, episodeLogProbs, episodeReturns, maskTensor, type EpisodeBatch } from './rollout.ts';
 export {
   rewardToGo, discountByTime, generalizedAdvantages, LinearFeatureBaseline, crossFittedBaseline, type LinearBaselineOptions,

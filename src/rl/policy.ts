@@ -381,7 +381,8 @@ export function mlpPolicy(options: MlpPolicyOptions): CategoricalPolicy<MlpParam
   };
 }
 
-function checkObsShape(caller: string, obs: Tensor, obsSize: number): void {
+/** @internal Throws an RlError unless `obs` is an `[N, obsSize]` tensor. */
+export function checkObsShape(caller: string, obs: Tensor, obsSize: number): void {
   if (!(obs instanceof Tensor) || obs.shape.length !== 2 || obs.shape[1] !== obsSize) {
     const got = obs instanceof Tensor ? `[${obs.shape.join(', ')}]` : String(obs);
     throw new RlError(`${caller}: observations must be a [N, ${obsSize}] tensor, got ${got}`);

@@ -1,0 +1,135 @@
+/**
+ * A fully convolutional grid-world policy: the similarity assumption "a grid world looks
+ * the same wherever you stand in it", built into the architecture.
+ *
+ * It reads the `gridChannels` observation (`[C, H, W]` planes: walls, agent, goal, lava),
+ * runs same-padded convolutions, maps every cell to action logits with a 1×1
+ * convolution, and reads the logits out at the agent's cell (the agent plane is one-hot,
+ * so the readout is a dot product with it). Every weight is shared over positions, so
+ * the policy is translation-equivariant: what it learns about "goal two cells to the
+ * right" at one place holds at every place, including cells and goal positions it never
+ * trained on — which a tabular policy, or an MLP over absolute position, cannot do.
+ */
+import { conv2d } from '../ops/conv.ts';
+import { cast, mul, relu, tanh } from '../ops/elementwise.ts';
+import { reshape, slice } from '../ops/movement.ts';
+import { sum } from '../ops/reduce.ts';
+import { tensor, zeros } from '../tensor/create.ts';
+import type { Tensor } from '../tensor/tensor.ts';
+import { noGrad } from '../autodiff/primitive.ts';
+import type { Rng } from '../random/rng.ts';
+import type { ObservationEncoder, TabularModel } from './env/index.ts';
+import { checkChoice, checkInteger, RlError } from './errors.ts';
+import { checkObsShape, softmaxRows, type CategoricalPolicy } from './policy.ts';
+
+/** One convolution's parameters: weight `[O, C, k, k]`, bias `[O]`. */
+export interface ConvLayerParams {
+  readonly weight: Tensor;
+  readonly bias: Tensor;
+}
+
+/** Parameters of {@link convPolicy}: the hidden convolutions and the 1×1 action head. */
+export interface ConvPolicyParams {
+  readonly layers: readonly ConvLayerParams[];
+  readonly head: ConvLayerParams;
+}
+
+/** Options of {@link convPolicy}. */
+export interface ConvPolicyOptions {
+  readonly height: number;
+  readonly width: number;
+  readonly numActions: number;
+  /** Observation planes (default 4, the `gridChannels` encoding). */
+  readonly channels?: number;
+  /** Which plane is the one-hot agent position (default 1, as `gridChannels`). */
+  readonly agentChannel?: number;
+  /** Channels of each hidden convolution (default [16, 16]). */
+  readonly hidden?: readonly number[];
+  /** Odd kernel size of the hidden convolutions (default 3; same padding). */
+  readonly kernel?: number;
+  readonly activation?: 'relu' | 'tanh';
+  /** Scale of the head's initial weights: small starts near the uniform policy (default 0.01). */
+  readonly outputScale?: number;
+}
+
+/**
+ * A translation-equivariant convolutional policy over `gridChannels` observations
+ * (see the module comment), usable wherever a {@link CategoricalPolicy} is: MAML-RL,
+ * its exact oracle (`stateLogits`), REINFORCE and A2C.
+ *
+ * @example
+ * ```ts
+ * const env = new VecEnv({ map: openRoom(8), numEnvs: 20, maxSteps: 20, observation: { kind: 'gridChannels' } });
+ * const policy = convPolicy({ height: 8, width: 8, numActions: 4, hidden: [16, 16] });
+ * const params = policy.init(new Rng(0));   // layers: [16, 4, 3, 3], [16, 16, 3, 3]; head [4, 16, 1, 1]
+ * const batch = collectEpisodes(env, policy, params, 1);
+ * ```
+ */
+export function convPolicy(options: ConvPolicyOptions): CategoricalPolicy<ConvPolicyParams> {
+  const height = checkInteger('convPolicy', 'height', options.height);
+  const width = checkInteger('convPolicy', 'width', options.width);
+  const numActions = checkInteger('convPolicy', 'numActions', options.numActions);
+  const channels = checkInteger('convPolicy', 'channels', options.channels ?? 4);
+  const agentChannel = checkInteger('convPolicy', 'agentChannel', options.agentChannel ?? 1, 0);
+  if (agentChannel >= channels) throw new RlError(`convPolicy: agentChannel ${agentChannel} is not one of the ${channels} channels`);
+  const hidden = options.hidden ?? [16, 16];
+  hidden.forEach((h, i) => checkInteger('convPolicy', `hidden[${i}]`, h));
+  const kernel = checkInteger('convPolicy', 'kernel', options.kernel ?? 3);
+  if (kernel % 2 !== 1) throw new RlError(`convPolicy: kernel must be odd (same padding keeps the grid's size), got ${kernel}`);
+  const activation = checkChoice('convPolicy', 'activation', options.activation ?? 'relu', ['relu', 'tanh']);
+  const outputScale = options.outputScale ?? 0.01;
+  const act = activation === 'tanh' ? tanh : relu;
+  const obsSize = channels * height * width;
+  const padding = (kernel - 1) / 2;
+
+  const forward = (params: ConvPolicyParams, obs: Tensor): Tensor => {
+    if (!Array.isArray(params?.layers) || params.layers.length !== hidden.length || params.head === undefined) {
+      throw new RlError(`convPolicy: params must hold ${hidden.length} layers and a head, got ${String(params?.layers?.length)} layers`);
+    }
+    const n = obs.shape[0]!;
+    const dtype = params.head.weight.dtype;
+    let planes = reshape(obs.dtype === dtype ? obs : cast(obs, dtype), [n, channels, height, width]);
+    const agent = slice(planes, [0, agentChannel, 0, 0], [n, 1, height, width]);
+    for (const layer of params.layers) planes = act(conv2d(planes, layer.weight, { padding, bias: layer.bias }));
+    const perCell = conv2d(planes, params.head.weight, { bias: params.head.bias });
+    // The agent plane is one-hot: the readout picks the logits of the agent's cell.
+    return sum(mul(perCell, agent), [2, 3]);
+  };
+
+  const initLayer = (rng: Rng, out: number, inp: number, k: number, scale: number): ConvLayerParams => {
+    const limit = scale / Math.sqrt(inp * k * k);
+    const w = new Float32Array(out * inp * k * k);
+    for (let i = 0; i < w.length; i++) w[i] = (2 * rng.uniform() - 1) * limit;
+    return { weight: tensor(w, [out, inp, k, k]), bias: zeros([out]) };
+  };
+
+  return {
+    name: `conv ${[channels, ...hidden].join('-')} k${kernel} ${activation} → ${numActions} at the agent`,
+    numActions,
+    obsSize,
+    init(rng) {
+      const layers: ConvLayerParams[] = [];
+      let inp = channels;
+      for (const h of hidden) { layers.push(initLayer(rng, h, inp, kernel, 1)); inp = h; }
+      return { layers, head: initLayer(rng, numActions, inp, 1, outputScale) };
+    },
+    logits(params, obs) {
+      checkObsShape('convPolicy.logits', obs, obsSize);
+      return forward(params, obs);
+    },
+    sampler(params) {
+      return (obs, count, out) => {
+        const logits = noGrad(() => forward(params, tensor(obs.subarray(0, count * obsSize), [count, obsSize])));
+        out.set(softmaxRows(logits.data, count, numActions).subarray(0, count * numActions));
+      };
+    },
+    stateLogits(params: ConvPolicyParams, model: TabularModel, encoder: ObservationEncoder) {
+      if (encoder.size !== obsSize) {
+        throw new RlError(`convPolicy.stateLogits: the encoder writes ${encoder.size} floats, the policy reads ${channels}×${height}×${width} = ${obsSize}`);
+      }
+      const all = new Float32Array(model.numStates * obsSize);
+      for (let s = 0; s < model.numStates; s++) encoder.write(model, s, all, s * obsSize);
+      return forward(params, tensor(all, [model.numStates, obsSize]));
+    },
+  };
+}
