@@ -225,6 +225,22 @@ function copyStrided(
   if (c.shape.some((d) => d === 0)) return;
   const ss = innerStride(c.strides[0]!), ds = innerStride(c.strides[1]!);
   const sameType = (src instanceof Float32Array) === (dst instanceof Float32Array);
+  const rank = c.shape.length;
+  if (rank >= 2 && c.shape[rank - 1]! < 64) {
+    // Short rows (windows of small images, broadcast rows): one visit per 2-D block, so
+    // the per-visit cost is paid once per block instead of once per row.
+    const rows = c.shape[rank - 2]!, n = c.shape[rank - 1]!;
+    const srs = c.strides[0]![rank - 2]!, drs = c.strides[1]![rank - 2]!;
+    const outer = c.shape.slice(0, rank - 1);
+    outer[rank - 2] = 1;
+    forEachRun(outer, [c.strides[0]!.slice(0, rank - 1), c.strides[1]!.slice(0, rank - 1)], (o) => {
+      for (let r = 0; r < rows; r++) {
+        let si = srcOffset + o[0]! + r * srs, di = dstOffset + o[1]! + r * drs;
+        for (let k = 0; k < n; k++, si += ss, di += ds) dst[di] = src[si]!;
+      }
+    });
+    return;
+  }
   forEachRun(c.shape, c.strides, (o, len) => {
     let si = srcOffset + o[0]!, di = dstOffset + o[1]!;
     // Contiguous runs are a memcpy; typed-array set beats an element loop by far.
