@@ -13,6 +13,8 @@ const NR: i32 = 8;
 const KC: i32 = 256;
 const MC: i32 = 128;
 const NC: i32 = 1024;
+/** Up to this many rows of A, a row-major B is read in place instead of packed (see matmulF32). */
+const DIRECT_B_MAX_M: i32 = 32;
 
 /** Staging area for edge tiles, so they leave the fast path only at the final store. */
 const EDGE_TILE: usize = memory.data(MR * NR * 4, 16);
@@ -163,7 +165,7 @@ function packB(b: usize, rs: i32, cs: i32, kc: i32, nc: i32, dst: usize): void {
  * one packed B panel of depth kc. Only the top-left mr×nr of the tile is stored.
  */
 // @ts-ignore: decorator
-@inline function tile(pa: usize, pb: usize, kc: i32, c: usize, ldc: usize, mr: i32, nr: i32, accumulate: bool): void {
+@inline function tile(pa: usize, pb: usize, bStep: usize, kc: i32, c: usize, ldc: usize, mr: i32, nr: i32, accumulate: bool): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
@@ -180,7 +182,7 @@ function packB(b: usize, rs: i32, cs: i32, kc: i32, nc: i32, dst: usize): void {
     a = v128.load32_splat(pa, 12);
     c30 = madd(a, b0, c30); c31 = madd(a, b1, c31);
     pa += 16;
-    pb += 32;
+    pb += bStep;
   }
   if (mr == MR && nr == NR) {
     storeRow(c, c00, c01, accumulate);
@@ -351,10 +353,15 @@ export function matmulF32(
         const kc = min(KC, k - pc);
         const accumulate = pc > 0;
         const bSrc = bt + (<usize>(pc * brs + jc * bcs) << 2);
-        if (bSrc != haveB || kc != haveBk || nc != haveBn) {
+        // A few rows of A against a row-major B whose rows hold whole 8-wide panels: the
+        // tile reads B in place (row pitch n) rather than packing it for so little reuse.
+        // Each output still sums over p in the same order, so the bits are the same.
+        const direct = m <= DIRECT_B_MAX_M && !transB && nc % NR == 0;
+        if (!direct && (bSrc != haveB || kc != haveBk || nc != haveBn)) {
           packB(bSrc, brs, bcs, kc, nc, packedB);
           haveB = bSrc; haveBk = kc; haveBn = nc;
         }
+        const bStep: usize = direct ? ldc : 32;
         for (let ic = 0; ic < m; ic += MC) {
           const mc = min(MC, m - ic);
           const aSrc = at + (<usize>(ic * ars + pc * acs) << 2);
@@ -365,11 +372,11 @@ export function matmulF32(
           const cBlock = ct + <usize>ic * ldc + (<usize>jc << 2);
           for (let jr = 0; jr < nc; jr += NR) {
             const nr = min(NR, nc - jr);
-            const pb = packedB + (<usize>(jr * kc) << 2);
+            const pb = direct ? bSrc + (<usize>jr << 2) : packedB + (<usize>(jr * kc) << 2);
             const cCol = cBlock + (<usize>jr << 2);
             for (let ir = 0; ir < mc; ir += MR) {
               tile(
-                packedA + (<usize>(ir * kc) << 2), pb, kc,
+                packedA + (<usize>(ir * kc) << 2), pb, bStep, kc,
                 cCol + <usize>ir * ldc, ldc, min(MR, mc - ir), nr, accumulate,
               );
             }

@@ -189,6 +189,17 @@ test('jit: batch broadcasts fold into matmul, dense and addScaled; a broadcast r
   assert.is(low.opCounts['add'] ?? 0, 0, low.listing);
 });
 
+test('jit: an elementwise chain writes in place over operands that die (one block for the whole chain)', () => {
+  const x = randomNormal(new Rng(9), [64, 64]);
+  const chain = (x: Tensor) => sum(exp(neg(square(add(x, 1)))));
+  const f = jit(chain);
+  const low = f.lower(x);
+  const block = 64 * 64 * 4;
+  // The input, one block for add → square → neg → exp, and a few scalars.
+  assert.ok(low.arenaBytes < 2.5 * block, `arena ${low.arenaBytes} bytes for blocks of ${block}:\n${low.listing}`);
+  assertBits(f(x), chain(x), 'in-place chain');
+});
+
 test('jit: values computed from constants only are folded at trace time; nested jit is inlined', () => {
   const c = tensor([1, 2, 3]);
   const inner = jit((t: Tensor) => mul(t, 2));

@@ -85,6 +85,15 @@ test('matmul: every (m, k, n) in {1, 3, 17, 65}³, all transposes, batch 2', () 
   }
 });
 
+test('matmul: few rows of A against whole 8-wide panels of B (B read in place, unpacked), either side of the limit', () => {
+  let seed = 200;
+  for (const m of [1, 2, 3, 4, 5, 10, 31, 32, 33]) {
+    for (const [k, n] of [[1, 8], [3, 16], [40, 40], [17, 64], [300, 8], [5, 1032]] as const) {
+      for (const [transA, transB] of TRANSPOSES) checkParity({ batch: 3, m, k, n, transA, transB }, seed++);
+    }
+  }
+});
+
 test('matmul: sizes around the tile and cache blocks (63, 65, 129, k > 256, n > 1024)', () => {
   const shapes: Array<[number, number, number]> = [
     [63, 129, 65], [129, 63, 129], [129, 129, 129], [130, 300, 33], [5, 257, 9], [3, 7, 1030], [2, 520, 1025],

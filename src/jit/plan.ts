@@ -4,7 +4,8 @@
  * constants are placed first; an op's output is placed before its operands that die
  * at that op are released, so a kernel never writes over what it reads. Blocks are
  * 16-byte aligned and padded to whole 16-byte vectors (SIMD kernels may touch the
- * tail). A reshape is a view: it shares its operand's block.
+ * tail). A reshape is a view: it shares its operand's block. An elementwise op may
+ * write in place over an operand that dies at it (the output inherits the block).
  */
 import { sizeOfValue, type Graph } from './graph.ts';
 
@@ -26,6 +27,17 @@ export function isView(g: Graph, id: number): boolean {
   const v = g.values[id]!;
   return v.kind === 'op' && v.prim.name === 'reshape' && g.values[v.inputs[0]!]!.dtype === v.dtype;
 }
+
+/**
+ * Primitives whose kernels read element i of every operand before writing element i of
+ * the output (elementwise maps, `addScaled`, `activationGrad`): their output may take
+ * the block of an operand of the same size that dies at that op.
+ */
+const ELEMENTWISE = new Set([
+  'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'gt', 'ge', 'lt', 'le', 'eq',
+  'neg', 'exp', 'log', 'sin', 'cos', 'tanh', 'sqrt', 'abs', 'sign', 'sigmoid', 'relu', 'step', 'square', 'reciprocal',
+  'addScaled', 'activationGrad',
+]);
 
 export function planMemory(g: Graph): MemoryPlan {
   const n = g.values.length;
@@ -78,9 +90,18 @@ export function planMemory(g: Graph): MemoryPlan {
   for (let i = 0; i < n; i++) {
     const v = g.values[i]!;
     if (v.kind !== 'op') continue;
-    if (root[i] === i) place(i);
+    const dead = dying.get(i) ?? [];
+    // In place: the output takes over the block of an operand that dies here (one
+    // computed by an op, never an input or a constant, of the same byte size).
+    const heir = root[i] === i && ELEMENTWISE.has(v.prim.name)
+      ? dead.findIndex((d) => g.values[d]!.kind === 'op' && bytesOf(d) === bytesOf(i) && g.values[d]!.dtype === v.dtype && v.inputs.some((x) => root[x] === d && sizeOfValue(g.values[x]!) === sizeOfValue(v)))
+      : -1;
+    if (heir >= 0) {
+      offsets[i] = offsets[dead[heir]!]!;
+      dead.splice(heir, 1);
+    } else if (root[i] === i) place(i);
     else offsets[i] = offsets[root[i]!]!;
-    for (const d of dying.get(i) ?? []) release(d);
+    for (const d of dead) release(d);
   }
   // Views placed before their root's offset was known (none: roots precede views) are fixed up here.
   for (let i = 0; i < n; i++) offsets[i] = offsets[root[i]!]!;
