@@ -6,7 +6,8 @@
  * ```ts
  * import { tensor, grad, sum, pow } from 'metagrad';
  * const f = (x) => sum(pow(x, 3));
- * grad(grad((x) => sum(grad(f)(x))))(tensor([1, 2])).toArray(); // [6, 6]
+ * // Third derivative of Σx³: each grad's result is summed back to a scalar first.
+ * grad((x) => sum(grad((y) => sum(grad(f)(y)))(x)))(tensor([1, 2])).toArray(); // [6, 6]
  * ```
  * @packageDocumentation
  */

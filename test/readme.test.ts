@@ -48,6 +48,12 @@ test('README: jit traces once, runs the cached program, and a learner lowers its
   assert.ok(low.ops > 50 && low.arenaBytes > 0 && low.compileMs >= 0, `ops ${low.ops}, arena ${low.arenaBytes}`);
 });
 
+test('TSDoc: the package example (src/index.ts) and grad\'s third derivative run as written', () => {
+  // #20: these examples used to call grad on a vector-valued function and throw.
+  const f = (x: Tensor) => sum(pow(x, 3));
+  assert.equal(grad((x: Tensor) => sum(grad((y: Tensor) => sum(grad(f)(y) as Tensor))(x) as Tensor))(tensor([1, 2])).toArray(), [6, 6]);
+});
+
 test('README: the MAML loop runs and adaptation lowers the loss', () => {
   const learner = maml({ model: MLP({ sizes: [1, 40, 40, 1], activation: 'relu' }), innerLr: 0.01 });
   const outer = adam({ lr: 0.001 });

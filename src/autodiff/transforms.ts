@@ -202,7 +202,7 @@ function lowerTree(x: unknown, level: number): unknown {
  * @example
  * ```ts
  * const f = (x: Tensor) => sum(pow(x, 3));
- * grad(grad((x: Tensor) => sum(grad(f)(x))))  // d³/dx³ x³ = 6
+ * grad((x: Tensor) => sum(grad((y: Tensor) => sum(grad(f)(y)))(x)))(tensor([1, 2])); // d³/dx³ x³ = [6, 6]
  * // MAML meta-gradient, second order:
  * grad((p: Tensor) => loss(sub(p, mul(grad(loss)(p), lr))))(p)
  * ```
