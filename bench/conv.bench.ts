@@ -18,6 +18,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Rng, conv2d, getBackend, grad, jit, randomNormal, sum, type Tensor } from '../src/index.ts';
+import { cpuTime } from './timing.ts';
 
 interface Case { readonly label: string; readonly x: [number, number, number, number]; readonly w: [number, number, number, number]; readonly stride: number; readonly padding: number }
 
@@ -29,25 +30,7 @@ const CASES: readonly Case[] = [
   { label: '28×28, 16 img, 1→32 5×5 s2', x: [16, 1, 28, 28], w: [32, 1, 5, 5], stride: 2, padding: 2 },
 ];
 
-function cpuMs(call: () => void, rounds = 11): number {
-  let perRound = 1;
-  for (;;) {
-    const start = process.cpuUsage();
-    for (let i = 0; i < perRound; i++) call();
-    const used = process.cpuUsage(start);
-    if ((used.user + used.system) / 1000 >= 20) break;
-    perRound *= 2;
-  }
-  const samples: number[] = [];
-  for (let r = 0; r < rounds; r++) {
-    const start = process.cpuUsage();
-    for (let i = 0; i < perRound; i++) call();
-    const used = process.cpuUsage(start);
-    samples.push((used.user + used.system) / 1000 / perRound);
-  }
-  samples.sort((a, b) => a - b);
-  return samples[Math.floor(rounds / 2)]!;
-}
+const cpuMs = (call: () => void): number => cpuTime(call, 11).median;
 
 // The subset of TF.js used here.
 interface TfTensor { dispose(): void; dataSync(): unknown }

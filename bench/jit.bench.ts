@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Rng, getBackend, grad, jit, mean, type Lowered, type Tensor } from '../src/index.ts';
 import { MLP, perTaskMse, type LinearParams } from '../src/nn/index.ts';
+import { cpuTime, type Timing } from './timing.ts';
 import { maml, sinusoidTasks, type MetaLearner, type TaskBatch } from '../src/meta/index.ts';
 
 type Params = LinearParams[];
@@ -32,8 +33,6 @@ interface Variant {
   /** A fresh (uncompiled) meta-gradient function, eager or jitted, and its program's description. */
   readonly make: (compiled: boolean) => { call: (meta: Params, tasks: TaskBatch) => unknown; lower: (meta: Params, tasks: TaskBatch) => Lowered };
 }
-
-interface Timing { readonly median: number; readonly q1: number; readonly q3: number }
 
 const model = MLP({ sizes: [1, 40, 40, 1], activation: 'relu' });
 const innerLr = 0.01;
@@ -59,28 +58,6 @@ const variants: readonly Variant[] = [
   { key: 'maml1', label: 'MAML 2nd order, 1 step', make: learnerGradient({}) },
   { key: 'maml5', label: 'MAML 2nd order, 5 steps', make: learnerGradient({ innerSteps: 5 }) },
 ];
-
-/** CPU ms per call: calls are batched to ≥ 20 ms of CPU per round; median and quartiles over rounds. */
-function cpuTime(call: () => void, rounds = 21): Timing {
-  let perRound = 1;
-  for (;;) {
-    const start = process.cpuUsage();
-    for (let i = 0; i < perRound; i++) call();
-    const used = process.cpuUsage(start);
-    if ((used.user + used.system) / 1000 >= 20) break;
-    perRound *= 2;
-  }
-  const samples: number[] = [];
-  for (let r = 0; r < rounds; r++) {
-    const start = process.cpuUsage();
-    for (let i = 0; i < perRound; i++) call();
-    const used = process.cpuUsage(start);
-    samples.push((used.user + used.system) / 1000 / perRound);
-  }
-  samples.sort((a, b) => a - b);
-  const at = (q: number): number => samples[Math.round(q * (rounds - 1))]!;
-  return { median: at(0.5), q1: at(0.25), q3: at(0.75) };
-}
 
 interface JaxFigures { readonly meta: Record<string, unknown>; readonly variants: Record<string, { compile_ms: number; median_ms: number; q1_ms: number; q3_ms: number }> }
 

@@ -16,11 +16,9 @@ import { reshape, slice } from '../ops/movement.ts';
 import { sum } from '../ops/reduce.ts';
 import { tensor, zeros } from '../tensor/create.ts';
 import type { Tensor } from '../tensor/tensor.ts';
-import { noGrad } from '../autodiff/primitive.ts';
 import type { Rng } from '../random/rng.ts';
-import type { ObservationEncoder, TabularModel } from './env/index.ts';
 import { checkChoice, checkInteger, RlError } from './errors.ts';
-import { checkObsShape, softmaxRows, type CategoricalPolicy } from './policy.ts';
+import { observationPolicy, type CategoricalPolicy } from './policy.ts';
 
 /** One convolution's parameters: weight `[O, C, k, k]`, bias `[O]`. */
 export interface ConvLayerParams {
@@ -113,23 +111,6 @@ export function convPolicy(options: ConvPolicyOptions): CategoricalPolicy<ConvPo
       for (const h of hidden) { layers.push(initLayer(rng, h, inp, kernel, 1)); inp = h; }
       return { layers, head: initLayer(rng, numActions, inp, 1, outputScale) };
     },
-    logits(params, obs) {
-      checkObsShape('convPolicy.logits', obs, obsSize);
-      return forward(params, obs);
-    },
-    sampler(params) {
-      return (obs, count, out) => {
-        const logits = noGrad(() => forward(params, tensor(obs.subarray(0, count * obsSize), [count, obsSize])));
-        out.set(softmaxRows(logits.data, count, numActions).subarray(0, count * numActions));
-      };
-    },
-    stateLogits(params: ConvPolicyParams, model: TabularModel, encoder: ObservationEncoder) {
-      if (encoder.size !== obsSize) {
-        throw new RlError(`convPolicy.stateLogits: the encoder writes ${encoder.size} floats, the policy reads ${channels}×${height}×${width} = ${obsSize}`);
-      }
-      const all = new Float32Array(model.numStates * obsSize);
-      for (let s = 0; s < model.numStates; s++) encoder.write(model, s, all, s * obsSize);
-      return forward(params, tensor(all, [model.numStates, obsSize]));
-    },
+    ...observationPolicy('convPolicy', obsSize, numActions, forward),
   };
 }

@@ -360,8 +360,21 @@ export function mlpPolicy(options: MlpPolicyOptions): CategoricalPolicy<MlpParam
       }
       return { layers };
     },
+    ...observationPolicy('mlpPolicy', obsSize, numActions, forward),
+  };
+}
+
+/**
+ * @internal The observation-reading methods of a policy, from its differentiable
+ * `forward(params, obs [N, obsSize]) → logits [N, numActions]`: checked `logits`, a
+ * graph-free `sampler` and the oracle's `stateLogits` (every state encoded, one batch).
+ */
+export function observationPolicy<P>(
+  name: string, obsSize: number, numActions: number, forward: (params: P, obs: Tensor) => Tensor,
+): Pick<CategoricalPolicy<P>, 'logits' | 'sampler' | 'stateLogits'> {
+  return {
     logits(params, obs) {
-      checkObsShape('mlpPolicy.logits', obs, obsSize);
+      checkObsShape(`${name}.logits`, obs, obsSize);
       return forward(params, obs);
     },
     sampler(params) {
@@ -372,7 +385,7 @@ export function mlpPolicy(options: MlpPolicyOptions): CategoricalPolicy<MlpParam
     },
     stateLogits(params, model, encoder) {
       if (encoder.size !== obsSize) {
-        throw new RlError(`mlpPolicy.stateLogits: the encoder writes ${encoder.size} floats, the policy reads obsSize ${obsSize}`);
+        throw new RlError(`${name}.stateLogits: the encoder writes ${encoder.size} floats, the policy reads obsSize ${obsSize}`);
       }
       const all = new Float32Array(model.numStates * obsSize);
       for (let s = 0; s < model.numStates; s++) encoder.write(model, s, all, s * obsSize);
