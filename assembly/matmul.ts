@@ -149,14 +149,46 @@ function packB(b: usize, rs: i32, cs: i32, kc: i32, nc: i32, dst: usize): void {
   }
 }
 
+// Epilogue flags of `matmulF32`: scale the finished product by alpha, then add C0.
+const EPI_SCALE: i32 = 1;
+const EPI_ADD: i32 = 2;
+
+/**
+ * Stores one 8-wide row of a tile: adds the partial sum already in C when this is not the
+ * first depth block, then (on the last block only) applies the epilogue, rounding after
+ * each step exactly as separate mul and add kernels round.
+ */
 // @ts-ignore: decorator
-@inline function storeRow(dst: usize, lo: v128, hi: v128, accumulate: bool): void {
+@inline function storeRow(dst: usize, lo: v128, hi: v128, accumulate: bool, epi: i32, alpha: v128, c0Delta: usize): void {
   if (accumulate) {
-    v128.store(dst, f32x4.add(v128.load(dst), lo));
-    v128.store(dst, f32x4.add(v128.load(dst, 16), hi), 16);
-  } else {
-    v128.store(dst, lo);
-    v128.store(dst, hi, 16);
+    lo = f32x4.add(v128.load(dst), lo);
+    hi = f32x4.add(v128.load(dst, 16), hi);
+  }
+  if (epi & EPI_SCALE) {
+    lo = f32x4.mul(lo, alpha);
+    hi = f32x4.mul(hi, alpha);
+  }
+  if (epi & EPI_ADD) {
+    lo = f32x4.add(v128.load(dst + c0Delta), lo);
+    hi = f32x4.add(v128.load(dst + c0Delta, 16), hi);
+  }
+  v128.store(dst, lo);
+  v128.store(dst, hi, 16);
+}
+
+// @ts-ignore: decorator
+@inline function epilogueScalar(v: f32, epi: i32, alpha: f32, c0: usize): f32 {
+  if (epi & EPI_SCALE) v = v * alpha;
+  if (epi & EPI_ADD) v = load<f32>(c0) + v;
+  return v;
+}
+
+/** The epilogue as its own pass over `count` products already in C (thin and empty products). */
+function epiloguePass(c: usize, count: i32, epi: i32, alpha: f32, c0Delta: usize): void {
+  if (epi == 0) return;
+  for (let i = 0; i < count; i++) {
+    const d = c + (<usize>i << 2);
+    store<f32>(d, epilogueScalar(load<f32>(d), epi, alpha, d + c0Delta));
   }
 }
 
@@ -165,7 +197,10 @@ function packB(b: usize, rs: i32, cs: i32, kc: i32, nc: i32, dst: usize): void {
  * one packed B panel of depth kc. Only the top-left mr×nr of the tile is stored.
  */
 // @ts-ignore: decorator
-@inline function tile(pa: usize, pb: usize, bStep: usize, kc: i32, c: usize, ldc: usize, mr: i32, nr: i32, accumulate: bool): void {
+@inline function tile(
+  pa: usize, pb: usize, bStep: usize, kc: i32, c: usize, ldc: usize, mr: i32, nr: i32, accumulate: bool,
+  epi: i32, alpha: v128, c0Delta: usize,
+): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
@@ -185,10 +220,10 @@ function packB(b: usize, rs: i32, cs: i32, kc: i32, nc: i32, dst: usize): void {
     pb += bStep;
   }
   if (mr == MR && nr == NR) {
-    storeRow(c, c00, c01, accumulate);
-    storeRow(c + ldc, c10, c11, accumulate);
-    storeRow(c + 2 * ldc, c20, c21, accumulate);
-    storeRow(c + 3 * ldc, c30, c31, accumulate);
+    storeRow(c, c00, c01, accumulate, epi, alpha, c0Delta);
+    storeRow(c + ldc, c10, c11, accumulate, epi, alpha, c0Delta);
+    storeRow(c + 2 * ldc, c20, c21, accumulate, epi, alpha, c0Delta);
+    storeRow(c + 3 * ldc, c30, c31, accumulate, epi, alpha, c0Delta);
     return;
   }
   v128.store(EDGE_TILE, c00); v128.store(EDGE_TILE, c01, 16);
@@ -201,7 +236,7 @@ function packB(b: usize, rs: i32, cs: i32, kc: i32, nc: i32, dst: usize): void {
     for (let j = 0; j < nr; j++) {
       const d = row + (<usize>j << 2);
       const v = load<f32>(t + (<usize>j << 2));
-      store<f32>(d, accumulate ? load<f32>(d) + v : v);
+      store<f32>(d, epilogueScalar(accumulate ? load<f32>(d) + v : v, epi, f32x4.extract_lane(alpha, 0), d + c0Delta));
     }
   }
 }
@@ -313,16 +348,22 @@ function outer(a: usize, b: usize, m: i32, n: i32, out: usize): void {
  * `a + 4*t*aBatchStride` and is stored m×k (k×m when transA); `B[t]` starts at
  * `b + 4*t*bBatchStride` and is stored k×n (n×k when transB); a batch stride of 0
  * broadcasts. C is contiguous batch×m×n and overwritten. `packedA`/`packedB` point at
- * scratch of the sizes given by `MATMUL_BLOCKS`.
+ * scratch of the sizes given by `MATMUL_BLOCKS`. `epi` (flags `EPI_SCALE | EPI_ADD`)
+ * turns the product P into `C0 + alpha·P` with C0 contiguous like C at `c0` (never C
+ * itself): each step rounded as separate kernels round it, so the bits are those of
+ * matmul, mul and add run one after the other.
  */
 export function matmulF32(
   a: usize, b: usize, c: usize,
   batch: i32, m: i32, k: i32, n: i32,
   transA: i32, transB: i32, aBatchStride: i32, bBatchStride: i32,
-  packedA: usize, packedB: usize,
+  packedA: usize, packedB: usize, c0: usize, alpha: f32, epi: i32,
 ): void {
+  const c0Delta: usize = c0 - c; // wraps: c + c0Delta is c0 wherever C is written
+  const alphaV = f32x4.splat(alpha);
   if (k == 0) {
     memory.fill(c, 0, <usize>batch * <usize>m * <usize>n * 4);
+    epiloguePass(c, batch * m * n, epi, alpha, c0Delta);
     return;
   }
   const ars = transA ? 1 : k;
@@ -337,6 +378,7 @@ export function matmulF32(
         c + (<usize>t * <usize>m * <usize>n << 2), m, k, n, ars, acs, brs, bcs,
       );
     }
+    epiloguePass(c, batch * m * n, epi, alpha, c0Delta);
     return;
   }
   // A block is identified by its first element plus its extent. Broadcast operands
@@ -352,6 +394,7 @@ export function matmulF32(
       for (let pc = 0; pc < k; pc += KC) {
         const kc = min(KC, k - pc);
         const accumulate = pc > 0;
+        const last = pc + kc >= k ? epi : 0;
         const bSrc = bt + (<usize>(pc * brs + jc * bcs) << 2);
         // A few rows of A against a row-major B whose rows hold whole 8-wide panels: the
         // tile reads B in place (row pitch n) rather than packing it for so little reuse.
@@ -377,7 +420,7 @@ export function matmulF32(
             for (let ir = 0; ir < mc; ir += MR) {
               tile(
                 packedA + (<usize>(ir * kc) << 2), pb, bStep, kc,
-                cCol + <usize>ir * ldc, ldc, min(MR, mc - ir), nr, accumulate,
+                cCol + <usize>ir * ldc, ldc, min(MR, mc - ir), nr, accumulate, last, alphaV, c0Delta,
               );
             }
           }

@@ -189,6 +189,26 @@ test('jit: batch broadcasts fold into matmul, dense and addScaled; a broadcast r
   assert.is(low.opCounts['add'] ?? 0, 0, low.listing);
 });
 
+eachBackend('jit: a product scaled by a constant and added to a tensor becomes one gemm, the eager bits', () => {
+  const rng = new Rng(31);
+  const a = randomNormal(rng, [5, 17, 9]), b = randomNormal(rng, [5, 9, 3]), c = randomNormal(rng, [5, 17, 3]), w = randomNormal(rng, [9, 65]);
+  const d = randomNormal(rng, [5, 9, 3]);
+  const f = (a: Tensor, b: Tensor, c: Tensor, w: Tensor) => [
+    add(c, mul(matmul(a, b), -0.01)),          // C + α·A·B
+    add(matmul(a, d), c),                      // C + A·D, the product on the left
+    mul(2.5, matmulT(w, a, true, true)),       // α·Wᵀ·Aᵀ, transposes folded first
+  ];
+  const jf = jit(f);
+  const low = jf.lower(a, b, c, w);
+  assert.is(low.opCounts['gemm'], 3, `fused epilogues:\n${low.listing}`);
+  assert.not.ok(/ = mul\(/.test(low.listing), `no scale left over:\n${low.listing}`);
+  assert.ok(low.fusedGroups >= 3, `fusedGroups ${low.fusedGroups}`);
+  assertBits(jf(a, b, c, w), f(a, b, c, w), 'gemm epilogues');
+  // A product read twice keeps its own block: no fusion that would compute it twice.
+  const twice = jit((a: Tensor, b: Tensor) => { const p = matmul(a, b); return [mul(p, 3), p]; });
+  assert.is(twice.lower(a, b).opCounts['gemm'] ?? 0, 0);
+});
+
 test('jit: an elementwise chain writes in place over operands that die (one block for the whole chain)', () => {
   const x = randomNormal(new Rng(9), [64, 64]);
   const chain = (x: Tensor) => sum(exp(neg(square(add(x, 1)))));

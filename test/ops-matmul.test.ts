@@ -6,6 +6,8 @@
 import * as assert from 'uvu/assert';
 import { test } from 'uvu';
 import { Tensor, tensor, zeros, grad, sum, matmul, matmulT, transpose } from '../src/index.ts';
+import { add, mul } from '../src/index.ts';
+import { gemm } from '../src/ops/gemm.ts';
 import { allclose } from './helpers.ts';
 import { assertGrads, eachBackend, normal, probe } from './engine-helpers.ts';
 
@@ -121,6 +123,32 @@ eachBackend('matmulT: all four transpose variants, with batch broadcasting', () 
       assertGrads(what, (a, b) => probe(matmulT(a, b, ta, tb)), [storedA, storedB]);
     }
   }
+});
+
+eachBackend('gemm: C + alpha·op(A)·op(B) equals its unfused ops, with gradients at orders 1 and 2 in every operand', () => {
+  const shapes: [number[], number[]][] = [[[3, 4], [4, 5]], [[2, 3, 4], [4, 5]], [[2, 3, 4], [2, 4, 5]], [[1, 17], [17, 3]]];
+  for (const [ta, tb] of variants) {
+    for (const [sa, sb] of shapes) {
+      for (const alpha of [1, -0.37]) {
+        const A = normal(11, sa), B = normal(12, sb);
+        const storedA = ta ? transpose(A, swapLast(sa.length)) : A;
+        const storedB = tb ? transpose(B, swapLast(sb.length)) : B;
+        const product = matmulT(storedA, storedB, ta, tb);
+        const C = normal(13, product.shape);
+        const what = `gemm transA=${ta} transB=${tb} ${JSON.stringify(sa)} ${JSON.stringify(sb)} alpha=${alpha}`;
+        // float32: the same bits as the three ops, which round after each step.
+        const [a32, b32, c32] = [storedA, storedB, C].map((x) => x.astype('float32'));
+        const unfused = add(c32!, mul(matmulT(a32!, b32!, ta, tb), alpha));
+        assert.equal(Array.from(gemm(a32!, b32!, c32!, alpha, ta, tb).data), Array.from(unfused.data), `${what}: float32 bits`);
+        assert.equal(Array.from(gemm(a32!, b32!, null, alpha, ta, tb).data), Array.from(mul(matmulT(a32!, b32!, ta, tb), alpha).data), `${what}: float32 bits, no addend`);
+        allclose(gemm(storedA, storedB, C, alpha, ta, tb), Array.from(add(C, mul(product, alpha)).data), 1e-14, 1e-14, what);
+        assertGrads(what, (a, b, c) => probe(gemm(a, b, c, alpha, ta, tb)), [storedA, storedB, C]);
+        assertGrads(`${what} no addend`, (a, b) => probe(gemm(a, b, null, alpha, ta, tb)), [storedA, storedB]);
+      }
+    }
+  }
+  assert.throws(() => gemm(normal(1, [2, 3]), normal(2, [3, 4]), normal(3, [2, 3])), /gemm: addend \[2, 3\] must have the product's shape \[2, 4\]/);
+  assert.throws(() => gemm(normal(1, [2, 3]), normal(2, [4, 4]), null), /inner dimensions differ/);
 });
 
 function swapLast(rank: number): number[] {

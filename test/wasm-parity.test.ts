@@ -327,6 +327,56 @@ test('matmul: a batch sharing one B (folded into A\'s rows) gives the bits of on
   }
 });
 
+test('gemm: C + alpha·op(A)·op(B) fused into the tile stores gives the bits of matmul, mul and add run apart', () => {
+  const rng = new Rng(26);
+  // Thin products (a side of 1), tile and panel edges, k over one depth block (256), shared B.
+  const shapes: [number, number, number, number, number?][] = [
+    [2, 1, 3, 17], [2, 3, 1, 17], [2, 17, 3, 1], [2, 17, 65, 3], [2, 63, 17, 65], [3, 65, 129, 9],
+    [1, 5, 300, 17], [2, 4, 257, 8], [25, 10, 40, 40], [25, 10, 40, 40, 0], [25, 40, 10, 40], [1, 129, 3, 63], [2, 3, 0, 5],
+  ];
+  for (const [batch, m, k, n, bStride] of shapes) {
+    for (const [transA, transB] of TRANSPOSES) {
+      for (const alpha of [1, -0.01, 3.25]) {
+        for (const withAddend of [false, true]) {
+          const spec: MatmulSpec = { batch, m, k, n, transA, transB, aBatchStride: m * k, bBatchStride: bStride ?? k * n };
+          const a = normals(rng, batch * m * k), b = normals(rng, spanOf(batch, spec.bBatchStride, k * n));
+          const size = batch * m * n;
+          const c0 = withAddend ? awkward(rng, size) : null;
+          // The unfused reference: the wasm product, then the f32 scale, then the f32 sum.
+          const want = new Float32Array(size);
+          wasm.matmul(a, b, want, spec);
+          for (let i = 0; i < size; i++) {
+            if (alpha !== 1) want[i] = Math.fround(want[i]! * Math.fround(alpha));
+            if (c0) want[i] = Math.fround(c0[i]! + want[i]!);
+          }
+          const what = `gemm ${describe(spec)} alpha=${alpha} addend=${withAddend}`;
+          const got = new Float32Array(size);
+          wasm.gemm(a, b, c0, got, spec, alpha);
+          assertSame(got, want, `${what} (copied in)`);
+          const ra = residentFloats(a.length), rb = residentFloats(b.length), rc = residentFloats(size), ro = residentFloats(size + 3);
+          ra.view().set(a); rb.view().set(b);
+          if (c0) rc.view().set(c0);
+          ro.view().fill(Number.NaN); ro.view().fill(7, size);
+          wasm.gemm(ra.view(), rb.view(), c0 ? rc.view() : null, ro.view().subarray(0, size), spec, alpha);
+          assertSame(ro.view(), Float32Array.from([...want, 7, 7, 7]), `${what} (resident, fused)`);
+          // The reference backend agrees to matmul's rounding (it sums in float64).
+          const ref = new Float32Array(size);
+          tsBackend.gemm(a, b, c0, ref, spec, alpha);
+          for (let i = 0; i < size; i++) {
+            const tol = 1e-5 * (Math.abs(ref[i]!) + Math.abs(c0?.[i] ?? 0) + Math.abs(alpha) * k + 1);
+            if (!(ref[i] === want[i] || Math.abs(ref[i]! - want[i]!) <= tol || (Number.isNaN(ref[i]!) && Number.isNaN(want[i]!)))) {
+              assert.unreachable(`${what}: reference [${i}] = ${ref[i]}, wasm ${want[i]}`);
+            }
+          }
+          ra.free(); rb.free(); rc.free(); ro.free();
+        }
+      }
+    }
+  }
+  const same = new Float32Array(6);
+  assert.throws(() => wasm.gemm(new Float32Array(6), new Float32Array(6), same, same, { batch: 1, m: 2, k: 3, n: 3, transA: false, transB: false, aBatchStride: 6, bBatchStride: 9 }, 1), /gemm: addend and out overlap/);
+});
+
 /** Normal draws salted with the values elementwise kernels get wrong first. */
 function awkward(rng: Rng, n: number): Float32Array {
   const specials = [0, -0, 1, -1, Number.NaN, Infinity, -Infinity, 1e-40, -3.5, 2];

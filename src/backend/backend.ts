@@ -79,6 +79,14 @@ export interface Backend {
   matmul(a: Storage, b: Storage, out: Storage, spec: MatmulSpec): void;
 
   /**
+   * A product with a scale-and-accumulate epilogue: `out = addend + alpha·P`, P the
+   * {@link MatmulSpec} product, `addend` contiguous like `out` (null: none, and never
+   * `out` itself). P is rounded to the dtype, then `alpha·P`, then the sum, as matmul,
+   * mul and add kernels run one after another round them: the same bits, one pass fewer.
+   */
+  gemm(a: Storage, b: Storage, addend: Storage | null, out: Storage, spec: MatmulSpec, alpha: number): void;
+
+  /**
    * Fused dense layer: `out[t] = act(op(A[t])·op(B[t]) + bias[t])`, where `bias[t]` is one
    * row of `n` values starting at `t * biasBatchStride` (0 shares one row), added to
    * every row of the product. One pass instead of three (matmul, add, activation).

@@ -178,6 +178,26 @@ function matmul(a: Storage, b: Storage, out: Storage, spec: MatmulSpec): void {
   }
 }
 
+/**
+ * @internal `out = addend + alpha·out` over a finished product, each step rounded to the
+ * dtype (a Float32Array store rounds; f32 operands make the f64 product and sum exact
+ * before that one rounding).
+ */
+export function gemmEpilogue(out: Storage, addend: Storage | null, alpha: number): void {
+  const n = out.length;
+  if (addend !== null && addend.length !== n) throw new RangeError(`gemm: addend has ${addend.length} elements, the product ${n}`);
+  if (alpha !== 1) {
+    const s = out instanceof Float32Array ? Math.fround(alpha) : alpha;
+    for (let i = 0; i < n; i++) out[i] = out[i]! * s;
+  }
+  if (addend !== null) for (let i = 0; i < n; i++) out[i] = addend[i]! + out[i]!;
+}
+
+function gemm(a: Storage, b: Storage, addend: Storage | null, out: Storage, spec: MatmulSpec, alpha: number): void {
+  matmul(a, b, out, spec);
+  gemmEpilogue(out, addend, alpha);
+}
+
 function linear(
   a: Storage, b: Storage, bias: Storage, out: Storage, spec: MatmulSpec, biasBatchStride: number, act: Activation,
 ): void {
@@ -281,6 +301,7 @@ export const tsBackend: Backend = {
   where,
   reduce,
   matmul,
+  gemm,
   linear,
   axpy,
   activationGrad,

@@ -7,6 +7,7 @@
  */
 import type { PrimitiveDef } from '../autodiff/primitive.ts';
 import { densePrim } from '../ops/dense.ts';
+import { gemmPrim, type GemmParams } from '../ops/gemm.ts';
 import { sizeOfValue, stableKey, type ConstValue, type Graph, type OpValue, type Value } from './graph.ts';
 
 /** Elementwise binary primitives whose kernel broadcasts a one-element operand itself. */
@@ -198,9 +199,42 @@ export function fuseBiasAdd(g: Graph): Graph {
   });
 }
 
+/**
+ * Matmul epilogues: `mul(P, α)` with α a one-element constant, and `add(C, P)` with C of
+ * P's shape, where P is a float32 product (or an already fused `gemm` without addend)
+ * read only there, become one `gemm` computing `C + α·P` as the product's tiles are
+ * stored — the scaled weight gradients and summed contributions of a second-order
+ * backward. The kernel rounds P, α·P and the sum separately, so the bits do not change.
+ */
+export function fuseMatmulEpilogue(g: Graph): Graph {
+  const uses = useCounts(g);
+  return rebuild(g, (v, values, id) => {
+    if (v.kind !== 'op') return v;
+    const inputs = v.inputs.map(id);
+    const name = v.prim.name;
+    if ((name !== 'mul' && name !== 'add') || v.dtype !== 'float32') return { ...v, inputs };
+    for (let k = 0; k < 2; k++) {
+      const product = values[inputs[k]!]!, other = values[inputs[1 - k]!]!;
+      if (product.kind !== 'op' || uses[v.inputs[k]!] !== 1 || !sameShape(product.shape, v.shape)) continue;
+      const p = product.prim.name === 'matmul'
+        ? { ...(product.params as { transA: boolean; transB: boolean }), alpha: 1 }
+        : product.prim.name === 'gemm' && product.inputs.length === 2 ? product.params as GemmParams : null;
+      if (p === null) continue;
+      const fusedFrom = [...(product.fusedFrom ?? [product.prim.name]), name];
+      if (name === 'mul') {
+        if (p.alpha !== 1 || other.kind !== 'const' || other.data.length !== 1) continue;
+        return { ...product, prim: gemmPrim as PrimitiveDef<unknown>, params: { ...p, alpha: other.data[0]! }, shape: v.shape, fusedFrom };
+      }
+      if (!sameShape(other.shape, v.shape) || other.dtype !== 'float32') continue;
+      return { ...product, prim: gemmPrim as PrimitiveDef<unknown>, params: p, inputs: [...product.inputs, inputs[1 - k]!], shape: v.shape, fusedFrom };
+    }
+    return { ...v, inputs };
+  });
+}
+
 /** The standard pipeline: simplify, merge duplicates, fuse, drop the dead. */
 export function optimize(g: Graph): Graph {
-  return eliminateDeadCode(fuseBiasAdd(eliminateCommonSubexpressions(simplify(g))));
+  return eliminateDeadCode(fuseMatmulEpilogue(fuseBiasAdd(eliminateCommonSubexpressions(simplify(g)))));
 }
 
 export type { ConstValue, OpValue };

@@ -5,6 +5,7 @@
  * axes *by reading order*, so the backward pass never materialises a transpose:
  * for C = A·B, dA = g·Bᵀ and dB = Aᵀ·g are products with transpose flags.
  */
+import type { MatmulSpec, Storage } from '../backend/backend.ts';
 import { getBackend } from '../backend/registry.ts';
 import { bind, type PrimitiveDef } from '../autodiff/primitive.ts';
 import { Tensor } from '../tensor/tensor.ts';
@@ -13,7 +14,8 @@ import { broadcastShapes, fmt, sameShape, sizeOf } from '../tensor/shape.ts';
 import { coerce, uninitialized } from './core.ts';
 import { broadcastTo, reshape } from './movement.ts';
 
-interface MatmulParams { readonly transA: boolean; readonly transB: boolean }
+/** @internal */
+export interface MatmulParams { readonly transA: boolean; readonly transB: boolean }
 
 /** Rows/cols of op(X) for a stored [.., r, c] matrix. */
 function dims(x: Tensor, trans: boolean): [number, number] {
@@ -26,7 +28,7 @@ function batchOf(x: Tensor): readonly number[] {
 }
 
 /** Shape of op(A)·op(B) after batch broadcasting; throws a ShapeError naming both shapes. */
-function productShape(a: Tensor, b: Tensor, p: MatmulParams): number[] {
+export function productShape(a: Tensor, b: Tensor, p: MatmulParams): number[] {
   const [m, ka] = dims(a, p.transA);
   const [kb, n] = dims(b, p.transB);
   if (ka !== kb) {
@@ -54,6 +56,21 @@ function prepareOperand(x: Tensor, batch: readonly number[]): { data: Tensor; st
   return { data: broadcastTo(x, [...batch, ...x.shape.slice(-2)]), stride: matSize };
 }
 
+/**
+ * @internal The kernel operands of `op(A)·op(B)` into an output of `outShape`: storages
+ * (broadcast where the batch axes need it) and the backend's {@link MatmulSpec}.
+ */
+export function productOperands(a: Tensor, b: Tensor, outShape: readonly number[], p: MatmulParams): { aData: Storage; bData: Storage; spec: MatmulSpec } {
+  const batch = outShape.slice(0, -2);
+  const A = prepareOperand(a, batch), B = prepareOperand(b, batch);
+  const [m, k] = dims(a, p.transA);
+  const n = outShape[outShape.length - 1]!;
+  return {
+    aData: A.data.data, bData: B.data.data,
+    spec: { batch: sizeOf(batch), m, k, n, transA: p.transA, transB: p.transB, aBatchStride: A.stride, bBatchStride: B.stride },
+  };
+}
+
 /** `matmulT`'s primitive: the batched product `op(A)·op(B)` and its stored-layout rule below. */
 export const matmulPrim: PrimitiveDef<MatmulParams> = {
   name: 'matmul',
@@ -63,15 +80,8 @@ export const matmulPrim: PrimitiveDef<MatmulParams> = {
     return out;
   },
   into: ([a, b], out, p) => {
-    const shape = out.shape;
-    const batch = shape.slice(0, -2);
-    const A = prepareOperand(a!, batch), B = prepareOperand(b!, batch);
-    const [m, k] = dims(a!, p.transA);
-    const n = shape[shape.length - 1]!;
-    getBackend().matmul(A.data.data, B.data.data, out.data, {
-      batch: sizeOf(batch), m, k, n, transA: p.transA, transB: p.transB,
-      aBatchStride: A.stride, bBatchStride: B.stride,
-    });
+    const { aData, bData, spec } = productOperands(a!, b!, out.shape, p);
+    getBackend().matmul(aData, bData, out.data, spec);
   },
   // Stored-layout cotangents for each transpose combination (g has op(A)·op(B)'s shape):
   //   A·B:   dA = g·Bᵀ    dB = Aᵀ·g        A·Bᵀ:  dA = g·B     dB = gᵀ·A

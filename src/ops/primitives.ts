@@ -9,6 +9,7 @@ import * as m from './movement.ts';
 import { matmulPrim } from './matmul.ts';
 import { activationGradPrim, densePrim } from './dense.ts';
 import { addProductPrim, addScaledPrim } from './axpy.ts';
+import { gemmPrim } from './gemm.ts';
 
 export type PrimitiveName =
   | 'neg' | 'exp' | 'log' | 'sin' | 'cos' | 'tanh' | 'sqrt' | 'abs' | 'sign' | 'sigmoid' | 'relu' | 'step'
@@ -16,7 +17,7 @@ export type PrimitiveName =
   | 'gt' | 'ge' | 'lt' | 'le' | 'eq' | 'where' | 'cast'
   | 'sum' | 'max' | 'min'
   | 'reshape' | 'broadcastTo' | 'transpose' | 'slice' | 'pad' | 'concat' | 'take' | 'scatterAdd'
-  | 'matmul' | 'dense' | 'activationGrad' | 'addScaled' | 'addProduct';
+  | 'matmul' | 'gemm' | 'dense' | 'activationGrad' | 'addScaled' | 'addProduct';
 
 export const primitives: { readonly [K in PrimitiveName]: PrimitiveDef<any> } = {
   neg: e.negPrim, exp: e.expPrim, log: e.logPrim, sin: e.sinPrim, cos: e.cosPrim, tanh: e.tanhPrim,
@@ -27,5 +28,5 @@ export const primitives: { readonly [K in PrimitiveName]: PrimitiveDef<any> } = 
   sum: r.sumPrim, max: r.maxPrim, min: r.minPrim,
   reshape: m.reshapePrim, broadcastTo: m.broadcastPrim, transpose: m.transposePrim, slice: m.slicePrim,
   pad: m.padPrim, concat: m.concatPrim, take: m.takePrim, scatterAdd: m.scatterAddPrim,
-  matmul: matmulPrim, dense: densePrim, activationGrad: activationGradPrim, addScaled: addScaledPrim, addProduct: addProductPrim,
+  matmul: matmulPrim, gemm: gemmPrim, dense: densePrim, activationGrad: activationGradPrim, addScaled: addScaledPrim, addProduct: addProductPrim,
 };

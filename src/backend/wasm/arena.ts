@@ -20,7 +20,7 @@ export interface KernelExports {
     a: number, b: number, c: number,
     batch: number, m: number, k: number, n: number,
     transA: number, transB: number, aBatchStride: number, bBatchStride: number,
-    packedA: number, packedB: number,
+    packedA: number, packedB: number, c0: number, alpha: number, epilogue: number,
   ): void;
   unaryF32(op: number, x: number, out: number, vectors: number): void;
   binaryF32(op: number, a: number, aStep: number, b: number, bStep: number, out: number, vectors: number): void;

@@ -9,7 +9,7 @@
  * Measured reasons are in BENCHMARKS.md.
  */
 import type { Activation, Backend, BinaryOp, MatmulSpec, ReduceOp, Shape, Storage, UnaryOp } from '../backend.ts';
-import { tsBackend } from '../ts.ts';
+import { gemmEpilogue, tsBackend } from '../ts.ts';
 import { align16, type Arena, copyInto } from './arena.ts';
 import { collapseDims } from '../../tensor/shape.ts';
 
@@ -60,6 +60,10 @@ function checkMatmul(a: Float32Array, b: Float32Array, out: Float32Array, spec: 
     throw new RangeError(`wasm matmul: out has ${out.length} elements but batch=${batch}, m=${m}, n=${n} writes ${batch * m * n}`);
   }
 }
+
+/** Epilogue flags of `assembly/matmul.ts`. */
+const EPI_SCALE = 1, EPI_ADD = 2;
+const NO_EPILOGUE = { c0: 0, alpha: 1, flags: 0 };
 
 /** The float32 matmul over one kernel instance: arena layout, chunking and copies. */
 class WasmMatmul {
@@ -126,17 +130,32 @@ class WasmMatmul {
       copyInto(f32, bPtr >>> 2, b, t0 * bBatchStride, spanOf(count, bBatchStride, k * n));
       arena.kernels.matmulF32(
         aPtr, bPtr, cPtr, count, m, k, n, transA ? 1 : 0, transB ? 1 : 0,
-        aBatchStride, bBatchStride, packAPtr, packBPtr,
+        aBatchStride, bBatchStride, packAPtr, packBPtr, 0, 1, 0,
       );
       if (epilogue) epilogue(f32, cPtr, t0, count, extraPtr);
       copyInto(out, t0 * outSize, f32, cPtr >>> 2, count * outSize);
     }
   }
 
+  /**
+   * `out = addend + alpha·P` with the epilogue applied as the product's tiles are stored,
+   * when every operand is in linear memory; false (nothing done) otherwise.
+   */
+  runScaledAccumulate(a: Float32Array, b: Float32Array, addend: Float32Array | null, out: Float32Array, spec: MatmulSpec, alpha: number): boolean {
+    checkMatmul(a, b, out, spec);
+    const arena = this.arena;
+    if (!(arena.holds(a) && arena.holds(b) && arena.holds(out) && (addend === null || arena.holds(addend)))) return false;
+    if (spec.batch === 0 || spec.m * spec.n === 0) return true;
+    const flags = (alpha !== 1 ? EPI_SCALE : 0) | (addend !== null ? EPI_ADD : 0);
+    this.runInPlace(a, b, out, spec, undefined, { c0: addend?.byteOffset ?? 0, alpha, flags });
+    return true;
+  }
+
   /** Operands already in linear memory (a compiled program's buffers): only packing scratch, no copies. */
   private runInPlace(
     a: Float32Array, b: Float32Array, out: Float32Array, spec: MatmulSpec,
     epilogue?: (f32: Float32Array, cPtr: number, t0: number, count: number, extraPtr: number) => void,
+    fused: { c0: number; alpha: number; flags: number } = NO_EPILOGUE,
   ): void {
     const { batch, m, k, n, transA, transB, aBatchStride, bBatchStride } = spec;
     const aPtr = a.byteOffset, bPtr = b.byteOffset, cPtr = out.byteOffset;
@@ -147,6 +166,7 @@ class WasmMatmul {
     const packAPtr = this.arena.base, packBPtr = packAPtr + packABytes;
     this.arena.kernels.matmulF32(
       aPtr, bPtr, cPtr, batch, m, k, n, transA ? 1 : 0, transB ? 1 : 0, aBatchStride, bBatchStride, packAPtr, packBPtr,
+      fused.c0, fused.alpha, fused.flags,
     );
     if (epilogue) epilogue(f32, cPtr, 0, batch, -1);
   }
@@ -326,6 +346,11 @@ function foldSharedB(spec: MatmulSpec): MatmulSpec {
   return { ...spec, batch: 1, m: batch * m, aBatchStride: 0 };
 }
 
+/** Whether two typed arrays share any bytes. */
+function overlaps(x: Storage, y: Storage): boolean {
+  return x.buffer === y.buffer && x.byteOffset < y.byteOffset + y.byteLength && y.byteOffset < x.byteOffset + x.byteLength;
+}
+
 function isF32(x: Storage): x is Float32Array {
   return x instanceof Float32Array;
 }
@@ -365,6 +390,18 @@ export function createWasmBackend(arena: Arena, variant: WasmVariant): WasmBacke
     matmul(a: Storage, b: Storage, out: Storage, spec: MatmulSpec): void {
       if (isF32(a) && isF32(b) && isF32(out)) mm.run(a, b, out, foldSharedB(spec));
       else tsBackend.matmul(a, b, out, spec);
+    },
+    gemm(a: Storage, b: Storage, addend: Storage | null, out: Storage, spec: MatmulSpec, alpha: number): void {
+      if (addend !== null && overlaps(addend, out)) throw new RangeError('wasm gemm: addend and out overlap (the product would overwrite the addend)');
+      if (!(isF32(a) && isF32(b) && isF32(out) && (addend === null || isF32(addend)))) {
+        tsBackend.gemm(a, b, addend, out, spec, alpha);
+        return;
+      }
+      if (addend !== null && addend.length !== out.length) throw new RangeError(`wasm gemm: addend has ${addend.length} elements, out ${out.length}`);
+      spec = foldSharedB(spec);
+      if (mm.runScaledAccumulate(a, b, addend, out, spec, alpha)) return;
+      mm.run(a, b, out, spec);
+      gemmEpilogue(out, addend, alpha);
     },
     linear(a: Storage, b: Storage, bias: Storage, out: Storage, spec: MatmulSpec, biasBatchStride: number, act: Activation): void {
       if (!(isF32(a) && isF32(b) && isF32(bias) && isF32(out))) {

@@ -1,0 +1,67 @@
+/**
+ * `C + α·op(A)·op(B)` as one primitive: a product with a scale-and-accumulate
+ * epilogue. The `jit` compiler rewrites `add(C, mul(matmul(A, B), α))` and its
+ * sub-patterns into it, so the product is scaled and accumulated while its tiles are
+ * stored instead of in two more passes over memory (second-order backward passes are
+ * full of them: the inner learning rate times a weight gradient, gradient
+ * contributions summed). The kernel rounds after each step as the unfused ops do, so
+ * results are the same bits. Like every primitive, its rule is written in
+ * differentiable ops and nests to any order.
+ */
+import { getBackend } from '../backend/registry.ts';
+import { bind, type PrimitiveDef, type VjpRule } from '../autodiff/primitive.ts';
+import type { Tensor } from '../tensor/tensor.ts';
+import { ShapeError } from '../tensor/errors.ts';
+import { fmt, sameShape } from '../tensor/shape.ts';
+import { uninitialized } from './core.ts';
+import { mul } from './elementwise.ts';
+import { matmulPrim, productOperands, productShape, type MatmulParams } from './matmul.ts';
+
+/** Transpose flags of the product and its scale α. */
+export interface GemmParams extends MatmulParams {
+  readonly alpha: number;
+}
+
+// out = C + α·P, P = op(A)·op(B):  dC = g;  dA, dB = matmul's rule applied to α·g.
+export const gemmPrim: PrimitiveDef<GemmParams> = {
+  name: 'gemm',
+  forward: (inputs, p) => {
+    const out = uninitialized(inputs[0]!.dtype, productShape(inputs[0]!, inputs[1]!, p));
+    gemmPrim.into!(inputs, out, p);
+    return out;
+  },
+  into: ([a, b, c], out, p) => {
+    const { aData, bData, spec } = productOperands(a!, b!, out.shape, p);
+    getBackend().gemm(aData, bData, c === undefined ? null : c.data, out.data, spec, p.alpha);
+  },
+  vjp: (g, [a, b, c], out, p, needs) => {
+    const scaled = p.alpha === 1 ? g : mul(g, p.alpha);
+    const rule = matmulPrim.vjp as VjpRule<MatmulParams>;
+    const [da = null, db = null] = needs[0] || needs[1] ? rule(scaled, [a!, b!], out, p, [needs[0]!, needs[1]!]) : [];
+    return c === undefined ? [da, db] : [da, db, needs[2] ? g : null];
+  },
+};
+
+/**
+ * `addend + alpha·op(A)·op(B)` (addend `null`: none) in one kernel pass, the same bits as
+ * `add(addend, mul(matmulT(a, b, transA, transB), alpha))`. `addend` must have the
+ * product's shape. What `jit` fuses those ops into; callable directly too.
+ *
+ * @example
+ * ```ts
+ * gemm(a, b, c, -0.01);               // c − 0.01·a·b
+ * gemm(a, b, null, 2, false, true);   // 2·a·bᵀ
+ * ```
+ */
+export function gemm(a: Tensor, b: Tensor, addend: Tensor | null, alpha = 1, transA = false, transB = false): Tensor {
+  if (a.shape.length < 2 || b.shape.length < 2) throw new ShapeError(`gemm: operands need rank >= 2, got ${fmt(a.shape)} and ${fmt(b.shape)}`);
+  if (!Number.isFinite(alpha)) throw new ShapeError(`gemm: alpha must be a finite number, got ${alpha}`);
+  const p: GemmParams = { transA, transB, alpha };
+  const shape = productShape(a, b, p);
+  if (a.dtype !== b.dtype || (addend !== null && addend.dtype !== a.dtype)) {
+    throw new ShapeError(`gemm: operands must share one dtype, got ${a.dtype}, ${b.dtype}${addend ? `, ${addend.dtype}` : ''}`);
+  }
+  if (addend === null) return bind(gemmPrim, [a, b], p);
+  if (!sameShape(addend.shape, shape)) throw new ShapeError(`gemm: addend ${fmt(addend.shape)} must have the product's shape ${fmt(shape)}`);
+  return bind(gemmPrim, [a, b, addend], p);
+}
