@@ -35,6 +35,12 @@ export interface PrimitiveDef<P> {
    * calls `forward` and copies the result.
    */
   readonly into?: (inputs: readonly Tensor[], out: Tensor, params: P) => void;
+  /**
+   * `into` with its shape work done once: returns a launcher that a compiled program
+   * calls on every run over the same buffers (new contents, same shapes), so a run
+   * allocates nothing. Optional: without it the program calls `into`.
+   */
+  readonly prepare?: (inputs: readonly Tensor[], out: Tensor, params: P) => () => void;
 }
 
 /**

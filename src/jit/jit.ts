@@ -89,6 +89,15 @@ interface Entry {
   outputs: Tensor[] | undefined;
 }
 
+/** The key prefix naming the current backend (a program is compiled for one backend). */
+const backendTexts = new WeakMap<object, string>();
+function backendText(): string {
+  const backend = getBackend();
+  let text = backendTexts.get(backend);
+  if (text === undefined) backendTexts.set(backend, (text = `b${identity(backend)}`));
+  return text;
+}
+
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
 /**
@@ -150,10 +159,9 @@ export function jit<A extends unknown[], R>(f: (...args: A) => R, options: JitOp
   };
 
   const entryFor = (args: A, leaves: readonly Tensor[], key: string): Entry => {
-    const backendKey = `${key}|b${identity(getBackend())}`;
-    let entry = cache.get(backendKey);
-    if (entry === undefined) entry = compile(args, leaves, backendKey);
-    else { cache.delete(backendKey); cache.set(backendKey, entry); }
+    let entry = cache.get(key);
+    if (entry === undefined) entry = compile(args, leaves, key);
+    else { cache.delete(key); cache.set(key, entry); }
     return entry;
   };
 
@@ -204,7 +212,7 @@ export function jit<A extends unknown[], R>(f: (...args: A) => R, options: JitOp
   const jitted = ((...args: A): R => {
     // Called while another jit traces: f becomes part of that trace.
     if (activeStager() !== null) return f(...args);
-    const { leaves, key } = flattenArgs(args, name);
+    const { leaves, key } = flattenArgs(args, name, backendText());
     for (const t of leaves) if (t.level !== 0) return runDifferentiated(args, leaves, key);
     return runCompiled(args, leaves, key);
   }) as Jitted<A, R>;
@@ -214,7 +222,7 @@ export function jit<A extends unknown[], R>(f: (...args: A) => R, options: JitOp
     cacheSize: { get: () => cache.size },
   });
   (jitted as { lower: Jitted<A, R>['lower'] }).lower = (...args: A): Lowered => {
-    const { leaves, key } = flattenArgs(args, name);
+    const { leaves, key } = flattenArgs(args, name, backendText());
     if (leaves.some((t) => t.level !== 0)) throw new JitError(`${name}.lower: call it on concrete tensors, not inside a transform`);
     const entry = entryFor(args, leaves, key);
     return {

@@ -20,6 +20,8 @@ interface Step {
   /** Rebuilt with the views (when memory grows). */
   inputs: Tensor[];
   out: Tensor;
+  /** Runs the primitive on those views, its shape work done at bind time. */
+  launch: () => void;
 }
 
 /** What `lower` reports about a program. */
@@ -40,6 +42,8 @@ export interface ProgramStats {
   /** Kernel scratch the program needs beside its arena (wasm). */
   readonly scratchBytes: number;
 }
+
+const unbound = (): void => { throw new Error('jit: program step run before its buffers were bound'); };
 
 export class Program {
   readonly graph: Graph;
@@ -65,7 +69,7 @@ export class Program {
     this.steps = [];
     graph.values.forEach((v, i) => {
       if (v.kind !== 'op' || isView(graph, i)) return;
-      this.steps.push({ prim: v.prim, params: v.params, inputIds: v.inputs, outId: i, inputs: [], out: null as unknown as Tensor });
+      this.steps.push({ prim: v.prim, params: v.params, inputIds: v.inputs, outId: i, inputs: [], out: null as unknown as Tensor, launch: unbound });
     });
     this.bindViews();
     // Constants are written once; the plan never reuses their blocks.
@@ -87,8 +91,12 @@ export class Program {
       return new Tensor(data, v.shape);
     });
     for (const s of this.steps) {
-      s.inputs = s.inputIds.map((id) => this.views[id]!);
-      s.out = this.views[s.outId]!;
+      const inputs = s.inputs = s.inputIds.map((id) => this.views[id]!);
+      const out = s.out = this.views[s.outId]!;
+      const { prim, params } = s;
+      s.launch = prim.prepare !== undefined ? prim.prepare(inputs, out, params)
+        : prim.into !== undefined ? () => prim.into!(inputs, out, params)
+          : () => { (out.data as Storage).set(prim.forward(inputs, params).data); };
     }
   }
 
@@ -129,12 +137,7 @@ export class Program {
       if (id !== undefined) (views[id]!.data as Storage).set(inputs[k]!.data);
     }
     const steps = this.steps;
-    for (let k = 0; k < steps.length; k++) {
-      const s = steps[k]!;
-      const into = s.prim.into;
-      if (into !== undefined) into(s.inputs, s.out, s.params);
-      else (s.out.data as Storage).set(s.prim.forward(s.inputs, s.params).data);
-    }
+    for (let k = 0; k < steps.length; k++) steps[k]!.launch();
   }
 
   /** Measures the kernels' scratch on one run, so later runs reserve it up front (wasm). */
@@ -174,6 +177,6 @@ export class Program {
     this.released = true;
     if (this.backend.resident !== undefined) this.backend.resident.free(this.base, this.plan.bytes);
     this.views = [];
-    for (const s of this.steps) { s.inputs = []; }
+    for (const s of this.steps) { s.inputs = []; s.launch = unbound; }
   }
 }

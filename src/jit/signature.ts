@@ -24,17 +24,37 @@ export function identity(x: object): number {
   return id;
 }
 
-/** Splits `args` into tensor leaves (depth-first, object keys in insertion order) and a key. */
-export function flattenArgs(args: readonly unknown[], name: string): Flattened {
+/** Key text of each shape array seen (shapes are immutable), so a call builds no strings per tensor. */
+const shapeTexts = new WeakMap<readonly number[], { f32: string; f64: string }>();
+
+function tensorText(x: Tensor): string {
+  let text = shapeTexts.get(x.shape);
+  if (text === undefined) {
+    const dims = `[${x.shape.join(',')}]`;
+    shapeTexts.set(x.shape, (text = { f32: `Tf${dims}`, f64: `Td${dims}` }));
+  }
+  return x.dtype === 'float64' ? text.f64 : text.f32;
+}
+
+/** `[n` for the array lengths trees usually have. */
+const ARRAY_OPEN = Array.from({ length: 64 }, (_, n) => `[${n}`);
+
+/**
+ * Splits `args` into tensor leaves (depth-first, object keys in insertion order) and a
+ * key, which starts with `prefix` (e.g. what names the backend).
+ */
+export function flattenArgs(args: readonly unknown[], name: string, prefix = ''): Flattened {
   const leaves: Tensor[] = [];
-  const parts: string[] = [];
-  const walk = (x: unknown, path: string): void => {
+  const parts: string[] = [prefix];
+  // The path to the current node, turned into text only for an error message.
+  const path: (string | number)[] = [];
+  const walk = (x: unknown): void => {
     if (x instanceof Tensor) {
       leaves.push(x);
-      parts.push(`T${x.dtype === 'float64' ? 'd' : 'f'}[${x.shape.join(',')}]`);
+      parts.push(tensorText(x));
     } else if (Array.isArray(x)) {
-      parts.push(`[${x.length}`);
-      x.forEach((v, i) => walk(v, `${path}[${i}]`));
+      parts.push(ARRAY_OPEN[x.length] ?? `[${x.length}`);
+      for (let i = 0; i < x.length; i++) { path.push(i); walk(x[i]); path.pop(); }
       parts.push(']');
     } else if (typeof x === 'number') {
       parts.push(Object.is(x, -0) ? 'n-0' : `n${x}`);
@@ -46,22 +66,34 @@ export function flattenArgs(args: readonly unknown[], name: string): Flattened {
       // Index arrays and the like are static by value, as JAX's hashable static arguments.
       parts.push(`a${(x as unknown as { length: number }).length}:${Array.from(x as unknown as ArrayLike<number>).join(',')}`);
     } else if (typeof x === 'object' && Object.getPrototypeOf(x) === Object.prototype) {
-      const entries = Object.entries(x as Record<string, unknown>);
       parts.push('{');
-      for (const [k, v] of entries) {
-        parts.push(`${JSON.stringify(k)}:`);
-        walk(v, `${path}.${k}`);
+      const record = x as Record<string, unknown>;
+      for (const k in record) {
+        parts.push(keyText(k));
+        path.push(k); walk(record[k]); path.pop();
       }
       parts.push('}');
     } else if (typeof x === 'function' || typeof x === 'object') {
       // A function or class instance is static by identity: a different one retraces.
       parts.push(`o${identity(x as object)}`);
     } else {
-      throw new JitError(`${name}: argument at ${path} is a ${typeof x}; pass tensors, numbers, strings, booleans or trees of them`);
+      const where = '$' + path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('');
+      throw new JitError(`${name}: argument at ${where} is a ${typeof x}; pass tensors, numbers, strings, booleans or trees of them`);
     }
   };
-  args.forEach((a, i) => walk(a, `$[${i}]`));
+  for (let i = 0; i < args.length; i++) { path.push(i); walk(args[i]); path.pop(); }
   return { leaves, key: parts.join(' ') };
+}
+
+/** Key text of object keys (few distinct names: learners' parameter trees). */
+const keyTexts = new Map<string, string>();
+function keyText(k: string): string {
+  let text = keyTexts.get(k);
+  if (text === undefined) {
+    text = `${JSON.stringify(k)}:`;
+    if (keyTexts.size < 4096) keyTexts.set(k, text);
+  }
+  return text;
 }
 
 /** `args` with every tensor leaf replaced, in `flattenArgs` order, by `leaves[i]`. */

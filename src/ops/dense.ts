@@ -5,7 +5,7 @@
  * hot path of an MLP's meta-gradient); their rules are still written in
  * differentiable ops, so they nest to any order like every other op.
  */
-import type { Activation } from '../backend/backend.ts';
+import type { Activation, MatmulSpec } from '../backend/backend.ts';
 import { getBackend } from '../backend/registry.ts';
 import { bind, type PrimitiveDef } from '../autodiff/primitive.ts';
 import type { Tensor } from '../tensor/tensor.ts';
@@ -70,19 +70,13 @@ export const densePrim: PrimitiveDef<Activation> = {
     return out;
   },
   into: ([x, w, b], out, act) => {
-    const batch = out.shape.slice(0, -2);
-    const m = x!.shape[x!.shape.length - 2]!, k = x!.shape[x!.shape.length - 1]!, n = w!.shape[w!.shape.length - 1]!;
-    const full = (t: Tensor, rows: number, cols: number): { t: Tensor; stride: number } => {
-      const own = t.shape.slice(0, -2);
-      if (sizeOf(own) === 1) return { t, stride: 0 };
-      const padded = [...new Array<number>(batch.length - own.length).fill(1), ...own];
-      if (sameShape(padded, batch)) return { t, stride: rows * cols };
-      return { t: broadcastTo(t, [...batch, rows, cols]), stride: rows * cols };
-    };
-    const X = full(x!, m, k), W = full(w!, k, n), B = full(b!, 1, n);
-    getBackend().linear(X.t.data, W.t.data, B.t.data, out.data, {
-      batch: sizeOf(batch), m, k, n, transA: false, transB: false, aBatchStride: X.stride, bBatchStride: W.stride,
-    }, B.stride, act);
+    const { X, W, B, spec } = denseOperands(x!, w!, b!, out);
+    getBackend().linear(X.t.data, W.t.data, B.t.data, out.data, spec, B.stride, act);
+  },
+  prepare: ([x, w, b], out, act) => {
+    const { X, W, B, spec } = denseOperands(x!, w!, b!, out);
+    if (X.t !== x || W.t !== w || B.t !== b) return () => densePrim.into!([x!, w!, b!], out, act);
+    return () => getBackend().linear(x!.data, w!.data, b!.data, out.data, spec, B.stride, act);
   },
   vjp: (g, [x, w], y, act, needs) => {
     const dz = activationGrad(act, g, y);
@@ -93,6 +87,25 @@ export const densePrim: PrimitiveDef<Activation> = {
     ];
   },
 };
+
+/** A kernel operand: the tensor (broadcast if its batch axes needed it) and its batch stride. */
+interface Operand { readonly t: Tensor; readonly stride: number }
+
+/** The kernel operands of a dense layer into `out`: each broadcast where the batch axes need it. */
+function denseOperands(x: Tensor, w: Tensor, b: Tensor, out: Tensor): { X: Operand; W: Operand; B: Operand; spec: MatmulSpec } {
+  const batch = out.shape.slice(0, -2);
+  const m = x.shape[x.shape.length - 2]!, k = x.shape[x.shape.length - 1]!, n = w.shape[w.shape.length - 1]!;
+  const full = (t: Tensor, rows: number, cols: number): Operand => {
+    const own = t.shape.slice(0, -2);
+    if (sizeOf(own) === 1) return { t, stride: 0 };
+    const padded = [...new Array<number>(batch.length - own.length).fill(1), ...own];
+    if (sameShape(padded, batch)) return { t, stride: rows * cols };
+    return { t: broadcastTo(t, [...batch, rows, cols]), stride: rows * cols };
+  };
+  const X = full(x, m, k), W = full(w, k, n), B = full(b, 1, n);
+  const spec: MatmulSpec = { batch: sizeOf(batch), m, k, n, transA: false, transB: false, aBatchStride: X.stride, bBatchStride: W.stride };
+  return { X, W, B, spec };
+}
 
 /**
  * A fused dense layer `act(x·W + b)`: x `[..., K, I]`, W `[..., I, O]`, b `[O]` or

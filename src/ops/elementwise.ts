@@ -20,6 +20,7 @@ function unaryPrim(op: UnaryOp, vjp: VjpRule<null> | 'nondiff'): PrimitiveDef<nu
       return out;
     },
     into,
+    prepare: ([x], out) => () => getBackend().unary(op, x!.data, out.data),
     vjp,
   };
 }
@@ -35,6 +36,7 @@ function binaryPrim(op: BinaryOp, vjp: VjpRule<null> | 'nondiff'): PrimitiveDef<
       return out;
     },
     into,
+    prepare: ([a, b], out) => () => getBackend().binary(op, a!.data, a!.shape, b!.data, b!.shape, out.data, out.shape),
     vjp,
   };
 }

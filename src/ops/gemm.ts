@@ -34,6 +34,12 @@ export const gemmPrim: PrimitiveDef<GemmParams> = {
     const { aData, bData, spec } = productOperands(a!, b!, out.shape, p);
     getBackend().gemm(aData, bData, c === undefined ? null : c.data, out.data, spec, p.alpha);
   },
+  prepare: ([a, b, c], out, p) => {
+    const { aData, bData, spec } = productOperands(a!, b!, out.shape, p);
+    const addend = c === undefined ? null : c.data;
+    if (aData !== a!.data || bData !== b!.data) return () => gemmPrim.into!(c === undefined ? [a!, b!] : [a!, b!, c], out, p);
+    return () => getBackend().gemm(aData, bData, addend, out.data, spec, p.alpha);
+  },
   vjp: (g, [a, b, c], out, p, needs) => {
     const scaled = p.alpha === 1 ? g : mul(g, p.alpha);
     const rule = matmulPrim.vjp as VjpRule<MatmulParams>;

@@ -83,6 +83,11 @@ export const matmulPrim: PrimitiveDef<MatmulParams> = {
     const { aData, bData, spec } = productOperands(a!, b!, out.shape, p);
     getBackend().matmul(aData, bData, out.data, spec);
   },
+  prepare: ([a, b], out, p) => {
+    const { aData, bData, spec } = productOperands(a!, b!, out.shape, p);
+    if (aData !== a!.data || bData !== b!.data) return () => matmulPrim.into!([a!, b!], out, p);
+    return () => getBackend().matmul(aData, bData, out.data, spec);
+  },
   // Stored-layout cotangents for each transpose combination (g has op(A)·op(B)'s shape):
   //   A·B:   dA = g·Bᵀ    dB = Aᵀ·g        A·Bᵀ:  dA = g·B     dB = gᵀ·A
   //   Aᵀ·B:  dA = B·gᵀ    dB = A·g         Aᵀ·Bᵀ: dA = Bᵀ·gᵀ   dB = gᵀ·Aᵀ

@@ -92,11 +92,18 @@ function copyStridedInto(x: Tensor, out: Tensor, srcStrides: readonly number[], 
   getBackend().copyStrided(x.data, srcOffset, srcStrides, out.data, 0, stridesOf(out.shape), out.shape);
 }
 
+/** `copyStridedInto` with the strides computed once (compiled programs). */
+function prepareCopy(x: Tensor, out: Tensor, srcStrides: readonly number[], srcOffset = 0): () => void {
+  const dstStrides = stridesOf(out.shape);
+  return () => getBackend().copyStrided(x.data, srcOffset, srcStrides, out.data, 0, dstStrides, out.shape);
+}
+
 /** `broadcastTo`'s primitive: the cotangent is summed back to the input shape. */
 export const broadcastPrim: PrimitiveDef<readonly number[]> = {
   name: 'broadcastTo',
   forward: ([x], shape) => copyInto(x!, shape, broadcastStrides(x!.shape, shape)),
   into: ([x], out, shape) => copyStridedInto(x!, out, broadcastStrides(x!.shape, shape)),
+  prepare: ([x], out, shape) => prepareCopy(x!, out, broadcastStrides(x!.shape, shape)),
   vjp: (g, [x]) => [sumTo(g, x!.shape)],
 };
 
@@ -146,6 +153,10 @@ export const transposePrim: PrimitiveDef<readonly number[]> = {
   into: ([x], out, perm) => {
     const st = stridesOf(x!.shape);
     copyStridedInto(x!, out, perm.map((p) => st[p]!));
+  },
+  prepare: ([x], out, perm) => {
+    const st = stridesOf(x!.shape);
+    return prepareCopy(x!, out, perm.map((p) => st[p]!));
   },
   vjp: (g, _x, _out, perm) => {
     const inv = new Array<number>(perm.length);

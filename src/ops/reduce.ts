@@ -54,11 +54,22 @@ function reduceInto(op: ReduceOp, x: Tensor, out: Tensor, p: ReduceParams): void
   }
 }
 
+/** `reduceInto` with the axis arithmetic done once (compiled programs). */
+function prepareReduce(op: ReduceOp, x: Tensor, out: Tensor, p: ReduceParams): () => void {
+  const { axes } = p;
+  const lo = axes[0], hi = axes[axes.length - 1];
+  if (lo === undefined || hi === undefined || hi - lo !== axes.length - 1) return () => reduceInto(op, x, out, p);
+  let outer = 1, size = 1, inner = 1;
+  x.shape.forEach((d, k) => { if (k < lo) outer *= d; else if (k <= hi) size *= d; else inner *= d; });
+  return () => getBackend().reduce(op, x.data, out.data, outer, size, inner);
+}
+
 /** `sum`'s primitive: d sum(x) = broadcast(g) back over the reduced axes. */
 export const sumPrim: PrimitiveDef<ReduceParams> = {
   name: 'sum',
   forward: ([x], p) => reduceForward('sum', x!, p),
   into: ([x], out, p) => reduceInto('sum', x!, out, p),
+  prepare: ([x], out, p) => prepareReduce('sum', x!, out, p),
   vjp: (g, [x], _out, { axes }) => [broadcastTo(reshape(g, keptShape(x!.shape, axes)), x!.shape)],
 };
 
@@ -75,6 +86,7 @@ export const maxPrim: PrimitiveDef<ReduceParams> = {
   name: 'max',
   forward: ([x], p) => reduceForward('max', x!, p),
   into: ([x], out, p) => reduceInto('max', x!, out, p),
+  prepare: ([x], out, p) => prepareReduce('max', x!, out, p),
   vjp: (g, [x], out, { axes }) => [extremumRule(g, x!, out, axes)],
 };
 
@@ -83,6 +95,7 @@ export const minPrim: PrimitiveDef<ReduceParams> = {
   name: 'min',
   forward: ([x], p) => reduceForward('min', x!, p),
   into: ([x], out, p) => reduceInto('min', x!, out, p),
+  prepare: ([x], out, p) => prepareReduce('min', x!, out, p),
   vjp: (g, [x], out, { axes }) => [extremumRule(g, x!, out, axes)],
 };
 

@@ -63,7 +63,6 @@ function checkMatmul(a: Float32Array, b: Float32Array, out: Float32Array, spec: 
 
 /** Epilogue flags of `assembly/matmul.ts`. */
 const EPI_SCALE = 1, EPI_ADD = 2;
-const NO_EPILOGUE = { c0: 0, alpha: 1, flags: 0 };
 
 /** The float32 matmul over one kernel instance: arena layout, chunking and copies. */
 class WasmMatmul {
@@ -137,6 +136,15 @@ class WasmMatmul {
     }
   }
 
+  /** A dense layer on operands outside linear memory: bias and activation on each chunk's product in the arena. */
+  runCopiedLinear(a: Float32Array, b: Float32Array, bias: Float32Array, out: Float32Array, spec: MatmulSpec, biasBatchStride: number, actCode: number): void {
+    const { batch, m, n } = spec;
+    this.run(a, b, out, spec, (f32, cPtr, t0, count, extraPtr) => {
+      copyInto(f32, extraPtr >>> 2, bias, t0 * biasBatchStride, spanOf(count, biasBatchStride, n));
+      this.arena.kernels.biasActF32(cPtr, extraPtr, count, m, n, biasBatchStride, actCode);
+    }, 4 * spanOf(batch, biasBatchStride, n));
+  }
+
   /**
    * `out = addend + alpha·P` with the epilogue applied as the product's tiles are stored,
    * when every operand is in linear memory; false (nothing done) otherwise.
@@ -147,15 +155,15 @@ class WasmMatmul {
     if (!(arena.holds(a) && arena.holds(b) && arena.holds(out) && (addend === null || arena.holds(addend)))) return false;
     if (spec.batch === 0 || spec.m * spec.n === 0) return true;
     const flags = (alpha !== 1 ? EPI_SCALE : 0) | (addend !== null ? EPI_ADD : 0);
-    this.runInPlace(a, b, out, spec, undefined, { c0: addend?.byteOffset ?? 0, alpha, flags });
+    this.runInPlace(a, b, out, spec, undefined, addend === null ? 0 : addend.byteOffset, alpha, flags);
     return true;
   }
 
   /** Operands already in linear memory (a compiled program's buffers): only packing scratch, no copies. */
-  private runInPlace(
+  runInPlace(
     a: Float32Array, b: Float32Array, out: Float32Array, spec: MatmulSpec,
     epilogue?: (f32: Float32Array, cPtr: number, t0: number, count: number, extraPtr: number) => void,
-    fused: { c0: number; alpha: number; flags: number } = NO_EPILOGUE,
+    c0 = 0, alpha = 1, flags = 0,
   ): void {
     const { batch, m, k, n, transA, transB, aBatchStride, bBatchStride } = spec;
     const aPtr = a.byteOffset, bPtr = b.byteOffset, cPtr = out.byteOffset;
@@ -166,7 +174,7 @@ class WasmMatmul {
     const packAPtr = this.arena.base, packBPtr = packAPtr + packABytes;
     this.arena.kernels.matmulF32(
       aPtr, bPtr, cPtr, batch, m, k, n, transA ? 1 : 0, transB ? 1 : 0, aBatchStride, bBatchStride, packAPtr, packBPtr,
-      fused.c0, fused.alpha, fused.flags,
+      c0, alpha, flags,
     );
     if (epilogue) epilogue(f32, cPtr, 0, batch, -1);
   }
@@ -319,9 +327,20 @@ class WasmCopy {
     this.desc = new Int32Array(arena.kernels.memory.buffer, this.descAt, 3 * this.maxRank);
   }
 
+  private readonly collapses = new WeakMap<Shape, { src: Shape; dst: Shape; c: ReturnType<typeof collapseDims> }>();
+
+  /** The collapsed box, remembered for the arrays a compiled program passes on every run. */
+  private collapsed(shape: Shape, srcStrides: Shape, dstStrides: Shape): ReturnType<typeof collapseDims> {
+    const hit = this.collapses.get(shape);
+    if (hit !== undefined && hit.src === srcStrides && hit.dst === dstStrides) return hit.c;
+    const c = collapseDims(shape, [srcStrides, dstStrides]);
+    this.collapses.set(shape, { src: srcStrides, dst: dstStrides, c });
+    return c;
+  }
+
   /** False when the box does not fit the kernel (the caller falls back to the reference). */
   run(src: Float32Array, srcOffset: number, srcStrides: Shape, dst: Float32Array, dstOffset: number, dstStrides: Shape, shape: Shape): boolean {
-    const c = collapseDims(shape, [srcStrides, dstStrides]);
+    const c = this.collapsed(shape, srcStrides, dstStrides);
     const rank = c.shape.length, max = this.maxRank;
     if (rank > max) return false;
     if (shape.some((d) => d === 0)) return true;
@@ -343,8 +362,12 @@ class WasmCopy {
 function foldSharedB(spec: MatmulSpec): MatmulSpec {
   const { batch, m, k, transA, aBatchStride, bBatchStride } = spec;
   if (batch <= 1 || bBatchStride !== 0 || transA || aBatchStride !== m * k) return spec;
-  return { ...spec, batch: 1, m: batch * m, aBatchStride: 0 };
+  // A compiled program passes the same spec on every run: fold it once.
+  let folded = foldedSpecs.get(spec);
+  if (folded === undefined) foldedSpecs.set(spec, (folded = { ...spec, batch: 1, m: batch * m, aBatchStride: 0 }));
+  return folded;
 }
+const foldedSpecs = new WeakMap<MatmulSpec, MatmulSpec>();
 
 /** Whether two typed arrays share any bytes. */
 function overlaps(x: Storage, y: Storage): boolean {
@@ -419,15 +442,15 @@ export function createWasmBackend(arena: Arena, variant: WasmVariant): WasmBacke
         tsBackend.linear(a, b, bias, out, spec, biasBatchStride, act);
         return;
       }
-      const biasAt = inPlace ? bias.byteOffset : -1;
-      mm.run(a, b, out, spec, (f32, cPtr, t0, count, extraPtr) => {
-        let biasPtr = biasAt;
-        if (biasPtr < 0) {
-          biasPtr = extraPtr;
-          copyInto(f32, biasPtr >>> 2, bias, t0 * biasBatchStride, spanOf(count, biasBatchStride, n));
-        }
-        arena.kernels.biasActF32(cPtr, biasPtr, count, m, n, biasBatchStride, BIAS_ACT_CODES[act]);
-      }, 4 * spanOf(batch, biasBatchStride, n));
+      if (inPlace) {
+        // A compiled program's buffers: no copies, and no closure per call.
+        checkMatmul(a, b, out, spec);
+        if (batch === 0 || m * n === 0) return;
+        mm.runInPlace(a, b, out, spec);
+        arena.kernels.biasActF32(out.byteOffset, bias.byteOffset, batch, m, n, biasBatchStride, BIAS_ACT_CODES[act]);
+      } else {
+        mm.runCopiedLinear(a, b, bias, out, spec, biasBatchStride, BIAS_ACT_CODES[act]);
+      }
       // tanh and sigmoid are transcendental: the host computes them, as for unary maps.
       if (act === 'tanh' || act === 'sigmoid') tsBackend.unary(act, out, out);
     },
