@@ -17,7 +17,10 @@ import {
 } from '../src/index.ts';
 import { MLP } from '../src/nn/index.ts';
 import { anil, maml, metaSgd, pretraining, reptile, sinusoidTasks, type MetaLearner } from '../src/meta/index.ts';
-import { eachBackend } from './engine-helpers.ts';
+import { assertGrads, eachBackend } from './engine-helpers.ts';
+import { bind } from '../src/autodiff/primitive.ts';
+import { primitives } from '../src/ops/primitives.ts';
+import { chainPrim } from '../src/jit/chain.ts';
 
 /** Same dtype, shape and every bit (NaN payloads aside), or within `rtol` if given. */
 function assertBits(actual: unknown, expected: unknown, what: string, rtol = 0): void {
@@ -209,15 +212,52 @@ eachBackend('jit: a product scaled by a constant and added to a tensor becomes o
   assert.is(twice.lower(a, b).opCounts['gemm'] ?? 0, 0);
 });
 
-test('jit: an elementwise chain writes in place over operands that die (one block for the whole chain)', () => {
-  const x = randomNormal(new Rng(9), [64, 64]);
-  const chain = (x: Tensor) => sum(exp(neg(square(add(x, 1)))));
-  const f = jit(chain);
-  const low = f.lower(x);
-  const block = 64 * 64 * 4;
-  // The input, one block for add → square → neg → exp, and a few scalars.
-  assert.ok(low.arenaBytes < 2.5 * block, `arena ${low.arenaBytes} bytes for blocks of ${block}:\n${low.listing}`);
-  assertBits(f(x), chain(x), 'in-place chain');
+test('jit: an elementwise chain becomes one op run block by block, the eager bits, intermediates in registers', () => {
+  for (const n of [64 * 64, 3, 2048 * 3 + 5]) {
+    const x = randomNormal(new Rng(9), [n]);
+    const chain = (x: Tensor) => sum(exp(neg(square(add(x, 1)))));
+    const f = jit(chain);
+    const low = f.lower(x);
+    assert.is(low.opCounts['elementwiseChain'], 1, `add → square → neg → exp as one op:\n${low.listing}`);
+    assert.is(low.ops, 2, `the chain and the sum:\n${low.listing}`);
+    // The input, the chain's output, registers of at most one block (2 × 2048 elements) each, and a scalar.
+    const block = n * 4;
+    assert.ok(low.arenaBytes < 2 * block + 3 * Math.min(block, 4 * 4096) + 256, `arena ${low.arenaBytes} bytes for blocks of ${block}:\n${low.listing}`);
+    assertBits(f(x), chain(x), `chain over ${n}`);
+  }
+  // Operands of the chain's size or single elements only: a row broadcast stays outside.
+  const m = randomNormal(new Rng(10), [40, 40]), row = randomNormal(new Rng(11), [1, 40]);
+  const g = (m: Tensor, row: Tensor) => relu(add(mul(m, 2), row));
+  const low = jit(g).lower(m, row);
+  assertBits(jit(g)(m, row), g(m, row), 'broadcast row');
+  assert.ok(!/elementwiseChain\(%\d+, %1\)/.test(low.listing), low.listing);
+});
+
+eachBackend('jit: the chain primitive\'s rule (the vjp of its members) passes gradient checks at orders 1 and 2', () => {
+  const c = randomNormal(new Rng(14), [3, 5], 0, 1, 'float64'), d = randomNormal(new Rng(15), [3, 5], 0, 1, 'float64');
+  const f = (x: Tensor, y: Tensor) => sum(mul(tanh(sub(mul(x, y), 0.5)), x));
+  const chained = jit((x: Tensor, y: Tensor) => mul(tanh(sub(mul(x, y), 0.5)), x));
+  const listing = chained.lower(c, d).listing;
+  assert.ok(/elementwiseChain\(%0, %1, %\d+\) \[mul → sub → tanh → mul\]/.test(listing), listing);
+  // The optimised graph's chain op, applied eagerly and differentiated like any primitive.
+  const steps = [
+    { prim: primitives.mul, params: null, args: [0, 1] },
+    { prim: primitives.sub, params: null, args: [3, 2] },
+    { prim: primitives.tanh, params: null, args: [4] },
+    { prim: primitives.mul, params: null, args: [5, 0] },
+  ];
+  const half = tensor([0.5], [], 'float64');
+  const viaChain = (x: Tensor, y: Tensor) => sum(bind(chainPrim, [x, y, half], { steps, registers: 3 }));
+  assertBits(viaChain(c, d), f(c, d), 'chain forward');
+  assertGrads('elementwiseChain', viaChain, [c, d]);
+});
+
+eachBackend('jit: a chain in an in-place program: elementwise ops over an operand that dies reuse its block', () => {
+  const x = randomNormal(new Rng(12), [300, 70]), y = randomNormal(new Rng(13), [300, 70]);
+  // y·x is read twice, so it is no chain member: the ops after it write over it in place.
+  const f = (x: Tensor, y: Tensor) => { const p = mul(x, y); return [sum(p), tanh(sub(p, 1))]; };
+  const jf = jit(f);
+  assertBits(jf(x, y), f(x, y), 'in place after a shared value');
 });
 
 test('jit: values computed from constants only are folded at trace time; nested jit is inlined', () => {
@@ -226,7 +266,8 @@ test('jit: values computed from constants only are folded at trace time; nested 
   const f = jit((x: Tensor) => add(inner(x), exp(c)));
   const low = f.lower(tensor([0, 0, 0]));
   assert.not.ok(/exp/.test(low.listing), `exp(c) should be a constant:\n${low.listing}`);
-  assert.is(low.ops, 2, `mul and add only:\n${low.listing}`);
+  assert.is(low.ops, 1, `mul and add only, as one chain:\n${low.listing}`);
+  assert.ok(/elementwiseChain/.test(low.listing), low.listing);
   assert.is(inner.traceCount, 0, 'the inner jit ran inside the outer trace');
 });
 

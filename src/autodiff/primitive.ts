@@ -10,6 +10,7 @@
  * every enclosing level, and `grad` of `grad` needs no special code.
  */
 import { Tensor } from '../tensor/tensor.ts';
+import type { DType, Storage } from '../backend/backend.ts';
 import { AnomalyError } from '../tensor/errors.ts';
 
 /**
@@ -38,9 +39,13 @@ export interface PrimitiveDef<P> {
   /**
    * `into` with its shape work done once: returns a launcher that a compiled program
    * calls on every run over the same buffers (new contents, same shapes), so a run
-   * allocates nothing. Optional: without it the program calls `into`.
+   * allocates nothing. `scratch`, when given, is the program's register file (same
+   * dtype, at least what the primitive asked for; see `jit`'s elementwise chains).
+   * Optional: without it the program calls `into`.
    */
-  readonly prepare?: (inputs: readonly Tensor[], out: Tensor, params: P) => () => void;
+  readonly prepare?: (inputs: readonly Tensor[], out: Tensor, params: P, scratch?: Storage) => () => void;
+  /** Bytes of register file `prepare` wants as `scratch` (a compiled program sets aside the largest). */
+  readonly scratchBytes?: (params: P, dtype: DType, size: number) => number;
 }
 
 /**

@@ -57,7 +57,12 @@ export function formatGraph(g: Graph): string {
   g.values.forEach((v, id) => {
     if (v.kind === 'input') lines.push(`%${id} = input ${v.index} : ${type(v)}`);
     else if (v.kind === 'const') lines.push(`%${id} = const${v.data.length === 1 ? ` ${v.data[0]}` : ''} : ${type(v)}`);
-    else lines.push(`%${id} = ${v.prim.name}(${v.inputs.map((i) => `%${i}`).join(', ')})${paramsText(v.params)} : ${type(v)}`);
+    else {
+      // A chain's parameters are its members: list them instead.
+      const chain = v.prim.name === 'elementwiseChain' && v.fusedFrom !== undefined;
+      const params = chain ? ` [${v.fusedFrom!.join(' → ')}]` : paramsText(v.params);
+      lines.push(`%${id} = ${v.prim.name}(${v.inputs.map((i) => `%${i}`).join(', ')})${params} : ${type(v)}`);
+    }
   });
   lines.push(`return ${g.outputs.map((i) => `%${i}`).join(', ')}`);
   return lines.join('\n');

@@ -8,6 +8,7 @@
 import type { PrimitiveDef } from '../autodiff/primitive.ts';
 import { densePrim } from '../ops/dense.ts';
 import { gemmPrim, type GemmParams } from '../ops/gemm.ts';
+import { chainPrim, type ChainParams, type ChainStep } from './chain.ts';
 import { sizeOfValue, stableKey, type ConstValue, type Graph, type OpValue, type Value } from './graph.ts';
 
 /** Elementwise binary primitives whose kernel broadcasts a one-element operand itself. */
@@ -232,9 +233,88 @@ export function fuseMatmulEpilogue(g: Graph): Graph {
   });
 }
 
+/** Elementwise primitives a chain may hold: one output element from the same element of each operand (or a scalar). */
+const CHAINABLE = new Set([
+  ...BINARY, 'neg', 'exp', 'log', 'sin', 'cos', 'tanh', 'sqrt', 'abs', 'sign', 'sigmoid', 'relu', 'step', 'square', 'reciprocal',
+  'activationGrad',
+]);
+
+function chainable(v: Value): v is OpValue {
+  return v.kind === 'op' && CHAINABLE.has(v.prim.name);
+}
+
+/**
+ * Elementwise chains: an elementwise op whose elementwise operands of its shape are read
+ * only by it joins them into one `elementwiseChain`, which runs every member's kernel
+ * block by block (so the bits are unchanged) with the intermediates in a small register
+ * file: the add → activation-backward pairs of every second-order backward, an Adam
+ * update's dozen ops per parameter.
+ */
+export function fuseElementwiseChains(g: Graph): Graph {
+  const uses = useCounts(g);
+  const n = g.values.length;
+  // consumer[x]: the op a member x is fused into (x is read there only), or −1.
+  const consumer = new Int32Array(n).fill(-1);
+  // Blocks of a chain walk every operand in step: each is of the chain's size, or one element.
+  const eligible = (v: Value): v is OpValue => chainable(v) && v.inputs.every((x) => {
+    const u = g.values[x]!, size = sizeOfValue(u);
+    return u.dtype === v.dtype && (size === 1 || sameShape(u.shape, v.shape));
+  });
+  g.values.forEach((v, id) => {
+    if (!eligible(v)) return;
+    for (const x of v.inputs) {
+      const u = g.values[x]!;
+      if (eligible(u) && uses[x] === 1 && consumer[x]! < 0 && sameShape(u.shape, v.shape)) consumer[x] = id;
+    }
+  });
+  const rootOf = (id: number): number => { while (consumer[id]! >= 0) id = consumer[id]!; return id; };
+  const members = new Map<number, number[]>();
+  for (let id = 0; id < n; id++) {
+    if (consumer[id]! < 0) continue;
+    const r = rootOf(id);
+    let list = members.get(r);
+    if (list === undefined) members.set(r, (list = []));
+    list.push(id);
+  }
+  const values: Value[] = [];
+  const map = new Array<number>(n);
+  g.values.forEach((v, old) => {
+    const group = members.get(old);
+    let out: Value;
+    if (v.kind !== 'op') out = v;
+    else if (group === undefined) out = { ...v, inputs: v.inputs.map((x) => map[x]!) };
+    else {
+      const order = [...group, old]; // ascending ids: topological
+      const memberIndex = new Map(order.map((m, j) => [m, j]));
+      const inputs: number[] = [];
+      const inputIndex = new Map<number, number>();
+      const refs = order.map((m) => (g.values[m] as OpValue).inputs.map((x) => {
+        const j = memberIndex.get(x);
+        if (j !== undefined) return { member: j };
+        let k = inputIndex.get(x);
+        if (k === undefined) { k = inputs.length; inputs.push(x); inputIndex.set(x, k); }
+        return { input: k };
+      }));
+      const steps: ChainStep[] = order.map((m, j) => {
+        const mv = g.values[m] as OpValue;
+        return { prim: mv.prim, params: mv.params, args: refs[j]!.map((r) => ('member' in r ? inputs.length + r.member! : r.input!)) };
+      });
+      const params: ChainParams = { steps, registers: steps.length - 1 };
+      out = {
+        kind: 'op', prim: chainPrim as PrimitiveDef<unknown>, params, inputs: inputs.map((x) => map[x]!),
+        shape: v.shape, dtype: v.dtype, fusedFrom: order.map((m) => (g.values[m] as OpValue).prim.name),
+      };
+    }
+    map[old] = values.length;
+    values.push(out);
+  });
+  return { values, outputs: g.outputs.map((o) => map[o]!) };
+}
+
 /** The standard pipeline: simplify, merge duplicates, fuse, drop the dead. */
 export function optimize(g: Graph): Graph {
-  return eliminateDeadCode(fuseMatmulEpilogue(fuseBiasAdd(eliminateCommonSubexpressions(simplify(g)))));
+  const fused = eliminateDeadCode(fuseMatmulEpilogue(fuseBiasAdd(eliminateCommonSubexpressions(simplify(g)))));
+  return eliminateDeadCode(fuseElementwiseChains(fused));
 }
 
 export type { ConstValue, OpValue };

@@ -36,7 +36,7 @@ export function isView(g: Graph, id: number): boolean {
 const ELEMENTWISE = new Set([
   'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'gt', 'ge', 'lt', 'le', 'eq',
   'neg', 'exp', 'log', 'sin', 'cos', 'tanh', 'sqrt', 'abs', 'sign', 'sigmoid', 'relu', 'step', 'square', 'reciprocal',
-  'addScaled', 'activationGrad',
+  'addScaled', 'activationGrad', 'elementwiseChain',
 ]);
 
 export function planMemory(g: Graph): MemoryPlan {

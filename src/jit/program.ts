@@ -55,15 +55,20 @@ export class Program {
   private buffer: ArrayBuffer | null = null;
   private views: Tensor[] = [];
   private scratch = 0;
+  private readonly registerBytes: number;
   private released = false;
 
   constructor(graph: Graph, backend: Backend) {
     this.graph = graph;
     this.backend = backend;
     this.plan = planMemory(graph);
+    // One register file after the arena, shared by the ops that ask for one (they run one at a time).
+    let registers = 0;
+    graph.values.forEach((v) => { if (v.kind === 'op' && v.prim.scratchBytes) registers = Math.max(registers, v.prim.scratchBytes(v.params, v.dtype, sizeOfValue(v))); });
+    this.registerBytes = Math.ceil(registers / 16) * 16;
     const resident = backend.resident;
-    if (resident !== undefined) this.base = resident.alloc(this.plan.bytes);
-    else this.buffer = new ArrayBuffer(this.plan.bytes);
+    if (resident !== undefined) this.base = resident.alloc(this.plan.bytes + this.registerBytes);
+    else this.buffer = new ArrayBuffer(this.plan.bytes + this.registerBytes);
     this.inputIds = [];
     graph.values.forEach((v, i) => { if (v.kind === 'input') this.inputIds[v.index] = i; });
     this.steps = [];
@@ -90,11 +95,17 @@ export class Program {
       const data = v.dtype === 'float64' ? new Float64Array(buffer, at, n) : new Float32Array(buffer, at, n);
       return new Tensor(data, v.shape);
     });
+    const registerAt = this.base + this.plan.bytes, registerBytes = this.registerBytes;
+    const registers = {
+      float32: new Float32Array(buffer, registerAt, registerBytes / 4),
+      float64: new Float64Array(buffer, registerAt, Math.floor(registerBytes / 8)),
+    };
     for (const s of this.steps) {
       const inputs = s.inputs = s.inputIds.map((id) => this.views[id]!);
       const out = s.out = this.views[s.outId]!;
       const { prim, params } = s;
-      s.launch = prim.prepare !== undefined ? prim.prepare(inputs, out, params)
+      const scratch = prim.scratchBytes !== undefined ? registers[out.dtype] : undefined;
+      s.launch = prim.prepare !== undefined ? prim.prepare(inputs, out, params, scratch)
         : prim.into !== undefined ? () => prim.into!(inputs, out, params)
           : () => { (out.data as Storage).set(prim.forward(inputs, params).data); };
     }
@@ -165,7 +176,7 @@ export class Program {
       inputs: values.filter((v) => v.kind === 'input').length,
       outputs: this.graph.outputs.length,
       constants: values.filter((v) => v.kind === 'const').length,
-      arenaBytes: this.plan.bytes,
+      arenaBytes: this.plan.bytes + this.registerBytes,
       unplannedBytes: this.plan.unplannedBytes,
       scratchBytes: this.scratch,
     };
@@ -175,7 +186,7 @@ export class Program {
   release(): void {
     if (this.released) return;
     this.released = true;
-    if (this.backend.resident !== undefined) this.backend.resident.free(this.base, this.plan.bytes);
+    if (this.backend.resident !== undefined) this.backend.resident.free(this.base, this.plan.bytes + this.registerBytes);
     this.views = [];
     for (const s of this.steps) { s.inputs = []; s.launch = unbound; }
   }
