@@ -2,3 +2,4 @@
 export { sgd, adam, adamw, type SGDOptions, type SGDState, type AdamOptions, type AdamState, type LearningRate } from './optimizers.ts';
 export type { Optimizer, OptimizerState } from './state.ts';
 export { globalNorm, clipByGlobalNorm, clipByGlobalNormPerTask, withGradientClipping } from './clip.ts';
+export { fusedAdam, type FusedAdam, type FusedAdamOptions, type FusedAdamState } from './fused.ts';

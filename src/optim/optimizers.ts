@@ -16,7 +16,8 @@ import { checkState, zeroSlots, type Optimizer, type OptimizerState } from './st
 /** A constant learning rate, or a schedule of the (1-based) step number. */
 export type LearningRate = number | ((step: number) => number);
 
-function rateAt(lr: LearningRate, step: number): number {
+/** @internal The learning rate at a (1-based) step. */
+export function rateAt(lr: LearningRate, step: number): number {
   return typeof lr === 'number' ? lr : lr(step);
 }
 
