@@ -219,11 +219,12 @@ function epiloguePass(c: usize, count: i32, epi: i32, alpha: f32, c0Delta: usize
     pa += 16;
     pb += bStep;
   }
-  if (mr == MR && nr == NR) {
+  if (nr == NR) {
+    // Whole rows (the bottom edge of an m not divisible by MR too): vector stores only.
     storeRow(c, c00, c01, accumulate, epi, alpha, c0Delta);
-    storeRow(c + ldc, c10, c11, accumulate, epi, alpha, c0Delta);
-    storeRow(c + 2 * ldc, c20, c21, accumulate, epi, alpha, c0Delta);
-    storeRow(c + 3 * ldc, c30, c31, accumulate, epi, alpha, c0Delta);
+    if (mr > 1) storeRow(c + ldc, c10, c11, accumulate, epi, alpha, c0Delta);
+    if (mr > 2) storeRow(c + 2 * ldc, c20, c21, accumulate, epi, alpha, c0Delta);
+    if (mr > 3) storeRow(c + 3 * ldc, c30, c31, accumulate, epi, alpha, c0Delta);
     return;
   }
   v128.store(EDGE_TILE, c00); v128.store(EDGE_TILE, c01, 16);
