@@ -8,6 +8,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { primitives } from '../src/ops/primitives.ts';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
@@ -163,6 +164,21 @@ test('api docs: every op is public and no primitive definition is (src/ops/index
     }
   }
   assert.equal(forgotten, [], `ops missing from src/ops/index.ts: ${forgotten.join(', ')}`);
+});
+
+test('primitive registry: every primitive the ops define is in src/ops/primitives.ts, under its own name', async () => {
+  const files = ['elementwise', 'reduce', 'movement', 'matmul', 'dense', 'axpy', 'gemm', 'conv', 'softmax', 'losses'];
+  const listed = new Set<unknown>(Object.values(primitives));
+  const missing: string[] = [];
+  for (const f of files) {
+    const mod = await import(`../src/ops/${f}.ts`) as Record<string, unknown>;
+    for (const [name, value] of Object.entries(mod)) if (name.endsWith('Prim') && !listed.has(value)) missing.push(`${f}.${name}`);
+  }
+  assert.equal(missing, [], `primitives missing from the registry: ${missing.join(', ')}`);
+  for (const [key, prim] of Object.entries(primitives)) {
+    assert.is(prim.name, key, `registry key '${key}' names primitive '${prim.name}'`);
+    assert.ok(typeof prim.forward === 'function' && (prim.vjp === 'nondiff' || typeof prim.vjp === 'function'), `${key}: forward and derivative rule`);
+  }
 });
 
 test.run();

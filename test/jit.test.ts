@@ -19,8 +19,8 @@ import { MLP } from '../src/nn/index.ts';
 import { anil, maml, metaSgd, pretraining, reptile, sinusoidTasks, type MetaLearner } from '../src/meta/index.ts';
 import { assertGrads, eachBackend } from './engine-helpers.ts';
 import { bind } from '../src/autodiff/primitive.ts';
-import { primitives } from '../src/ops/primitives.ts';
-import { chainPrim } from '../src/jit/chain.ts';
+import { mulPrim, subPrim, tanhPrim } from '../src/ops/elementwise.ts';
+import { chainPrim, type ChainStep } from '../src/jit/chain.ts';
 
 /** Same dtype, shape and every bit (NaN payloads aside), or within `rtol` if given. */
 function assertBits(actual: unknown, expected: unknown, what: string, rtol = 0): void {
@@ -241,13 +241,13 @@ eachBackend('jit: the chain primitive\'s rule (the vjp of its members) passes gr
   assert.ok(/elementwiseChain\(%0, %1, %\d+\) \[mul → sub → tanh → mul\]/.test(listing), listing);
   // The optimised graph's chain op, applied eagerly and differentiated like any primitive.
   const steps = [
-    { prim: primitives.mul, params: null, args: [0, 1] },
-    { prim: primitives.sub, params: null, args: [3, 2] },
-    { prim: primitives.tanh, params: null, args: [4] },
-    { prim: primitives.mul, params: null, args: [5, 0] },
+    { prim: mulPrim, params: null, args: [0, 1] },
+    { prim: subPrim, params: null, args: [3, 2] },
+    { prim: tanhPrim, params: null, args: [4] },
+    { prim: mulPrim, params: null, args: [5, 0] },
   ];
   const half = tensor([0.5], [], 'float64');
-  const viaChain = (x: Tensor, y: Tensor) => sum(bind(chainPrim, [x, y, half], { steps, registers: 3 }));
+  const viaChain = (x: Tensor, y: Tensor) => sum(bind(chainPrim, [x, y, half], { steps: steps as ChainStep[], registers: 3 }));
   assertBits(viaChain(c, d), f(c, d), 'chain forward');
   assertGrads('elementwiseChain', viaChain, [c, d]);
 });

@@ -7,12 +7,14 @@
  */
 import type { PrimitiveDef } from '../autodiff/primitive.ts';
 import { densePrim } from '../ops/dense.ts';
+import type { PrimitiveName } from '../ops/primitives.ts';
 import { gemmPrim, type GemmParams } from '../ops/gemm.ts';
 import { chainPrim, type ChainParams, type ChainStep } from './chain.ts';
 import { sizeOfValue, stableKey, type ConstValue, type Graph, type OpValue, type Value } from './graph.ts';
 
 /** Elementwise binary primitives whose kernel broadcasts a one-element operand itself. */
-const BINARY = new Set(['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'gt', 'ge', 'lt', 'le', 'eq']);
+const BINARY_NAMES: readonly PrimitiveName[] = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'gt', 'ge', 'lt', 'le', 'eq'];
+const BINARY: ReadonlySet<string> = new Set(BINARY_NAMES);
 
 const sameShape = (a: readonly number[], b: readonly number[]): boolean =>
   a.length === b.length && a.every((d, i) => d === b[i]);
@@ -234,8 +236,8 @@ export function fuseMatmulEpilogue(g: Graph): Graph {
 }
 
 /** Elementwise primitives a chain may hold: one output element from the same element of each operand (or a scalar). */
-const CHAINABLE = new Set([
-  ...BINARY, 'neg', 'exp', 'log', 'sin', 'cos', 'tanh', 'sqrt', 'abs', 'sign', 'sigmoid', 'relu', 'step', 'square', 'reciprocal',
+const CHAINABLE: ReadonlySet<string> = new Set<PrimitiveName>([
+  ...BINARY_NAMES, 'neg', 'exp', 'log', 'sin', 'cos', 'tanh', 'sqrt', 'abs', 'sign', 'sigmoid', 'relu', 'step', 'square', 'reciprocal',
   'activationGrad',
 ]);
 

@@ -8,6 +8,7 @@
  * write in place over an operand that dies at it (the output inherits the block).
  */
 import { sizeOfValue, type Graph } from './graph.ts';
+import type { PrimitiveName } from '../ops/primitives.ts';
 
 export interface MemoryPlan {
   /** Byte offset of each value's storage in the arena. */
@@ -33,7 +34,7 @@ export function isView(g: Graph, id: number): boolean {
  * the output (elementwise maps, `addScaled`, `activationGrad`): their output may take
  * the block of an operand of the same size that dies at that op.
  */
-const ELEMENTWISE = new Set([
+const ELEMENTWISE: ReadonlySet<string> = new Set<PrimitiveName | 'elementwiseChain'>([
   'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'gt', 'ge', 'lt', 'le', 'eq',
   'neg', 'exp', 'log', 'sin', 'cos', 'tanh', 'sqrt', 'abs', 'sign', 'sigmoid', 'relu', 'step', 'square', 'reciprocal',
   'addScaled', 'activationGrad', 'elementwiseChain',

@@ -1,8 +1,11 @@
 /**
- * The table of all primitives. Typed over the primitive names so that adding a
- * name without its definition (forward and derivative rule) is a compile error.
+ * The table of all primitives, keyed by name. Typed over the primitive names so that
+ * adding a name without its definition (forward and derivative rule) is a compile
+ * error; `jit`'s sets of op names are typed over the same names (a misspelt name is a
+ * compile error too), and test/api-docs.test.ts checks that every primitive an op
+ * module defines is listed here under its own name.
  */
-import type { PrimitiveDef } from '../autodiff/primitive.ts';
+import type { MultiPrimitiveDef, PrimitiveDef } from '../autodiff/primitive.ts';
 import * as e from './elementwise.ts';
 import * as r from './reduce.ts';
 import * as m from './movement.ts';
@@ -10,16 +13,18 @@ import { matmulPrim } from './matmul.ts';
 import { activationGradPrim, densePrim } from './dense.ts';
 import { addProductPrim, addScaledPrim } from './axpy.ts';
 import { gemmPrim } from './gemm.ts';
+import { foldPrim, unfoldPrim } from './conv.ts';
 
 export type PrimitiveName =
   | 'neg' | 'exp' | 'log' | 'sin' | 'cos' | 'tanh' | 'sqrt' | 'abs' | 'sign' | 'sigmoid' | 'relu' | 'step'
   | 'square' | 'reciprocal' | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'
   | 'gt' | 'ge' | 'lt' | 'le' | 'eq' | 'where' | 'cast'
   | 'sum' | 'max' | 'min'
-  | 'reshape' | 'broadcastTo' | 'transpose' | 'slice' | 'pad' | 'concat' | 'take' | 'scatterAdd'
+  | 'reshape' | 'broadcastTo' | 'transpose' | 'slice' | 'pad' | 'concat' | 'split' | 'take' | 'scatterAdd'
+  | 'unfold2d' | 'fold2d'
   | 'matmul' | 'gemm' | 'dense' | 'activationGrad' | 'addScaled' | 'addProduct';
 
-export const primitives: { readonly [K in PrimitiveName]: PrimitiveDef<any> } = {
+export const primitives: { readonly [K in PrimitiveName]: PrimitiveDef<any> | MultiPrimitiveDef<any> } = {
   neg: e.negPrim, exp: e.expPrim, log: e.logPrim, sin: e.sinPrim, cos: e.cosPrim, tanh: e.tanhPrim,
   sqrt: e.sqrtPrim, abs: e.absPrim, sign: e.signPrim, sigmoid: e.sigmoidPrim, relu: e.reluPrim, step: e.stepPrim,
   square: e.squarePrim, reciprocal: e.reciprocalPrim, add: e.addPrim, sub: e.subPrim, mul: e.mulPrim,
@@ -27,6 +32,7 @@ export const primitives: { readonly [K in PrimitiveName]: PrimitiveDef<any> } = 
   gt: e.gtPrim, ge: e.gePrim, lt: e.ltPrim, le: e.lePrim, eq: e.eqPrim, where: e.wherePrim, cast: e.castPrim,
   sum: r.sumPrim, max: r.maxPrim, min: r.minPrim,
   reshape: m.reshapePrim, broadcastTo: m.broadcastPrim, transpose: m.transposePrim, slice: m.slicePrim,
-  pad: m.padPrim, concat: m.concatPrim, take: m.takePrim, scatterAdd: m.scatterAddPrim,
+  pad: m.padPrim, concat: m.concatPrim, split: m.splitPrim, take: m.takePrim, scatterAdd: m.scatterAddPrim,
+  unfold2d: unfoldPrim, fold2d: foldPrim,
   matmul: matmulPrim, gemm: gemmPrim, dense: densePrim, activationGrad: activationGradPrim, addScaled: addScaledPrim, addProduct: addProductPrim,
 };
