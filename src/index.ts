@@ -42,6 +42,11 @@ export * as explore from './explore/index.ts';
 
 export { initWasm, wasmMemoryBytes, type WasmOptions } from './backend/wasm/index.ts';
 
+export {
+  createPool, runJobs, registerJob, lookupJob, registeredJobs, availableCores, JobError, describeArgs, transferablesOf,
+  type JobSpec, type JobContext, type JobFunction, type JobOutcome, type JobFailure, type Pool, type PoolOptions, type RunOptions,
+} from './parallel/index.ts';
+
 // The wasm backend becomes the default once instantiated (asynchronously: browsers
 // refuse large synchronous compiles). Where WebAssembly SIMD is missing, the TS
 // reference backend stays selected.

@@ -52,6 +52,8 @@ export interface PositionalSpec {
   readonly name: string;
   readonly description: string;
   readonly required: boolean;
+  /** The last positional only: takes every further argument too (`DIR…`). */
+  readonly variadic?: boolean;
 }
 
 /** A command: its option table plus the text of its help page. */
@@ -271,7 +273,7 @@ export function parseArgs(argv: readonly string[], spec: CommandSpec, program = 
     const missing = declared[positionals.length]!;
     throw new UsageError(`'${command}' needs ${missing.name} (${missing.description}); usage: ${usageLine(spec, program)}`);
   }
-  if (positionals.length > declared.length) {
+  if (positionals.length > declared.length && declared[declared.length - 1]?.variadic !== true) {
     const extra = positionals[declared.length]!;
     const guess = closest(extra.replace(/^-+/, ''), options.map((o) => o.name));
     throw new UsageError(
@@ -296,7 +298,7 @@ function exampleValue(o: OptionSpec): string {
 
 /** `metagrad sinusoid [options] <checkpoint>` */
 export function usageLine(spec: CommandSpec, program = 'metagrad'): string {
-  const pos = (spec.positionals ?? []).map((p) => (p.required ? `<${p.name}>` : `[${p.name}]`));
+  const pos = (spec.positionals ?? []).map((p) => `${p.required ? `<${p.name}>` : `[${p.name}]`}${p.variadic ? '…' : ''}`);
   return [program, spec.name, '[options]', ...pos].filter((s) => s !== '').join(' ');
 }
 

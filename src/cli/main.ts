@@ -22,9 +22,10 @@ import { benchCommand } from './commands/bench.ts';
 import { evalCommand } from './commands/eval.ts';
 import { continualCommand } from './commands/continual.ts';
 import { exploreCommand } from './commands/explore.ts';
+import { mergeCommand } from './commands/merge.ts';
 
 /** Every subcommand, in help order. */
-export const COMMANDS: readonly Command[] = [gridworldCommand, sinusoidCommand, continualCommand, exploreCommand, evalCommand, benchCommand];
+export const COMMANDS: readonly Command[] = [gridworldCommand, sinusoidCommand, continualCommand, exploreCommand, evalCommand, mergeCommand, benchCommand];
 
 const PROGRAM = 'metagrad';
 

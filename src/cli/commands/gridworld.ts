@@ -10,6 +10,7 @@ import { loadResume, runContext } from '../command.ts';
 import { outputOptions, prepareOutput, trainingOptions } from '../options.ts';
 import { trainAndReport } from '../run.ts';
 import type { MetaJob } from '../job.ts';
+import { checkStudyOptions, isStudyRun, runStudy, studyOptions, studyRunOptions } from '../study.ts';
 import {
   GRIDWORLD_ABSENT_KEYS, GRIDWORLD_ALGORITHMS, GRIDWORLD_DEFAULTS, GRIDWORLD_ESTIMATORS, GRIDWORLD_FAMILIES,
   GRIDWORLD_LAYOUTS, GRIDWORLD_POLICIES, type GridworldConfig,
@@ -85,12 +86,15 @@ export const gridworldCommand: Command = {
       { name: 'weight-decay', type: 'number', min: 0, default: D.weightDecay, description: 'decoupled weight decay of the outer update (toward the uniform policy)' },
       { name: 'eval-tasks', type: 'int', min: 1, max: 1000, default: D.evalTasks, description: 'at most this many tasks per evaluation split' },
       { name: 'baselines', type: 'boolean', default: true, description: 'train the pretrained baseline too (--no-baselines to skip)' },
+      ...studyOptions(),
       ...outputOptions('out/gridworld'),
     ],
     examples: [
       'metagrad gridworld',
       'metagrad gridworld --family start --layout fourRooms --size 7 --horizon 20',
       'metagrad gridworld --map my-map.txt --iterations 300 --out out/my-map',
+      'metagrad gridworld --seeds 8 --workers 4',
+      'metagrad gridworld --seeds 8 --shard 0/2 --out out/gw && metagrad gridworld --seeds 8 --shard 1/2 --out out/gw && metagrad merge out/gw',
     ],
   },
   async run(args, io) {
@@ -98,6 +102,16 @@ export const gridworldCommand: Command = {
     const { buildGridworldJob, renderPanel } = await import('../jobs/gridworld-build.ts');
     const fresh = gridworldConfig(args);
     const mapFile = args.values['map'] as string | undefined;
+    if (isStudyRun(args)) {
+      checkStudyOptions(args);
+      const seeds = (args.values['seeds'] as number | undefined) ?? 1;
+      if (fresh.seed + seeds - 1 > 4294967295) throw new UsageError(`--seed ${fresh.seed} with --seeds ${seeds} runs seeds past 4294967295; pass a smaller --seed`);
+      const run = studyRunOptions(args);
+      buildGridworldJob(fresh, mapFile); // bad maps and families are input errors here, before any worker starts
+      const { GRIDWORLD_STUDY } = await import('../jobs/gridworld-study.ts');
+      const prepared = await prepareOutput(args);
+      return runStudy({ ...GRIDWORLD_STUDY, renderGrid: renderPanel }, { ...run, config: { ...fresh, seeds } }, { ...prepared, stdout: io.stdout, stderr: io.stderr, stop: io.stop, startedAt: io.startedAt });
+    }
     const create = (c: GridworldConfig): MetaJob => buildGridworldJob(c, mapFile);
     const resumeFile = args.values['resume'] as string | undefined;
     const { job, resume } = resumeFile !== undefined

@@ -1,0 +1,13 @@
+/**
+ * The CLI's job registry: the module every worker of a study imports (`CLI_JOBS`). Each
+ * study's unit job is registered here under a name and loads its code only when first
+ * run, so a worker pays only for the study it runs. A new study adds one line.
+ */
+import { registerJob } from '../../parallel/registry.ts';
+import type { JobContext } from '../../parallel/types.ts';
+
+/** This module's URL (`.ts` under tsx, `.js` in dist/): what study pools import. */
+export const CLI_JOBS: string = import.meta.url;
+
+registerJob('gridworld.run', async (args: Parameters<typeof import('./gridworld-unit.ts').runGridworldUnit>[0], ctx: JobContext) =>
+  (await import('./gridworld-unit.ts')).runGridworldUnit(args, ctx));

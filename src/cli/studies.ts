@@ -1,0 +1,17 @@
+/**
+ * The studies that run through the shared runner (`study.ts`), by command: what `metagrad
+ * merge` looks a shard's command up in. Each loads its code only when used.
+ */
+import type { GridRenderer } from '../report/figures.ts';
+import type { StudyDefinition } from './study.ts';
+
+/** A study definition with the renderer of its report's grid panels. */
+export type LoadedStudy = StudyDefinition<Record<string, unknown>, unknown>;
+
+/** Loaders of the studies, by command name. */
+export const STUDIES: Readonly<Record<string, () => Promise<LoadedStudy>>> = {
+  gridworld: async () => {
+    const [{ GRIDWORLD_STUDY }, { renderPanel }] = await Promise.all([import('./jobs/gridworld-study.ts'), import('./jobs/gridworld-build.ts')]);
+    return { ...GRIDWORLD_STUDY, renderGrid: renderPanel as GridRenderer } as unknown as LoadedStudy;
+  },
+};
