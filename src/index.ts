@@ -32,6 +32,10 @@ export { checkpoint } from './autodiff/checkpoint.ts';
 export { jit, JitError, type JitOptions, type Jitted, type Lowered } from './jit/index.ts';
 export { treeMap, treeLeaves, treeZip, treeCopy, type Tree } from './autodiff/tree.ts';
 export { checkGrad, type CheckGradOptions, type CheckGradReport } from './autodiff/checkgrad.ts';
+export {
+  saveTree, loadTree, treeToJSON, treeFromJSON, saveOptimizerState, loadOptimizerState, SerializationError,
+  type SaveableTree, type TreeJSON, type LoadTreeOptions, type SavedContent,
+} from './io/tree-codec.ts';
 
 export * from './nn/index.ts';
 export * from './optim/index.ts';

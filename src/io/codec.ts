@@ -8,6 +8,9 @@
  * (NaN, ±Infinity, -0) become `{"$number": "NaN" | "Infinity" | "-Infinity" | "-0"}`.
  * Object keys starting with `$` are reserved for these tags.
  *
+ * With a {@link TensorSection} (the binary tree format of `./tree-codec.ts`), a tensor
+ * is `{"$tensor": {dtype, shape, crc32, offset}}` instead: its bytes live in the section.
+ *
  * Pure: no file system, works in every runtime (`btoa`/`atob`).
  *
  * @example
@@ -82,18 +85,33 @@ export function tensorBytes(t: Tensor): Uint8Array {
   return bytes;
 }
 
+/**
+ * Tensor bytes kept outside the JSON (a binary file's data section): {@link encodeState}
+ * `put`s each tensor's bytes and records the offset; {@link decodeState} `get`s them back.
+ */
+export interface TensorSection {
+  /** Stores `bytes`; returns the offset to record. */
+  put(bytes: Uint8Array): number;
+  /** The `length` bytes at `offset`; throws a {@link CodecError} at `path` if they are not all there. */
+  get(offset: number, length: number, path: string): Uint8Array;
+}
+
 function isPlainObject(x: unknown): x is Record<string, unknown> {
   if (x === null || typeof x !== 'object') return false;
   const proto = Object.getPrototypeOf(x);
   return proto === Object.prototype || proto === null;
 }
 
-/** Encodes a state tree as JSON-safe values; throws a {@link CodecError} on anything else. */
-export function encodeState(value: State, path = '$'): Json {
+/**
+ * Encodes a state tree as JSON-safe values; throws a {@link CodecError} on anything else.
+ * Tensor bytes go inline as base64, or into `section` when one is given.
+ */
+export function encodeState(value: State, path = '$', section?: TensorSection): Json {
   if (value instanceof Tensor) {
     if (value.level !== 0) throw new CodecError(path, 'is a traced tensor (inside grad); save concrete values only');
     const bytes = tensorBytes(value);
-    return { $tensor: { dtype: value.dtype, shape: [...value.shape], crc32: crc32(bytes), base64: toBase64(bytes) } };
+    const where: Record<string, Json> = section ? { offset: section.put(bytes) } : { base64: toBase64(bytes) };
+    return { $tensor: { dtype: value.dtype, shape: [...value.shape], crc32: crc32(bytes), ...where } };
   }
   if (typeof value === 'number') {
     if (Number.isNaN(value)) return { $number: 'NaN' };
@@ -103,34 +121,40 @@ export function encodeState(value: State, path = '$'): Json {
     return value;
   }
   if (typeof value === 'string' || typeof value === 'boolean' || value === null) return value;
-  if (Array.isArray(value)) return value.map((v, i) => encodeState(v as State, `${path}[${i}]`));
+  if (Array.isArray(value)) return value.map((v, i) => encodeState(v as State, `${path}[${i}]`, section));
   if (isPlainObject(value)) {
     const out: Record<string, Json> = {};
     for (const [k, v] of Object.entries(value)) {
       if (k.startsWith('$')) throw new CodecError(`${path}.${k}`, "keys starting with '$' are reserved");
-      out[k] = encodeState(v as State, `${path}.${k}`);
+      out[k] = encodeState(v as State, `${path}.${k}`, section);
     }
     return out;
   }
   throw new CodecError(path, `cannot be saved: ${typeof value === 'object' ? `an object of class ${(value as object).constructor?.name}` : typeof value}`);
 }
 
-function decodeTensor(spec: unknown, path: string): Tensor {
+function decodeTensor(spec: unknown, path: string, section: TensorSection | undefined): Tensor {
   if (!isPlainObject(spec)) throw new CodecError(path, '$tensor must be an object');
-  const { dtype, shape, crc32: sum, base64 } = spec;
+  const { dtype, shape, crc32: sum, base64, offset } = spec;
   if (dtype !== 'float32' && dtype !== 'float64') throw new CodecError(path, `unsupported dtype ${JSON.stringify(dtype)}`);
   if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
     throw new CodecError(path, `bad shape ${JSON.stringify(shape)}`);
   }
-  if (typeof base64 !== 'string') throw new CodecError(path, 'missing base64 data');
-  let bytes: Uint8Array;
-  try {
-    bytes = fromBase64(base64);
-  } catch {
-    throw new CodecError(path, 'tensor data is not valid base64 (corrupt file?)');
-  }
   const size = (shape as number[]).reduce((a, b) => a * b, 1);
   const width = BYTES[dtype];
+  let bytes: Uint8Array;
+  if (offset !== undefined) {
+    if (!section) throw new CodecError(path, 'tensor data is in a binary data section; read the bytes with loadTree / loadOptimizerState');
+    if (!Number.isInteger(offset) || (offset as number) < 0) throw new CodecError(path, `bad tensor offset ${JSON.stringify(offset)}`);
+    bytes = section.get(offset as number, size * width, path);
+  } else {
+    if (typeof base64 !== 'string') throw new CodecError(path, 'missing base64 data');
+    try {
+      bytes = fromBase64(base64);
+    } catch {
+      throw new CodecError(path, 'tensor data is not valid base64 (corrupt file?)');
+    }
+  }
   if (bytes.length !== size * width) {
     throw new CodecError(path, `tensor data has ${bytes.length} bytes, shape [${shape.join(', ')}] ${dtype} needs ${size * width} (corrupt or truncated file?)`);
   }
@@ -143,12 +167,15 @@ function decodeTensor(spec: unknown, path: string): Tensor {
 
 const SPECIAL_NUMBERS: Record<string, number> = { NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity, '-0': -0 };
 
-/** Inverse of {@link encodeState}; throws a {@link CodecError} naming the path of a bad value. */
-export function decodeState(json: unknown, path = '$'): State {
+/**
+ * Inverse of {@link encodeState} (tensor bytes from `section` where the encoding says
+ * so); throws a {@link CodecError} naming the path of a bad value.
+ */
+export function decodeState(json: unknown, path = '$', section?: TensorSection): State {
   if (typeof json === 'number' || typeof json === 'string' || typeof json === 'boolean' || json === null) return json;
-  if (Array.isArray(json)) return json.map((v, i) => decodeState(v, `${path}[${i}]`));
+  if (Array.isArray(json)) return json.map((v, i) => decodeState(v, `${path}[${i}]`, section));
   if (isPlainObject(json)) {
-    if ('$tensor' in json) return decodeTensor(json.$tensor, path);
+    if ('$tensor' in json) return decodeTensor(json.$tensor, path, section);
     if ('$number' in json) {
       const tag = json.$number;
       if (typeof tag !== 'string' || !(tag in SPECIAL_NUMBERS)) throw new CodecError(path, `bad $number ${JSON.stringify(tag)}`);
@@ -157,7 +184,7 @@ export function decodeState(json: unknown, path = '$'): State {
     const out: Record<string, State> = {};
     for (const [k, v] of Object.entries(json)) {
       if (k.startsWith('$')) throw new CodecError(`${path}.${k}`, 'unknown tag');
-      out[k] = decodeState(v, `${path}.${k}`);
+      out[k] = decodeState(v, `${path}.${k}`, section);
     }
     return out;
   }
