@@ -59,7 +59,7 @@ test('saveTree/loadTree and treeToJSON/treeFromJSON round-trip float32 and float
   const bytes = saveTree(tree);
   assert.instance(bytes, Uint8Array);
   assertSameTree(loadTree(bytes), tree);
-  assertSameTree(loadTree(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)), tree); // ArrayBuffer
+  assertSameTree(loadTree(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer), tree); // ArrayBuffer
   assertSameTree(loadTree(bytes, { like: tree }), tree);
   const json = treeToJSON(tree);
   assertSameTree(treeFromJSON(json), tree);

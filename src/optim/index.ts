@@ -3,3 +3,6 @@ export { sgd, adam, adamw, type SGDOptions, type SGDState, type AdamOptions, typ
 export type { Optimizer, OptimizerState } from './state.ts';
 export { globalNorm, clipByGlobalNorm, clipByGlobalNormPerTask, withGradientClipping } from './clip.ts';
 export { fusedAdam, type FusedAdam, type FusedAdamOptions, type FusedAdamState } from './fused.ts';
+export {
+  cosineDecay, linearWarmup, warmupCosine, type Schedule, type CosineDecayOptions, type LinearWarmupOptions, type WarmupCosineOptions,
+} from './schedules.ts';

@@ -16,9 +16,12 @@ import { checkState, zeroSlots, type Optimizer, type OptimizerState } from './st
 /** A constant learning rate, or a schedule of the (1-based) step number. */
 export type LearningRate = number | ((step: number) => number);
 
-/** @internal The learning rate at a (1-based) step. */
+/** @internal The learning rate at a (1-based) step; a schedule must return a finite number. */
 export function rateAt(lr: LearningRate, step: number): number {
-  return typeof lr === 'number' ? lr : lr(step);
+  if (typeof lr === 'number') return lr;
+  const rate = lr(step);
+  if (typeof rate !== 'number' || !Number.isFinite(rate)) throw new RangeError(`learning-rate schedule returned ${String(rate)} at step ${step}; it must return a finite number`);
+  return rate;
 }
 
 /**
