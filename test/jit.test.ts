@@ -11,7 +11,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import {
   Rng, Tensor, JitError, jit, grad, valueAndGrad, vjp, jvp, hvp, checkpoint, noGrad, stopGradient, treeLeaves,
-  tensor, zeros, ones, randomNormal, randomUniform, add, sub, mul, div, pow, maximum, minimum, neg, exp, log, sin, cos,
+  treeZip, tensor, zeros, ones, randomNormal, randomUniform, add, sub, mul, div, pow, maximum, minimum, neg, exp, log, sin, cos,
   tanh, sigmoid, relu, sqrt, abs, square, gt, where, sum, mean, max, min, logSumExp, softmax, logSoftmax, reshape,
   transpose, broadcastTo, slice, pad, concat, split, take, matmul, matmulT, dense, addScaled, cast, wasmMemoryBytes, getBackend,
 } from '../src/index.ts';
@@ -346,6 +346,58 @@ eachBackend('jit: 10,000 calls of a compiled meta-gradient leave the heap and wa
   const growth = (settledHeap() - heap1000) / 2 ** 20;
   assert.ok(growth < 1, `heap grew by ${growth.toFixed(2)} MB between call 1,000 and 10,000`);
   if (getBackend().name === 'wasm') assert.is(wasmMemoryBytes(), wasm1000, 'wasm memory grew');
+});
+
+eachBackend('jit: with reuseOutputs a call allocates next to nothing and returns the same result tree', () => {
+  const model = MLP({ sizes: [1, 16, 16, 1], activation: 'relu' });
+  const tasks = sinusoidTasks(new Rng(2), { numTasks: 5, K: 5, queryK: 5 });
+  const support = { x: tasks.support.x, y: tasks.support.y }, query = { x: tasks.query.x, y: tasks.query.y };
+  type P = ReturnType<typeof model.init>;
+  const loss = (p: P, set: { x: Tensor; y: Tensor }): Tensor => mean(square(sub(model.apply(p, set.x), set.y)));
+  const metaLoss = (p: P, s: typeof support, q: typeof query): Tensor => {
+    const g = grad((w: P) => loss(w, s))(p);
+    return loss(treeZip(p, g, (w, gw) => sub(w, mul(gw, 0.01))), q);
+  };
+  const f = jit(grad(metaLoss), { reuseOutputs: true });
+  const theta = model.init(new Rng(0));
+  const first = f(theta, support, query);
+  // Fresh argument objects of the same signature take the fast path and the cached program.
+  for (let i = 0; i < 2000; i++) f(model.init(new Rng(0)), { ...support }, { x: query.x, y: query.y });
+  assert.ok(f(theta, support, query) === first, 'reuseOutputs returns the same tree');
+  assertBits(first, grad(metaLoss)(theta, support, query), 'reuseOutputs result');
+  // The TS reference kernels allocate small working arrays (strides, packed panels); the budget is the wasm engine's.
+  if (getBackend().name !== 'wasm') return;
+  const calls = 5000;
+  const profiler = new v8.GCProfiler();
+  const before = settledHeap();
+  profiler.start();
+  for (let i = 0; i < calls; i++) f(theta, support, query);
+  const collections = profiler.stop().statistics.length;
+  const perCall = (process.memoryUsage().heapUsed - before) / calls;
+  assert.is(collections, 0, 'no garbage collection may run during the calls (their allocation would be hidden)');
+  // Measured ≈ 180 B per call (Node 20: the call itself and a few boxed scalars), independent of
+  // the tensors' sizes; before the fast signature path ≈ 2.2 KB, and the eager path ≈ 100 KB.
+  assert.ok(perCall < 256, `${perCall.toFixed(0)} bytes allocated per call`);
+  assert.is(f.traceCount, 1);
+});
+
+test('jit: the fast signature check retraces exactly when the key would differ', () => {
+  const f = jit((t: { a: Tensor; b: Tensor }, k: number) => add(mul(t.a, k), t.b));
+  const a = tensor([1, 2]), b = tensor([3, 4]);
+  assert.equal(f({ a, b }, 2).toArray(), [5, 8]);
+  assert.equal(f({ a: b, b: a }, 2).toArray(), [7, 10]);
+  assert.is(f.traceCount, 1);
+  assert.equal(f({ b, a } as never, 2).toArray(), [5, 8]); // same fields, another order: another key
+  assert.is(f.traceCount, 2);
+  assert.equal(f({ a, b }, 3).toArray(), [6, 10]); // another static number
+  assert.is(f.traceCount, 3);
+  assert.equal(f({ a: tensor([1, 2, 3]), b: tensor([1, 1, 1]) }, 3).toArray(), [4, 7, 10]); // another shape
+  assert.is(f.traceCount, 4);
+  assert.equal(f({ a, b, c: a } as never, 3).toArray(), [6, 10]); // an extra field: another key
+  assert.is(f.traceCount, 5);
+  assert.equal(f({ a, b }, 2).toArray(), [5, 8]); // back to the first signature: cached
+  assert.equal(f({ a: tensor([1, 2], undefined, 'float64'), b: tensor([3, 4], undefined, 'float64') }, 2).dtype, 'float64'); // another dtype
+  assert.is(f.traceCount, 6);
 });
 
 test.run();

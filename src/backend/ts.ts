@@ -94,6 +94,12 @@ function binary(op: BinaryOp, a: Storage, aShape: Shape, b: Storage, bShape: Sha
   if (a.length === n && b.length === n) { run(a, 0, 1, b, 0, 1, out, 0, n); return; }
   if (b.length === 1 && a.length === n) { run(a, 0, 1, b, 0, 0, out, 0, n); return; }
   if (a.length === 1 && b.length === n) { run(a, 0, 0, b, 0, 1, out, 0, n); return; }
+  broadcastBinary(run, a, aShape, b, bShape, out, outShape);
+}
+
+// Apart from `binary`: a function whose closure captures its locals allocates their
+// context on every call, even when it returns before the closure is made.
+function broadcastBinary(run: Run, a: Storage, aShape: Shape, b: Storage, bShape: Shape, out: Storage, outShape: Shape): void {
   const c = collapseDims(outShape, [broadcastStrides(aShape, outShape), broadcastStrides(bShape, outShape), stridesOf(outShape)]);
   const [sa, sb] = [innerStride(c.strides[0]!), innerStride(c.strides[1]!)];
   forEachRun(c.shape, c.strides, (o, len) => run(a, o[0]!, sa, b, o[1]!, sb, out, o[2]!, len));

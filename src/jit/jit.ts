@@ -8,7 +8,7 @@ import { activeStager, bindMulti, type MultiPrimitiveDef } from '../autodiff/pri
 import { vjp } from '../autodiff/transforms.ts';
 import { empty } from '../ops/core.ts';
 import { JitError } from './errors.ts';
-import { flattenArgs, flattenOutput, identity, rebuildArgs } from './signature.ts';
+import { SignatureMatcher, flattenArgs, flattenOutput, identity, rebuildArgs } from './signature.ts';
 import { trace } from './trace.ts';
 import { optimize } from './passes.ts';
 import { formatGraph } from './graph.ts';
@@ -26,8 +26,9 @@ export interface JitOptions {
   /** Compiled programs kept (least recently used evicted). Default 8. */
   readonly cacheSize?: number;
   /**
-   * Return the same output tensors on every call with one signature (they are
-   * overwritten by the next call): no output allocation at all. Default false.
+   * Return the same output tensors, in the same result tree, on every call with one
+   * signature (they are overwritten by the next call): a call then allocates nothing
+   * at all (test/jit-alloc.test.ts). Default false.
    */
   readonly reuseOutputs?: boolean;
   /** Name used in errors and listings. Default `jit(<f.name>)`. */
@@ -85,8 +86,13 @@ interface Entry {
   readonly tracedValues: number;
   readonly traceMs: number;
   readonly compileMs: number;
+  /** Recognises this signature's arguments without building the key (the fast path). */
+  readonly matcher: SignatureMatcher;
+  readonly backend: object;
   calibrated: boolean;
   outputs: Tensor[] | undefined;
+  /** With `reuseOutputs`: the result tree over `outputs`, returned again on every call. */
+  tree: unknown;
 }
 
 /** The key prefix naming the current backend (a program is compiled for one backend). */
@@ -96,6 +102,12 @@ function backendText(): string {
   let text = backendTexts.get(backend);
   if (text === undefined) backendTexts.set(backend, (text = `b${identity(backend)}`));
   return text;
+}
+
+/** No leaf is being differentiated (else the call goes through `runDifferentiated`). */
+function allConcrete(leaves: readonly Tensor[]): boolean {
+  for (let i = 0; i < leaves.length; i++) if (leaves[i]!.level !== 0) return false;
+  return true;
 }
 
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
@@ -109,8 +121,9 @@ const now = (): number => (typeof performance !== 'undefined' ? performance.now(
  * removed, identities simplified, transposes folded into matmul flags, and every
  * intermediate given a planned place in one arena (in wasm memory on the wasm
  * backend). Later calls with the same signature only copy the inputs in, run the
- * kernels and copy the outputs out. Results equal eager execution bit for bit (the
- * same kernels run in the same order).
+ * kernels and copy the outputs out (into one new buffer that the call's output tensors
+ * share as views). Results equal eager execution bit for bit (the same kernels run in
+ * the same order).
  *
  * The rules, as in JAX: inside `f`, reading a traced value (`toArray`, `item`,
  * `toTypedArray`, tensor indices) throws a `JitError` — branch with `where`, or pass
@@ -134,6 +147,8 @@ export function jit<A extends unknown[], R>(f: (...args: A) => R, options: JitOp
   const name = options.name ?? (f.name ? `jit(${f.name})` : 'jit');
   if (!Number.isInteger(cacheSize) || cacheSize < 1) throw new JitError(`${name}: cacheSize must be a positive integer, got ${cacheSize}`);
   const cache = new Map<string, Entry>();
+  // The entry of the latest call: a call with its signature skips key building and the LRU shuffle.
+  let latest: Entry | undefined;
   const vjps = new Map<string, Jitted<[Tensor[], Tensor[]], Tensor[]>>();
   let traces = 0;
 
@@ -146,13 +161,15 @@ export function jit<A extends unknown[], R>(f: (...args: A) => R, options: JitOp
     const program = new Program(graph, getBackend());
     const entry: Entry = {
       program, rebuild: traced.rebuild, tracedValues: traced.graph.values.length,
-      traceMs: t1 - t0, compileMs: now() - t1, calibrated: false, outputs: undefined,
+      traceMs: t1 - t0, compileMs: now() - t1, matcher: new SignatureMatcher(args), backend: getBackend(),
+      calibrated: false, outputs: undefined, tree: undefined,
     };
     cache.set(key, entry);
     while (cache.size > cacheSize) {
       const [oldKey, old] = cache.entries().next().value as [string, Entry];
       cache.delete(oldKey);
       vjps.delete(oldKey);
+      if (latest === old) latest = undefined;
       old.program.release();
     }
     return entry;
@@ -161,21 +178,21 @@ export function jit<A extends unknown[], R>(f: (...args: A) => R, options: JitOp
   const entryFor = (args: A, leaves: readonly Tensor[], key: string): Entry => {
     let entry = cache.get(key);
     if (entry === undefined) entry = compile(args, leaves, key);
-    else { cache.delete(key); cache.set(key, entry); }
-    return entry;
+    else if (entry !== latest) { cache.delete(key); cache.set(key, entry); }
+    return latest = entry;
   };
 
-  const runCompiled = (args: A, leaves: readonly Tensor[], key: string): R => {
-    const entry = entryFor(args, leaves, key);
-    let out: Tensor[];
+  const runEntry = (entry: Entry, leaves: readonly Tensor[]): R => {
     if (!entry.calibrated) {
-      out = entry.program.calibrate(leaves);
+      const out = entry.program.calibrate(leaves);
       entry.calibrated = true;
-    } else {
-      out = entry.program.run(leaves, reuseOutputs ? entry.outputs : undefined);
+      if (!reuseOutputs) return entry.rebuild(out) as R;
+      entry.outputs = out;
+      return (entry.tree = entry.rebuild(out)) as R;
     }
-    if (reuseOutputs) entry.outputs = out;
-    return entry.rebuild(out) as R;
+    if (!reuseOutputs) return entry.rebuild(entry.program.run(leaves)) as R;
+    entry.program.run(leaves, entry.outputs);
+    return entry.tree as R;
   };
 
   // grad(jit(f)): the compiled program is one multi-output primitive whose rule runs
@@ -212,9 +229,20 @@ export function jit<A extends unknown[], R>(f: (...args: A) => R, options: JitOp
   const jitted = ((...args: A): R => {
     // Called while another jit traces: f becomes part of that trace.
     if (activeStager() !== null) return f(...args);
+    const recent = latest;
+    if (recent !== undefined && recent.backend === getBackend()) {
+      const matched = recent.matcher.match(args);
+      if (matched !== null) {
+        try {
+          if (allConcrete(matched)) return runEntry(recent, matched);
+        } finally {
+          recent.matcher.forget();
+        }
+      }
+    }
     const { leaves, key } = flattenArgs(args, name, backendText());
-    for (const t of leaves) if (t.level !== 0) return runDifferentiated(args, leaves, key);
-    return runCompiled(args, leaves, key);
+    if (!allConcrete(leaves)) return runDifferentiated(args, leaves, key);
+    return runEntry(entryFor(args, leaves, key), leaves);
   }) as Jitted<A, R>;
 
   Object.defineProperties(jitted, {
@@ -238,6 +266,7 @@ export function jit<A extends unknown[], R>(f: (...args: A) => R, options: JitOp
   (jitted as { clear: () => void }).clear = (): void => {
     for (const e of cache.values()) e.program.release();
     cache.clear();
+    latest = undefined;
     vjps.clear();
   };
   return jitted;

@@ -56,6 +56,9 @@ export class Program {
   private views: Tensor[] = [];
   private scratch = 0;
   private readonly registerBytes: number;
+  /** Where each output sits in the one buffer a run's fresh outputs share. */
+  private readonly outputOffsets: number[] = [];
+  private readonly outputBytes: number;
   private released = false;
 
   constructor(graph: Graph, backend: Backend) {
@@ -69,6 +72,13 @@ export class Program {
     const resident = backend.resident;
     if (resident !== undefined) this.base = resident.alloc(this.plan.bytes + this.registerBytes);
     else this.buffer = new ArrayBuffer(this.plan.bytes + this.registerBytes);
+    let outputBytes = 0;
+    for (const id of graph.outputs) {
+      const v = graph.values[id]!;
+      this.outputOffsets.push(outputBytes);
+      outputBytes += Math.ceil(sizeOfValue(v) * (v.dtype === 'float64' ? 8 : 4) / 8) * 8;
+    }
+    this.outputBytes = outputBytes;
     this.inputIds = [];
     graph.values.forEach((v, i) => { if (v.kind === 'input') this.inputIds[v.index] = i; });
     this.steps = [];
@@ -113,32 +123,57 @@ export class Program {
 
   /**
    * Runs the program on `inputs` (in flattened-argument order). `outputs`, if given,
-   * receives the results (same shapes); else fresh tensors are returned.
+   * receives the results (same shapes); else fresh tensors are returned, views of one
+   * new buffer.
    */
   run(inputs: readonly Tensor[], outputs?: Tensor[]): Tensor[] {
     if (this.released) throw new Error('jit: this compiled program was evicted from the cache and released');
     const resident = this.backend.resident;
     if (resident !== undefined && this.scratch > 0) resident.ensureScratch(this.scratch);
-    // A kernel that grows memory mid-run detaches every view: rerun on fresh views.
-    for (let attempt = 0; ; attempt++) {
-      if (this.currentBuffer() !== this.buffer) this.bindViews();
-      const before = resident?.scratchHighWater(false) ?? 0;
+    if (this.currentBuffer() !== this.buffer) this.bindViews();
+    const before = resident !== undefined ? resident.scratchHighWater(false) : 0;
+    let error: unknown = null;
+    try {
+      this.execute(inputs);
+    } catch (e) {
+      error = e;
+    }
+    // A kernel that grew memory mid-run detached every view: rerun on fresh views.
+    if (this.currentBuffer() !== this.buffer) this.rerunAfterGrowth(inputs, before);
+    else if (error !== null) throw error;
+    const ids = this.graph.outputs;
+    if (outputs !== undefined) {
+      for (let k = 0; k < ids.length; k++) (outputs[k]!.data as Storage).set(this.views[ids[k]!]!.data);
+      return outputs;
+    }
+    // One allocation for all the outputs (each an external buffer would cost ~1 µs).
+    const buffer = new ArrayBuffer(this.outputBytes);
+    const result: Tensor[] = new Array(ids.length);
+    for (let k = 0; k < ids.length; k++) {
+      const v = this.graph.values[ids[k]!]!, at = this.outputOffsets[k]!, n = sizeOfValue(v);
+      const data = v.dtype === 'float64' ? new Float64Array(buffer, at, n) : new Float32Array(buffer, at, n);
+      data.set(this.views[ids[k]!]!.data);
+      result[k] = new Tensor(data, v.shape);
+    }
+    return result;
+  }
+
+  private rerunAfterGrowth(inputs: readonly Tensor[], before: number): void {
+    const resident = this.backend.resident;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (resident !== undefined) {
+        this.scratch = Math.max(this.scratch, resident.scratchHighWater(false), before);
+        resident.ensureScratch(this.scratch);
+      }
+      this.bindViews();
       try {
         this.execute(inputs);
-        if (this.currentBuffer() === this.buffer) break;
+        if (this.currentBuffer() === this.buffer) return;
       } catch (e) {
-        if (this.currentBuffer() === this.buffer || attempt >= 3) throw e;
+        if (this.currentBuffer() === this.buffer) throw e;
       }
-      if (attempt >= 3) throw new Error('jit: memory kept growing while the program ran');
-      if (resident !== undefined) this.scratch = Math.max(this.scratch, resident.scratchHighWater(false), before);
-      if (resident !== undefined) resident.ensureScratch(this.scratch);
     }
-    const result = outputs ?? this.graph.outputs.map((id) => {
-      const v = this.graph.values[id]!;
-      return new Tensor(v.dtype === 'float64' ? new Float64Array(sizeOfValue(v)) : new Float32Array(sizeOfValue(v)), v.shape);
-    });
-    this.graph.outputs.forEach((id, k) => { (result[k]!.data as Storage).set(this.views[id]!.data); });
-    return result;
+    throw new Error('jit: memory kept growing while the program ran');
   }
 
   private execute(inputs: readonly Tensor[]): void {

@@ -153,3 +153,105 @@ export function flattenOutput(out: unknown): OutputTree {
   };
   return { leaves, rebuild };
 }
+
+/** One node of a signature, in `flattenArgs` order. */
+type Check =
+  | { readonly kind: 'tensor'; readonly shape: readonly number[]; readonly dtype: Tensor['dtype'] }
+  | { readonly kind: 'array'; readonly length: number }
+  | { readonly kind: 'object'; readonly keys: readonly string[] }
+  | { readonly kind: 'value'; readonly value: unknown }
+  | { readonly kind: 'typed'; readonly values: readonly number[] }
+  | { readonly kind: 'identity'; readonly id: number };
+
+/**
+ * Recognises arguments with one known signature without building its key: a walk that
+ * compares each node with the recorded one and collects the tensor leaves into a
+ * reused array, so the common call (same signature as last time) allocates nothing.
+ * Accepts exactly the arguments whose `flattenArgs` key equals the recorded one's.
+ */
+export class SignatureMatcher {
+  private readonly checks: Check[] = [];
+  private readonly leaves: Tensor[] = [];
+  private pos = 0;
+  private count = 0;
+
+  /** Records the signature of `args` (arguments `flattenArgs` accepted). */
+  constructor(args: readonly unknown[]) {
+    const record = (x: unknown): void => {
+      if (x instanceof Tensor) { this.checks.push({ kind: 'tensor', shape: x.shape.slice(), dtype: x.dtype }); this.leaves.push(x); }
+      else if (Array.isArray(x)) { this.checks.push({ kind: 'array', length: x.length }); x.forEach(record); }
+      else if (ArrayBuffer.isView(x)) this.checks.push({ kind: 'typed', values: Array.from(x as unknown as ArrayLike<number>) });
+      else if (x !== null && typeof x === 'object' && Object.getPrototypeOf(x) === Object.prototype) {
+        const keys: string[] = [];
+        for (const k in x as Record<string, unknown>) keys.push(k);
+        this.checks.push({ kind: 'object', keys });
+        for (const k of keys) record((x as Record<string, unknown>)[k]);
+      } else if (typeof x === 'function' || (x !== null && typeof x === 'object')) this.checks.push({ kind: 'identity', id: identity(x as object) });
+      else this.checks.push({ kind: 'value', value: x });
+    };
+    args.forEach(record);
+    this.leaves.fill(undefined as unknown as Tensor);
+  }
+
+  /**
+   * The tensor leaves of `args` if they have the recorded signature, else null. The
+   * array is reused by the next call: copy it to keep it.
+   */
+  match(args: readonly unknown[]): Tensor[] | null {
+    this.pos = 0;
+    this.count = 0;
+    for (let i = 0; i < args.length; i++) if (!this.node(args[i])) return this.fail();
+    return this.pos === this.checks.length ? this.leaves : this.fail();
+  }
+
+  /** Drops the leaves of the last match, so the matcher keeps no caller tensor alive. */
+  forget(): void {
+    this.leaves.fill(undefined as unknown as Tensor);
+  }
+
+  private fail(): null {
+    this.forget();
+    return null;
+  }
+
+  private node(x: unknown): boolean {
+    const c = this.checks[this.pos++];
+    if (c === undefined) return false;
+    switch (c.kind) {
+      case 'tensor': {
+        if (!(x instanceof Tensor) || x.dtype !== c.dtype) return false;
+        const shape = x.shape;
+        if (shape.length !== c.shape.length) return false;
+        for (let d = 0; d < shape.length; d++) if (shape[d] !== c.shape[d]) return false;
+        this.leaves[this.count++] = x;
+        return true;
+      }
+      case 'array': {
+        if (!Array.isArray(x) || x.length !== c.length) return false;
+        for (let i = 0; i < x.length; i++) if (!this.node(x[i])) return false;
+        return true;
+      }
+      case 'object': {
+        if (x === null || typeof x !== 'object' || Object.getPrototypeOf(x) !== Object.prototype) return false;
+        const record = x as Record<string, unknown>, keys = c.keys;
+        let n = 0;
+        for (const k in record) { if (k !== keys[n]) return false; n++; }
+        if (n !== keys.length) return false;
+        for (let i = 0; i < keys.length; i++) if (!this.node(record[keys[i]!])) return false;
+        return true;
+      }
+      case 'typed': {
+        if (!ArrayBuffer.isView(x)) return false;
+        const values = x as unknown as ArrayLike<number>;
+        if (values.length !== c.values.length) return false;
+        for (let i = 0; i < values.length; i++) if (!Object.is(values[i], c.values[i])) return false;
+        return true;
+      }
+      case 'identity':
+        return (typeof x === 'function' || (x !== null && typeof x === 'object')) && !(x instanceof Tensor) && !Array.isArray(x)
+          && !ArrayBuffer.isView(x) && Object.getPrototypeOf(x) !== Object.prototype && identity(x as object) === c.id;
+      case 'value':
+        return Object.is(x, c.value);
+    }
+  }
+}

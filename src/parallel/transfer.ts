@@ -3,7 +3,8 @@
 /**
  * The distinct `ArrayBuffer`s behind every typed array (and bare `ArrayBuffer`) inside
  * `value`, walking arrays and plain objects. Transferring them moves the memory to the
- * other thread: the sender's arrays become empty (length 0) afterwards.
+ * other thread: the sender's arrays become empty (length 0) afterwards, with every array
+ * sharing one of those buffers (views of a tensor, the outputs of one jitted call).
  *
  * @example
  * ```ts
