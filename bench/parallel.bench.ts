@@ -12,9 +12,16 @@
  * bench never touches dist/.
  *
  * Run: `node --import tsx bench/parallel.bench.ts` (about 15 s).
+ *
+ * With `--studies`, instead: every study command over a few seeds with `--workers 1`
+ * and `--workers 2`, back to back in one run (the CLI from source, as
+ * `METAGRAD_FROM_SOURCE=1 bin/metagrad.mjs`, so worker start-up includes tsx's boot),
+ * wall time of the whole command, the speedup, whether both results.json are equal
+ * apart from timings, and the load average around each pair (about 6 minutes on 2 cores).
  */
-import { rmSync, writeFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { transpileSrc } from '../test/fixtures/transpile.ts';
@@ -103,6 +110,63 @@ export async function runParallelBench(): Promise<void> {
   }
 }
 
+/** The study commands timed by {@link runStudiesBench}: label and arguments (without `--workers`/`--out`). */
+export const STUDY_CASES: readonly (readonly [string, readonly string[]])[] = [
+  ['gridworld, 4 seeds × 40 iterations', ['gridworld', '-n', '40', '--seeds', '4']],
+  ['sinusoid, 2 seeds (defaults: 1000 iterations)', ['sinusoid', '--seeds', '2']],
+  ['sinusoid, 3 seeds (defaults)', ['sinusoid', '--seeds', '3']],
+  ['continual, 3 seeds (defaults: both problems, 3 learners; 18 replays)', ['continual', '--seeds', '3']],
+  ['explore, 2 seeds (defaults: dream 300 + maml 50 iterations)', ['explore', '--seeds', '2']],
+];
+
+const TIMING_KEYS = new Set(['runtimeSeconds', 'startedAt', 'finishedAt', 'seconds', 'trainSeconds']);
+
+/** results.json without wall times (keys, and table columns of seconds), as text. */
+function untimed(file: string): string {
+  const strip = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(strip);
+    if (v === null || typeof v !== 'object') return v;
+    const o = v as Record<string, unknown>;
+    if (Array.isArray(o['header']) && Array.isArray(o['rows'])) {
+      const keep = (o['header'] as unknown[]).map((h, j) => (/seconds/.test(String(h)) ? -1 : j)).filter((j) => j >= 0);
+      return { ...o, header: keep.map((j) => (o['header'] as unknown[])[j]), rows: (o['rows'] as unknown[][]).map((r) => keep.map((j) => r[j])) };
+    }
+    return Object.fromEntries(Object.entries(o).filter(([k]) => !TIMING_KEYS.has(k)).map(([k, x]) => [k, strip(x)]));
+  };
+  return JSON.stringify(strip(JSON.parse(readFileSync(file, 'utf8'))));
+}
+
+/** Wall seconds of one CLI run (throws on a non-zero exit). */
+function timeCli(args: readonly string[], out: string): number {
+  const bin = fileURLToPath(new URL('../bin/metagrad.mjs', import.meta.url));
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [bin, ...args, '--progress', 'none', '--out', out], { env: { ...process.env, METAGRAD_FROM_SOURCE: '1' }, encoding: 'utf8' });
+  const seconds = (performance.now() - t0) / 1000;
+  if (r.status !== 0) throw new Error(`metagrad ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return seconds;
+}
+
+/** Times every study with 1 and 2 workers back to back; prints a Markdown table. */
+export function runStudiesBench(): void {
+  const dir = mkdtempSync(join(tmpdir(), 'metagrad-studies-bench-'));
+  const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
+  console.log(`studies bench: wall time of the whole command, Node ${process.version}, load average (1, 5, 15 min) at the start ${load()}`);
+  console.log('| study | --workers 1 | --workers 2 | speedup | same results.json | load before → after |');
+  console.log('|---|---:|---:|---:|---|---|');
+  try {
+    STUDY_CASES.forEach(([label, args], i) => {
+      const before = load();
+      const one = timeCli([...args, '--workers', '1'], join(dir, `${i}-w1`));
+      const two = timeCli([...args, '--workers', '2'], join(dir, `${i}-w2`));
+      const same = untimed(join(dir, `${i}-w1`, 'results.json')) === untimed(join(dir, `${i}-w2`, 'results.json'));
+      console.log(`| ${label} | ${one.toFixed(1)} s | ${two.toFixed(1)} s | ${(one / two).toFixed(2)}× | ${same ? 'yes' : 'NO'} | ${before} → ${load()} |`);
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await runParallelBench();
+  if (process.argv.includes('--studies')) runStudiesBench();
+  else await runParallelBench();
 }

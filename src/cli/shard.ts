@@ -35,9 +35,34 @@ export function shardFileName(shard: Shard): string {
   return `results-shard-${shard.index}-of-${shard.count}.json`;
 }
 
-/** The partial results format's name and version (merge refuses other versions). */
+/**
+ * The partial results format's name and version (merge refuses other versions).
+ * Version 2 keeps non-finite numbers in unit values (`{"$float": "NaN"}`, see {@link shardJson}).
+ */
 export const SHARD_FORMAT = 'metagrad-shard';
-export const SHARD_FORMAT_VERSION = 1;
+export const SHARD_FORMAT_VERSION = 2;
+
+/** JSON has no NaN or ±Infinity: units' values keep them as `{"$float": "NaN"}` (a unit's metric may be NaN, a recovery time Infinity). */
+const encodeFloat = (_k: string, v: unknown): unknown => (typeof v === 'number' && !Number.isFinite(v) ? { $float: String(v) } : v);
+const decodeFloat = (_k: string, v: unknown): unknown => {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
+  const keys = Object.keys(v);
+  const tag = (v as { $float?: unknown }).$float;
+  return keys.length === 1 && typeof tag === 'string' && (tag === 'NaN' || tag === 'Infinity' || tag === '-Infinity') ? Number(tag) : v;
+};
+
+/** A shard file's text: JSON with non-finite numbers kept (read back by `merge`). */
+export function shardJson(file: ShardFile): string {
+  return `${JSON.stringify(file, encodeFloat, 1)}\n`;
+}
+
+/**
+ * `value` as a shard file would give it back (plain JSON data, non-finite numbers kept):
+ * what a study combines, so a merged run combines exactly the data the unsharded run did.
+ */
+export function jsonRoundTrip<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value, encodeFloat), decodeFloat) as T;
+}
 
 /** One finished unit of a study: its index among all units, its seed and its value. */
 export interface UnitResult<R = unknown> {
@@ -64,6 +89,8 @@ export interface ShardFile<R = unknown> {
   readonly finishedAt: string;
   readonly runtimeSeconds: number;
   readonly units: readonly UnitResult<R>[];
+  /** Units that failed (the shard is then marked interrupted, and merge refuses it). */
+  readonly failures?: readonly { readonly index: number; readonly seed: number; readonly error: string }[];
 }
 
 /** JSON with object keys sorted: equal configs give equal text whatever the key order. */
@@ -90,7 +117,7 @@ export function shardFilesIn(dir: string): string[] {
 function readShard(file: string): ShardFile {
   let data: unknown;
   try {
-    data = JSON.parse(readFileSync(file, 'utf8'));
+    data = JSON.parse(readFileSync(file, 'utf8'), decodeFloat);
   } catch (e) {
     throw new UsageError(`merge: ${file}: not readable JSON (${(e as Error).message})`);
   }
@@ -127,6 +154,9 @@ export function loadShards(files: readonly string[]): { shards: ShardFile[]; fil
     const seen = byIndex.get(s.shard.index);
     if (seen !== undefined) throw new UsageError(`merge: shard ${s.shard.index}/${s.shard.count} is given twice (${seen} and ${file})`);
     byIndex.set(s.shard.index, file);
+    if (s.failures !== undefined && s.failures.length > 0) {
+      throw new UsageError(`merge: shard ${s.shard.index}/${s.shard.count} (${file}) has ${s.failures.length} failed unit${s.failures.length > 1 ? 's' : ''} (${s.failures[0]!.error}); fix the cause and run it again`);
+    }
     if (s.interrupted || s.units.length !== s.unitIndices.length) {
       throw new UsageError(`merge: shard ${s.shard.index}/${s.shard.count} (${file}) was interrupted (${s.units.length} of ${s.unitIndices.length} units); run it again`);
     }

@@ -14,4 +14,10 @@ export const STUDIES: Readonly<Record<string, () => Promise<LoadedStudy>>> = {
     const [{ GRIDWORLD_STUDY }, { renderPanel }] = await Promise.all([import('./jobs/gridworld-study.ts'), import('./jobs/gridworld-build.ts')]);
     return { ...GRIDWORLD_STUDY, renderGrid: renderPanel as GridRenderer } as unknown as LoadedStudy;
   },
+  sinusoid: async () => (await import('./jobs/sinusoid-study.ts')).SINUSOID_STUDY as unknown as LoadedStudy,
+  continual: async () => (await import('./jobs/continual-study.ts')).CONTINUAL_STUDY as unknown as LoadedStudy,
+  explore: async () => {
+    const [{ EXPLORE_STUDY }, { renderSignPanel }] = await Promise.all([import('./jobs/explore-study.ts'), import('../report/sign-grid.ts')]);
+    return { ...EXPLORE_STUDY, renderGrid: ((p) => renderSignPanel(p)) as GridRenderer } as unknown as LoadedStudy;
+  },
 };

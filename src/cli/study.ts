@@ -20,15 +20,21 @@ import type { Prepared } from './options.ts';
 import { createProgress } from './progress.ts';
 import { emitResults, OUTPUT_FILES, runHeader } from './run.ts';
 import { versions } from './runtime.ts';
-import { inShard, parseShard, shardFileName, SHARD_FORMAT, SHARD_FORMAT_VERSION, type Shard, type ShardFile, type UnitResult } from './shard.ts';
+import {
+  inShard, jsonRoundTrip, parseShard, shardFileName, shardJson, SHARD_FORMAT, SHARD_FORMAT_VERSION, type Shard, type ShardFile, type UnitResult,
+} from './shard.ts';
 
-/** The options a study command adds: `--seeds`, `--workers`, `--shard`. */
-export function studyOptions(): OptionSpec[] {
-  return [
+/**
+ * The options a study command adds: `--seeds`, `--workers`, `--shard` (a command that
+ * has its own `--seeds` passes `{ seeds: false }`).
+ */
+export function studyOptions(options: { seeds?: boolean } = {}): OptionSpec[] {
+  const all: OptionSpec[] = [
     { name: 'seeds', type: 'int', min: 1, max: 10000, placeholder: 'N', description: 'run seeds seed … seed+N−1 as one study (results over seeds with 95% CIs)' },
     { name: 'workers', type: 'int', min: 1, max: 1024, placeholder: 'N', description: 'worker threads for --seeds (default: all cores; 1: in this thread)' },
     { name: 'shard', type: 'string', placeholder: 'I/N', description: 'run only shard I of N (I from 0) of --seeds and write a partial results file; combine with metagrad merge' },
   ];
+  return options.seeds === false ? all.filter((o) => o.name !== 'seeds') : all;
 }
 
 /** One unit of a study: its index among all units, the seed and the configuration it runs. */
@@ -62,13 +68,46 @@ export interface StudyDefinition<C extends Record<string, unknown>, R> {
   readonly modules?: readonly string[];
   /** The configurations the seeds run with (default: the config itself). */
   configurations?(config: C): readonly C[];
+  /**
+   * The units in run order, when not every configuration × every seed in that order
+   * (e.g. seed by seed, so that an interrupted run has every configuration on the same
+   * seeds). Each unit's `config` is already its own (not passed to `unitConfig`).
+   */
+  units?(config: C): readonly Omit<StudyUnit<C>, 'index'>[];
   /** The config of one unit (e.g. the study's config with `seed` replaced). */
   unitConfig(config: C, seed: number): C;
-  /** Progress units one unit reports in total (e.g. its iterations). */
-  work(config: C): number;
-  /** Combines finished units (in unit order; fewer than all when interrupted). */
-  combine(config: C, units: readonly UnitResult<R>[], totalUnits: number): StudyOutcome;
+  /** Progress units one unit reports in total (e.g. its iterations); `unit` is the unit's. */
+  work(config: C, unit: StudyUnit<C>): number;
+  /** Combines finished units (in unit order; fewer than all when interrupted). Required unless `assemble` is given. */
+  combine?(config: C, units: readonly UnitResult<R>[], totalUnits: number): StudyOutcome;
+  /**
+   * Assembles the whole results.json instead of {@link studyResults}' shape (a study
+   * that keeps the format it had before it ran on the pool). Same contract as `combine`.
+   */
+  assemble?(config: C, units: readonly UnitResult<R>[], totalUnits: number, header: StudyHeader): RunResults;
+  /** What the units are called in messages (default: `'seed runs'`). */
+  readonly unitNoun?: string;
   readonly renderGrid?: GridRenderer;
+}
+
+/** The common fields of results.json a study's results start with. */
+export type StudyHeader = Pick<RunResults, 'command' | 'interrupted' | 'runtimeSeconds' | 'startedAt' | 'finishedAt' | 'seed' | 'backend' | 'versions'>;
+
+/**
+ * A progress message a unit may send (`ctx.progress({ log })`) besides its progress count:
+ * a line printed above the progress bar (e.g. a finished replay's numbers).
+ */
+export interface UnitLog {
+  readonly log: string;
+}
+
+const isUnitLog = (v: unknown): v is UnitLog => v !== null && typeof v === 'object' && typeof (v as UnitLog).log === 'string';
+
+/** A unit that failed: which one, and the error naming its job and arguments. */
+export interface UnitFailure {
+  readonly index: number;
+  readonly seed: number;
+  readonly error: string;
 }
 
 /** How a study was asked to run. */
@@ -103,6 +142,7 @@ export function checkStudyOptions(args: ParsedArgs): void {
 
 /** Every unit of a study, in order: configurations, then seeds within each. */
 export function studyUnits<C extends Record<string, unknown>>(def: StudyDefinition<C, unknown>, config: C): StudyUnit<C>[] {
+  if (def.units) return def.units(config).map((u, index) => ({ index, seed: u.seed, config: u.config }));
   const seeds = seedsOf(config);
   const configs = def.configurations?.(config) ?? [config];
   return configs.flatMap((c, ci) => seeds.map((seed, si) => ({ index: ci * seeds.length + si, seed, config: def.unitConfig(c, seed) })));
@@ -122,16 +162,20 @@ export interface StudyResults extends RunResults {
   readonly study: Readonly<Record<string, unknown>> & { readonly seeds: readonly number[]; readonly units: number; readonly completed: number };
 }
 
-/** Assembles a study's results from its finished units (shared by the run and by merge). */
+/**
+ * Assembles a study's results from its finished units (shared by the run and by merge):
+ * {@link StudyResults}, or the study's own shape when it has `assemble`.
+ */
 export function studyResults<C extends Record<string, unknown>, R>(
-  def: StudyDefinition<C, R>, config: C, units: readonly UnitResult<R>[], totalUnits: number,
-  header: Pick<RunResults, 'command' | 'interrupted' | 'runtimeSeconds' | 'startedAt' | 'finishedAt' | 'seed' | 'backend' | 'versions'>,
-): StudyResults {
+  def: StudyDefinition<C, R>, config: C, units: readonly UnitResult<R>[], totalUnits: number, header: StudyHeader,
+): RunResults {
+  if (def.assemble) return def.assemble(config, units, totalUnits, header);
+  if (!def.combine) throw new TypeError(`study '${def.command}': needs combine or assemble`);
   const outcome = def.combine(config, units, totalUnits);
-  return {
+  const results: StudyResults = {
     ...header,
     config,
-    training: { iterations: totalUnits, completed: units.length, unit: 'seed runs' },
+    training: { iterations: totalUnits, completed: units.length, unit: def.unitNoun ?? 'seed runs' },
     metrics: outcome.metrics,
     tables: outcome.tables,
     figures: outcome.figures,
@@ -139,24 +183,29 @@ export function studyResults<C extends Record<string, unknown>, R>(
     ...(outcome.layout && { layout: outcome.layout }),
     study: { seeds: seedsOf(config), units: totalUnits, completed: units.length, ...outcome.data },
   };
+  return results;
 }
 
 /**
  * Runs a study: its units (or one shard's) as jobs on a pool of `workers` (default:
  * all cores; 1 runs them in this thread), one progress bar summing every unit's work,
  * Ctrl-C ending every worker. Writes results.json and report.html, or with a shard its
- * partial results file. Returns the exit code (0, or 130 when interrupted); a unit that
- * fails throws its {@link JobError} (exit 1, naming the job and its seed).
+ * partial results file. Returns the exit code (0, or 130 when interrupted). A unit that
+ * fails does not stop the others: once they are done, what finished is written marked
+ * `"interrupted": true` with the failures listed (`failures`), then the first failure's
+ * {@link JobError} is thrown (exit 1, naming the job and its arguments). Nothing is
+ * written when no unit finished.
  */
 export async function runStudy<C extends Record<string, unknown>, R>(def: StudyDefinition<C, R>, run: StudyRun, ctx: StudyContext): Promise<number> {
   const config = run.config as C;
   const all = studyUnits(def, config);
   const mine = all.filter((u) => inShard(u.index, run.shard));
-  const perUnit = def.work(config);
+  const work = mine.map((u) => def.work(config, u));
+  const noun = def.unitNoun ?? 'seed runs';
   const label = run.shard ? `${def.command} shard ${run.shard.index}/${run.shard.count}` : def.command;
   const workers = Math.max(1, Math.min(run.workers ?? availableCores(), mine.length));
-  const progress = createProgress({ label, total: mine.length * perUnit, stream: ctx.stderr, mode: ctx.progress });
-  progress.log(`${label}: ${mine.length} of ${all.length} seed runs on ${workers === 1 ? 'this thread' : `${workers} workers`}`);
+  const progress = createProgress({ label, total: work.reduce((a, b) => a + b, 0), stream: ctx.stderr, mode: ctx.progress });
+  progress.log(`${label}: ${mine.length} of ${all.length} ${noun} on ${workers === 1 ? 'this thread' : `${workers} workers`}`);
   const done = new Array<number>(mine.length).fill(0);
   let sum = 0;
   const pool = createPool({ workers, modules: def.modules ?? [CLI_JOBS] });
@@ -165,7 +214,8 @@ export async function runStudy<C extends Record<string, unknown>, R>(def: StudyD
   try {
     outcomes = await pool.run<R>(mine.map((u) => ({ name: def.job, args: { seed: u.seed, index: u.index, backend: ctx.backend, config: u.config } })), {
       onProgress: (i, value) => {
-        const v = Math.min(perUnit, Number(value));
+        if (isUnitLog(value)) { progress.log(value.log); return; }
+        const v = Math.min(work[i]!, Number(value));
         sum += v - done[i]!;
         done[i] = v;
         progress.update(sum);
@@ -176,13 +226,17 @@ export async function runStudy<C extends Record<string, unknown>, R>(def: StudyD
     clearInterval(watch);
     pool.terminate();
   }
-  const interrupted = ctx.stop.requested;
-  const failure = outcomes.find((o): o is { ok: false; error: JobError } => !o.ok && o.error.kind !== 'cancelled');
-  progress.finish(interrupted ? `interrupted: ${outcomes.filter((o) => o.ok).length} of ${mine.length} seed runs finished` : failure ? 'failed' : undefined);
-  if (failure && !interrupted) throw failure.error;
+  const stopped = ctx.stop.requested;
+  const failed = outcomes.flatMap((o, i) => (!o.ok && o.error.kind !== 'cancelled' ? [{ unit: mine[i]!, error: o.error }] : []));
   const finished: UnitResult<R>[] = [];
-  // Values as JSON would give them back (NaN → null, …): a merged run combines exactly the same data.
-  outcomes.forEach((o, i) => { if (o.ok) finished.push({ index: mine[i]!.index, seed: mine[i]!.seed, value: JSON.parse(JSON.stringify(o.value)) as R }); });
+  // Values as a shard file gives them back: a merged run combines exactly the same data.
+  outcomes.forEach((o, i) => { if (o.ok) finished.push({ index: mine[i]!.index, seed: mine[i]!.seed, value: jsonRoundTrip(o.value) }); });
+  progress.finish(stopped ? `interrupted: ${finished.length} of ${mine.length} ${noun} finished`
+    : failed.length > 0 ? `failed: ${failed.length} of ${mine.length} ${noun} (${finished.length} finished)` : undefined);
+  if (failed.length > 0 && finished.length === 0 && !stopped) throw failed[0]!.error;
+  const interrupted = stopped || failed.length > 0;
+  const failures: UnitFailure[] = failed.map((f) => ({ index: f.unit.index, seed: f.unit.seed, error: f.error.message }));
+  for (const f of failed.slice(1)) progress.log(`also failed: ${f.error.message}`);
   const header = runHeader(def.command, ctx, interrupted, Number(config['seed'] ?? 0));
 
   if (run.shard) {
@@ -190,15 +244,17 @@ export async function runStudy<C extends Record<string, unknown>, R>(def: StudyD
       format: SHARD_FORMAT, formatVersion: SHARD_FORMAT_VERSION, command: def.command, shard: run.shard, config,
       totalUnits: all.length, unitIndices: mine.map((u) => u.index), interrupted,
       backend: ctx.backend, versions: versions(), startedAt: header.startedAt, finishedAt: header.finishedAt, runtimeSeconds: header.runtimeSeconds,
-      units: finished,
+      units: finished, ...(failures.length > 0 && { failures }),
     };
     const path = join(ctx.out, shardFileName(run.shard));
-    const json = `${JSON.stringify(file, null, 1)}\n`;
+    const json = shardJson(file);
     writeFileAtomic(path, json);
     if (ctx.json) ctx.stdout.write(json);
-    else ctx.stdout.write(`${interrupted ? 'interrupted: ' : ''}wrote ${path} (shard ${run.shard.index}/${run.shard.count}: ${finished.length} of ${mine.length} seed runs) in ${header.runtimeSeconds.toFixed(1)} s; combine the shards with: metagrad merge ${ctx.out}\n`);
-    return interrupted ? 130 : 0;
+    else ctx.stdout.write(`${interrupted ? 'interrupted: ' : ''}wrote ${path} (shard ${run.shard.index}/${run.shard.count}: ${finished.length} of ${mine.length} ${noun}) in ${header.runtimeSeconds.toFixed(1)} s; combine the shards with: metagrad merge ${ctx.out}\n`);
+  } else {
+    const results = studyResults(def, config, finished, all.length, header);
+    emitResults(failures.length > 0 ? { ...results, failures } : results, { ...ctx, ...(def.renderGrid && { renderGrid: def.renderGrid }) });
   }
-  emitResults(studyResults(def, config, finished, all.length, header), { ...ctx, ...(def.renderGrid && { renderGrid: def.renderGrid }) });
+  if (failed.length > 0 && !stopped) throw failed[0]!.error;
   return interrupted ? 130 : 0;
 }

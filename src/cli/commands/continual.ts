@@ -7,6 +7,7 @@
 import { UsageError, parseNameList, type ParsedArgs } from '../args.ts';
 import type { Command } from '../command.ts';
 import { outputOptions, prepareOutput, SEED_OPTION } from '../options.ts';
+import { runStudy, studyOptions, studyRunOptions } from '../study.ts';
 import type { ExperimentName, LearnerKey } from '../../continual/experiments.ts';
 import { CONTINUAL_LEARNERS as LEARNER_KEYS, CONTINUAL_PROBLEMS, DEFAULT_LEARNERS, type ContinualConfig } from '../jobs/continual-config.ts';
 
@@ -54,20 +55,25 @@ export const continualCommand: Command = {
       { name: 'period', type: 'int', min: 1, max: 100000, placeholder: 'N', description: 'steps per visit of a type (default: 30 regression, 15 gridworld; steps/8 with --steps)' },
       { name: 'learners', type: 'string', default: DEFAULT_LEARNERS.join(','), placeholder: 'L,L', description: `learners to compare, from ${LEARNER_KEYS.join(', ')}` },
       { ...SEED_OPTION, description: 'first seed: runs seeds seed, seed+1, … (same seed, same numbers)' },
+      ...studyOptions({ seeds: false }),
       ...outputOptions('out/continual', { checkpoint: false }),
     ],
     examples: [
       'metagrad continual',
       'metagrad continual --problem gridworld --seeds 5',
       'metagrad continual --learners sequential,clustered,clustered-cd --steps 120 --period 15 --json > continual.json',
+      'metagrad continual --seeds 10 --workers 4',
+      'metagrad continual --seeds 10 --shard 0/2 --out out/cont && metagrad continual --seeds 10 --shard 1/2 --out out/cont && metagrad merge out/cont',
     ],
   },
   async run(args, io) {
     const config = continualConfig(args);
+    const run = studyRunOptions(args);
     // The learners load only when a job runs (help and bad input stay fast).
-    const { checkStreams, runContinual } = await import('../jobs/continual.ts');
+    const [{ checkStreams }, { CONTINUAL_STUDY }] = await Promise.all([import('../jobs/continual.ts'), import('../jobs/continual-study.ts')]);
     checkStreams(config);
     const prepared = await prepareOutput(args);
-    return runContinual(config, { ...prepared, stdout: io.stdout, stderr: io.stderr, stop: io.stop, startedAt: io.startedAt });
+    // Every replay (experiment × seed × learner) is a unit on the worker pool.
+    return runStudy(CONTINUAL_STUDY, { ...run, config }, { ...prepared, stdout: io.stdout, stderr: io.stderr, stop: io.stop, startedAt: io.startedAt });
   },
 };

@@ -7,6 +7,7 @@
 import { UsageError, parseNameList, type ParsedArgs } from '../args.ts';
 import type { Command } from '../command.ts';
 import { outputOptions, prepareOutput, SEED_OPTION } from '../options.ts';
+import { runStudy, studyOptions, studyRunOptions } from '../study.ts';
 import type { ExploreAgentName } from '../../explore/experiments.ts';
 import {
   DEFAULT_EXPLORE_AGENTS, DEFAULT_EXPLORE_ITERATIONS, EXPLORE_AGENT_CHOICES as AGENTS, EXPLORE_VARIANT_CHOICES, type ExploreConfig,
@@ -58,6 +59,7 @@ export const exploreCommand: Command = {
       { name: 'iterations', short: 'n', type: 'int', min: 1, max: 100000, placeholder: 'N', description: `training iterations of every agent (default: ${defaults})` },
       { name: 'trials', type: 'int', min: 4, max: 4096, default: 64, description: 'meta-test trials per split (the probe uses twice as many exploration episodes)' },
       { ...SEED_OPTION, description: 'first seed: runs seeds seed, seed+1, … (same seed, same numbers)' },
+      ...studyOptions({ seeds: false }),
       ...outputOptions('out/explore-cli', { checkpoint: false }),
     ],
     examples: [
@@ -65,13 +67,17 @@ export const exploreCommand: Command = {
       'metagrad explore --agents dream,rl2,maml,transformer --seeds 3',
       'metagrad explore --variant bits --agents dream,rl2',
       'metagrad explore --agents maml --iterations 100 --json > explore.json',
+      'metagrad explore --seeds 4 --workers 4',
+      'metagrad explore --seeds 4 --shard 0/2 --out out/ex && metagrad explore --seeds 4 --shard 1/2 --out out/ex && metagrad merge out/ex',
     ],
   },
   async run(args, io) {
     const config = exploreConfig(args);
+    const run = studyRunOptions(args);
     // The agents load only when a job runs (help and bad input stay fast).
-    const { runExplore } = await import('../jobs/explore.ts');
+    const [{ EXPLORE_STUDY }, { renderSignPanel }] = await Promise.all([import('../jobs/explore-study.ts'), import('../../report/sign-grid.ts')]);
     const prepared = await prepareOutput(args);
-    return runExplore(config, { ...prepared, stdout: io.stdout, stderr: io.stderr, stop: io.stop, startedAt: io.startedAt });
+    // Every training run (seed × agent) is a unit on the worker pool.
+    return runStudy({ ...EXPLORE_STUDY, renderGrid: (p) => renderSignPanel(p) }, { ...run, config }, { ...prepared, stdout: io.stdout, stderr: io.stderr, stop: io.stop, startedAt: io.startedAt });
   },
 };

@@ -7,6 +7,7 @@ import type { Command } from '../command.ts';
 import { loadResume, runContext } from '../command.ts';
 import { outputOptions, prepareOutput, trainingOptions } from '../options.ts';
 import { trainAndReport } from '../run.ts';
+import { checkStudyOptions, isStudyRun, runStudy, studyOptions, studyRunOptions } from '../study.ts';
 import { SINUSOID_ALGORITHMS, SINUSOID_DEFAULTS, type SinusoidAlgorithm, type SinusoidConfig } from '../jobs/sinusoid-config.ts';
 
 /** `'40,40'` → `[40, 40]`; throws a UsageError on anything else. */
@@ -55,18 +56,30 @@ export const sinusoidCommand: Command = {
       { name: 'hidden', type: 'string', default: SINUSOID_DEFAULTS.hidden.join(','), placeholder: 'W,W', description: 'hidden layer widths' },
       { name: 'eval-tasks', type: 'int', min: 1, max: 10000, default: SINUSOID_DEFAULTS.evalTasks, description: 'held-out tasks per split in the evaluation' },
       { name: 'baselines', type: 'boolean', default: true, description: 'train the pretrained baseline too (--no-baselines to skip)' },
+      ...studyOptions(),
       ...outputOptions('out/sinusoid'),
     ],
     examples: [
       'metagrad sinusoid',
       'metagrad sinusoid --algorithm fomaml --iterations 2000 --inner-steps 5',
       'metagrad sinusoid -n 50 --eval-tasks 20 --json > results.json',
+      'metagrad sinusoid --seeds 3 --workers 3',
+      'metagrad sinusoid --seeds 6 --shard 0/2 --out out/sin && metagrad sinusoid --seeds 6 --shard 1/2 --out out/sin && metagrad merge out/sin',
     ],
   },
   async run(args, io) {
     // The model code loads only when a job runs (help and bad input stay fast).
     const { createSinusoidJob } = await import('../jobs/sinusoid.ts');
     const fresh = sinusoidConfig(args);
+    if (isStudyRun(args)) {
+      checkStudyOptions(args);
+      const seeds = (args.values['seeds'] as number | undefined) ?? 1;
+      if (fresh.seed + seeds - 1 > 4294967295) throw new UsageError(`--seed ${fresh.seed} with --seeds ${seeds} runs seeds past 4294967295; pass a smaller --seed`);
+      const run = studyRunOptions(args);
+      const { SINUSOID_STUDY } = await import('../jobs/sinusoid-study.ts');
+      const prepared = await prepareOutput(args);
+      return runStudy(SINUSOID_STUDY, { ...run, config: { ...fresh, seeds } }, { ...prepared, stdout: io.stdout, stderr: io.stderr, stop: io.stop, startedAt: io.startedAt });
+    }
     const resumeFile = args.values['resume'] as string | undefined;
     const { job, resume } = resumeFile !== undefined
       ? loadResume('sinusoid', resumeFile, fresh, args, (c) => createSinusoidJob(c))

@@ -1,33 +1,22 @@
 /**
- * The `metagrad continual` job: runs the experiments of `continual/experiments.ts`
- * over the chosen seeds and learners (progress on stderr, Ctrl-C between replays),
- * then writes `results.json` and `report.html`: the score along the stream with switch
- * markers, the R matrix per learner, cluster assignments over time, the metrics per
- * learner with 95% CIs and the issue's targets.
+ * The `metagrad continual` results: from the replays of the experiments of
+ * `continual/experiments.ts` over the chosen seeds and learners (run as units of the
+ * study in `continual-study.ts`), `results.json` and `report.html`: the score along the
+ * stream with switch markers, the R matrix per learner, cluster assignments over time,
+ * the metrics per learner with 95% CIs and the issue's targets.
  */
 import { UsageError } from '../args.ts';
-import { yieldToEventLoop, type StopSignal } from '../interrupt.ts';
-import type { Prepared } from '../options.ts';
-import { createProgress, type ProgressStream } from '../progress.ts';
-import { emitResults, OUTPUT_FILES, runHeader } from '../run.ts';
+import { OUTPUT_FILES } from '../run.ts';
+import type { StudyHeader } from '../study.ts';
 import type { ClusterFigure, FigureSpec, HeatmapFigure, StreamFigure } from '../../report/figures.ts';
 import type { ReportSection, RunResults, SummaryTable } from '../../report/run-report.ts';
 import { formatInterval } from '../../report/stats.ts';
-import { formatValue } from '../../report/svg.ts';
 import {
-  clusterFigure, continualExperiment, experimentRecord, rMatrixFigures, runExperiment, streamFigure, streamSettingsFor,
+  clusterFigure, continualExperiment, experimentRecord, rMatrixFigures, streamFigure, streamSettingsFor,
   targetsOf, TARGETS, SUMMARY_FIELDS, type ExperimentName, type ExperimentRecord, type ExperimentResult, type StreamSettings,
 } from '../../continual/experiments.ts';
 import type { ContinualConfig } from './continual-config.ts';
-
-/** Where the job writes and what it listens to. */
-export interface ContinualContext extends Prepared {
-  readonly stdout: { write(text: string): unknown };
-  readonly stderr: ProgressStream;
-  readonly stop: StopSignal;
-  /** `Date.now()` when the command started. */
-  readonly startedAt: number;
-}
+import { experimentOptions } from './continual-unit.ts';
 
 /** `results.json` of `metagrad continual`: the common fields plus every number of the experiments. */
 export interface ContinualResults extends RunResults {
@@ -43,10 +32,6 @@ export interface ContinualResults extends RunResults {
   };
 }
 
-function optionsOf(config: ContinualConfig): { steps?: number; period?: number } {
-  return { ...(config.steps !== null && { steps: config.steps }), ...(config.period !== null && { period: config.period }) };
-}
-
 /**
  * The stream schedule of each chosen experiment; a UsageError when a stream would
  * never switch from A to B (too short for its period).
@@ -54,7 +39,7 @@ function optionsOf(config: ContinualConfig): { steps?: number; period?: number }
 export function checkStreams(config: ContinualConfig): Record<string, StreamSettings> {
   const out: Record<string, StreamSettings> = {};
   for (const name of config.problems) {
-    const s = streamSettingsFor(name, optionsOf(config));
+    const s = streamSettingsFor(name, experimentOptions(config));
     if (s.length < 2 * s.period) {
       const given = config.steps === null ? `the ${name} stream's ${s.length} steps` : `--steps ${s.length}`;
       throw new UsageError(`${given} with --period ${s.period} never switch from type A to B; pass --steps ≥ ${2 * s.period} or --period ≤ ${Math.floor(s.length / 2)}`);
@@ -87,40 +72,10 @@ function targetLearner(record: ExperimentRecord): string | undefined {
 
 const finiteOrNull = (v: number): number | null => (Number.isFinite(v) ? v : null);
 
-/** Runs the experiments, writes the outputs; returns the exit code (0, or 130 when interrupted). */
-export async function runContinual(config: ContinualConfig, ctx: ContinualContext): Promise<number> {
-  const streams = checkStreams(config);
-  const seeds = Array.from({ length: config.seeds }, (_, i) => config.seed + i);
-  const total = config.problems.reduce((n, name) => n + seeds.length * config.learners.length * streams[name]!.length, 0);
-  const progress = createProgress({ label: 'continual', total, stream: ctx.stderr, mode: ctx.progress });
-  let done = 0;
-  const results: ExperimentResult[] = [];
-  for (const name of config.problems) {
-    if (ctx.stop.requested) break;
-    const result = await runExperiment(continualExperiment(name, optionsOf(config)), {
-      seeds, learners: config.learners,
-      onStep: () => { done++; progress.update(done); },
-      onRun: ({ seed, result: r }) => {
-        const m = r.metrics;
-        progress.log(`${name} seed ${seed} ${r.learner}: ${r.seconds.toFixed(1)} s, ACC ${formatValue(m.averagePerformance, 3)}, BWT ${formatValue(m.backwardTransfer, 3)}, forgetting ${formatValue(m.forgetting, 3)}, clusters ${m.clusters}`);
-      },
-      shouldStop: async () => {
-        await yieldToEventLoop();
-        return ctx.stop.requested;
-      },
-    });
-    if (result.seeds.length > 0) results.push(result);
-  }
-  const interrupted = ctx.stop.requested;
-  progress.finish(interrupted ? `interrupted after ${done} of ${total} stream steps` : undefined);
-  emitResults(continualResults(config, ctx, streams, seeds, results, { total, done, interrupted }), ctx);
-  return interrupted ? 130 : 0;
-}
-
 /** Assembles `results.json`: figures as data, tables, the report layout and every number. */
 export function continualResults(
-  config: ContinualConfig, ctx: ContinualContext, streams: Record<string, StreamSettings>, seeds: readonly number[],
-  results: readonly ExperimentResult[], progress: { total: number; done: number; interrupted: boolean },
+  config: ContinualConfig, header: StudyHeader, streams: Record<string, StreamSettings>, seeds: readonly number[],
+  results: readonly ExperimentResult[], progress: { total: number; done: number },
 ): ContinualResults {
   const figures: Record<string, FigureSpec> = {};
   const tables: SummaryTable[] = [];
@@ -216,7 +171,7 @@ export function continualResults(
   ];
 
   return {
-    ...runHeader('continual', ctx, progress.interrupted, config.seed),
+    ...header,
     config,
     training: { iterations: progress.total, completed: progress.done, unit: 'stream steps (all seeds and learners)' },
     metrics,

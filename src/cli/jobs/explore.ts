@@ -1,37 +1,25 @@
 /**
- * The `metagrad explore` job: trains the chosen agents over the seeds (progress on
- * stderr, Ctrl-C between training runs), meta-tests each against the oracle in and out
- * of distribution, measures the information content of exploration, then writes
+ * The `metagrad explore` results: from the training runs of the chosen agents over the
+ * seeds (units of the study in `explore-study.ts`), each meta-tested against the oracle
+ * in and out of distribution with the information content of its exploration measured,
  * `results.json` and `report.html`: exploration episodes drawn on the grid per agent,
  * training curves per agent, the fraction-of-oracle table and the probe accuracy
  * against chance, with 95% CIs over seeds.
  */
-import { yieldToEventLoop, type StopSignal } from '../interrupt.ts';
-import type { Prepared } from '../options.ts';
-import { createProgress, type ProgressStream } from '../progress.ts';
-import { emitResults, OUTPUT_FILES, runHeader } from '../run.ts';
+import { OUTPUT_FILES } from '../run.ts';
+import type { StudyHeader } from '../study.ts';
 import type { FigureSpec, GridFigure, GridPanel, LineFigure } from '../../report/figures.ts';
 import type { ReportSection, RunResults, SummaryTable } from '../../report/run-report.ts';
-import { renderSignPanel } from '../../report/sign-grid.ts';
 import { binCurve, formatInterval } from '../../report/stats.ts';
 import { confidenceInterval, type Interval } from '../../stats/interval.ts';
 import { formatValue } from '../../report/svg.ts';
 import { oracleReturn, type SignGridConfig, type SignTask } from '../../explore/env.ts';
 import { Cell } from '../../rl/env/index.ts';
 import {
-  EXPLORE_AGENT_LABELS, EXPLORE_CURVE_LABELS, EXPLORE_SPLITS, EXPLORE_VARIANT_OPTIONS, exploreSetup, explorationSamples, measureAgent, signVisits,
-  trainExploreAgent, type AgentMeasure, type ExplorationSample, type ExploreAgentName, type ExploreSetup, type ExploreSplit, type TrainingCheckpoint,
+  EXPLORE_AGENT_LABELS, EXPLORE_CURVE_LABELS, EXPLORE_SPLITS,
+  type AgentMeasure, type ExplorationSample, type ExploreAgentName, type ExploreSetup, type ExploreSplit, type TrainingCheckpoint,
 } from '../../explore/experiments.ts';
 import type { ExploreConfig } from './explore-config.ts';
-
-/** Where the job writes and what it listens to. */
-export interface ExploreContext extends Prepared {
-  readonly stdout: { write(text: string): unknown };
-  readonly stderr: ProgressStream;
-  readonly stop: StopSignal;
-  /** `Date.now()` when the command started. */
-  readonly startedAt: number;
-}
 
 /** One training seed of one agent. */
 export interface ExploreRun extends AgentMeasure {
@@ -84,43 +72,8 @@ const VARIANT_TEXT: Readonly<Record<ExploreConfig['variant'], string>> = {
   noisy: 'noisy (the sign shows a uniformly drawn index 30% of the time; reading it again helps)',
 };
 
-/** Trains, measures and writes; returns the exit code (0, or 130 when interrupted). */
-export async function runExplore(config: ExploreConfig, ctx: ExploreContext): Promise<number> {
-  const setup = exploreSetup(EXPLORE_VARIANT_OPTIONS[config.variant]);
-  const seeds = Array.from({ length: config.seeds }, (_, i) => config.seed + i);
-  const iterationsOf = (a: ExploreAgentName): number => config.iterations[a] ?? 1;
-  const total = seeds.length * config.agents.reduce((n, a) => n + iterationsOf(a), 0);
-  const progress = createProgress({ label: 'explore', total, stream: ctx.stderr, mode: ctx.progress });
-  const runs = new Map<ExploreAgentName, ExploreRun[]>();
-  const samples = new Map<ExploreAgentName, ExplorationSample[]>();
-  let done = 0;
-  outer: for (const seed of seeds) {
-    for (const agent of config.agents) {
-      await yieldToEventLoop();
-      if (ctx.stop.requested) break outer;
-      const trained = trainExploreAgent(agent, setup, {
-        seed, iterations: iterationsOf(agent), checkpointEvery: Math.max(1, Math.round(iterationsOf(agent) / 10)), checkpointTrials: config.trials,
-        onIteration: (_i, value) => { done++; progress.update(done, { [agent]: value }); },
-      });
-      const measure = measureAgent(trained.tester, setup, seed, { trials: config.trials, probeTrials: 2 * config.trials });
-      const run: ExploreRun = {
-        seed, trainSeconds: trained.seconds, finalTraining: trained.final, ...measure,
-        signVisits: signVisits(trained.tester, setup, seed, config.trials, 'all'), history: trained.history, checkpoints: trained.checkpoints,
-      };
-      if (!samples.has(agent)) samples.set(agent, explorationSamples(trained.tester, setup, seed));
-      (runs.get(agent) ?? runs.set(agent, []).get(agent)!).push(run);
-      const f = (s: ExploreSplit): string => `${s} ${run.fraction[s].sampled.toFixed(3)}/${run.fraction[s].greedy.toFixed(3)}`;
-      progress.log(`${agent} seed ${seed}: ${run.trainSeconds.toFixed(1)} s; fraction of oracle (sampled/greedy) ${EXPLORE_SPLITS.map(f).join(' ')}; probe ${run.probe.toFixed(3)}; sign visited ${run.signVisits.toFixed(2)}`);
-    }
-  }
-  const interrupted = ctx.stop.requested;
-  progress.finish(interrupted ? `interrupted after ${done} of ${total} training iterations` : undefined);
-  const records = config.agents.filter((a) => runs.has(a)).map((a) => agentRecord(a, iterationsOf(a), runs.get(a)!, samples.get(a) ?? []));
-  emitResults(exploreResults(config, ctx, setup, seeds, records, { total, done, interrupted }), { ...ctx, renderGrid: (p) => renderSignPanel(p) });
-  return interrupted ? 130 : 0;
-}
-
-function agentRecord(agent: ExploreAgentName, iterations: number, runs: readonly ExploreRun[], samples: readonly ExplorationSample[]): ExploreAgentRecord {
+/** Per agent: summaries over its runs (in seed order) and the first run's drawn episodes. */
+export function agentRecord(agent: ExploreAgentName, iterations: number, runs: readonly ExploreRun[], samples: readonly ExplorationSample[]): ExploreAgentRecord {
   const ci = (f: (r: ExploreRun) => number): Interval => confidenceInterval(runs.map(f));
   const fraction = Object.fromEntries(EXPLORE_SPLITS.map((s) => [s, { sampled: ci((r) => r.fraction[s].sampled), greedy: ci((r) => r.fraction[s].greedy) }])) as ExploreAgentRecord['fraction'];
   return {
@@ -172,8 +125,8 @@ function checkpointFigure(records: readonly ExploreAgentRecord[]): LineFigure {
 
 /** Assembles `results.json`: figures as data, tables, the report layout and every number. */
 export function exploreResults(
-  config: ExploreConfig, ctx: ExploreContext, setup: ExploreSetup, seeds: readonly number[], records: readonly ExploreAgentRecord[],
-  progress: { total: number; done: number; interrupted: boolean },
+  config: ExploreConfig, runHeader: StudyHeader, setup: ExploreSetup, seeds: readonly number[], records: readonly ExploreAgentRecord[],
+  progress: { total: number; done: number },
 ): ExploreResults {
   const grid = setup.config;
   const chance = 1 / grid.numGoals;
@@ -223,7 +176,7 @@ export function exploreResults(
       heading: 'Fraction of oracle, in and out of distribution',
       text: [
         `Variant: ${VARIANT_TEXT[config.variant]}. Each trial: one exploration episode, then ${grid.episodes - 1} exploitation episodes of ${grid.horizon} ticks on a ${setup.env.map.height}×${setup.env.map.width} room with ${grid.numGoals} goals; the score is the exploitation return over the oracle's (which knows the goal) on the same episodes, ${config.trials} trials per split, actions sampled or greedy. OOD sign: sign placements never seen in training; OOD goals: goals moved along the walls.`,
-        `Seeds: ${seeds.join(', ')}${progress.interrupted ? ' (interrupted: agents may have fewer seeds)' : ''}. Iterations: ${records.map((r) => `${r.agent} ${r.iterations}`).join(', ') || 'none'}. The full study (longer budgets, 5 seeds, init sensitivity) is scripts/explore.ts.`,
+        `Seeds: ${seeds.join(', ')}${runHeader.interrupted ? ' (interrupted: agents may have fewer seeds)' : ''}. Iterations: ${records.map((r) => `${r.agent} ${r.iterations}`).join(', ') || 'none'}. The full study (longer budgets, 5 seeds, init sensitivity) is scripts/explore.ts.`,
       ],
       tables: [0],
     },
@@ -238,7 +191,7 @@ export function exploreResults(
   ];
 
   return {
-    ...runHeader('explore', ctx, progress.interrupted, config.seed),
+    ...runHeader,
     config,
     training: { iterations: progress.total, completed: progress.done, unit: 'training iterations (all agents and seeds)' },
     metrics,

@@ -11,3 +11,12 @@ export const CLI_JOBS: string = import.meta.url;
 
 registerJob('gridworld.run', async (args: Parameters<typeof import('./gridworld-unit.ts').runGridworldUnit>[0], ctx: JobContext) =>
   (await import('./gridworld-unit.ts')).runGridworldUnit(args, ctx));
+
+registerJob('sinusoid.run', async (args: Parameters<typeof import('./sinusoid-unit.ts').runSinusoidUnit>[0], ctx: JobContext) =>
+  (await import('./sinusoid-unit.ts')).runSinusoidUnit(args, ctx));
+
+registerJob('continual.run', async (args: Parameters<typeof import('./continual-unit.ts').runContinualUnit>[0], ctx: JobContext) =>
+  (await import('./continual-unit.ts')).runContinualUnit(args, ctx));
+
+registerJob('explore.run', async (args: Parameters<typeof import('./explore-unit.ts').runExploreUnit>[0], ctx: JobContext) =>
+  (await import('./explore-unit.ts')).runExploreUnit(args, ctx));
