@@ -167,7 +167,7 @@ test('api docs: every op is public and no primitive definition is (src/ops/index
 });
 
 test('primitive registry: every primitive the ops define is in src/ops/primitives.ts, under its own name', async () => {
-  const files = ['elementwise', 'reduce', 'movement', 'matmul', 'dense', 'axpy', 'gemm', 'conv', 'softmax', 'losses'];
+  const files = ['elementwise', 'reduce', 'movement', 'gather', 'matmul', 'dense', 'axpy', 'gemm', 'conv', 'softmax', 'losses'];
   const listed = new Set<unknown>(Object.values(primitives));
   const missing: string[] = [];
   for (const f of files) {

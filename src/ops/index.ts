@@ -12,6 +12,7 @@ export {
   reshape, expandDims, squeeze, broadcastTo, sumTo, transpose, slice, pad, concat, stack, split, unstack,
   take, takeAlongAxis, oneHot, type Indices,
 } from './movement.ts';
+export { gather } from './gather.ts';
 export { matmul, matmulT } from './matmul.ts';
 export { logSumExp, softmax, logSoftmax } from './softmax.ts';
 export { mse, crossEntropy } from './losses.ts';

@@ -14,13 +14,14 @@ import { activationGradPrim, densePrim } from './dense.ts';
 import { addProductPrim, addScaledPrim } from './axpy.ts';
 import { gemmPrim } from './gemm.ts';
 import { foldPrim, unfoldPrim } from './conv.ts';
+import { gatherAdjointPrim, gatherPrim } from './gather.ts';
 
 export type PrimitiveName =
   | 'neg' | 'exp' | 'log' | 'sin' | 'cos' | 'tanh' | 'sqrt' | 'abs' | 'sign' | 'sigmoid' | 'relu' | 'step'
   | 'square' | 'reciprocal' | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'
   | 'gt' | 'ge' | 'lt' | 'le' | 'eq' | 'where' | 'cast'
   | 'sum' | 'max' | 'min'
-  | 'reshape' | 'broadcastTo' | 'transpose' | 'slice' | 'pad' | 'concat' | 'split' | 'take' | 'scatterAdd'
+  | 'reshape' | 'broadcastTo' | 'transpose' | 'slice' | 'pad' | 'concat' | 'split' | 'take' | 'scatterAdd' | 'gather' | 'gatherAdjoint'
   | 'unfold2d' | 'fold2d'
   | 'matmul' | 'gemm' | 'dense' | 'activationGrad' | 'addScaled' | 'addProduct';
 
@@ -33,6 +34,7 @@ export const primitives: { readonly [K in PrimitiveName]: PrimitiveDef<any> | Mu
   sum: r.sumPrim, max: r.maxPrim, min: r.minPrim,
   reshape: m.reshapePrim, broadcastTo: m.broadcastPrim, transpose: m.transposePrim, slice: m.slicePrim,
   pad: m.padPrim, concat: m.concatPrim, split: m.splitPrim, take: m.takePrim, scatterAdd: m.scatterAddPrim,
+  gather: gatherPrim, gatherAdjoint: gatherAdjointPrim,
   unfold2d: unfoldPrim, fold2d: foldPrim,
   matmul: matmulPrim, gemm: gemmPrim, dense: densePrim, activationGrad: activationGradPrim, addScaled: addScaledPrim, addProduct: addProductPrim,
 };

@@ -102,11 +102,80 @@ function checkInputs(caller: string, logp: Tensor, batch: EpisodeBatch, options:
   return checkNumber(caller, 'discount', options.discount ?? 1, 0, 1);
 }
 
-/** `γ^t (R_t − b_t)` as an `[N, T]` constant. */
-function discountedAdvantages(batch: EpisodeBatch, discount: number, baseline?: Float32Array): Tensor {
+/** `γ^t (R_t − b_t)` of a batch, `[N, T]`. */
+function discountedAdvantages(batch: EpisodeBatch, discount: number, baseline?: Float32Array): Float32Array {
   const returns = rewardToGo(batch, discount);
   if (baseline) for (let k = 0; k < returns.length; k++) returns[k] = batch.mask[k] ? returns[k]! - baseline[k]! : 0;
-  return tensor(discountByTime(returns, batch, discount), [batch.numEpisodes, batch.horizon]);
+  return discountByTime(returns, batch, discount);
+}
+
+/**
+ * What a surrogate reads from its batch, as `[N, T]` arrays: the per-step weights of
+ * the log-probabilities (`γ^t r_t` for DiCE, `γ^t (R_t − b_t)` for LVC and REINFORCE)
+ * and, for DiCE with a baseline, the baseline term's `γ^t b_t` (0 on padding).
+ * {@link surrogateFromWeights} turns them into the objective; the two together are
+ * {@link surrogateObjective} (the same ops), split so that a jitted function can take
+ * the data as tensor inputs.
+ */
+export interface SurrogateWeights {
+  readonly weights: Float32Array;
+  readonly baselineTerm?: Float32Array;
+}
+
+/**
+ * The data of surrogate `name` on `batch` (see {@link SurrogateWeights}).
+ *
+ * @example
+ * ```ts
+ * const { weights, baselineTerm } = surrogateWeights('dice', batch, { discount: 0.99, baseline });
+ * ```
+ */
+export function surrogateWeights(name: SurrogateName, batch: EpisodeBatch, options: SurrogateOptions = {}): SurrogateWeights {
+  const caller = 'surrogateWeights';
+  checkChoice(caller, 'estimator', name, SURROGATE_NAMES);
+  const { numEpisodes: N, horizon: T } = batch;
+  if (options.baseline && options.baseline.length !== N * T) {
+    throw new RlError(`${caller}: wrong batch size: baseline needs N·T = ${N * T} values, got ${options.baseline.length}`);
+  }
+  const discount = checkNumber(caller, 'discount', options.discount ?? 1, 0, 1);
+  if (name !== 'dice') return { weights: discountedAdvantages(batch, discount, options.baseline) };
+  const weights = discountByTime(batch.rewards, batch, discount);
+  if (!options.baseline) return { weights };
+  const b = new Float32Array(N * T);
+  for (let k = 0; k < b.length; k++) b[k] = batch.mask[k]! * options.baseline[k]!;
+  return { weights, baselineTerm: discountByTime(b, batch, discount) };
+}
+
+/**
+ * Surrogate `name` of log-probabilities `logp` `[N, T]` from its data as tensors
+ * (`weights`, and `baselineTerm` for DiCE with a baseline; see {@link SurrogateWeights}),
+ * averaged over `numEpisodes`: ops only, so it can be traced by `jit`.
+ *
+ * @example
+ * ```ts
+ * const data = surrogateWeights('lvc', batch, { discount: 0.99 });
+ * surrogateFromWeights('lvc', logp, tensor(data.weights, [N, T]), undefined, N);
+ * ```
+ */
+export function surrogateFromWeights(name: SurrogateName, logp: Tensor, weights: Tensor, baselineTerm: Tensor | undefined, numEpisodes: number): Tensor {
+  switch (checkChoice('surrogateFromWeights', 'estimator', name, SURROGATE_NAMES)) {
+    case 'dice': {
+      let total = sum(mul(magicBox(cumulativeSum(logp)), weights));
+      if (baselineTerm) total = total.add(sum(mul(sub(1, magicBox(logp)), baselineTerm)));
+      return mul(total, 1 / numEpisodes);
+    }
+    case 'lvc': return mul(sum(mul(magicBox(logp), weights)), 1 / numEpisodes);
+    case 'reinforce': return mul(sum(mul(logp, weights)), 1 / numEpisodes);
+  }
+}
+
+/** Checks the inputs, then the surrogate from its data (the same ops as {@link surrogateFromWeights}). */
+function surrogateOn(name: SurrogateName, caller: string, logp: Tensor, batch: EpisodeBatch, options: SurrogateOptions): Tensor {
+  checkInputs(caller, logp, batch, options);
+  const { numEpisodes: N, horizon: T } = batch;
+  const data = surrogateWeights(name, batch, options);
+  const baselineTerm = data.baselineTerm && tensor(data.baselineTerm, [N, T]);
+  return surrogateFromWeights(name, logp, tensor(data.weights, [N, T]), baselineTerm, N);
 }
 
 /**
@@ -122,17 +191,7 @@ function discountedAdvantages(batch: EpisodeBatch, discount: number, baseline?: 
  * ```
  */
 export function diceObjective(logp: Tensor, batch: EpisodeBatch, options: SurrogateOptions = {}): Tensor {
-  const discount = checkInputs('diceObjective', logp, batch, options);
-  const { numEpisodes: N, horizon: T } = batch;
-  const rewards = tensor(discountByTime(batch.rewards, batch, discount), [N, T]);
-  let total = sum(mul(magicBox(cumulativeSum(logp)), rewards));
-  if (options.baseline) {
-    const b = new Float32Array(N * T);
-    for (let k = 0; k < b.length; k++) b[k] = batch.mask[k]! * options.baseline[k]!;
-    const baselineTerm = sum(mul(sub(1, magicBox(logp)), tensor(discountByTime(b, batch, discount), [N, T])));
-    total = total.add(baselineTerm);
-  }
-  return mul(total, 1 / N);
+  return surrogateOn('dice', 'diceObjective', logp, batch, options);
 }
 
 /**
@@ -146,8 +205,7 @@ export function diceObjective(logp: Tensor, batch: EpisodeBatch, options: Surrog
  * ```
  */
 export function lvcObjective(logp: Tensor, batch: EpisodeBatch, options: SurrogateOptions = {}): Tensor {
-  const discount = checkInputs('lvcObjective', logp, batch, options);
-  return mul(sum(mul(magicBox(logp), discountedAdvantages(batch, discount, options.baseline))), 1 / batch.numEpisodes);
+  return surrogateOn('lvc', 'lvcObjective', logp, batch, options);
 }
 
 /**
@@ -162,8 +220,7 @@ export function lvcObjective(logp: Tensor, batch: EpisodeBatch, options: Surroga
  * ```
  */
 export function reinforceSurrogate(logp: Tensor, batch: EpisodeBatch, options: SurrogateOptions = {}): Tensor {
-  const discount = checkInputs('reinforceSurrogate', logp, batch, options);
-  return mul(sum(mul(logp, discountedAdvantages(batch, discount, options.baseline))), 1 / batch.numEpisodes);
+  return surrogateOn('reinforce', 'reinforceSurrogate', logp, batch, options);
 }
 
 /**

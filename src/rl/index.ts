@@ -25,7 +25,7 @@ export {
 export {
   tabularPolicy, mlpPolicy, spatialPolicy, oneHotCoordinates, positionFeatures, POSITION_FEATURES, actionLogProbs, meanEntropy, softmaxRows,
   type CategoricalPolicy, type ActionSampler, type TabularParams, type TabularPolicyOptions,
-  type MlpParams, type MlpPolicyOptions, type DenseParams, type InputTransform, type PositionFeature, type SpatialPolicyOptions,
+  type MlpParams, type MlpPolicyOptions, type DenseParams, type InputTransform, type PositionFeature, type SpatialPolicyOptions, type TraceableForm,
 } from './policy.ts';
 export { convPolicy, type ConvPolicyOptions, type ConvPolicyParams, type ConvLayerParams } from './conv-policy.ts';
 export { collectEpisodes, episodeLogProbs, episodeReturns, maskTensor, type EpisodeBatch } from './rollout.ts';
@@ -33,8 +33,8 @@ export {
   rewardToGo, discountByTime, generalizedAdvantages, LinearFeatureBaseline, crossFittedBaseline, type LinearBaselineOptions,
 } from './returns.ts';
 export {
-  magicBox, cumulativeSum, diceObjective, lvcObjective, reinforceSurrogate, surrogateObjective, SURROGATE_NAMES,
-  type SurrogateName, type SurrogateOptions,
+  magicBox, cumulativeSum, diceObjective, lvcObjective, reinforceSurrogate, surrogateObjective, surrogateWeights, surrogateFromWeights, SURROGATE_NAMES,
+  type SurrogateName, type SurrogateOptions, type SurrogateWeights,
 } from './estimators.ts';
 export { reinforce, a2c, type PolicyGradientOptions, type ReinforceOptions, type A2cOptions, type TrainingRecord } from './pg.ts';
 export {

@@ -34,6 +34,7 @@ import { checkFolds, crossFittedBaseline, LinearFeatureBaseline, rewardToGo } fr
 import { surrogateObjective, type SurrogateName } from './estimators.ts';
 import { adam, adamw, type Optimizer, type OptimizerState } from '../optim/index.ts';
 import { checkChoice, checkInteger, checkNumber, RlError } from './errors.ts';
+import { jitMetaGradient } from './mamlrl-jit.ts';
 
 /** How the meta-gradient is estimated; see the module comment. */
 export type MetaEstimator = 'dice' | 'lvc' | 'reinforce' | 'firstOrder';
@@ -278,6 +279,24 @@ export interface MetaStepOptions<P> extends MetaObjectiveOptions {
    * (as inside `jax.grad`). Default false.
    */
   readonly recycleMemory?: boolean;
+  /**
+   * Compute the meta-gradient with compiled programs (`jit`): rollouts, baseline
+   * fits and the surrogates' weights stay in JS, each inner step that produces the
+   * parameters to sample with runs as one jitted function, and the whole meta-gradient
+   * (every task's differentiable inner steps, outer surrogate, entropy bonus and the
+   * backward pass) as another, traced once per configuration: batches are padded to
+   * the horizon and the entropy bonus is a masked mean, so no shape depends on the
+   * episodes. The same numbers as the eager path up to float32 rounding (bit for bit
+   * where the same kernels run in the same order; test/rl-jit.test.ts says which).
+   * The policy needs a {@link CategoricalPolicy.traceable} form (tabular, MLP and conv
+   * policies have one). `recycleMemory` is ignored with it. Default false.
+   *
+   * @example
+   * ```ts
+   * ({ state } = metaTrainStep({ ...options, jit: true }, state));
+   * ```
+   */
+  readonly jit?: boolean;
 }
 
 /** Options of {@link metaTrain}. */
@@ -341,15 +360,17 @@ function resolveStep<P>(caller: string, options: MetaStepOptions<P>) {
   if (!Array.isArray(options.tasks) || options.tasks.length === 0) {
     throw new RlError(`${caller}: tasks must be a non-empty array of tasks, got ${Array.isArray(options.tasks) ? 'an empty array' : String(options.tasks)}`);
   }
+  if (options.jit !== undefined && typeof options.jit !== 'boolean') throw new RlError(`${caller}: jit must be true or false, got ${String(options.jit)}`);
   const metaBatchSize = checkInteger(caller, 'metaBatchSize', options.metaBatchSize ?? Math.min(10, options.tasks.length));
   if (metaBatchSize > options.tasks.length) {
     throw new RlError(`${caller}: metaBatchSize ${metaBatchSize} exceeds the ${options.tasks.length} available tasks`);
   }
   const outerLr = checkNumber(caller, 'outerLr', options.outerLr ?? 0.1, 0);
   const weightDecay = checkNumber(caller, 'weightDecay', options.weightDecay ?? 0, 0);
-  checkNumber(caller, 'entropyBonus', options.entropyBonus ?? 0, 0);
-  resolveAdapt(caller, options, options.env?.numEnvs);
-  return { metaBatchSize, optimizer: outerOptimizer(outerLr, weightDecay) };
+  const entropyBonus = checkNumber(caller, 'entropyBonus', options.entropyBonus ?? 0, 0);
+  const innerSteps = checkInteger(caller, 'innerSteps', options.innerSteps ?? 1, 0);
+  const adapt = resolveAdapt(caller, options, options.env?.numEnvs);
+  return { metaBatchSize, optimizer: outerOptimizer(outerLr, weightDecay), settings: { ...adapt, innerSteps, entropyBonus } };
 }
 
 /**
@@ -399,14 +420,34 @@ export function metaTrainInit<P>(options: Omit<MamlRlOptions<P>, 'iterations'>):
  * ```
  */
 export function metaTrainStep<P>(options: MetaStepOptions<P>, state: MetaTrainState<P>): MetaStepResult<P> {
-  const { metaBatchSize, optimizer } = resolveStep('metaTrainStep', options);
+  const { optimizer } = resolveStep('metaTrainStep', options);
+  const timings = options.timings;
+  const start = performance.now();
+  const before = timings ? timings.rolloutMs + timings.innerMs : 0;
+  const { gradient, meta, preReturn, postReturn, rng } = estimateMetaGradient(options, state);
+  // The optimizer minimises: hand it the negated meta-gradient.
+  const update = optimizer.update(treeMap(gradient, (g) => neg(g)), state.optimizer, meta);
+  // Outer = everything else in the iteration: the outer surrogate, the backward pass and Adam.
+  if (timings) timings.outerMs += performance.now() - start - (timings.rolloutMs + timings.innerMs - before);
+  return { state: { ...update.params, optimizer: update.state, rng: rng.state() }, preReturn, postReturn };
+}
+
+/**
+ * @internal The meta-gradient {@link metaTrainStep} ascends (eager, or compiled with
+ * `jit`), with respect to `meta` = `{ params, logScale? }`, the mean sampled returns and
+ * the generator after the draws. Pure, like the step.
+ */
+export function estimateMetaGradient<P>(options: MetaStepOptions<P>, state: MetaTrainState<P>) {
+  const { metaBatchSize, settings } = resolveStep('metaTrainStep', options);
   const { policy, env } = options;
   const rng = new Rng(state.rng);
   const tasks = rng.shuffle(options.tasks.slice()).slice(0, metaBatchSize);
   const taskRngs = tasks.map(() => rng.split());
+  type Meta = { params: P; logScale?: P };
+  const meta: Meta = state.logScale ? { params: state.params, logScale: state.logScale } : { params: state.params };
+  if (options.jit === true) return { ...jitMetaGradient(options, settings, meta, tasks, taskRngs), meta, rng };
   let pre = 0;
   let post = 0;
-  type Meta = { params: P; logScale?: P };
   const meanObjective = (m: Meta): Tensor => {
     let total: Tensor | null = null;
     const taskOptions = m.logScale ? { ...options, innerLrScale: treeMap(m.logScale, (r) => exp(r)) } : options;
@@ -419,19 +460,11 @@ export function metaTrainStep<P>(options: MetaStepOptions<P>, state: MetaTrainSt
     });
     return mul(total!, 1 / tasks.length);
   };
-  const meta: Meta = state.logScale ? { params: state.params, logScale: state.logScale } : { params: state.params };
-  const timings = options.timings;
-  const start = performance.now();
-  const before = timings ? timings.rolloutMs + timings.innerMs : 0;
   const metaGradient = (): Meta => valueAndGrad(meanObjective)(meta)[1] as Meta;
   // Only the gradient outlives the scope: the returns are numbers, episodes die with it
   // and Adam runs outside, so its state and the new parameters are fresh allocations.
   const gradient = options.recycleMemory === true ? recycling(metaGradient, treeCopy) : metaGradient();
-  // The optimizer minimises: hand it the negated meta-gradient.
-  const update = optimizer.update(treeMap(gradient, (g) => neg(g)), state.optimizer, meta);
-  // Outer = everything else in the iteration: the outer surrogate, the backward pass and Adam.
-  if (timings) timings.outerMs += performance.now() - start - (timings.rolloutMs + timings.innerMs - before);
-  return { state: { ...update.params, optimizer: update.state, rng: rng.state() }, preReturn: pre, postReturn: post };
+  return { gradient, meta, preReturn: pre, postReturn: post, rng };
 }
 
 /**

@@ -9,7 +9,7 @@
  * learning are computed afterwards, batched, with differentiable ops
  * ({@link actionLogProbs}).
  */
-import { add, cast, logSoftmax, matmul, mul, relu, reshape, take, takeAlongAxis, tanh } from '../ops/index.ts';
+import { add, cast, gather, logSoftmax, matmul, mul, relu, reshape, take, takeAlongAxis, tanh } from '../ops/index.ts';
 import { tensor, zeros } from '../tensor/create.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import { noGrad } from '../autodiff/primitive.ts';
@@ -43,6 +43,42 @@ export interface CategoricalPolicy<P> {
    * `encoder`), differentiable in `params`: what the exact oracle evaluates.
    */
   stateLogits(params: P, model: TabularModel, encoder: ObservationEncoder): Tensor;
+  /**
+   * The policy split for `jit` (MAML-RL's `jit: true`): what it computes from the
+   * observations' values in plain JS, and the differentiable rest, which only applies
+   * ops to tensors and so can be traced. Absent: the policy cannot be jitted.
+   */
+  readonly traceable?: TraceableForm<P>;
+}
+
+/**
+ * A policy's logits as `logits(params, features(obs))`, where `features` may read the
+ * observations' values (state ids, input transforms) and `logits` applies ops only:
+ * reading a traced tensor's values there would bake one batch into a compiled program.
+ * `logits(params, tensor(features(obs, n), [n, featureSize]))` equals
+ * `policy.logits(params, obs)` in value.
+ *
+ * @example
+ * ```ts
+ * const form = tabularPolicy({ numStates: 4, numActions: 2 }).traceable!;
+ * const rows = form.features(Float32Array.of(3, 0), 2); // the state ids, checked: [2, 1]
+ * form.logits(params, tensor(rows, [2, form.featureSize])); // [2, 2], gathered by an operand
+ * form.table!(params); // [4, 2]: every state's logits
+ * ```
+ */
+export interface TraceableForm<P> {
+  /** Floats per feature row. */
+  readonly featureSize: number;
+  /** Feature rows `[count, featureSize]` of `count` observations (rows of `obs`, `obsSize` floats each). */
+  features(obs: Float32Array, count: number): Float32Array;
+  /** Logits `[N, numActions]` of features `[N, featureSize]`: ops only, so traceable. */
+  logits(params: P, features: Tensor): Tensor;
+  /**
+   * Present when each feature row is one id (`featureSize` 1) whose logits are a row of
+   * a table: the table `[ids, numActions]`, so that `logits(params, f)` is its rows `f`.
+   * Per-row work (a log-softmax, an entropy) can then be done once per id and gathered.
+   */
+  table?(params: P): Tensor;
 }
 
 /** Parameters of {@link tabularPolicy}. */
@@ -105,7 +141,11 @@ export function tabularPolicy(options: TabularPolicyOptions): CategoricalPolicy<
       const table = softmaxRows(params.logits.data, numStates, numActions);
       return (obs, count, out) => {
         const ids = stateIds(obs, count);
-        for (let i = 0; i < count; i++) out.set(table.subarray(ids[i]! * numActions, (ids[i]! + 1) * numActions), i * numActions);
+        // A plain copy: a subarray per row was a third of a tabular rollout's time.
+        for (let i = 0; i < count; i++) {
+          const from = ids[i]! * numActions, to = i * numActions;
+          for (let a = 0; a < numActions; a++) out[to + a] = table[from + a]!;
+        }
       };
     },
     stateLogits(params, model) {
@@ -116,6 +156,19 @@ export function tabularPolicy(options: TabularPolicyOptions): CategoricalPolicy<
         );
       }
       return params.logits;
+    },
+    // `take` would bake a trace's state ids into the program; `gather` reads them as an operand.
+    traceable: {
+      featureSize: 1,
+      features: (obs, count) => Float32Array.from(stateIds(obs, count)),
+      logits(params, features) {
+        checkTabularParams(params, numStates, numActions);
+        return gather(params.logits, reshape(features, [features.shape[0]!]), 0);
+      },
+      table(params) {
+        checkTabularParams(params, numStates, numActions);
+        return params.logits;
+      },
     },
   };
 }
@@ -329,12 +382,12 @@ export function mlpPolicy(options: MlpPolicyOptions): CategoricalPolicy<MlpParam
   }
   const sizes = [transform ? transform.outputSize : obsSize, ...hidden, numActions];
   const act = activation === 'tanh' ? tanh : relu;
-  const forward = (params: MlpParams, obs: Tensor): Tensor => {
+  /** The network on its (transformed) input rows. */
+  const network = (params: MlpParams, input: Tensor): Tensor => {
     if (!Array.isArray(params?.layers) || params.layers.length !== sizes.length - 1) {
       throw new RlError(`mlpPolicy: params.layers must hold ${sizes.length - 1} layers, got ${String(params?.layers?.length)}`);
     }
-    const count = obs.shape[0]!;
-    let x = transform ? tensor(transform.apply(obs.data, count), [count, transform.outputSize]) : obs;
+    let x = input;
     // Observations are float32; float64 parameters (e.g. under checkGrad) need float64 inputs.
     const dtype = params.layers[0]?.weight?.dtype;
     if (dtype !== undefined && x.dtype !== dtype) x = cast(x, dtype);
@@ -343,6 +396,10 @@ export function mlpPolicy(options: MlpPolicyOptions): CategoricalPolicy<MlpParam
       if (i < params.layers.length - 1) x = act(x);
     });
     return x;
+  };
+  const forward = (params: MlpParams, obs: Tensor): Tensor => {
+    const count = obs.shape[0]!;
+    return network(params, transform ? tensor(transform.apply(obs.data, count), [count, transform.outputSize]) : obs);
   };
   return {
     name: `mlp ${sizes.join('-')} ${activation}${transform ? ` over ${transform.name}` : ''}`,
@@ -361,18 +418,23 @@ export function mlpPolicy(options: MlpPolicyOptions): CategoricalPolicy<MlpParam
       return { layers };
     },
     ...observationPolicy('mlpPolicy', obsSize, numActions, forward),
+    // The input transform reads values: it runs on the features' side.
+    ...(transform ? { traceable: { featureSize: transform.outputSize, features: (obs, count) => transform.apply(obs, count), logits: network } } : {}),
   };
 }
 
 /**
  * @internal The observation-reading methods of a policy, from its differentiable
  * `forward(params, obs [N, obsSize]) → logits [N, numActions]`: checked `logits`, a
- * graph-free `sampler` and the oracle's `stateLogits` (every state encoded, one batch).
+ * graph-free `sampler`, the oracle's `stateLogits` (every state encoded, one batch) and
+ * the `traceable` form (features: the observations themselves).
  */
 export function observationPolicy<P>(
   name: string, obsSize: number, numActions: number, forward: (params: P, obs: Tensor) => Tensor,
-): Pick<CategoricalPolicy<P>, 'logits' | 'sampler' | 'stateLogits'> {
+): Pick<CategoricalPolicy<P>, 'logits' | 'sampler' | 'stateLogits' | 'traceable'> {
   return {
+    // `forward` applies ops only (a policy whose forward reads values overrides this).
+    traceable: { featureSize: obsSize, features: (obs, count) => obs.slice(0, count * obsSize), logits: forward },
     logits(params, obs) {
       checkObsShape(`${name}.logits`, obs, obsSize);
       return forward(params, obs);
