@@ -9,3 +9,4 @@ export { Conv2d, type Conv2dParams, type Conv2dLayerOptions } from './conv.ts';
 export {
   LayerNorm, GroupNorm, layerNorm, groupNorm, initNorm, type NormParams, type LayerNormOptions, type GroupNormOptions,
 } from './norm.ts';
+export { Embedding, type EmbeddingParams, type EmbeddingOptions } from './embedding.ts';

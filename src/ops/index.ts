@@ -23,3 +23,4 @@ export {
   conv2d, unfold2d, maxPool2d, avgPool2d, globalAvgPool, globalMaxPool,
   type Conv2dOptions, type Pool2dOptions, type WindowOptions,
 } from './conv.ts';
+export { leakyRelu, gelu, softplus, dropout, dropoutMask, embedding, type GeluOptions } from './activations.ts';
