@@ -13,7 +13,7 @@ import {
   sgd, adam, adamw, fusedAdam, withGradientClipping, type SaveableTree, type Optimizer, type OptimizerState,
 } from '../src/index.ts';
 import { serializeCheckpoint, parseCheckpoint } from '../src/io/checkpoint.ts';
-import { crc32 } from '../src/io/codec.ts';
+import { crc32, fromBase64, toBase64 } from '../src/io/codec.ts';
 import { throwsWith } from './engine-helpers.ts';
 
 /** Every leaf's dtype, shape and bits equal; non-tensor leaves `Object.is`-equal. */
@@ -240,6 +240,17 @@ test('checkpoint files are unchanged: tensors still inline base64, and they pars
   const parsed = JSON.parse(text);
   assert.equal(Object.keys(parsed.params.w.$tensor), ['dtype', 'shape', 'crc32', 'base64']);
   assertSameTree(parseCheckpoint(text, 'x.json', { params }).params, params);
+});
+
+test('toBase64 gives exactly what btoa gives, for every length mod 3 and every byte value', () => {
+  const rng = new Rng(5);
+  const cases = [Uint8Array.from({ length: 256 }, (_, i) => i)];
+  for (let n = 0; n < 200; n++) cases.push(Uint8Array.from({ length: n }, () => rng.int(256)));
+  for (const bytes of cases) {
+    const expected = btoa(Array.from(bytes, (b) => String.fromCharCode(b)).join(''));
+    assert.is(toBase64(bytes), expected, `${bytes.length} bytes`);
+    assert.equal(fromBase64(expected), bytes);
+  }
 });
 
 test('the library path uses no Node-only API', async () => {
