@@ -26,6 +26,8 @@ export { confidenceInterval, type Interval, type MeanInterval } from './stats/in
 export * from './ops/index.ts';
 
 export { grad, valueAndGrad, vjp, jvp, hvp, treeVdot, type GradOptions } from './autodiff/transforms.ts';
+export { vmap, VmapError, type VmapOptions, type AxisSpec } from './autodiff/vmap.ts';
+export { jacobian, hessian, type JacobianOptions } from './autodiff/jacobian.ts';
 export { noGrad, withAnomalyDetection } from './autodiff/primitive.ts';
 export { recycling } from './autodiff/recycle.ts';
 export { checkpoint } from './autodiff/checkpoint.ts';

@@ -59,6 +59,19 @@ export interface Stager {
 }
 
 /**
+ * Applies primitives to batched values (`vmap`'s tracer). `bind` asks it first whenever
+ * an input is traced; it answers null unless the highest-level input is a batched value
+ * of a running `vmap`, which it unwraps, batches with the primitive's rule and wraps
+ * again. A batched value has no `primal` (its batch is not a trace to strip), so
+ * `concreteOf` hands it to `concrete` to lower what it holds. @internal
+ */
+export interface Batcher {
+  bind(prim: PrimitiveDef<unknown>, inputs: readonly Tensor[], params: unknown, level: number): Tensor | null;
+  bindMulti(prim: MultiPrimitiveDef<unknown>, inputs: readonly Tensor[], params: unknown, level: number): Tensor[] | null;
+  concrete(x: Tensor): Tensor;
+}
+
+/**
  * Cotangents for the inputs of a multi-output primitive, given one cotangent per
  * output (`null` where an output received none) and the primal inputs.
  */
@@ -102,6 +115,13 @@ let backwardOf: string | null = null;
 let watchFloor = 0;
 let outerTraceSeen = false;
 let stager: Stager | null = null;
+// Set once by the first `vmap` call (it holds no data: the running vmaps are its own).
+let batcher: Batcher | null = null;
+
+/** Installs `vmap`'s batcher (idempotent). @internal */
+export function installBatcher(b: Batcher): void {
+  batcher = b;
+}
 
 /** Runs `fn` with `s` recording every primitive applied to its staged values (null: none). @internal */
 export function withStager<T>(s: Stager | null, fn: () => T): T {
@@ -128,7 +148,7 @@ export function newLevel(): number {
 export function concreteOf(x: Tensor): Tensor {
   let t = x;
   while (t.primal !== null) t = t.primal;
-  return t;
+  return t.level === 0 || batcher === null ? t : batcher.concrete(t);
 }
 
 /** The highest trace level among `inputs` (0: all concrete), noting an enclosing trace for `watchOuterTraces`. */
@@ -155,8 +175,17 @@ function lowered(inputs: readonly Tensor[], level: number): Tensor[] {
 /** Applies a primitive to inputs of any trace levels. @internal */
 export function bind<P>(prim: PrimitiveDef<P>, inputs: readonly Tensor[], params: P): Tensor {
   const level = traceLevel(inputs);
+  if (level !== 0 && batcher !== null) {
+    const batched = batcher.bind(prim as PrimitiveDef<unknown>, inputs, params, level);
+    if (batched !== null) return batched;
+  }
   if (level === 0 || noGradDepth > 0 || prim.vjp === 'nondiff') {
     const concrete = level === 0 ? inputs : inputs.map(concreteOf);
+    // Stripping the traces may leave vmap's batched values: they are batched, not dropped.
+    if (level !== 0 && batcher !== null) {
+      const batched = batcher.bind(prim as PrimitiveDef<unknown>, concrete, params, traceLevel(concrete));
+      if (batched !== null) return batched;
+    }
     if (stager !== null) {
       const staged = stager.stage(prim as PrimitiveDef<unknown>, concrete, params);
       if (staged !== null) return staged;
@@ -182,7 +211,16 @@ const NO_DATA = new Float32Array(0);
 
 function bindOutputs<P>(prim: MultiPrimitiveDef<P>, inputs: readonly Tensor[], params: P): { vertex: Tensor | null; outputs: Tensor[] } {
   const level = traceLevel(inputs);
+  if (level !== 0 && batcher !== null) {
+    const batched = batcher.bindMulti(prim as MultiPrimitiveDef<unknown>, inputs, params, level);
+    if (batched !== null) return { vertex: null, outputs: batched };
+  }
   if (level === 0 || noGradDepth > 0) {
+    if (level !== 0 && batcher !== null) {
+      const concrete = inputs.map(concreteOf);
+      const batched = batcher.bindMulti(prim as MultiPrimitiveDef<unknown>, concrete, params, traceLevel(concrete));
+      if (batched !== null) return { vertex: null, outputs: batched };
+    }
     // Under a jit trace a multi-output primitive's forward runs inline: every op inside
     // it binds, so its outputs are staged (split slices, a checkpoint's function).
     const outputs = [...prim.forward(level === 0 ? inputs : inputs.map(concreteOf), params)];

@@ -141,7 +141,8 @@ export interface GradOptions {
   readonly hasAux?: boolean;
 }
 
-function checkArgnums(argnums: number | readonly number[], nargs: number, name: string): number[] {
+/** The list of differentiated argument indices, checked against the call's arity. @internal */
+export function checkArgnums(argnums: number | readonly number[], nargs: number, name: string): number[] {
   const list = typeof argnums === 'number' ? [argnums] : [...argnums];
   for (const a of list) {
     if (!Number.isInteger(a) || a < 0 || a >= nargs) {

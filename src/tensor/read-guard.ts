@@ -22,6 +22,11 @@ export function withReadGuard<T>(g: ReadGuard | null, fn: () => T): T {
   }
 }
 
+/** The guard in force, so that a nested one (`vmap` inside a `jit` trace) can defer to it. @internal */
+export function activeReadGuard(): ReadGuard | null {
+  return guard;
+}
+
 /** Called before a tensor's values are read as numbers; `what` names the method or op. @internal */
 export function checkRead(t: Tensor, what: string): void {
   if (guard !== null) guard(t, what);
