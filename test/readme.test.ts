@@ -3,6 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
   tensor, grad, hvp, sum, pow, sub, mul, tanh, matmul, maml, MLP, adam, sinusoidTasks, Rng, jit, square, type Tensor,
+  vmap, jacobian, hessian,
 } from '../src/index.ts';
 import { allclose } from './helpers.ts';
 
@@ -52,6 +53,18 @@ test('TSDoc: the package example (src/index.ts) and grad\'s third derivative run
   // #20: these examples used to call grad on a vector-valued function and throw.
   const f = (x: Tensor) => sum(pow(x, 3));
   assert.equal(grad((x: Tensor) => sum(grad((y: Tensor) => sum(grad(f)(y) as Tensor))(x) as Tensor))(tensor([1, 2])).toArray(), [6, 6]);
+});
+
+test('README: vmap per example, per-example gradients, jacobian and hessian', () => {
+  const w = tensor([[1, 0], [0, 2], [1, 1]]);
+  const xs = tensor([[1, 2, 3], [4, 5, 6]]);
+  const loss = (w: Tensor, x: Tensor) => sum(square(matmul(x, w)));
+  assert.equal(vmap(loss, { inAxes: [null, 0] })(w, xs).toArray(), [65, 356]);
+  const perExample = vmap(grad(loss), { inAxes: [null, 0] })(w, xs) as Tensor;
+  assert.equal(perExample.shape, [2, 3, 2]);
+  assert.equal(perExample.toArray(), [0, 1].map((e) => (grad(loss)(w, tensor([[1, 2, 3], [4, 5, 6]][e]!)) as Tensor).toArray()));
+  assert.equal(jacobian((x: Tensor) => matmul(x, w))(tensor([1, 2, 3])).toArray(), [[1, 0, 1], [0, 2, 1]]);
+  assert.equal(hessian((x: Tensor) => sum(pow(x, 3)))(tensor([1, 2])).toArray(), [[6, 0], [0, 12]]);
 });
 
 test('README: the MAML loop runs and adaptation lowers the loss', () => {
