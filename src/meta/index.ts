@@ -12,3 +12,7 @@ export {
   type TaskSet, type TaskBatch, type TaskSampler, type SinusoidTaskOptions, type SinusoidTaskBatch,
 } from './tasks.ts';
 export { metaTrain, evaluateAdaptation, type MetaTrainOptions, type MetaTrainResult } from './train.ts';
+export {
+  metaTrainParallel, parallelMetaGradient, registerLearner, learnerFromSpec, META_JOBS,
+  type LearnerSpec, type MetaTrainParallelOptions,
+} from './parallel.ts';
