@@ -118,8 +118,8 @@ let stager: Stager | null = null;
 // Set once by the first `vmap` call (it holds no data: the running vmaps are its own).
 let batcher: Batcher | null = null;
 
-/** Installs `vmap`'s batcher (idempotent). @internal */
-export function installBatcher(b: Batcher): void {
+/** Installs `vmap`'s batcher (idempotent; null removes it, for benchmarks). @internal */
+export function installBatcher(b: Batcher | null): void {
   batcher = b;
 }
 

@@ -66,8 +66,12 @@ const running = new Map<number, number>();
 
 function applyRule(prim: PrimitiveDef<unknown> | MultiPrimitiveDef<unknown>, inputs: readonly Tensor[], params: unknown, level: number): Tensor | readonly Tensor[] | null {
   if (level === 0) return null;
+  // The fast path of every traced op: is the top-level input one of ours?
   let mine = false;
-  for (const x of inputs) if (x.level === level) { mine = x instanceof BatchTracer; break; }
+  for (let i = 0; i < inputs.length; i++) {
+    const x = inputs[i]!;
+    if (x.level === level) { mine = x instanceof BatchTracer; break; }
+  }
   if (!mine) return null;
   const size = running.get(level);
   if (size === undefined) {
