@@ -3,6 +3,7 @@
  * the modules also export their primitive definitions (`addPrim`, …) and helpers for
  * one another, which are not public API.
  */
+import './methods.ts'; // the Tensor methods, attached once the ops exist
 export {
   neg, exp, log, sin, cos, tanh, sqrt, abs, sign, sigmoid, relu, step, square, reciprocal,
   add, sub, mul, div, pow, maximum, minimum, gt, ge, lt, le, eq, where, cast,

@@ -7,7 +7,7 @@
  */
 import type { DType, Shape, Storage } from '../backend/backend.ts';
 import type { MultiPrimitiveDef, PrimitiveDef } from '../autodiff/primitive.ts';
-import * as ops from '../ops/index.ts';
+import type { Indices } from '../ops/movement.ts';
 import { checkRead } from './read-guard.ts';
 
 /** Nested JS arrays in a tensor's shape (a number for a scalar). */
@@ -103,45 +103,51 @@ export class Tensor {
   toString(): string {
     return `Tensor(${this.dtype}, [${this.shape.join(', ')}]) ${JSON.stringify(this.toArray())}`;
   }
+}
 
-  // Methods mirror the free functions of the same names.
-  add(other: Operand): Tensor { return ops.add(this, other); }
-  sub(other: Operand): Tensor { return ops.sub(this, other); }
-  mul(other: Operand): Tensor { return ops.mul(this, other); }
-  div(other: Operand): Tensor { return ops.div(this, other); }
-  pow(other: Operand): Tensor { return ops.pow(this, other); }
-  maximum(other: Operand): Tensor { return ops.maximum(this, other); }
-  minimum(other: Operand): Tensor { return ops.minimum(this, other); }
-  gt(other: Operand): Tensor { return ops.gt(this, other); }
-  ge(other: Operand): Tensor { return ops.ge(this, other); }
-  lt(other: Operand): Tensor { return ops.lt(this, other); }
-  le(other: Operand): Tensor { return ops.le(this, other); }
-  eq(other: Operand): Tensor { return ops.eq(this, other); }
-  neg(): Tensor { return ops.neg(this); }
-  square(): Tensor { return ops.square(this); }
-  sqrt(): Tensor { return ops.sqrt(this); }
-  exp(): Tensor { return ops.exp(this); }
-  log(): Tensor { return ops.log(this); }
-  abs(): Tensor { return ops.abs(this); }
-  sin(): Tensor { return ops.sin(this); }
-  cos(): Tensor { return ops.cos(this); }
-  tanh(): Tensor { return ops.tanh(this); }
-  sigmoid(): Tensor { return ops.sigmoid(this); }
-  relu(): Tensor { return ops.relu(this); }
-  sum(axes?: number | readonly number[], keepDims = false): Tensor { return ops.sum(this, axes, keepDims); }
-  mean(axes?: number | readonly number[], keepDims = false): Tensor { return ops.mean(this, axes, keepDims); }
-  max(axes?: number | readonly number[], keepDims = false): Tensor { return ops.max(this, axes, keepDims); }
-  min(axes?: number | readonly number[], keepDims = false): Tensor { return ops.min(this, axes, keepDims); }
-  logSumExp(axes?: number | readonly number[], keepDims = false): Tensor { return ops.logSumExp(this, axes, keepDims); }
-  softmax(axis = -1): Tensor { return ops.softmax(this, axis); }
-  logSoftmax(axis = -1): Tensor { return ops.logSoftmax(this, axis); }
-  reshape(shape: readonly number[]): Tensor { return ops.reshape(this, shape); }
-  transpose(perm?: readonly number[]): Tensor { return ops.transpose(this, perm); }
-  expandDims(axis: number): Tensor { return ops.expandDims(this, axis); }
-  squeeze(axes?: number | readonly number[]): Tensor { return ops.squeeze(this, axes); }
-  broadcastTo(shape: readonly number[]): Tensor { return ops.broadcastTo(this, shape); }
-  slice(begin: readonly number[], size?: readonly number[]): Tensor { return ops.slice(this, begin, size); }
-  take(indices: ops.Indices, axis = 0): Tensor { return ops.take(this, indices, axis); }
-  matmul(other: Tensor): Tensor { return ops.matmul(this, other); }
-  astype(dtype: DType): Tensor { return ops.cast(this, dtype); }
+/**
+ * The methods of {@link Tensor}: each is the free function of the same name applied to
+ * the tensor (`x.mul(2).sum()` is `sum(mul(x, 2))`). They are attached by
+ * src/ops/methods.ts, so this module does not import the ops (which import it).
+ */
+export interface Tensor {
+  add(other: Operand): Tensor;
+  sub(other: Operand): Tensor;
+  mul(other: Operand): Tensor;
+  div(other: Operand): Tensor;
+  pow(other: Operand): Tensor;
+  maximum(other: Operand): Tensor;
+  minimum(other: Operand): Tensor;
+  gt(other: Operand): Tensor;
+  ge(other: Operand): Tensor;
+  lt(other: Operand): Tensor;
+  le(other: Operand): Tensor;
+  eq(other: Operand): Tensor;
+  neg(): Tensor;
+  square(): Tensor;
+  sqrt(): Tensor;
+  exp(): Tensor;
+  log(): Tensor;
+  abs(): Tensor;
+  sin(): Tensor;
+  cos(): Tensor;
+  tanh(): Tensor;
+  sigmoid(): Tensor;
+  relu(): Tensor;
+  sum(axes?: number | readonly number[], keepDims?: boolean): Tensor;
+  mean(axes?: number | readonly number[], keepDims?: boolean): Tensor;
+  max(axes?: number | readonly number[], keepDims?: boolean): Tensor;
+  min(axes?: number | readonly number[], keepDims?: boolean): Tensor;
+  logSumExp(axes?: number | readonly number[], keepDims?: boolean): Tensor;
+  softmax(axis?: number): Tensor;
+  logSoftmax(axis?: number): Tensor;
+  reshape(shape: readonly number[]): Tensor;
+  transpose(perm?: readonly number[]): Tensor;
+  expandDims(axis: number): Tensor;
+  squeeze(axes?: number | readonly number[]): Tensor;
+  broadcastTo(shape: readonly number[]): Tensor;
+  slice(begin: readonly number[], size?: readonly number[]): Tensor;
+  take(indices: Indices, axis?: number): Tensor;
+  matmul(other: Tensor): Tensor;
+  astype(dtype: DType): Tensor;
 }
