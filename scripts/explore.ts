@@ -15,9 +15,10 @@ import { join } from 'node:path';
 // The library entry point makes the wasm backend the default (2–3× faster here than the TS reference).
 import '../src/index.ts';
 import { listOption, scriptArgs } from './script-args.ts';
+import { EXPLOIT_VIEWS, type ExploitViewKind } from '../src/explore/index.ts';
 import {
-  EXPLOIT_VIEWS, EXPLORE_AGENTS, EXPLORE_VARIANTS, runExploreStudy, studyBarChart, type ExploitViewKind, type ExploreAgentName, type ExploreVariant,
-} from '../src/explore/index.ts';
+  EXPLORE_AGENTS, EXPLORE_VARIANTS, runExploreStudy, studyBarChart, type ExploreAgentName, type ExploreVariant,
+} from '../src/explore/experiments.ts';
 
 const PARTS = [...EXPLORE_AGENTS, 'sensitivity'] as const;
 const args = scriptArgs('scripts/explore.ts', {

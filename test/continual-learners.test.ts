@@ -6,8 +6,8 @@ import type { ContinualProblem } from '../src/continual/index.ts';
 import { openRoom } from '../src/rl/env/index.ts';
 import {
   taskStream, runStream, clusteredLearner, sequentialLearner, gridProblem, gridTasks, cornerGoals, purityOver,
-  gridworldExperiment, runExperiment,
 } from '../src/continual/index.ts';
+import { gridworldExperiment, runExperiment } from '../src/continual/experiments.ts';
 
 // A small fast setting: 5×5 room, start in the centre, goals near opposite corners
 // (A top-right, B bottom-left), C top-left arriving later; exact policy gradients.

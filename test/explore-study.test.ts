@@ -1,9 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { evaluateAgent, type SignTask } from '../src/explore/index.ts';
 import {
-  exploreSetup, trainExploreAgent, episodesToReach, signVisitRate, runExploreStudy, diagnoseDream, evaluateAgent, EXPLORE_VARIANT_OPTIONS, EXPLORE_VARIANTS,
-  type TrainingCheckpoint, type SignTask,
-} from '../src/explore/index.ts';
+  exploreSetup, trainExploreAgent, episodesToReach, signVisitRate, runExploreStudy, diagnoseDream, EXPLORE_VARIANT_OPTIONS, EXPLORE_VARIANTS,
+  type TrainingCheckpoint,
+} from '../src/explore/experiments.ts';
 
 test('variants: the two-sign grid has 16 training tasks with two signs; the noisy grid lies 30% of the time', () => {
   const bits = exploreSetup(EXPLORE_VARIANT_OPTIONS.bits), noisy = exploreSetup(EXPLORE_VARIANT_OPTIONS.noisy);

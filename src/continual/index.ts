@@ -34,6 +34,5 @@ export {
   type GridTask, type GridTaskType, type GridProblemOptions,
 } from './problems/gridworld.ts';
 export { streamChart, clusterStrip, type StreamChartOptions, type ClusterStripOptions } from './plots.ts';
-// rMatrixFigures returns heatmap options: the renderer belongs with them.
+// The renderer of the study's rMatrixFigures (metagrad/studies).
 export { heatmap, type HeatmapOptions } from '../report/heatmap.ts';
-export * from './experiments.ts';

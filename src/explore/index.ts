@@ -39,13 +39,3 @@ export {
   sequenceTester, dreamTester, mamlTester, evaluateAgent, probeAccuracy, explorationFeatures, explorationPaths, firstEpisode,
   type MetaTester, type MetaTestResult, type Evaluation,
 } from './measure.ts';
-export { initSensitivity, summarize, type SensitivityRun, type SensitivityOptions } from './sensitivity.ts';
-export {
-  EXPLORE_AGENTS, EXPLORE_AGENT_LABELS, EXPLORE_CURVE_LABELS, EXPLORE_SPLITS, STUDY_ITERATIONS, EXPLORE_VARIANTS, EXPLORE_VARIANT_OPTIONS,
-  sequenceTraining, studyTransformer, episodesToReach, diagnoseDream, type DreamDiagnosis,
-  exploreSetup, trainExploreAgent, measureAgent, signVisitRate, sampleTasks, explorationSamples, signVisits,
-  tailMean, runExploreStudy, summarizeStudy, studyBarChart,
-  type ExploreAgentName, type ExploreSplit, type ExploreSetup, type TrainedExploreAgent, type AgentMeasure, type ExplorationSample,
-  type ExploreStudyOptions, type StudySeedResult, type StudySummary, type ExploreStudy, type ExploreVariant, type VariantStudy,
-  type TrainingCheckpoint, type TrainExploreOptions,
-} from './experiments.ts';

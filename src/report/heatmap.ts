@@ -49,8 +49,8 @@ const finite = (v: number | null | undefined): v is number => typeof v === 'numb
  *
  * @example
  * ```ts
- * // The R matrix of a continual run, one SVG per learner:
- * for (const { learner, options } of continual.rMatrixFigures(result)) writeFileSync(`${learner}.svg`, continual.heatmap(options));
+ * // The R matrix of a continual run (rMatrixFigures from metagrad/studies), one SVG per learner:
+ * for (const { learner, options } of studies.continual.rMatrixFigures(result)) writeFileSync(`${learner}.svg`, continual.heatmap(options));
  * ```
  */
 export function heatmap(options: HeatmapOptions): string {
