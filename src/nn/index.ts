@@ -10,3 +10,7 @@ export {
   LayerNorm, GroupNorm, layerNorm, groupNorm, initNorm, type NormParams, type LayerNormOptions, type GroupNormOptions,
 } from './norm.ts';
 export { Embedding, type EmbeddingParams, type EmbeddingOptions } from './embedding.ts';
+export {
+  GRU, CausalSelfAttention, initGru, gruCell, gruSequence, causalSelfAttention, positionalEncoding, causalMask,
+  type GruParams, type GruOptions, type AttentionParams, type AttentionOptions,
+} from './sequence.ts';
