@@ -9,15 +9,18 @@ import * as assert from 'uvu/assert';
 import { launchChromium } from './runtimes/chromium.ts';
 import { REPO_ROOT } from './runtimes/node.ts';
 import { startStaticServer } from './runtimes/server.ts';
-import { createPool } from '../src/index.ts';
+import { createPool, getBackend, setBackend } from '../src/index.ts';
 import { FIXTURE_JOBS } from './fixtures/parallel-jobs.ts';
 
 const hex = (a: Float32Array): string => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length), (u) => u.toString(16)).join(',');
 
 test('chromium: the pool runs jobs on Web Workers with the bits of Node', async () => {
+  // The reference runs in this thread on wasm, the backend the page's workers use (an
+  // earlier test file may have left another selected).
+  const previous = getBackend().name;
+  setBackend('wasm');
   const local = createPool({ workers: 1, modules: [FIXTURE_JOBS] });
-  const [reference] = await local.run<{ grad: Float32Array }>([{ name: 'gradBits', args: { seed: 7 } }]);
-  local.terminate();
+  const [reference] = await local.run<{ grad: Float32Array }>([{ name: 'gradBits', args: { seed: 7 } }]).finally(() => { local.terminate(); setBackend(previous); });
   if (reference === undefined || !reference.ok) throw new Error(`the in-process reference job failed: ${reference?.ok === false ? reference.error.message : 'no outcome'}`);
   const referenceBits = hex(reference.value.grad);
   const server = await startStaticServer({ root: REPO_ROOT, allow: ['src', 'dist', 'test'] });
