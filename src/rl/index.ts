@@ -28,6 +28,9 @@ export {
   type MlpParams, type MlpPolicyOptions, type DenseParams, type InputTransform, type PositionFeature, type SpatialPolicyOptions, type TraceableForm,
 } from './policy.ts';
 export { convPolicy, type ConvPolicyOptions, type ConvPolicyParams, type ConvLayerParams } from './conv-policy.ts';
+export {
+  egocentricPolicy, egocentricView, EGOCENTRIC_FEATURES, type EgocentricFeature, type EgocentricPolicyOptions, type EgocentricViewOptions,
+} from './egocentric-policy.ts';
 export { collectEpisodes, episodeLogProbs, episodeReturns, maskTensor, type EpisodeBatch } from './rollout.ts';
 export {
   rewardToGo, discountByTime, generalizedAdvantages, LinearFeatureBaseline, crossFittedBaseline, type LinearBaselineOptions,
