@@ -10,7 +10,7 @@ import { rmSync } from 'node:fs';
 import { tempDir } from './cli-helpers.ts';
 import { shardsMergeTo, workersAgree, withoutTimings } from './study-helpers.ts';
 import { continualExperiment, experimentRecord, runExperiment } from '../src/continual/experiments.ts';
-import { setBackend } from '../src/backend/registry.ts';
+import { getBackend, setBackend } from '../src/backend/registry.ts';
 
 const STUDY = ['continual', '--steps', '12', '--period', '3', '--seeds', '2', '--learners', 'sequential,clustered', '--backend', 'ts', '--progress', 'lines'];
 const root = tempDir('continual-parallel');
@@ -27,8 +27,11 @@ test('--workers 2 writes the same results.json as --workers 1; one bar over ever
 });
 
 test('the replays regrouped are the serial runExperiment over every seed', async () => {
+  const previous = getBackend().name;
   setBackend('ts');
-  const result = await runExperiment(continualExperiment('gridworld', { steps: 12, period: 3 }), { seeds: [0, 1], learners: ['sequential', 'clustered'] });
+  // The backend is the one piece of global state: give it back to the files after this one.
+  const result = await runExperiment(continualExperiment('gridworld', { steps: 12, period: 3 }), { seeds: [0, 1], learners: ['sequential', 'clustered'] })
+    .finally(() => setBackend(previous));
   // As results.json holds it (NaN as null).
   const { seeds: _s, ...record } = JSON.parse(JSON.stringify(experimentRecord(result))) as ReturnType<typeof experimentRecord>;
   const experiments = (reference['continual'] as { experiments: Record<string, unknown>[] }).experiments;
