@@ -14,12 +14,13 @@
  * Run: `node --import tsx bench/parallel.bench.ts` (about 15 s).
  *
  * With `--studies`, instead: every study command over a few seeds with `--workers 1`
- * and `--workers 2`, back to back in one run (the CLI from source, as
- * `METAGRAD_FROM_SOURCE=1 bin/metagrad.mjs`, so worker start-up includes tsx's boot),
- * wall time of the whole command, the speedup, whether both results.json are equal
- * apart from timings, and the load average around each pair (about 6 minutes on 2 cores).
+ * and `--workers 2`, back to back in one run (the CLI of the same built copy of src/, as
+ * an installed package runs it), wall time of the whole command, the speedup, whether
+ * both results.json are equal apart from timings, and the load average around each pair;
+ * then the machine's own ceiling: one single-seed run alone against two independent
+ * processes of it at once (about 8 minutes on 2 cores).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -112,12 +113,16 @@ export async function runParallelBench(): Promise<void> {
 
 /** The study commands timed by {@link runStudiesBench}: label and arguments (without `--workers`/`--out`). */
 export const STUDY_CASES: readonly (readonly [string, readonly string[]])[] = [
+  ['gridworld, 2 seeds (defaults, `npm start` ×2)', ['gridworld', '--seeds', '2']],
   ['gridworld, 4 seeds × 40 iterations', ['gridworld', '-n', '40', '--seeds', '4']],
-  ['sinusoid, 2 seeds (defaults: 1000 iterations)', ['sinusoid', '--seeds', '2']],
-  ['sinusoid, 3 seeds (defaults)', ['sinusoid', '--seeds', '3']],
-  ['continual, 3 seeds (defaults: both problems, 3 learners; 18 replays)', ['continual', '--seeds', '3']],
-  ['explore, 2 seeds (defaults: dream 300 + maml 50 iterations)', ['explore', '--seeds', '2']],
+  ['sinusoid, 2 seeds × 5000 iterations', ['sinusoid', '--seeds', '2', '-n', '5000']],
+  ['sinusoid, 3 seeds × 5000 iterations', ['sinusoid', '--seeds', '3', '-n', '5000']],
+  ['continual, 5 seeds (defaults: both problems, 3 learners; 30 replays)', ['continual']],
+  ['explore, 2 seeds (defaults: dream 300 + maml 50 iterations; 4 runs)', ['explore']],
 ];
+
+/** The single run whose two independent copies at once give the machine's ceiling. */
+const CEILING: readonly string[] = ['gridworld'];
 
 const TIMING_KEYS = new Set(['runtimeSeconds', 'startedAt', 'finishedAt', 'seconds', 'trainSeconds']);
 
@@ -136,37 +141,57 @@ function untimed(file: string): string {
   return JSON.stringify(strip(JSON.parse(readFileSync(file, 'utf8'))));
 }
 
-/** Wall seconds of one CLI run (throws on a non-zero exit). */
-function timeCli(args: readonly string[], out: string): number {
-  const bin = fileURLToPath(new URL('../bin/metagrad.mjs', import.meta.url));
+/** Runs the CLI at `main` (throws on a non-zero exit). */
+function cliArgs(main: string, args: readonly string[], out: string): string[] {
+  return [main, ...args, '--progress', 'none', '--out', out];
+}
+
+/** Wall seconds of one CLI run. */
+function timeCli(main: string, args: readonly string[], out: string): number {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [bin, ...args, '--progress', 'none', '--out', out], { env: { ...process.env, METAGRAD_FROM_SOURCE: '1' }, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, cliArgs(main, args, out), { encoding: 'utf8' });
   const seconds = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`metagrad ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
   return seconds;
 }
 
-/** Times every study with 1 and 2 workers back to back; prints a Markdown table. */
-export function runStudiesBench(): void {
+/** Wall seconds of `copies` CLI runs started at once, until the last ends. */
+async function timeConcurrent(main: string, args: readonly string[], outs: readonly string[]): Promise<number> {
+  const t0 = performance.now();
+  await Promise.all(outs.map((out) => new Promise<void>((resolve, reject) => {
+    const child = spawn(process.execPath, cliArgs(main, args, out), { stdio: 'ignore' });
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`metagrad ${args.join(' ')} exited ${code}`))));
+  })));
+  return (performance.now() - t0) / 1000;
+}
+
+/** Times every study with 1 and 2 workers back to back, then the ceiling; prints Markdown tables. */
+export async function runStudiesBench(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'metagrad-studies-bench-'));
   const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
-  console.log(`studies bench: wall time of the whole command, Node ${process.version}, load average (1, 5, 15 min) at the start ${load()}`);
-  console.log('| study | --workers 1 | --workers 2 | speedup | same results.json | load before → after |');
-  console.log('|---|---:|---:|---:|---|---|');
   try {
+    const main = join(transpileSrc(dir), 'cli', 'main.js');
+    console.log(`studies bench: wall time of the whole command (built copy of src/), Node ${process.version}, load average (1, 5, 15 min) at the start ${load()}`);
+    console.log('| study | --workers 1 | --workers 2 | speedup | same results.json | load before → after |');
+    console.log('|---|---:|---:|---:|---|---|');
     STUDY_CASES.forEach(([label, args], i) => {
       const before = load();
-      const one = timeCli([...args, '--workers', '1'], join(dir, `${i}-w1`));
-      const two = timeCli([...args, '--workers', '2'], join(dir, `${i}-w2`));
+      const one = timeCli(main, [...args, '--workers', '1'], join(dir, `${i}-w1`));
+      const two = timeCli(main, [...args, '--workers', '2'], join(dir, `${i}-w2`));
       const same = untimed(join(dir, `${i}-w1`, 'results.json')) === untimed(join(dir, `${i}-w2`, 'results.json'));
       console.log(`| ${label} | ${one.toFixed(1)} s | ${two.toFixed(1)} s | ${(one / two).toFixed(2)}× | ${same ? 'yes' : 'NO'} | ${before} → ${load()} |`);
     });
+    const before = load();
+    const alone = timeCli(main, CEILING, join(dir, 'alone'));
+    const pair = await timeConcurrent(main, CEILING, [join(dir, 'pair-a'), join(dir, 'pair-b')]);
+    console.log(`\nceiling: \`metagrad ${CEILING.join(' ')}\` alone ${alone.toFixed(1)} s; two independent processes at once ${pair.toFixed(1)} s: `
+      + `${((2 * alone) / pair).toFixed(2)}× the work per second (2.00× on two free cores); load ${before} → ${load()}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  if (process.argv.includes('--studies')) runStudiesBench();
+  if (process.argv.includes('--studies')) await runStudiesBench();
   else await runParallelBench();
 }

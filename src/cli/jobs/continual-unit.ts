@@ -5,7 +5,7 @@
  */
 import type { JobContext } from '../../parallel/types.ts';
 import { runStream, type RunResult } from '../../continual/experiment.ts';
-import { continualExperiment, type ExperimentName, type LearnerKey } from '../../continual/experiments.ts';
+import { continualExperiment, type ExperimentName, type ExperimentOptions, type LearnerKey } from '../../continual/experiments.ts';
 import { formatValue } from '../../report/svg.ts';
 import { selectBackend, type BackendChoice } from '../runtime.ts';
 import type { UnitLog } from '../study.ts';
@@ -19,6 +19,8 @@ export interface ContinualUnitConfig {
   /** Stream length and switching period, or null for the experiment's defaults. */
   readonly steps: number | null;
   readonly period: number | null;
+  /** The shorter schedule of `scripts/continual.ts --quick` (ignored with steps or period). */
+  readonly quick?: boolean;
 }
 
 /** The unit job's arguments: plain data. */
@@ -36,9 +38,11 @@ export interface ContinualReplay {
   readonly result: RunResult;
 }
 
-/** The experiment options of a config (`--steps`, `--period`). */
-export function experimentOptions(config: { readonly steps: number | null; readonly period: number | null }): { steps?: number; period?: number } {
-  return { ...(config.steps !== null && { steps: config.steps }), ...(config.period !== null && { period: config.period }) };
+/** The experiment options of a config (`--steps`, `--period`, the script's `--quick`). */
+export function experimentOptions(config: { readonly steps: number | null; readonly period: number | null; readonly quick?: unknown }): ExperimentOptions {
+  return {
+    ...(config.steps !== null && { steps: config.steps }), ...(config.period !== null && { period: config.period }), ...(config.quick === true && { quick: true }),
+  };
 }
 
 /** Thrown inside a cancelled in-process unit (the pool has already settled it as cancelled). */
