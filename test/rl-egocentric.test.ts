@@ -35,12 +35,19 @@ test('egocentricView: the window is centred on the agent, off-map cells read as 
   assert.equal(f.slice(0, 9), [1, 1, 1, 1, 0, 0, 1, 0, 0], 'walls: the row above and the column left are off the map');
   assert.equal(f.slice(9, 18), [0, 0, 0, 0, 0, 1, 0, 0, 0], 'goal: one to the right');
   assert.equal(f.slice(18, 27), [0, 0, 0, 0, 0, 0, 0, 1, 0], 'lava: one below');
-  // Axis features are the window's row and column sums, per plane.
+  // Axis features are the window's row and column maxima, per plane.
   const both = egocentricView({ height: H, width: W, radius: 1, features: ['window', 'axes'] });
   const g = Array.from(both.apply(x, 1));
   assert.is(g.length, 3 * (9 + 6));
-  assert.equal(g.slice(9, 15), [3, 1, 1, 3, 1, 1], 'wall rows [3, 1, 1], wall columns [3, 1, 1]');
+  assert.equal(g.slice(9, 15), [1, 1, 1, 1, 1, 1], 'every wall row and column has an off-map cell');
   assert.equal(g.slice(15 + 9, 30), [0, 1, 0, 0, 0, 1], 'goal: row 0 offset, column +1');
+  // Inside the map: a wall up-right of the agent, two lava cells in the row below.
+  const y = planes((r, c) => r === 2 && c === 4, [3, 3], [6, 6]);
+  y[3 * P + 4 * W + 2] = 1; y[3 * P + 4 * W + 3] = 1;
+  const h = Array.from(both.apply(y, 1));
+  assert.equal(h.slice(9, 15), [1, 0, 0, 0, 0, 1], 'wall: row −1, column +1');
+  assert.equal(h.slice(15, 30), new Array(15).fill(0), 'the goal is out of view');
+  assert.equal(h.slice(30 + 9, 45), [0, 0, 1, 1, 1, 0], 'lava: row +1 only (a maximum, not a count), columns −1 and 0');
 });
 
 test('egocentricPolicy: shifting the grid and the agent together leaves the action probabilities unchanged', () => {

@@ -8,8 +8,9 @@
  *
  * Two feature groups, concatenated in the order given:
  * - `'window'`: the window itself, every plane flattened (a weight per relative cell);
- * - `'axes'`: per plane, the window's row sums and column sums ("something of this kind
- *   is d rows up / d columns right"). These factorise a relative position into its row
+ * - `'axes'`: per plane, the window's row maxima and column maxima ("something of this
+ *   kind is d rows up / d columns right"; an OR for the 0/1 planes, so the features stay
+ *   in [0, 1] however wide the window). These factorise a relative position into its row
  *   and its column offset, so a goal up-and-right of the agent by amounts each seen
  *   separately in training, but never together, still reads as "up" and "right" — the
  *   out-of-distribution case of the goal family, whose OOD quadrant puts goals at
@@ -109,7 +110,13 @@ export function egocentricView(options: EgocentricViewOptions): InputTransform {
               out.set(window, o);
               o += k * k;
             } else {
-              for (let dy = 0; dy < k; dy++) for (let dx = 0; dx < k; dx++) { out[o + dy]! += window[dy * k + dx]!; out[o + k + dx]! += window[dy * k + dx]!; }
+              for (let dy = 0; dy < k; dy++) {
+                for (let dx = 0; dx < k; dx++) {
+                  const v = window[dy * k + dx]!;
+                  if (v > out[o + dy]!) out[o + dy] = v;
+                  if (v > out[o + k + dx]!) out[o + k + dx] = v;
+                }
+              }
               o += 2 * k;
             }
           }
