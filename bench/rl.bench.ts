@@ -99,6 +99,34 @@ function benchRecycling(setting: StudySetting, rounds: number) {
 }
 
 /** Prints the meta-iteration cost split and rollout throughput. */
+
+/**
+ * One meta-iteration of the CLI's default grid-world run (goal 8×8, tabular, 10 tasks ×
+ * 160 episodes of 20 steps, DiCE, learned inner step sizes, entropy bonus 0.4), eager
+ * (recycling memory) against `jit: true`; median of interleaved rounds, ms.
+ */
+function benchJit(rounds: number): { eager: number; jit: number } {
+  const family = goalFamily({ size: 8 });
+  const env = new VecEnv({ map: openRoom(8), numEnvs: 160, maxSteps: 20 });
+  const policy = tabularPolicy({ numStates: 64, numActions: 4 });
+  const base = {
+    policy, env, tasks: family.train, metaBatchSize: 10, innerLr: 100, estimator: 'dice' as const, baseline: 'state' as const,
+    entropyBonus: 0.4, outerLr: 0.1, recycleMemory: true,
+  };
+  const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[xs.length >> 1]!;
+  const times = { eager: [] as number[], jit: [] as number[] };
+  const states = { eager: metaTrainInit({ ...base, learnInnerLr: true, seed: 1 }), jit: metaTrainInit({ ...base, learnInnerLr: true, seed: 1 }) };
+  for (const name of ['eager', 'jit'] as const) for (let i = 0; i < 3; i++) states[name] = metaTrainStep({ ...base, jit: name === 'jit' }, states[name]).state;
+  for (let r = 0; r < rounds; r++) {
+    for (const name of ['eager', 'jit'] as const) {
+      const t0 = performance.now();
+      for (let i = 0; i < 3; i++) states[name] = metaTrainStep({ ...base, jit: name === 'jit' }, states[name]).state;
+      times[name].push((performance.now() - t0) / 3);
+    }
+  }
+  return { eager: median(times.eager), jit: median(times.jit) };
+}
+
 export async function runRlBench(): Promise<void> {
   const settings: Setting[] = [
     { size: 5, horizon: 14, episodes: 20, metaBatchSize: 10 },
@@ -126,4 +154,13 @@ export async function runRlBench(): Promise<void> {
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await runRlBench();
+/** Only the jit comparison: `node --import tsx bench/rl.bench.ts --jit`. */
+export function runRlJitBench(rounds = 7): void {
+  const { eager, jit } = benchJit(rounds);
+  console.log(`MAML-RL meta-iteration, CLI default (goal 8×8, tabular, 10 × 160 episodes, DiCE): eager ${eager.toFixed(1)} ms, jit ${jit.toFixed(1)} ms, eager/jit ${(eager / jit).toFixed(2)}`);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  if (process.argv.includes('--jit')) runRlJitBench();
+  else { await runRlBench(); runRlJitBench(); }
+}
