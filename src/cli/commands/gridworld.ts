@@ -53,6 +53,7 @@ export function gridworldConfig(args: ParsedArgs): GridworldConfig {
     evalSteps: v['evalSteps'] as number,
     evalTasks: v['evalTasks'] as number,
     baselines: v['baselines'] as boolean,
+    jit: v['jit'] as boolean,
   };
 }
 
@@ -86,6 +87,7 @@ export const gridworldCommand: Command = {
       { name: 'weight-decay', type: 'number', min: 0, default: D.weightDecay, description: 'decoupled weight decay of the outer update (toward the uniform policy)' },
       { name: 'eval-tasks', type: 'int', min: 1, max: 1000, default: D.evalTasks, description: 'at most this many tasks per evaluation split' },
       { name: 'baselines', type: 'boolean', default: true, description: 'train the pretrained baseline too (--no-baselines to skip)' },
+      { name: 'jit', type: 'boolean', default: D.jit, description: 'compile the meta-gradient with jit (--no-jit: eager; same numbers to float32 rounding)' },
       ...studyOptions(),
       ...outputOptions('out/gridworld'),
     ],

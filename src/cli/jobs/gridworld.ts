@@ -113,10 +113,11 @@ export function createGridworldJob(config: GridworldConfig): MetaJob<GridworldCo
     };
   };
 
-  // recycleMemory: the same numbers (the job's policies keep no tensors), less allocation per iteration.
+  // recycleMemory: the same numbers (the job's policies keep no tensors), less allocation per
+  // iteration (eager only). jit: compiled meta-gradients, the same numbers to float32 rounding.
   const stepOptions = {
     ...s.options, policy: s.policy, env: s.env, tasks: s.family.train,
-    metaBatchSize: Math.min(config.metaBatch, s.family.train.length), outerLr: config.outerLr, recycleMemory: true,
+    metaBatchSize: Math.min(config.metaBatch, s.family.train.length), outerLr: config.outerLr, recycleMemory: true, jit: config.jit,
   };
   /** One iteration of `metaTrainStep` on the params/optimiser pair of one method. */
   const ascend = (params: State, logScale: State | undefined, opt: State, rng: MetaTrainState<State>['rng'], innerSteps: number) =>
