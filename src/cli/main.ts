@@ -22,10 +22,11 @@ import { benchCommand } from './commands/bench.ts';
 import { evalCommand } from './commands/eval.ts';
 import { continualCommand } from './commands/continual.ts';
 import { exploreCommand } from './commands/explore.ts';
+import { oodCommand } from './commands/ood.ts';
 import { mergeCommand } from './commands/merge.ts';
 
 /** Every subcommand, in help order. */
-export const COMMANDS: readonly Command[] = [gridworldCommand, sinusoidCommand, continualCommand, exploreCommand, evalCommand, mergeCommand, benchCommand];
+export const COMMANDS: readonly Command[] = [gridworldCommand, sinusoidCommand, continualCommand, exploreCommand, oodCommand, evalCommand, mergeCommand, benchCommand];
 
 const PROGRAM = 'metagrad';
 

@@ -20,4 +20,5 @@ export const STUDIES: Readonly<Record<string, () => Promise<LoadedStudy>>> = {
     const [{ EXPLORE_STUDY }, { renderSignPanel }] = await Promise.all([import('./jobs/explore-study.ts'), import('../report/sign-grid.ts')]);
     return { ...EXPLORE_STUDY, renderGrid: ((p) => renderSignPanel(p)) as GridRenderer } as unknown as LoadedStudy;
   },
+  ood: async () => (await import('./jobs/ood-study.ts')).OOD_STUDY as unknown as LoadedStudy,
 };

@@ -20,3 +20,6 @@ registerJob('continual.run', async (args: Parameters<typeof import('./continual-
 
 registerJob('explore.run', async (args: Parameters<typeof import('./explore-unit.ts').runExploreUnit>[0], ctx: JobContext) =>
   (await import('./explore-unit.ts')).runExploreUnit(args, ctx));
+
+registerJob('ood.run', async (args: Parameters<typeof import('./ood-unit.ts').runOodUnit>[0], ctx: JobContext) =>
+  (await import('./ood-unit.ts')).runOodUnit(args, ctx));
