@@ -20,7 +20,7 @@
 import type { Tensor } from '../tensor/tensor.ts';
 import { tensor, zeros } from '../tensor/create.ts';
 import { Rng } from '../random/rng.ts';
-import { add, mul, sub, sum, square, reshape, concat, take, broadcastTo, expandDims, mean, slice } from '../ops/index.ts';
+import { add, mul, sub, sum, square, reshape, concat, take, broadcastTo, expandDims, mean, slice, crossEntropy } from '../ops/index.ts';
 import { valueAndGrad } from '../autodiff/transforms.ts';
 import { noGrad } from '../autodiff/primitive.ts';
 import { applyDense, gruSequence, initDense, initGru, type DenseLayer, type GruParams } from './seq.ts';
@@ -30,12 +30,15 @@ import {
 } from './common.ts';
 import { rl2Agent, type Rl2Params, type SequenceAgent } from './rl2.ts';
 import { SignGrid, type SignGridConfig, type SignTask } from './env.ts';
+import { goalLogits, relationalInputs, relationalLayout, RELATIONAL_INPUT_SIZE, type RelationalLayout } from './relational.ts';
 
 /** DREAM's exploitation network: one tanh layer over (observation, z), then policy and value heads. */
 export interface ExploitParams {
   readonly l1: DenseLayer;
   readonly pi: DenseLayer;
   readonly v: DenseLayer;
+  /** The `'relational'` view's goal readout z → K goal logits (see `relational.ts`); absent otherwise. */
+  readonly goal?: DenseLayer;
 }
 
 /**
@@ -45,16 +48,20 @@ export interface ExploitParams {
  * - `'relative'`: all but the row and column one-hots, so the agent knows where it is
  *   only relative to the signs and goals (an attempt at goal placements never seen in
  *   training: the policy cannot key its moves to absolute cells).
+ * - `'relational'`: z read as a belief over the goals, and only the believed goal's
+ *   offset from the agent (plus the dead flag) drives the policy (`relational.ts`).
  */
-export type ExploitViewKind = 'full' | 'relative';
+export type ExploitViewKind = 'full' | 'relative' | 'relational';
 /** Every {@link ExploitViewKind} (what `exploitView` accepts). */
-export const EXPLOIT_VIEWS: readonly ExploitViewKind[] = ['full', 'relative'];
+export const EXPLOIT_VIEWS: readonly ExploitViewKind[] = ['full', 'relative', 'relational'];
 
 /** Which observation floats the exploitation policy reads: `from .. obsSize − 1`. */
 export interface ExploitView {
   readonly kind: ExploitViewKind;
   readonly obsSize: number;
   readonly from: number;
+  /** Where the relational head reads the goal offsets (the `'relational'` view only). */
+  readonly relational?: RelationalLayout;
 }
 
 /**
@@ -67,6 +74,7 @@ export interface ExploitView {
  */
 export function exploitView(env: SignGrid, kind: ExploitViewKind): ExploitView {
   if (!EXPLOIT_VIEWS.includes(kind)) throw new RangeError(`exploitView must be one of ${EXPLOIT_VIEWS.join(', ')}, got '${String(kind)}'`);
+  if (kind === 'relational') return { kind, obsSize: env.obsSize, from: 0, relational: relationalLayout(env) };
   return { kind, obsSize: env.obsSize, from: kind === 'relative' ? env.map.height + env.map.width : 0 };
 }
 
@@ -150,7 +158,8 @@ export interface DreamAgent {
 function exploitForward(p: ExploitParams, obs: Tensor, z: Tensor, view: ExploitView): { logits: Tensor; values: Tensor } {
   const N = obs.shape[0]!;
   const seen = view.from === 0 ? obs : slice(obs, [0, view.from], [N, view.obsSize - view.from]);
-  const h = applyDense(p.l1, concat([seen, z], -1), 'tanh');
+  const input = view.relational ? relationalInputs(p.goal!, obs, z, view.relational) : concat([seen, z], -1);
+  const h = applyDense(p.l1, input, 'tanh');
   return { logits: applyDense(p.pi, h), values: reshape(applyDense(p.v, h), [N]) };
 }
 
@@ -233,7 +242,10 @@ export function trainDream(options: DreamOptions): DreamAgent {
       goal: tensor(Float32Array.from({ length: config.numGoals * d }, () => embedInit * init.normal()), [config.numGoals, d]),
       sign: tensor(Float32Array.from({ length: signIndex.size * d }, () => embedInit * init.normal()), [signIndex.size, d]),
     },
-    exploit: { l1: initDense(init, O - view.from + d, 2 * hidden), pi: initDense(init, 2 * hidden, A, 0.1), v: initDense(init, 2 * hidden, 1) },
+    exploit: {
+      l1: initDense(init, view.relational ? RELATIONAL_INPUT_SIZE : O - view.from + d, 2 * hidden), pi: initDense(init, 2 * hidden, A, 0.1), v: initDense(init, 2 * hidden, 1),
+      ...(view.relational && { goal: initDense(init, d, config.numGoals) }),
+    },
   }, lr);
   const decoderTrainer = new AdamTrainer<DecoderParams>({ gru: initGru(init, I, hidden), out: initDense(init, hidden, d) }, lr);
   const explorerTrainer = new AdamTrainer(explorerAgent.init(init), lr);
@@ -252,7 +264,9 @@ export function trainDream(options: DreamOptions): DreamAgent {
       const { logits, values } = exploitForward(p.exploit, obs, perTick(add(zb, eps), L), view);
       const { advantages, targets } = trialAdvantages(ex, ex.rewards, values.data, { discount: 0.99, lambda: 0.95, resetAtEpisodes: true });
       const ac = actorCriticLoss(logits, values, ex.actions, advantages, targets, ex.alive, { entropyCoef });
-      return add(ac, mul(mean(sum(square(zb), -1)), lambdaIb));
+      const loss = add(ac, mul(mean(sum(square(zb), -1)), lambdaIb));
+      // The relational head's goal readout learns z → goal directly, on the same noisy z.
+      return p.exploit.goal ? add(loss, crossEntropy(goalLogits(p.exploit.goal, add(zb, eps)), batchTasks.map((t) => t.correct))) : loss;
     })(exploitTrainer.params);
     exploitTrainer.step(gExploit as typeof exploitTrainer.params);
     let exploitReturn = 0;

@@ -34,6 +34,7 @@ export {
   trainDream, exploitStepper, exploitView, EXPLOIT_VIEWS,
   type DreamAgent, type DreamOptions, type DreamParams, type ExploitParams, type DecoderParams, type ExploitView, type ExploitViewKind,
 } from './dream.ts';
+export { relationalInputs, relationalLayout, goalLogits, RELATIONAL_INPUT_SIZE, type RelationalLayout } from './relational.ts';
 export { trainMaml, toEpisodeBatch, policyStepper, sliceTrials, type MamlAgent, type MamlOptions } from './maml.ts';
 export {
   sequenceTester, dreamTester, mamlTester, evaluateAgent, probeAccuracy, explorationFeatures, explorationPaths, firstEpisode,

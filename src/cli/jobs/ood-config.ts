@@ -20,7 +20,7 @@ export const OOD_ARCHS = ['tabular', 'mlp', 'mlpGrid', 'conv', 'egocentric', 'eg
 export type OodArch = (typeof OOD_ARCHS)[number];
 
 /** DREAM exploitation heads on the sign grid (unseen goal placements). */
-export const OOD_SIGN_HEADS = ['full', 'relative'] as const;
+export const OOD_SIGN_HEADS = ['full', 'relative', 'relational'] as const;
 export type OodSignHead = (typeof OOD_SIGN_HEADS)[number];
 
 /** The families, architectures and heads run without options. */

@@ -153,7 +153,7 @@ export function combineOod(config: OodConfig, units: readonly UnitResult<OodUnit
     });
     layout.push({
       heading: 'Sign grid: unseen goal placements',
-      text: ['DREAM with each exploitation head: full (the whole observation, absolute position included), relative (no absolute position). The last two columns split the OOD score into decoding and exploitation (diagnoseDream).'],
+      text: ['DREAM with each exploitation head: full (the whole observation, absolute position included), relative (no absolute position), relational (z read as a belief over the goals; the policy sees only the believed goal\'s offset from the agent). The last two columns split the OOD score into decoding and exploitation (diagnoseDream).'],
       tables: [tables.length - 1],
     });
   }
