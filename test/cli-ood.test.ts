@@ -30,9 +30,10 @@ test('bad options exit 2 with one line and create nothing', async () => {
     [['ood', '--sign-heads', 'ful', '--out', out('c')], /--sign-heads: unknown head 'ful'; did you mean 'full'\?/],
     [['ood', '--scale', '0', '--out', out('d')], /--scale must be a number > 0/],
     [['ood', '--seed', '4294967295', '--seeds', '2', '--out', out('e')], /runs seeds past 4294967295/],
+    [['ood', '--families', 'none', '--out', out('f')], /nothing to run: give --families and --archs/],
   ];
   for (const [args, pattern] of cases) assertUsageError(args.join(' '), await inProcess(args), pattern);
-  for (const name of 'abcde') assert.not.ok(existsSync(out(name)), `output folder ${name} was created`);
+  for (const name of 'abcdef') assert.not.ok(existsSync(out(name)), `output folder ${name} was created`);
 });
 
 test('--quick: every family, architecture and a DREAM head; tables, gap, diagnostics, report', async () => {

@@ -18,14 +18,21 @@ export function oodConfig(args: ParsedArgs): OodConfig {
   const v = args.values;
   const seeds = v['seeds'] as number, seed = v['seed'] as number;
   if (seed + seeds - 1 > 4294967295) throw new UsageError(`--seed ${seed} with --seeds ${seeds} runs seeds past 4294967295; pass a smaller --seed`);
-  const signText = String(v['signHeads']).trim();
   const given = (name: string): boolean => args.given.has(name);
   const quick = v['quick'] === true ? OOD_QUICK : {};
   const pick = <K extends keyof OodConfig & string>(key: K, name: string): OodConfig[K] => (given(name) ? v[key] : (quick[key] ?? v[key])) as OodConfig[K];
+  const list = <T extends string>(option: string, key: string, allowed: readonly T[], noun: string): T[] => {
+    const text = String(v[key]).trim();
+    return text === 'none' ? [] : parseNameList<T>(option, text, allowed, noun);
+  };
+  const families = list<OodFamily>('families', 'families', OOD_FAMILIES, 'family');
+  const archs = list<OodArch>('archs', 'archs', OOD_ARCHS, 'architecture');
+  const signHeads = list<OodSignHead>('sign-heads', 'signHeads', OOD_SIGN_HEADS, 'head');
+  if ((families.length === 0 || archs.length === 0) && signHeads.length === 0) {
+    throw new UsageError('nothing to run: give --families and --archs (grid worlds), or --sign-heads (sign grid), other than none');
+  }
   return {
-    families: parseNameList<OodFamily>('families', String(v['families']), OOD_FAMILIES, 'family'),
-    archs: parseNameList<OodArch>('archs', String(v['archs']), OOD_ARCHS, 'architecture'),
-    signHeads: signText === 'none' ? [] : parseNameList<OodSignHead>('sign-heads', signText, OOD_SIGN_HEADS, 'head'),
+    families, archs, signHeads,
     seeds, seed,
     scale: pick('scale', 'scale'), episodeScale: pick('episodeScale', 'episodeScale'), evalTasks: pick('evalTasks', 'evalTasks'),
     steps: pick('steps', 'steps'), draws: pick('draws', 'draws'), dreamIterations: pick('dreamIterations', 'dreamIterations'),
@@ -52,8 +59,8 @@ export const oodCommand: Command = {
       'take a few minutes per seed on one core; the full study is scripts/ood.ts.',
     ].join('\n'),
     options: [
-      { name: 'families', short: 'f', type: 'string', default: D.families.join(','), placeholder: 'F,F', description: `task families, from ${OOD_FAMILIES.join(', ')}` },
-      { name: 'archs', short: 'a', type: 'string', default: D.archs.join(','), placeholder: 'A,A', description: `architectures, from ${OOD_ARCHS.join(', ')}` },
+      { name: 'families', short: 'f', type: 'string', default: D.families.join(','), placeholder: 'F,F', description: `task families, from ${OOD_FAMILIES.join(', ')}, or none` },
+      { name: 'archs', short: 'a', type: 'string', default: D.archs.join(','), placeholder: 'A,A', description: `architectures, from ${OOD_ARCHS.join(', ')}, or none` },
       { name: 'sign-heads', type: 'string', default: D.signHeads.length === 0 ? 'none' : D.signHeads.join(','), placeholder: 'H,H', description: `DREAM exploitation heads on the sign grid, from ${OOD_SIGN_HEADS.join(', ')}, or none` },
       { name: 'seeds', type: 'int', min: 1, max: 1000, default: D.seeds, description: 'seeds per configuration; CIs are over these' },
       { name: 'scale', type: 'number', above: 0, default: D.scale, description: 'multiplies every family\'s meta-iterations (and DREAM\'s)' },
