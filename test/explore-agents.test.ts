@@ -111,7 +111,7 @@ test('DREAM: the relative exploitation view ignores the position one-hots; a bad
   assert.equal(logits(moved), logits(inputs));
   assert.not.equal(logits(other), logits(inputs));
   assert.ok(Number.isFinite(evaluateAgent(dreamTester(dream, config), config, family.oodGoal, { trials: 4 }).fractionOfOracle));
-  assert.throws(() => trainDream({ config, tasks: family.train, iterations: 1, exploitView: 'egocentric' as 'full' }), /exploitView must be one of full, relative, got 'egocentric'/);
+  assert.throws(() => trainDream({ config, tasks: family.train, iterations: 1, exploitView: 'egocentric' as 'full' }), /exploitView must be one of full, relative, relational, got 'egocentric'/);
 });
 
 test('DREAM on the two-sign (bits) variant: the decoder error falls in a short run', () => {
