@@ -98,14 +98,16 @@ function benchRecycling(setting: StudySetting, rounds: number) {
   return { fresh: fresh!, recycled: recycled! };
 }
 
-/** Prints the meta-iteration cost split and rollout throughput. */
-
 /**
  * One meta-iteration of the CLI's default grid-world run (goal 8×8, tabular, 10 tasks ×
  * 160 episodes of 20 steps, DiCE, learned inner step sizes, entropy bonus 0.4), eager
- * (recycling memory) against `jit: true`; median of interleaved rounds, ms.
+ * (recycling memory) against `jit: true`; median of interleaved rounds (the order
+ * swapping each round), ms. Also where the time goes, from `timings` (ms per iteration,
+ * means over the timed rounds): rollouts; inner = baseline fits, surrogate data and the
+ * inner steps (jit: the adapt program); outer = the rest (outer data, the backward pass
+ * or the meta-gradient program, Adam).
  */
-function benchJit(rounds: number): { eager: number; jit: number } {
+function benchJit(rounds: number) {
   const family = goalFamily({ size: 8 });
   const env = new VecEnv({ map: openRoom(8), numEnvs: 160, maxSteps: 20 });
   const policy = tabularPolicy({ numStates: 64, numActions: 4 });
@@ -114,19 +116,23 @@ function benchJit(rounds: number): { eager: number; jit: number } {
     entropyBonus: 0.4, outerLr: 0.1, recycleMemory: true,
   };
   const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[xs.length >> 1]!;
+  const names = ['eager', 'jit'] as const;
   const times = { eager: [] as number[], jit: [] as number[] };
+  const split = { eager: { rolloutMs: 0, innerMs: 0, outerMs: 0 } as MetaTimings, jit: { rolloutMs: 0, innerMs: 0, outerMs: 0 } as MetaTimings };
   const states = { eager: metaTrainInit({ ...base, learnInnerLr: true, seed: 1 }), jit: metaTrainInit({ ...base, learnInnerLr: true, seed: 1 }) };
-  for (const name of ['eager', 'jit'] as const) for (let i = 0; i < 3; i++) states[name] = metaTrainStep({ ...base, jit: name === 'jit' }, states[name]).state;
+  for (const name of names) for (let i = 0; i < 3; i++) states[name] = metaTrainStep({ ...base, jit: name === 'jit' }, states[name]).state;
   for (let r = 0; r < rounds; r++) {
-    for (const name of ['eager', 'jit'] as const) {
+    for (const name of r % 2 === 0 ? names : [...names].reverse()) {
       const t0 = performance.now();
-      for (let i = 0; i < 3; i++) states[name] = metaTrainStep({ ...base, jit: name === 'jit' }, states[name]).state;
+      for (let i = 0; i < 3; i++) states[name] = metaTrainStep({ ...base, jit: name === 'jit', timings: split[name] }, states[name]).state;
       times[name].push((performance.now() - t0) / 3);
     }
   }
-  return { eager: median(times.eager), jit: median(times.jit) };
+  const perIteration = (t: MetaTimings): MetaTimings => ({ rolloutMs: t.rolloutMs / (3 * rounds), innerMs: t.innerMs / (3 * rounds), outerMs: t.outerMs / (3 * rounds) });
+  return { eager: median(times.eager), jit: median(times.jit), split: { eager: perIteration(split.eager), jit: perIteration(split.jit) } };
 }
 
+/** Prints the meta-iteration cost split and rollout throughput. */
 export async function runRlBench(): Promise<void> {
   const settings: Setting[] = [
     { size: 5, horizon: 14, episodes: 20, metaBatchSize: 10 },
@@ -156,8 +162,12 @@ export async function runRlBench(): Promise<void> {
 
 /** Only the jit comparison: `node --import tsx bench/rl.bench.ts --jit`. */
 export function runRlJitBench(rounds = 7): void {
-  const { eager, jit } = benchJit(rounds);
+  const { eager, jit, split } = benchJit(rounds);
   console.log(`MAML-RL meta-iteration, CLI default (goal 8×8, tabular, 10 × 160 episodes, DiCE): eager ${eager.toFixed(1)} ms, jit ${jit.toFixed(1)} ms, eager/jit ${(eager / jit).toFixed(2)}`);
+  for (const name of ['eager', 'jit'] as const) {
+    const t = split[name];
+    console.log(`  ${name.padEnd(6)} rollout ${t.rolloutMs.toFixed(1)}  inner ${t.innerMs.toFixed(1)}  outer ${t.outerMs.toFixed(1)} ms (mean per iteration)`);
+  }
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
