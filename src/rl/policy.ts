@@ -141,7 +141,7 @@ export function tabularPolicy(options: TabularPolicyOptions): CategoricalPolicy<
       const table = softmaxRows(params.logits.data, numStates, numActions);
       return (obs, count, out) => {
         const ids = stateIds(obs, count);
-        // A plain copy: a subarray per row was a third of a tabular rollout's time.
+        // A plain copy: a subarray per row allocated a view per step of every copy.
         for (let i = 0; i < count; i++) {
           const from = ids[i]! * numActions, to = i * numActions;
           for (let a = 0; a < numActions; a++) out[to + a] = table[from + a]!;
