@@ -24,7 +24,7 @@ import { metaSgd } from './metasgd.ts';
 import { reptile } from './reptile.ts';
 import { pretraining } from './pretrain.ts';
 import { numTasks, sliceTasks, type TaskBatch, type TaskSampler } from './tasks.ts';
-import type { MetaTrainResult } from './train.ts';
+import { lossLog, type MetaTrainResult } from './train.ts';
 
 /** This module's URL (`.ts` under tsx, `.js` in dist/): the job module of meta-gradient pools. */
 export const META_JOBS: string = import.meta.url;
@@ -243,22 +243,13 @@ export async function metaTrainParallel<M, S extends OptimizerState>(options: Me
   try {
     let meta = (options.meta as M | undefined) ?? learner.init(rng);
     let state = options.optimizerState ?? optimizer.init(meta);
-    const history: { iteration: number; loss: number }[] = [];
-    let windowLoss = 0, windowCount = 0;
+    const log = lossLog(iterations, logEvery, onLog);
     for (let i = 1; i <= iterations; i++) {
       const { loss, grads } = await parallelMetaGradient(pool, options.learner, meta, sampleTasks(rng, metaBatchSize), chunks);
       ({ params: meta, state } = optimizer.update(grads, state, meta));
-      windowLoss += loss;
-      windowCount++;
-      if (i % logEvery === 0 || i === iterations) {
-        const mean = windowLoss / windowCount;
-        history.push({ iteration: i, loss: mean });
-        onLog?.(i, mean);
-        windowLoss = 0;
-        windowCount = 0;
-      }
+      log.record(i, loss);
     }
-    return { meta, optimizerState: state, history };
+    return { meta, optimizerState: state, history: log.history };
   } finally {
     if (options.pool === undefined) pool.terminate();
   }

@@ -54,22 +54,36 @@ export function metaTrain<M, S extends OptimizerState>(options: MetaTrainOptions
   const { learner, optimizer, sampleTasks, metaBatchSize = 25, iterations, rng, onLog, logEvery = 1000 } = options;
   let meta = options.meta ?? learner.init(rng);
   let state = options.optimizerState ?? optimizer.init(meta);
-  const history: { iteration: number; loss: number }[] = [];
-  let windowLoss = 0, windowCount = 0;
+  const log = lossLog(iterations, logEvery, onLog);
   for (let i = 1; i <= iterations; i++) {
     const { loss, grads } = learner.metaGradient(meta, sampleTasks(rng, metaBatchSize));
     ({ params: meta, state } = optimizer.update(grads, state, meta));
-    windowLoss += loss;
-    windowCount++;
-    if (i % logEvery === 0 || i === iterations) {
-      const mean = windowLoss / windowCount;
-      history.push({ iteration: i, loss: mean });
-      onLog?.(i, mean);
-      windowLoss = 0;
-      windowCount = 0;
-    }
+    log.record(i, loss);
   }
-  return { meta, optimizerState: state, history };
+  return { meta, optimizerState: state, history: log.history };
+}
+
+/**
+ * The outer loops' loss curve: the mean meta-loss of each window of `logEvery`
+ * iterations (and of the last, shorter one), reported to `onLog` as it closes. @internal
+ */
+export function lossLog(iterations: number, logEvery: number, onLog?: (iteration: number, meanLoss: number) => void) {
+  const history: { iteration: number; loss: number }[] = [];
+  let windowLoss = 0, windowCount = 0;
+  return {
+    history,
+    record(iteration: number, loss: number): void {
+      windowLoss += loss;
+      windowCount++;
+      if (iteration % logEvery === 0 || iteration === iterations) {
+        const mean = windowLoss / windowCount;
+        history.push({ iteration, loss: mean });
+        onLog?.(iteration, mean);
+        windowLoss = 0;
+        windowCount = 0;
+      }
+    },
+  };
 }
 
 /**
