@@ -8,7 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { assertUsageError, inProcess, tempDir } from './cli-helpers.ts';
+import { assertUsageError, inProcess, start, tempDir, waitFor } from './cli-helpers.ts';
 import { readResults, runOk } from './study-helpers.ts';
 
 const dir = tempDir('cli-ood');
@@ -82,6 +82,18 @@ test('the convolutional policy too; 2 shards merged equal the unsharded run', as
   const whole = readResults(out('whole'));
   assert.equal(readResults(out('merged')), whole);
   assert.type((whole['metrics'] as Record<string, unknown>)['goal5/conv/ood/step1'], 'number');
+});
+
+test('Ctrl-C in the middle of a run in this thread: what finished is written, marked interrupted, exit 130', async () => {
+  const running = start(['ood', '--quick', '--families', 'goal5', '--archs', 'tabular', '--scale', '1', '--seeds', '50', '--workers', '1', '--no-jit', '--backend', 'ts', '--progress', 'lines', '--out', out('stopped'), '--json']);
+  await waitFor(running, (e) => /goal5 tabular seed 0: /.test(e));
+  running.child.kill('SIGINT');
+  const r = await running.done;
+  assert.is(r.code, 130, r.stderr);
+  assert.match(r.stderr, /SIGINT: stopping after the current step/);
+  const results = JSON.parse(r.stdout) as Record<string, any>;
+  assert.is(results['interrupted'], true);
+  assert.ok(results['training']['completed'] >= 1 && results['training']['completed'] < 50, `${results['training']['completed']} runs`);
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));

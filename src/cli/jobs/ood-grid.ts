@@ -178,8 +178,12 @@ function convPatch(rows: Float32Array, offset: number, model: TabularModel, stat
   return key;
 }
 
-/** Meta-trains, evaluates and diagnoses one (family, architecture, seed); `onIteration` after each meta-iteration. */
-export function runOodGrid(config: OodGridRunConfig, onIteration: (i: number) => void = () => {}): OodGridRun {
+/**
+ * Meta-trains, evaluates and diagnoses one (family, architecture, seed). `onIteration` runs
+ * after each meta-iteration and is awaited (the CLI yields to the event loop there, so a
+ * Ctrl-C reaches a run in the calling thread; it may throw to stop the run).
+ */
+export async function runOodGrid(config: OodGridRunConfig, onIteration: (i: number) => void | Promise<void> = () => {}): Promise<OodGridRun> {
   const settings = OOD_FAMILY_SETTINGS[config.family];
   const family = familyOf(config.family, config.seed);
   const baseMap = family.train[0]!.layout ?? openRoom(settings.size);
@@ -201,7 +205,7 @@ export function runOodGrid(config: OodGridRunConfig, onIteration: (i: number) =>
     const step = metaTrainStep(options, state);
     state = step.state;
     curve.push(step.postReturn);
-    onIteration(i);
+    await onIteration(i);
   }
   const adapt = { innerLr, estimator: 'dice' as const, baseline: 'state' as const, ...(state.logScale ? { innerLrScale: treeMap(state.logScale, (r) => exp(r)) } : {}) };
 

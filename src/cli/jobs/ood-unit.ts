@@ -4,6 +4,7 @@
  * iterations as progress and its headline numbers as a log line.
  */
 import type { JobContext } from '../../parallel/types.ts';
+import { yieldToEventLoop } from '../interrupt.ts';
 import { selectBackend, type BackendChoice } from '../runtime.ts';
 import type { UnitLog } from '../study.ts';
 import { runOodGrid, type OodGridRun, type OodGridRunConfig } from './ood-grid.ts';
@@ -35,7 +36,7 @@ export async function runOodUnit(args: OodUnitArgs, ctx: JobContext): Promise<Oo
   const c = args.config;
   const f = (x: number): string => x.toFixed(3);
   if (c.kind === 'grid') {
-    const run = runOodGrid(c, tick);
+    const run = await runOodGrid(c, async (i) => { tick(i); await yieldToEventLoop(); });
     const at1 = Math.min(1, c.steps);
     ctx.progress({ log: `${c.family} ${c.arch} seed ${c.seed}: step ${at1} test ${f(run.splits.test.fraction[at1]!)} ood ${f(run.splits.ood.fraction[at1]!)}; reach ood ${f(run.splits.ood.reach)}, novel ood ${f(run.splits.ood.novel)}` } satisfies UnitLog);
     return run;
