@@ -1,8 +1,8 @@
 /**
  * The out-of-distribution study (issue 17) at its full settings: `metagrad ood` with every
  * family, the architectures, DREAM's exploitation heads, the grid-world study's budgets
- * (`--scale 1 --episode-scale 1`), 16 tasks per split and 5 seeds from 200 (the settings
- * were chosen on seeds 100–101). Any `metagrad ood` option given after the script's name
+ * (`--scale 1 --episode-scale 1`), 16 tasks per split and 5 seeds from 200 (the networks'
+ * step sizes were chosen on pilot seed 100). Any `metagrad ood` option given after the script's name
  * overrides these (e.g. `--families goal8 --workers 2`); output: out/ood-full/.
  *
  *   node --import tsx scripts/ood.ts
