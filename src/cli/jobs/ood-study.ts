@@ -55,7 +55,7 @@ export function verdict(arch: OodArch, test: { fraction: number; reach: number; 
   const seesGoal = arch !== 'tabular' && arch !== 'mlp';
   if (gap <= 0.05 && ood.fraction >= 0.85) return `transfers: OOD within ${p(Math.max(0, gap))} of ID${seesGoal ? `; ${p(ood.novel)} of OOD path inputs unseen in training` : ''}`;
   if (!seesGoal) {
-    return `does not observe the goal: only the adaptation episodes tell it, and before adaptation an episode reaches an OOD goal with p = ${p(ood.reach)} (ID ${p(test.reach)})`;
+    return `its input does not show the goal: it learns the task only from adaptation episodes that reach the goal, and before adaptation an OOD episode does so with p = ${p(ood.reach)} (ID ${p(test.reach)})`;
   }
   if (ood.novel > 0.25) return `${p(ood.novel)} of the states on the way to an OOD goal give inputs no training task produced (ID ${p(test.novel)}): their weights never trained`;
   if (ood.reach < test.reach - 0.2) return `inputs are familiar (${p(ood.novel)} unseen) but the learnt behaviour does not carry over: reach p = ${p(ood.reach)} OOD vs ${p(test.reach)} ID`;
