@@ -57,7 +57,7 @@ export function verdict(arch: OodArch, test: { fraction: number; reach: number; 
   if (!seesGoal) {
     return `its input does not show the goal: it learns the task only from adaptation episodes that reach the goal, and before adaptation an OOD episode does so with p = ${p(ood.reach)} (ID ${p(test.reach)})`;
   }
-  if (ood.novel > 0.25) return `${p(ood.novel)} of the states on the way to an OOD goal give inputs no training task produced (ID ${p(test.novel)}): their weights never trained`;
+  if (ood.novel > 0.1) return `${p(ood.novel)} of the states on the way to an OOD goal give inputs no training task produced (ID ${p(test.novel)}): their weights never trained`;
   if (ood.reach < test.reach - 0.2) return `inputs are familiar (${p(ood.novel)} unseen) but the learnt behaviour does not carry over: reach p = ${p(ood.reach)} OOD vs ${p(test.reach)} ID`;
   return `under-trained or unstable adaptation: ID ${p(test.fraction)} itself is low (reach ${p(test.reach)})`;
 }
