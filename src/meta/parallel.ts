@@ -121,12 +121,13 @@ interface PackedTensor { readonly $tensor: true; readonly shape: number[]; reado
 
 const isPacked = (x: unknown): x is PackedTensor => x !== null && typeof x === 'object' && (x as PackedTensor).$tensor === true;
 
-/** Copies every tensor of `tree` into clonable data (copies, so transferring them leaves the caller's tensors intact). */
-function pack<T>(tree: T): unknown {
+/** @internal Copies every tensor of `tree` into clonable data (copies, so transferring them leaves the caller's tensors intact). */
+export function pack<T>(tree: T): unknown {
   return treeMap(tree, (t: Tensor) => ({ $tensor: true, shape: t.shape.slice(), data: t.data.slice() }) as unknown as Tensor);
 }
 
-function unpack<T>(tree: unknown): T {
+/** @internal The tree {@link pack} made, with tensors again. */
+export function unpack<T>(tree: unknown): T {
   const walk = (x: unknown): unknown => {
     if (isPacked(x)) return new Tensor(x.data, x.shape);
     if (Array.isArray(x)) return x.map(walk);

@@ -46,6 +46,10 @@ export {
   type TaskMetaResult, type MamlRlOptions, type MamlRlResult, type MetaIterationRecord, type MetaStepOptions, type MetaTrainState, type MetaStepResult,
 } from './mamlrl.ts';
 export {
+  metaTrainPolicyParallel, metaTrainStepParallel, parallelPolicyMetaGradient, registerPolicySetup, policySetupFromSpec, RL_JOBS,
+  type PolicySetupSpec, type PolicySetup, type ParallelStepOptions, type ParallelMamlRlOptions,
+} from './mamlrl-parallel.ts';
+export {
   runExperiment, exactPolicyReturn, curveOf, formatResultTable, renderAdaptationSvg, subsampleTasks,
   type ExperimentConfig, type ExperimentResult, type AdaptationCurve, type Split, type Method,
 } from './evaluate.ts';

@@ -356,7 +356,8 @@ export interface MetaStepResult<P> {
   readonly postReturn: number;
 }
 
-function resolveStep<P>(caller: string, options: MetaStepOptions<P>) {
+/** @internal {@link metaTrainStep}'s options checked and resolved (shared with `mamlrl-parallel.ts`). */
+export function resolveStep<P>(caller: string, options: MetaStepOptions<P>) {
   if (!Array.isArray(options.tasks) || options.tasks.length === 0) {
     throw new RlError(`${caller}: tasks must be a non-empty array of tasks, got ${Array.isArray(options.tasks) ? 'an empty array' : String(options.tasks)}`);
   }

@@ -1,0 +1,338 @@
+/**
+ * MAML-RL with the meta-batch's tasks on a worker pool: each job rolls out, adapts and
+ * differentiates the outer surrogate for a chunk of tasks, one task at a time, and returns
+ * every task's meta-gradient (typed arrays, transferred) and sampled returns; this thread
+ * sums them in task order and takes the outer step. Task draws and every task's generator
+ * come from the iteration's state exactly as in {@link metaTrainStep} (the meta-batch is a
+ * shuffle of the task list, each task gets `rng.split()` in draw order), so a task's
+ * episodes depend on its own stream only, never on which worker or chunk ran it. The
+ * result therefore has the same bits for any number of workers and any chunking. It
+ * differs from `metaTrainStep`'s only in how the tasks' gradients are summed (per task,
+ * then in float64 in task order, instead of one backward pass over the batch's sum): the
+ * same episodes and returns at a given state, the gradient to float32 rounding.
+ *
+ * Policies and environments are closures and cannot cross threads, so a worker builds its
+ * own from a {@link PolicySetupSpec}: a factory registered with {@link registerPolicySetup}
+ * (the built-in `'gridworld'` covers the grid-world families with tabular and MLP
+ * policies) and its JSON options. Tasks travel as indices into the setup's task list.
+ */
+import { Rng } from '../random/rng.ts';
+import { valueAndGrad } from '../autodiff/transforms.ts';
+import { treeCopy, treeLeaves, treeMap } from '../autodiff/tree.ts';
+import { recycling } from '../autodiff/recycle.ts';
+import { Tensor } from '../tensor/tensor.ts';
+import { exp, neg } from '../ops/index.ts';
+import { createPool } from '../parallel/pool.ts';
+import { registerJob } from '../parallel/registry.ts';
+import { importModules } from '../parallel/execute.ts';
+import type { Pool } from '../parallel/types.ts';
+import { pack, unpack } from '../meta/parallel.ts';
+import {
+  VecEnv, goalFamily, startFamily, layoutFamily, createObservationEncoder, type Task, type LayoutName, type ObservationSpec,
+} from './env/index.ts';
+import { tabularPolicy, mlpPolicy, type CategoricalPolicy } from './policy.ts';
+import {
+  metaTrainInit, resolveStep, taskMetaObjective,
+  type MamlRlOptions, type MamlRlResult, type MetaIterationRecord, type MetaStepOptions, type MetaStepResult, type MetaTrainState,
+} from './mamlrl.ts';
+import { jitMetaGradient, type JitStepSettings } from './mamlrl-jit.ts';
+import { checkInteger, RlError } from './errors.ts';
+
+/** This module's URL (`.ts` under tsx, `.js` in dist/): the job module of MAML-RL pools. */
+export const RL_JOBS: string = import.meta.url;
+
+/**
+ * A policy, its environment and its meta-training tasks as plain data: the name of a
+ * factory registered with {@link registerPolicySetup} and its JSON options; `modules`
+ * are the job modules that register custom factories (imported by every worker and by
+ * the calling thread).
+ *
+ * @example
+ * ```ts
+ * const setup: PolicySetupSpec = { name: 'gridworld', options: { family: 'goal', size: 8, policy: 'tabular', numEnvs: 160, maxSteps: 20 } };
+ * ```
+ */
+export interface PolicySetupSpec {
+  readonly name: string;
+  readonly options: Readonly<Record<string, unknown>>;
+  readonly modules?: readonly (string | URL)[];
+}
+
+/** What a setup factory builds: `metaTrainStep`'s `policy`, `env` and `tasks`. */
+export interface PolicySetup {
+  readonly policy: CategoricalPolicy<unknown>;
+  readonly env: VecEnv;
+  readonly tasks: readonly Task[];
+}
+
+type SetupFactory = (options: Readonly<Record<string, unknown>>) => PolicySetup;
+const factories = new Map<string, SetupFactory>();
+
+/**
+ * Registers a setup factory under `name`, so a {@link PolicySetupSpec} can name it in any
+ * thread: call it at the top level of a module listed in the spec's `modules`. The factory
+ * must build the same tasks, in the same order, in every thread.
+ *
+ * @example
+ * ```ts
+ * registerPolicySetup('room5', () => {
+ *   const env = new VecEnv({ map: openRoom(5), numEnvs: 20, maxSteps: 12 });
+ *   return { env, policy: tabularPolicy({ numStates: 25, numActions: 4 }), tasks: goalFamily({ size: 5 }).train };
+ * });
+ * ```
+ */
+export function registerPolicySetup(name: string, factory: SetupFactory): void {
+  if (typeof name !== 'string' || name === '') throw new RlError(`registerPolicySetup: name must be a non-empty string, got ${String(name)}`);
+  if (typeof factory !== 'function') throw new RlError(`registerPolicySetup: factory of '${name}' must be a function, got ${typeof factory}`);
+  factories.set(name, factory);
+}
+
+/** Options of the built-in `'gridworld'` setup (what `metagrad gridworld` builds). */
+interface GridworldSetupOptions {
+  readonly family: 'goal' | 'start' | 'layout';
+  readonly layout?: LayoutName;
+  readonly size?: number;
+  /** Seeds the family's train/test split. Default 0. */
+  readonly familySeed?: number;
+  readonly policy: 'tabular' | 'mlp';
+  /** Hidden widths of the MLP policy. Default [64]. */
+  readonly hidden?: number[];
+  readonly numEnvs: number;
+  readonly maxSteps: number;
+}
+
+registerPolicySetup('gridworld', (options) => {
+  const o = options as unknown as GridworldSetupOptions;
+  const families = { goal: goalFamily, start: startFamily, layout: layoutFamily } as const;
+  if (!Object.hasOwn(families, o.family)) throw new RlError(`policy setup 'gridworld': options.family must be goal, start or layout, got ${JSON.stringify(o.family)}`);
+  if (o.policy !== 'tabular' && o.policy !== 'mlp') throw new RlError(`policy setup 'gridworld': options.policy must be tabular or mlp, got ${JSON.stringify(o.policy)}`);
+  const common = { ...(o.size !== undefined && { size: o.size }), seed: o.familySeed ?? 0 };
+  const family = o.family === 'layout' ? layoutFamily(common) : families[o.family]({ ...common, layout: o.layout ?? 'open' });
+  if (family.train.length === 0) throw new RlError(`policy setup 'gridworld': the ${o.family} family has no training tasks`);
+  const map = family.train[0]!.layout!;
+  const observation: ObservationSpec = o.policy === 'tabular' ? { kind: 'stateIndex' } : { kind: 'gridChannels' };
+  const env = new VecEnv({ map, numEnvs: o.numEnvs, maxSteps: o.maxSteps, observation, tasks: family.train[0]! });
+  const policy = o.policy === 'tabular'
+    ? tabularPolicy({ numStates: env.modelOf(0).numStates, numActions: env.numActions })
+    : mlpPolicy({ obsSize: createObservationEncoder(observation, map.height, map.width).size, numActions: env.numActions, hidden: o.hidden ?? [64] });
+  return { policy: policy as CategoricalPolicy<unknown>, env, tasks: family.train };
+});
+
+// One setup per spec and thread: a jitted policy keeps its compiled programs.
+const built = new Map<string, PolicySetup>();
+
+/**
+ * The setup a spec names, built once per thread (after importing its `modules`).
+ *
+ * @example
+ * ```ts
+ * const { policy, env, tasks } = await policySetupFromSpec({ name: 'gridworld', options: { family: 'goal', size: 5, policy: 'tabular', numEnvs: 20, maxSteps: 12 } });
+ * ```
+ */
+export async function policySetupFromSpec(spec: PolicySetupSpec): Promise<PolicySetup> {
+  if (spec === null || typeof spec !== 'object' || typeof spec.name !== 'string') throw new RlError(`policySetupFromSpec: expected { name, options }, got ${String(spec)}`);
+  if (spec.modules !== undefined && spec.modules.length > 0) await importModules(spec.modules.map(String));
+  const key = JSON.stringify([spec.name, spec.options]);
+  let setup = built.get(key);
+  if (setup === undefined) {
+    const factory = factories.get(spec.name);
+    if (factory === undefined) {
+      throw new RlError(`policySetupFromSpec: no policy setup '${spec.name}' is registered (built-in: gridworld; custom ones with registerPolicySetup in one of spec.modules)`);
+    }
+    setup = factory(spec.options ?? {});
+    built.set(key, setup);
+  }
+  return setup;
+}
+
+/** The resolved per-task settings a job needs (plain data). */
+interface ChunkSettings extends JitStepSettings { readonly jit: boolean; readonly recycleMemory: boolean }
+
+interface ChunkArgs {
+  readonly setup: PolicySetupSpec;
+  readonly settings: ChunkSettings;
+  /** `{ params, logScale? }`, packed. */
+  readonly meta: unknown;
+  /** A fixed `innerLrScale` tree, packed (without a learned `logScale` only). */
+  readonly fixedScale: unknown;
+  /** The chunk's tasks: index into the setup's tasks and the task's generator state. */
+  readonly tasks: readonly { readonly index: number; readonly rng: readonly [number, number, number, number] }[];
+}
+
+/** One task's meta-gradient leaves (in `treeLeaves` order of `meta`) and sampled returns. */
+interface TaskGradient { readonly leaves: Float32Array[]; readonly preReturn: number; readonly postReturn: number }
+
+type Meta = { params: unknown; logScale?: unknown };
+
+/** One task's meta-gradient of its own objective (weight 1), as `estimateMetaGradient` computes every task's. */
+function taskGradient(setup: PolicySetup, settings: ChunkSettings, meta: Meta, fixedScale: unknown, task: Task, rng: Rng): TaskGradient {
+  const { policy, env } = setup;
+  const leavesOf = (g: Meta): Float32Array[] => treeLeaves(g).map((t) => Float32Array.from(t.data));
+  if (settings.jit) {
+    const options = { policy, env, tasks: setup.tasks, ...(fixedScale !== undefined && { innerLrScale: fixedScale }) } as MetaStepOptions<unknown>;
+    const r = jitMetaGradient(options, settings, meta, [task], [rng]);
+    return { leaves: leavesOf(r.gradient), preReturn: r.preReturn, postReturn: r.postReturn };
+  }
+  env.setTasks(task);
+  let preReturn = NaN, postReturn = NaN;
+  const objective = (m: Meta): Tensor => {
+    const innerLrScale = m.logScale !== undefined ? treeMap(m.logScale, (r) => exp(r)) : fixedScale;
+    const result = taskMetaObjective(policy, m.params, env, rng, { ...settings, innerLrScale });
+    preReturn = result.preReturn;
+    postReturn = result.postReturn;
+    return result.objective;
+  };
+  const gradient = (): Meta => valueAndGrad(objective)(meta)[1] as Meta;
+  return { leaves: leavesOf(settings.recycleMemory ? recycling(gradient, treeCopy) : gradient()), preReturn, postReturn };
+}
+
+registerJob('rl.metaChunk', async (args: ChunkArgs): Promise<TaskGradient[]> => {
+  const setup = await policySetupFromSpec(args.setup);
+  const meta = unpack<Meta>(args.meta);
+  const fixedScale = args.fixedScale === undefined ? undefined : unpack(args.fixedScale);
+  return args.tasks.map(({ index, rng }) => {
+    const task = setup.tasks[index];
+    if (task === undefined) throw new RlError(`rl.metaChunk: task ${index} is not in the setup's ${setup.tasks.length} tasks (do main thread and workers build the same setup?)`);
+    return taskGradient(setup, args.settings, meta, fixedScale, task, new Rng(rng));
+  });
+});
+
+/** Options of {@link metaTrainStepParallel}: {@link metaTrainStep}'s, with the policy, env and tasks as a setup spec. */
+export interface ParallelStepOptions extends Omit<MetaStepOptions<unknown>, 'policy' | 'env' | 'tasks' | 'timings'> {
+  readonly setup: PolicySetupSpec;
+  /**
+   * Jobs per meta-batch (default: the pool's size). Only the scheduling depends on it:
+   * every task's gradient is computed alone and summed in task order.
+   */
+  readonly chunks?: number;
+}
+
+/** The chunks' task ranges: `chunks` near-equal consecutive slices (fewer if there are fewer tasks). */
+function chunkRanges(total: number, chunks: number): [number, number][] {
+  const count = Math.min(chunks, total);
+  return Array.from({ length: count }, (_v, c) => [Math.floor((c * total) / count), Math.floor(((c + 1) * total) / count)] as [number, number]);
+}
+
+/**
+ * The meta-gradient {@link metaTrainStepParallel} ascends, with respect to
+ * `{ params, logScale? }`: the meta-batch drawn from `state.rng` as `metaTrainStep`
+ * draws it, every task's gradient computed on `pool`, summed in task order (float64) and
+ * divided by the batch size; plus the mean sampled returns and the generator after the
+ * draws. The same bits for any pool size and chunking.
+ *
+ * @example
+ * ```ts
+ * const pool = createPool({ workers: 2, modules: [RL_JOBS] });
+ * const { gradient } = await parallelPolicyMetaGradient(pool, options, state);
+ * pool.terminate();
+ * ```
+ */
+export async function parallelPolicyMetaGradient<P>(pool: Pool, options: ParallelStepOptions, state: MetaTrainState<P>) {
+  const setup = await policySetupFromSpec(options.setup);
+  const stepOptions = { ...options, policy: setup.policy, env: setup.env, tasks: setup.tasks } as MetaStepOptions<unknown>;
+  const { metaBatchSize, settings } = resolveStep('metaTrainStepParallel', stepOptions);
+  const chunks = checkInteger('metaTrainStepParallel', 'chunks', options.chunks ?? pool.size);
+  if (options.jit !== undefined && typeof options.jit !== 'boolean') throw new RlError(`metaTrainStepParallel: jit must be true or false, got ${String(options.jit)}`);
+  const rng = new Rng(state.rng);
+  // metaTrainStep shuffles the task list itself; a shuffle of its indices draws the same numbers.
+  const order = rng.shuffle(setup.tasks.map((_t, i) => i)).slice(0, metaBatchSize);
+  const taskRngs = order.map(() => rng.split().state());
+  type M = { params: P; logScale?: P };
+  const meta: M = state.logScale ? { params: state.params, logScale: state.logScale } : { params: state.params };
+  const fixedScale = state.logScale === undefined && options.innerLrScale !== undefined ? options.innerLrScale : undefined;
+  const chunkSettings: ChunkSettings = { ...settings, jit: options.jit === true, recycleMemory: options.recycleMemory === true };
+  const ranges = chunkRanges(order.length, chunks);
+  const outcomes = await pool.run<TaskGradient[]>(ranges.map(([begin, end]) => ({
+    name: 'rl.metaChunk',
+    args: {
+      setup: options.setup, settings: chunkSettings, meta: pack(meta), fixedScale: fixedScale === undefined ? undefined : pack(fixedScale),
+      tasks: order.slice(begin, end).map((index, k) => ({ index, rng: taskRngs[begin + k]! })),
+    } satisfies ChunkArgs,
+  })));
+  const template = treeLeaves(meta);
+  const sums = template.map((t) => new Float64Array(t.size));
+  let preReturn = 0, postReturn = 0;
+  const n = order.length;
+  for (const outcome of outcomes) {
+    if (!outcome.ok) throw outcome.error;
+    for (const task of outcome.value) {
+      preReturn += task.preReturn / n;
+      postReturn += task.postReturn / n;
+      task.leaves.forEach((leaf, i) => { const s = sums[i]!; for (let k = 0; k < leaf.length; k++) s[k]! += leaf[k]!; });
+    }
+  }
+  let i = 0;
+  const gradient = treeMap(meta, (t) => {
+    const s = sums[i++]!;
+    const out = new Float32Array(s.length);
+    for (let k = 0; k < s.length; k++) out[k] = s[k]! / n;
+    return new Tensor(out, t.shape);
+  });
+  return { gradient, meta, preReturn, postReturn, rng };
+}
+
+/**
+ * {@link metaTrainStep} with the meta-batch's rollouts, inner adaptation and outer
+ * gradients on `pool` (which must import `RL_JOBS`, and the setup's modules): pure like
+ * the serial step, the same state in gives the same state out, for any pool size.
+ *
+ * @example
+ * ```ts
+ * const pool = createPool({ workers: 2, modules: [RL_JOBS] });
+ * let state = metaTrainInit({ policy, env, tasks, innerLr: 100, baseline: 'state', seed: 0 });
+ * for (let i = 0; i < 10; i++) ({ state } = await metaTrainStepParallel(pool, options, state));
+ * pool.terminate();
+ * ```
+ */
+export async function metaTrainStepParallel<P>(pool: Pool, options: ParallelStepOptions, state: MetaTrainState<P>): Promise<MetaStepResult<P>> {
+  const { gradient, meta, preReturn, postReturn, rng } = await parallelPolicyMetaGradient(pool, options, state);
+  const setup = await policySetupFromSpec(options.setup);
+  const { optimizer } = resolveStep('metaTrainStepParallel', { ...options, policy: setup.policy, env: setup.env, tasks: setup.tasks } as MetaStepOptions<unknown>);
+  // The optimizer minimises: hand it the negated meta-gradient.
+  const update = optimizer.update(treeMap(gradient, (g) => neg(g)), state.optimizer, meta);
+  return { state: { ...(update.params as { params: P; logScale?: P }), optimizer: update.state, rng: rng.state() }, preReturn, postReturn };
+}
+
+/** Options of {@link metaTrainPolicyParallel}: `metaTrainPolicy`'s, with a setup spec and a pool. */
+export interface ParallelMamlRlOptions<P> extends ParallelStepOptions, Pick<MamlRlOptions<P>, 'iterations' | 'seed' | 'initialParams' | 'learnInnerLr'> {
+  /** Worker threads (default: the available cores; 1 runs in this thread). Ignored with `pool`. */
+  readonly workers?: number;
+  /** A pool to use (it must import `RL_JOBS`); not terminated at the end. */
+  readonly pool?: Pool;
+  readonly onIteration?: (record: MetaIterationRecord, params: P) => void;
+}
+
+/**
+ * `metaTrainPolicy` (MAML-RL's `metaTrain`) with each meta-batch on a worker pool (see
+ * {@link metaTrainStepParallel}): initialisation, task draws and the outer step stay in
+ * this thread. Deterministic under `seed`, the same bits for any `workers`.
+ *
+ * @example
+ * ```ts
+ * const { params, history } = await metaTrainPolicyParallel({
+ *   setup: { name: 'gridworld', options: { family: 'goal', size: 8, policy: 'tabular', numEnvs: 160, maxSteps: 20 } },
+ *   iterations: 150, metaBatchSize: 10, innerLr: 100, baseline: 'state', learnInnerLr: true, entropyBonus: 0.4, jit: true, workers: 2,
+ * });
+ * ```
+ */
+export async function metaTrainPolicyParallel<P>(options: ParallelMamlRlOptions<P>): Promise<MamlRlResult<P>> {
+  const iterations = checkInteger('metaTrainPolicyParallel', 'iterations', options.iterations, 0);
+  const setup = await policySetupFromSpec(options.setup);
+  const serialOptions = { ...options, policy: setup.policy as CategoricalPolicy<P>, env: setup.env, tasks: setup.tasks } as Omit<MamlRlOptions<P>, 'iterations'>;
+  let state = metaTrainInit(serialOptions);
+  const pool = options.pool ?? createPool({ workers: options.workers, modules: [RL_JOBS, ...(options.setup.modules ?? [])] });
+  const history: MetaIterationRecord[] = [];
+  try {
+    for (let iteration = 0; iteration < iterations; iteration++) {
+      const step = await metaTrainStepParallel(pool, options, state);
+      state = step.state;
+      const record = { iteration, preReturn: step.preReturn, postReturn: step.postReturn };
+      history.push(record);
+      options.onIteration?.(record, state.params);
+    }
+  } finally {
+    if (options.pool === undefined) pool.terminate();
+  }
+  if (!state.logScale) return { params: state.params, history };
+  return { params: state.params, history, innerLrScale: treeMap(state.logScale, (r) => exp(r)) };
+}
