@@ -3,7 +3,8 @@
  * the same results.json as `--workers 1` (apart from timings), 2 and 3 shards merged by
  * `metagrad merge` equal the unsharded run, merge refuses shards that do not belong
  * together, Ctrl-C keeps the finished seeds (`"interrupted": true`, exit 130), and a
- * failing unit names its job.
+ * failing unit names its job. A single run on 2 workers (MAML and the baseline trained
+ * apart) writes the serial run's files, resumes and stops as the serial run does.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -145,6 +146,59 @@ test('a failing unit fails the run, naming the job and its seed', async () => {
     );
   }
   assert.not.ok(existsSync(join(ctx.out, 'results.json')));
+});
+
+/** checkpoint.json without its save time. */
+function readCheckpoint(dir: string): Record<string, unknown> {
+  const c = JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8')) as Record<string, unknown>;
+  delete c['savedAt'];
+  return c;
+}
+
+const SINGLE = [...TINY_GRIDWORLD, '--progress', 'lines'];
+
+test('a single run on 2 workers (MAML and the baseline apart) writes the serial run\'s results.json and checkpoint.json', async () => {
+  for (const extra of [[], ['--no-learn-inner-lr', '--algorithm', 'fomaml', '--no-jit']]) {
+    const tag = extra.length === 0 ? 'defaults' : 'fomaml';
+    await runOk([...SINGLE, ...extra, '--workers', '1', '--out', join(root, `single1-${tag}`)]);
+    const two = await runOk([...SINGLE, ...extra, '--workers', '2', '--checkpoint-every', '2', '--out', join(root, `single2-${tag}`)]);
+    assert.equal(readResults(join(root, `single2-${tag}`)), readResults(join(root, `single1-${tag}`)), tag);
+    assert.equal(readCheckpoint(join(root, `single2-${tag}`)), readCheckpoint(join(root, `single1-${tag}`)), tag);
+    assert.match(two.stderr, /gridworld meta-train 100% 4\/4 /);
+    assert.match(two.stderr, /evaluating (fo)?maml on 2 train tasks/, two.stderr);
+  }
+  // Resumed on 2 workers from a checkpoint of 2 iterations: the uninterrupted run's files.
+  const resumed = join(root, 'single-resumed');
+  await runOk([...SINGLE, '-n', '2', '--workers', '1', '--out', resumed]);
+  await runOk([...SINGLE, '--resume', join(resumed, 'checkpoint.json'), '--workers', '2', '--out', resumed]);
+  const { training: t, ...rest } = readResults(resumed) as { training: Record<string, unknown> };
+  const { training: u, ...whole } = readResults(join(root, 'single1-defaults')) as { training: Record<string, unknown> };
+  assert.equal(rest, whole);
+  assert.equal(t, { ...u, resumedFrom: 2 });
+  assert.equal(readCheckpoint(resumed), readCheckpoint(join(root, 'single1-defaults')));
+});
+
+test('Ctrl-C in a single run on 2 workers: the checkpoint of the iteration both parts reached (the serial state there), exit 130', async () => {
+  const stop = createStopSignal();
+  const out = join(root, 'single-stopped');
+  let stderr = '';
+  const code = await main([...TINY_GRIDWORLD, '-n', '400', '--workers', '2', '--progress', 'lines', '--out', out], {
+    stdout: { write: () => true },
+    stderr: { write: (t: string) => { stderr += t; if (/meta-train +\d+% ([3-9]|\d\d+)\/400 /.test(t)) stop.request('SIGINT'); return true; }, isTTY: false },
+    stop, startedAt: Date.now(),
+  });
+  assert.is(code, 130, stderr);
+  const r = readResults(out) as { interrupted: boolean; training: { completed: number }; figures: { 'meta-training': { series: { x: number[] }[] } } };
+  assert.is(r.interrupted, true);
+  const done = r.training.completed;
+  assert.ok(done >= 3 && done < 400, `stopped at ${done}`);
+  const ck = readCheckpoint(out);
+  assert.is(ck['iteration'], done);
+  assert.match(stderr, new RegExp(`interrupted at iteration ${done}\\b`));
+  // The serial run of `done` iterations reaches the same parameters, optimiser state and generator.
+  await runOk([...TINY_GRIDWORLD, '-n', String(done), '--workers', '1', '--progress', 'none', '--out', join(root, 'single-upto')]);
+  const serial = readCheckpoint(join(root, 'single-upto'));
+  for (const key of ['iteration', 'params', 'optimizer', 'rng', 'extra']) assert.equal(ck[key], serial[key], key);
 });
 
 test.after(() => rmSync(root, { recursive: true, force: true }));

@@ -58,7 +58,8 @@ export function curvesOf(extra: State | undefined, iteration: number, key: strin
   return out;
 }
 
-function checkpointOf(job: MetaJob, state: TrainState, curves: Curves): Checkpoint {
+/** The checkpoint of `job` at `state` with its training curves (what `trainAndReport` saves). */
+export function checkpointOf(job: MetaJob, state: TrainState, curves: Curves): Checkpoint {
   return {
     kind: job.kind, iteration: state.iteration, config: job.config, rng: state.rng.state(),
     params: state.params, optimizer: state.optimizer, extra: { curves },

@@ -26,12 +26,14 @@ import {
 
 /**
  * The options a study command adds: `--seeds`, `--workers`, `--shard` (a command that
- * has its own `--seeds` passes `{ seeds: false }`).
+ * has its own `--seeds` passes `{ seeds: false }`; one whose single run also uses the
+ * workers says for what in `singleRun`).
  */
-export function studyOptions(options: { seeds?: boolean } = {}): OptionSpec[] {
+export function studyOptions(options: { seeds?: boolean; singleRun?: string } = {}): OptionSpec[] {
+  const also = options.singleRun === undefined ? '' : ` and ${options.singleRun}`;
   const all: OptionSpec[] = [
     { name: 'seeds', type: 'int', min: 1, max: 10000, placeholder: 'N', description: 'run seeds seed … seed+N−1 as one study (results over seeds with 95% CIs)' },
-    { name: 'workers', type: 'int', min: 1, max: 1024, placeholder: 'N', description: 'worker threads for --seeds (default: all cores; 1: in this thread)' },
+    { name: 'workers', type: 'int', min: 1, max: 1024, placeholder: 'N', description: `worker threads for --seeds${also} (default: all cores; 1: in this thread)` },
     { name: 'shard', type: 'string', placeholder: 'I/N', description: 'run only shard I of N (I from 0) of --seeds and write a partial results file; combine with metagrad merge' },
   ];
   return options.seeds === false ? all.filter((o) => o.name !== 'seeds') : all;

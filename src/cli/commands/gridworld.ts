@@ -4,6 +4,7 @@
  * trajectory pictures, report. `npm start` runs this with its defaults.
  */
 import { readFileSync } from 'node:fs';
+import { availableCores } from '../../parallel/cores.ts';
 import { UsageError, type ParsedArgs } from '../args.ts';
 import type { Command } from '../command.ts';
 import { loadResume, runContext } from '../command.ts';
@@ -88,7 +89,7 @@ export const gridworldCommand: Command = {
       { name: 'eval-tasks', type: 'int', min: 1, max: 1000, default: D.evalTasks, description: 'at most this many tasks per evaluation split' },
       { name: 'baselines', type: 'boolean', default: true, description: 'train the pretrained baseline too (--no-baselines to skip)' },
       { name: 'jit', type: 'boolean', default: D.jit, description: 'compile the meta-gradient with jit (--no-jit: eager; same numbers to float32 rounding)' },
-      ...studyOptions(),
+      ...studyOptions({ singleRun: "a single run's two trainings (MAML, baseline)" }),
       ...outputOptions('out/gridworld'),
     ],
     examples: [
@@ -120,6 +121,13 @@ export const gridworldCommand: Command = {
       ? loadResume('gridworld', resumeFile, fresh, args, create, GRIDWORLD_ABSENT_KEYS)
       : { job: create(fresh), resume: undefined };
     const prepared = await prepareOutput(args);
-    return trainAndReport(job, runContext('gridworld', prepared, args, io, renderPanel), resume);
+    const context = runContext('gridworld', prepared, args, io, renderPanel);
+    // With baselines a run is two independent trainings: one per worker, the same files.
+    const workers = (args.values['workers'] as number | undefined) ?? availableCores();
+    if (workers > 1 && (job.config as GridworldConfig).baselines) {
+      const { trainAndReportParts } = await import('../jobs/gridworld-parallel.ts');
+      return trainAndReportParts(job.config as GridworldConfig, context, resume);
+    }
+    return trainAndReport(job, context, resume);
   },
 };

@@ -93,8 +93,53 @@ function mamlAdaptOptions(s: Setup, p: Params) {
   return p.logScale === undefined ? base : { ...base, innerLrScale: treeMap(p.logScale, (r) => exp(r)) };
 }
 
+/** The two independent trainings of a run: MAML's (θ and, with `learnInnerLr`, ρ) and the pretrained baseline's. */
+export type GridworldPart = 'maml' | 'pretrained';
+
+/** One part's training state: what `metaTrainStep` steps (plain data apart from the tensors). */
+export interface PartState {
+  readonly iteration: number;
+  readonly params: State;
+  readonly logScale?: State;
+  readonly optimizer: State;
+  readonly rng: MetaTrainState<State>['rng'];
+}
+
+/** One part's meta-iteration: its new state and its curves' values (`return` and `preAdaptation`, or `pretrained`). */
+export interface PartStep {
+  readonly state: PartState;
+  readonly values: Readonly<Record<string, number>>;
+}
+
+/**
+ * A grid-world run cut into its two independent parts, for running them apart (one per
+ * worker): the baseline trains on the same task draws and random numbers as MAML, and
+ * a step's generator afterwards depends only on the number of tasks drawn, so each part
+ * can step alone and {@link GridworldParts.join} gives back the serial run's state.
+ */
+export interface GridworldParts {
+  readonly job: MetaJob<GridworldConfig>;
+  /** The parts of a run's state (`pretrained` null without baselines). */
+  split(state: TrainState): { maml: PartState; pretrained: PartState | null };
+  /** One meta-iteration of one part. */
+  stepPart(part: GridworldPart, state: PartState): PartStep;
+  /** The run's state from its parts at the same iteration. */
+  join(maml: PartState, pretrained: PartState | null): TrainState;
+  /** The evaluation methods a part owns: MAML its own; the baseline the pretrained and from-scratch policies. */
+  methodsOf(part: GridworldPart, state: PartState | null): EvalMethod[];
+  /** Evaluates `methods` split by split (see {@link GridworldEvaluation}). */
+  evaluateMethods(methods: readonly EvalMethod[], ctx: EvalContext): Promise<EvalCell[]>;
+  /** The evaluation of the computed cells, exactly as the serial run assembles it. */
+  assemble(cells: readonly EvalCell[]): Evaluation;
+}
+
 /** Creates the job; throws the env's errors for a config whose map or family is invalid. */
 export function createGridworldJob(config: GridworldConfig): MetaJob<GridworldConfig> {
+  return createGridworldParts(config).job;
+}
+
+/** Creates the job and its parts; throws the env's errors for a config whose map or family is invalid. */
+export function createGridworldParts(config: GridworldConfig): GridworldParts {
   const s = setup(config);
   // The optimisers `metaTrainStep` will use: the pretrained baseline takes no weight decay.
   const metaOptimizer = outerOptimizer(config.outerLr, config.weightDecay), pretrainedOptimizer = outerOptimizer(config.outerLr);
@@ -127,7 +172,41 @@ export function createGridworldJob(config: GridworldConfig): MetaJob<GridworldCo
       { params, ...(logScale === undefined ? {} : { logScale }), optimizer: opt as unknown as OptimizerState, rng },
     );
 
-  return {
+  const split = (state: TrainState): { maml: PartState; pretrained: PartState | null } => {
+    const p = state.params as unknown as Params;
+    const o = state.optimizer as unknown as OptStates;
+    const rng = state.rng.state();
+    return {
+      maml: { iteration: state.iteration, params: p.meta, ...(p.logScale === undefined ? {} : { logScale: p.logScale }), optimizer: o.meta, rng },
+      pretrained: p.pretrained === null ? null : { iteration: state.iteration, params: p.pretrained, optimizer: o.pretrained!, rng },
+    };
+  };
+  const stepPart = (part: GridworldPart, ps: PartState): PartStep => {
+    // The baseline trains on the same task draws and random numbers as MAML (innerSteps 0: plain multi-task policy gradient).
+    const r = part === 'maml' ? ascend(ps.params, ps.logScale, ps.optimizer, ps.rng, config.innerSteps) : ascend(ps.params, undefined, ps.optimizer, ps.rng, 0);
+    const state: PartState = {
+      iteration: ps.iteration + 1, params: r.state.params, ...(r.state.logScale === undefined ? {} : { logScale: r.state.logScale }),
+      optimizer: r.state.optimizer as unknown as State, rng: r.state.rng,
+    };
+    return { state, values: part === 'maml' ? { return: r.postReturn, preAdaptation: r.preReturn } : { pretrained: r.postReturn } };
+  };
+  const join = (m: PartState, b: PartState | null): TrainState => {
+    if (b !== null && (b.iteration !== m.iteration || b.rng.some((v, i) => v !== m.rng[i]))) {
+      throw new Error(`gridworld: the parts disagree (MAML at iteration ${m.iteration}, the baseline at ${b.iteration}, or their generators differ)`);
+    }
+    return {
+      iteration: m.iteration,
+      params: { meta: m.params, ...(m.logScale === undefined ? {} : { logScale: m.logScale }), pretrained: b === null ? null : b.params } as unknown as State,
+      optimizer: { meta: m.optimizer, pretrained: b === null ? null : b.optimizer } as unknown as State,
+      rng: new Rng(m.rng),
+    };
+  };
+  const methodsOf = (part: GridworldPart, ps: PartState | null): EvalMethod[] => {
+    if (part === 'maml') return ps === null ? [] : [{ name: config.algorithm, params: ps.params, adapt: mamlAdaptOptions(s, { meta: ps.params, ...(ps.logScale === undefined ? {} : { logScale: ps.logScale }), pretrained: null }) }];
+    return [...(ps === null ? [] : [{ name: 'pretrained', params: ps.params, adapt: plainAdaptOptions(config, s) }]), scratchMethod(config, s)];
+  };
+
+  const job: MetaJob<GridworldConfig> = {
     kind: 'gridworld',
     config,
     curve: {
@@ -139,29 +218,10 @@ export function createGridworldJob(config: GridworldConfig): MetaJob<GridworldCo
       return { iteration: 0, params: f.params as unknown as State, optimizer: f.optimizer as unknown as State, rng: f.rng };
     },
     step(state): StepResult {
-      const p = state.params as unknown as Params;
-      const o = state.optimizer as unknown as OptStates;
-      const rng = state.rng.state();
-      const m = ascend(p.meta, p.logScale, o.meta, rng, config.innerSteps);
-      let pretrained = p.pretrained, pretrainedOpt = o.pretrained;
-      const extra: Record<string, number> = { preAdaptation: m.preReturn };
-      if (p.pretrained !== null) {
-        // The baseline trains on the same task draws and random numbers as MAML (innerSteps 0: plain multi-task policy gradient).
-        const b = ascend(p.pretrained, undefined, o.pretrained!, rng, 0);
-        pretrained = b.state.params;
-        pretrainedOpt = b.state.optimizer as unknown as State;
-        extra['pretrained'] = b.postReturn;
-      }
-      return {
-        state: {
-          iteration: state.iteration + 1,
-          params: { meta: m.state.params, ...(m.state.logScale === undefined ? {} : { logScale: m.state.logScale }), pretrained } as unknown as State,
-          optimizer: { meta: m.state.optimizer as unknown as State, pretrained: pretrainedOpt } as unknown as State,
-          rng: new Rng(m.state.rng),
-        },
-        value: m.postReturn,
-        extra,
-      };
+      const parts = split(state);
+      const m = stepPart('maml', parts.maml);
+      const b = parts.pretrained === null ? null : stepPart('pretrained', parts.pretrained);
+      return { state: join(m.state, b?.state ?? null), value: m.values['return']!, extra: { preAdaptation: m.values['preAdaptation']!, ...b?.values } };
     },
     restore(ck: Checkpoint, file: string): TrainState {
       const f = fresh();
@@ -171,9 +231,16 @@ export function createGridworldJob(config: GridworldConfig): MetaJob<GridworldCo
       if (od) throw new CheckpointError(file, `optimiser state does not match (${od})`);
       return { iteration: ck.iteration, params: ck.params, optimizer: ck.optimizer, rng: new Rng(ck.rng) };
     },
-    evaluate(state, ctx) {
-      return evaluateGridworld(config, s, state, ctx);
+    async evaluate(state, ctx) {
+      const parts = split(state);
+      const methods = [...methodsOf('maml', parts.maml), ...methodsOf('pretrained', parts.pretrained)];
+      return assembleEvaluation(config, s, await evaluateCells(config, s, methods, ctx));
     },
+  };
+  return {
+    job, split, stepPart, join, methodsOf,
+    evaluateMethods: (methods, ctx) => evaluateCells(config, s, methods, ctx),
+    assemble: (cells) => assembleEvaluation(config, s, cells),
   };
 }
 
@@ -217,24 +284,92 @@ function greedyPath(s: Setup, params: State, model: TabularModel, horizon: numbe
   return { path, ret };
 }
 
-async function evaluateGridworld(c: GridworldConfig, s: Setup, state: TrainState, ctx: EvalContext): Promise<Evaluation> {
-  const p = state.params as unknown as Params;
-  const k = c.evalSteps;
+/** A policy to evaluate: its name in the report, its initial parameters and how it adapts. */
+export interface EvalMethod {
+  readonly name: string;
+  readonly params: State;
+  readonly adapt: ReturnType<typeof mamlAdaptOptions>;
+}
+
+/**
+ * One method's adaptation on one evaluation split: the exact return after 0..k steps per
+ * task (fewer tasks when stopped), and for the meta-learned policy the return by cell and
+ * the trajectory panels. Plain data, so it can come back from a worker.
+ */
+export interface EvalCell {
+  readonly split: number;
+  readonly method: string;
+  readonly curves: number[][];
+  readonly byCell: [string, number][];
+  readonly panels: GridPanel[];
+}
+
+function plainAdaptOptions(c: GridworldConfig, s: Setup) {
+  return { innerLr: c.innerLr, estimator: s.options.estimator, baseline: s.options.baseline };
+}
+
+/** The from-scratch baseline: a fresh policy from the evaluation's own generator. */
+function scratchMethod(c: GridworldConfig, s: Setup): EvalMethod {
   const evalRng = new Rng([0x9a1d, c.seed >>> 0, 0xe7a1, 2]);
-  const scratch = s.policy.init(evalRng.split());
-  const plain = { innerLr: c.innerLr, estimator: s.options.estimator, baseline: s.options.baseline };
-  type Method = [name: string, params: State, adapt: ReturnType<typeof mamlAdaptOptions>];
-  const methods: Method[] = [
-    [c.algorithm, p.meta, mamlAdaptOptions(s, p)],
-    ...(p.pretrained !== null ? [['pretrained', p.pretrained, plain] as Method] : []),
-    ['scratch', scratch, plain],
-  ];
-  const splits: [string, string, readonly Task[]][] = [
+  return { name: 'scratch', params: s.policy.init(evalRng.split()), adapt: plainAdaptOptions(c, s) };
+}
+
+/** The evaluation splits: name, description and (at most `evalTasks`) tasks. */
+function evalSplits(c: GridworldConfig, s: Setup): [string, string, readonly Task[]][] {
+  return [
     ['train', 'meta-training tasks', subsampleTasks(s.family.train, c.evalTasks)],
     ['test', 'in distribution (held-out tasks)', subsampleTasks(s.family.test, c.evalTasks)],
     ['ood', 'out of distribution', subsampleTasks(s.family.ood, c.evalTasks)],
   ];
-  const dynamics = { map: s.map, maxSteps: c.horizon, observation: s.observation };
+}
+
+const dynamicsOf = (c: GridworldConfig, s: Setup) => ({ map: s.map, maxSteps: c.horizon, observation: s.observation });
+
+/**
+ * Adapts every method on every split (split by split, methods in the given order) and
+ * scores each step exactly. Stops early, with the cells computed so far, on `ctx.shouldStop()`.
+ */
+async function evaluateCells(c: GridworldConfig, s: Setup, methods: readonly EvalMethod[], ctx: EvalContext): Promise<EvalCell[]> {
+  const k = c.evalSteps;
+  const cells: EvalCell[] = [];
+  for (const [splitIndex, [split, , tasks]] of evalSplits(c, s).entries()) {
+    if (tasks.length === 0) continue;
+    const models = tasks.map((t) => modelForTask(dynamicsOf(c, s), s.map, t, 'evaluate'));
+    for (const { name, params, adapt } of methods) {
+      if (await ctx.shouldStop()) return cells;
+      ctx.log(`evaluating ${name} on ${tasks.length} ${split} tasks (${k} adaptation steps)`);
+      const cell: EvalCell = { split: splitIndex, method: name, curves: [], byCell: [], panels: [] };
+      cells.push(cell);
+      for (let t = 0; t < tasks.length; t++) {
+        if (await ctx.shouldStop()) break;
+        s.env.setTasks(tasks[t]!);
+        // Common random numbers: every method adapts with the same generator on a given task.
+        const rng = new Rng([c.seed >>> 0, t, splitIndex, 0x5eed]);
+        const path = adaptationPath(s.policy, params, s.env, k, rng, adapt);
+        cell.curves.push(path.map((q) => exactReturn(s, q, models[t]!, c.horizon)));
+        const varying = c.family === 'goal' ? tasks[t]!.goals?.[0] : c.family === 'start' ? tasks[t]!.starts?.[0] : undefined;
+        if (name === c.algorithm && varying) cell.byCell.push([`${varying[0]},${varying[1]}`, cell.curves[cell.curves.length - 1]![k]!]);
+        if (name === c.algorithm && split !== 'train' && t < 2) {
+          const mapRows = taskMapRows(models[t]!);
+          for (const [label, q] of [['before adaptation', path[0]!], [`after ${k} steps`, path[k]!]] as const) {
+            const g = greedyPath(s, q, models[t]!, c.horizon);
+            cell.panels.push({ title: `${split}: ${tasks[t]!.name ?? `task ${t}`}, ${label}`, map: mapRows, trajectory: g.path, return: g.ret });
+          }
+        }
+      }
+    }
+  }
+  return cells;
+}
+
+/**
+ * The evaluation's metrics, tables and figures from its cells, split by split and method
+ * by method in the run's order (the meta-learned policy, pretrained, scratch), whatever
+ * order or thread the cells were computed in. Incomplete without every cell in full.
+ */
+function assembleEvaluation(c: GridworldConfig, s: Setup, cells: readonly EvalCell[]): Evaluation {
+  const k = c.evalSteps;
+  const order = [c.algorithm, ...(c.baselines ? ['pretrained'] : []), 'scratch'];
   const metrics: Record<string, number | null> = {};
   const figures: Record<string, FigureSpec> = {};
   const rows: (string | number | null)[][] = [];
@@ -244,33 +379,15 @@ async function evaluateGridworld(c: GridworldConfig, s: Setup, state: TrainState
   const byCell = new Map<string, number>();
   let complete = true;
 
-  for (const [splitIndex, [split, description, tasks]] of splits.entries()) {
+  for (const [splitIndex, [split, description, tasks]] of evalSplits(c, s).entries()) {
     if (tasks.length === 0) continue;
     const series: Series[] = [];
-    const optimal: number[] = [];
-    const models = tasks.map((t) => modelForTask(dynamics, s.map, t, 'evaluate'));
-    models.forEach((m) => optimal.push(optimalReturn(m, { horizon: c.horizon })));
-    for (const [name, params, adapt] of methods) {
-      if (await ctx.shouldStop()) { complete = false; break; }
-      ctx.log(`evaluating ${name} on ${tasks.length} ${split} tasks (${k} adaptation steps)`);
-      const curves: number[][] = [];
-      for (let t = 0; t < tasks.length; t++) {
-        if (await ctx.shouldStop()) break;
-        s.env.setTasks(tasks[t]!);
-        // Common random numbers: every method adapts with the same generator on a given task.
-        const rng = new Rng([c.seed >>> 0, t, splitIndex, 0x5eed]);
-        const path = adaptationPath(s.policy, params, s.env, k, rng, adapt);
-        curves.push(path.map((q) => exactReturn(s, q, models[t]!, c.horizon)));
-        const varying = c.family === 'goal' ? tasks[t]!.goals?.[0] : c.family === 'start' ? tasks[t]!.starts?.[0] : undefined;
-        if (name === c.algorithm && varying) byCell.set(`${varying[0]},${varying[1]}`, curves[curves.length - 1]![k]!);
-        if (name === c.algorithm && split !== 'train' && t < 2) {
-          const mapRows = taskMapRows(models[t]!);
-          for (const [label, q] of [['before adaptation', path[0]!], [`after ${k} steps`, path[k]!]] as const) {
-            const g = greedyPath(s, q, models[t]!, c.horizon);
-            panels.push({ title: `${split}: ${tasks[t]!.name ?? `task ${t}`}, ${label}`, map: mapRows, trajectory: g.path, return: g.ret });
-          }
-        }
-      }
+    for (const name of order) {
+      const cell = cells.find((x) => x.split === splitIndex && x.method === name);
+      if (cell === undefined) { complete = false; continue; }
+      for (const [key, v] of cell.byCell) byCell.set(key, v);
+      panels.push(...cell.panels);
+      const curves = cell.curves;
       if (curves.length < tasks.length) complete = false;
       const ci = steps.map((i) => meanInterval(curves.map((cv) => cv[i] ?? NaN)));
       series.push({ name, x: steps, y: ci.map((v) => v.mean), lo: ci.map((v) => v.low), hi: ci.map((v) => v.high), markers: true, dashed: name === 'scratch' });
@@ -281,6 +398,7 @@ async function evaluateGridworld(c: GridworldConfig, s: Setup, state: TrainState
       rows.push([split, name, ...stepColumns(k).map(at), curves.length]);
     }
     if (series.length === 0) continue;
+    const optimal = tasks.map((t) => optimalReturn(modelForTask(dynamicsOf(c, s), s.map, t, 'evaluate'), { horizon: c.horizon }));
     const opt = meanInterval(optimal).mean;
     metrics[`${split}/optimal`] = opt;
     series.push({ name: 'optimal', x: steps, y: steps.map(() => opt), color: '#888', dashed: true });

@@ -12,6 +12,9 @@ export const CLI_JOBS: string = import.meta.url;
 registerJob('gridworld.run', async (args: Parameters<typeof import('./gridworld-unit.ts').runGridworldUnit>[0], ctx: JobContext) =>
   (await import('./gridworld-unit.ts')).runGridworldUnit(args, ctx));
 
+registerJob('gridworld.part', async (args: Parameters<typeof import('./gridworld-parallel.ts').runGridworldPart>[0], ctx: JobContext) =>
+  (await import('./gridworld-parallel.ts')).runGridworldPart(args, ctx));
+
 registerJob('sinusoid.run', async (args: Parameters<typeof import('./sinusoid-unit.ts').runSinusoidUnit>[0], ctx: JobContext) =>
   (await import('./sinusoid-unit.ts')).runSinusoidUnit(args, ctx));
 
