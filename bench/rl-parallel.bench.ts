@@ -6,16 +6,53 @@
  * 0.4, DiCE, jit), with 30 tasks, with 640 episodes, and eager.
  * Wall time, median of rounds, the variants interleaved so drifting load hits all alike.
  *
+ * `cli` times the main job instead: `metagrad gridworld` with its defaults (`npm start`)
+ * with `--workers 1` and `--workers 2`, whole commands (start-up, workers, report
+ * included), alternating; `main` is a built `cli/main.js` to run (default: bin/metagrad.mjs).
+ *
  *   node --import tsx bench/rl-parallel.bench.ts [iterations=10] [rounds=5]
+ *   node --import tsx bench/rl-parallel.bench.ts cli [rounds=5] [main]
  */
-import { pathToFileURL } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createPool, getBackend } from '../src/index.ts';
 import { metaTrainInit, metaTrainStep, type MetaStepOptions, type MetaTrainState } from '../src/rl/mamlrl.ts';
 import { RL_JOBS, metaTrainStepParallel, policySetupFromSpec, type PolicySetupSpec } from '../src/rl/mamlrl-parallel.ts';
 
 const median = (xs: number[]): number => { const s = xs.slice().sort((a, b) => a - b); return s[Math.floor(s.length / 2)]!; };
 
+/** Wall seconds of `metagrad gridworld` (defaults) with 1 and 2 workers, median of alternating rounds. */
+function benchMainJob(rounds: number, main: string | undefined): void {
+  const out = mkdtempSync(join(tmpdir(), 'rl-parallel-bench-'));
+  // A launcher file, not `node -e`: workers inherit the process's exec arguments.
+  const launcher = join(out, 'launch.mjs');
+  if (main !== undefined) writeFileSync(launcher, `const m = await import(${JSON.stringify(pathToFileURL(main).href)});\nawait m.runFromProcess();\n`);
+  const command = [main === undefined ? fileURLToPath(new URL('../bin/metagrad.mjs', import.meta.url)) : launcher];
+  console.log(`rl-parallel.bench cli: metagrad gridworld (npm start's defaults) via ${main ?? 'bin/metagrad.mjs'}, ${rounds} rounds, Node ${process.version}, ${new Date().toISOString()}`);
+  const times: Record<number, number[]> = { 1: [], 2: [] };
+  try {
+    for (let r = 0; r < rounds; r++) {
+      for (const workers of r % 2 === 0 ? [1, 2] : [2, 1]) {
+        const t0 = performance.now();
+        const p = spawnSync(process.execPath, [...command, 'gridworld', '--workers', String(workers), '--progress', 'none', '--out', join(out, String(workers))], { encoding: 'utf8' });
+        if (p.status !== 0) throw new Error(`metagrad gridworld --workers ${workers} exited ${p.status}: ${p.stderr}`);
+        times[workers]!.push((performance.now() - t0) / 1000);
+      }
+    }
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+  const [one, two] = [median(times[1]!), median(times[2]!)];
+  console.log(`workers 1: ${one.toFixed(2)} s (${times[1]!.map((t) => t.toFixed(2)).join(', ')})`);
+  console.log(`workers 2: ${two.toFixed(2)} s (${times[2]!.map((t) => t.toFixed(2)).join(', ')})`);
+  console.log(`speedup: ${(one / two).toFixed(2)}×`);
+}
+
 export async function runRlParallelBench(args: readonly string[] = []): Promise<void> {
+  if (args[0] === 'cli') { benchMainJob(Number(args[1] ?? 5), args[2]); return; }
   const iterations = Number(args[0] ?? 10), rounds = Number(args[1] ?? 5);
   const pools = { 1: createPool({ workers: 1, modules: [RL_JOBS] }), 2: createPool({ workers: 2, modules: [RL_JOBS] }) };
   console.log(`rl-parallel.bench: goal 8×8 tabular, horizon 20, ${iterations} iterations × ${rounds} rounds, backend ${getBackend().name}, Node ${process.version}, ${new Date().toISOString()}`);

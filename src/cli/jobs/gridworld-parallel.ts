@@ -1,9 +1,11 @@
 /**
- * A single `metagrad gridworld` run on two workers: MAML's training and evaluation is one
- * unit (`gridworld.part`), the pretrained baseline's training and the pretrained and
- * from-scratch evaluations the other. The two trainings are independent (same task draws,
- * same random numbers; see `GridworldParts`), so each unit is the serial code on its own
- * part, and this thread puts the pieces back together in the serial run's order: the
+ * A single `metagrad gridworld` run on two threads: MAML trains in this thread (the
+ * longer part, so it pays no worker start-up), while a worker (`gridworld.part`) trains
+ * the pretrained baseline and evaluates the pretrained and from-scratch policies; once
+ * MAML is trained the worker evaluates it on the OOD split and this thread on the others.
+ * The two trainings are independent (same task draws, same random numbers; see
+ * `GridworldParts`), so each part runs the serial code, and the pieces are put back
+ * together in the serial run's order: the
  * training curves iteration by iteration, the checkpoint from both parts at the same
  * iteration, the evaluation from its cells. results.json and checkpoint.json are the
  * serial run's files apart from timings.
@@ -13,7 +15,7 @@
  */
 import { join } from 'node:path';
 import { createPool } from '../../parallel/pool.ts';
-import type { JobContext } from '../../parallel/types.ts';
+import type { JobContext, JobOutcome } from '../../parallel/types.ts';
 import { pack, unpack } from '../../meta/parallel.ts';
 import { saveCheckpoint } from '../../io/checkpoint.ts';
 import type { State } from '../../io/codec.ts';
@@ -50,6 +52,8 @@ export interface GridworldPartArgs {
   readonly from: PackedPart | null;
   /** Send the evaluation's progress messages. */
   readonly log: boolean;
+  /** Evaluate only these splits (0 train, 1 test, 2 ood); default all. */
+  readonly splits?: readonly number[];
 }
 
 /** What a unit reports after every iteration. */
@@ -63,7 +67,7 @@ interface PartProgress {
 class Cancelled extends Error {}
 
 /** Trains one part to the config's iterations (reporting each), then evaluates its methods. */
-export async function runGridworldPart(args: GridworldPartArgs, ctx: JobContext): Promise<{ cells: EvalCell[] }> {
+export async function runGridworldPart(args: GridworldPartArgs, ctx: JobContext): Promise<{ cells: EvalCell[]; state: PackedPart | null }> {
   await selectBackend(args.backend as BackendChoice);
   const parts = createGridworldParts(args.config);
   let state = args.from === null ? null : unpackPart(args.from);
@@ -75,15 +79,17 @@ export async function runGridworldPart(args: GridworldPartArgs, ctx: JobContext)
     await yieldToEventLoop();
   }
   const log = (message: string): void => { if (args.log) ctx.progress({ log: message }); };
-  const cells = await parts.evaluateMethods(parts.methodsOf(args.part, state), { log, shouldStop: async () => { await yieldToEventLoop(); return ctx.cancelled; } });
-  return { cells };
+  const stop = { log, shouldStop: async () => { await yieldToEventLoop(); return ctx.cancelled; } };
+  const cells = await parts.evaluateMethods(parts.methodsOf(args.part, state), stop, args.splits);
+  if (ctx.cancelled) throw new Cancelled('cancelled');
+  return { cells, state: state === null ? null : packPart(state) };
 }
 
 const isLog = (v: unknown): v is { log: string } => v !== null && typeof v === 'object' && typeof (v as { log?: unknown }).log === 'string';
 
 /**
- * {@link trainAndReport} for a grid-world run with baselines, on two workers (see the
- * module comment). Returns the exit code (0, or 130 when interrupted); a unit that fails
+ * `trainAndReport` for a grid-world run with baselines, on this thread and one worker
+ * (see the module comment). Returns the exit code (0, or 130 when interrupted); a unit that fails
  * ends the other and throws its error.
  */
 export async function trainAndReportParts(config: GridworldConfig, ctx: RunContext, resume?: Resume): Promise<number> {
@@ -135,21 +141,38 @@ export async function trainAndReportParts(config: GridworldConfig, ctx: RunConte
     }
   };
 
+  const onProgress = (i: number, value: unknown): void => {
+    if (isLog(value)) { evalLog(value.log); return; }
+    pending[i]!.push(value as PartProgress);
+    mergeReady();
+    if (ctx.stop.requested) pool.terminate(); // at once, not at the next poll
+  };
+  const unit = (part: GridworldPart, from: PackedPart | null, splits?: number[]): GridworldPartArgs =>
+    ({ config, backend: ctx.backend, part, from, log: ctx.progress !== 'none', ...(splits !== undefined && { splits }) });
+  // MAML's part in this thread, as a job of its own (the same code a worker runs).
+  const here: JobContext = { index: 0, progress: (v) => onProgress(0, v), get cancelled() { return ctx.stop.requested; } };
   const pool = createPool({ workers: 2, modules: [CLI_JOBS] });
   const watch = setInterval(() => { if (ctx.stop.requested) pool.terminate(); }, 25);
-  let outcomes;
+  const OOD = 2;
+  const outcomes: JobOutcome<{ cells: EvalCell[] }>[] = [];
   try {
-    outcomes = await pool.run<{ cells: EvalCell[] }>(order.map((part, i) => ({
-      name: 'gridworld.part',
-      args: { config, backend: ctx.backend, part, from: packPart(i === 0 ? split.maml : split.pretrained!), log: ctx.progress !== 'none' } satisfies GridworldPartArgs,
-    })), {
-      onProgress: (i, value) => {
-        if (isLog(value)) { evalLog(value.log); return; }
-        pending[i]!.push(value as PartProgress);
-        mergeReady();
-        if (ctx.stop.requested) pool.terminate(); // at once, not at the next poll
-      },
+    const baseline = pool.run<{ cells: EvalCell[] }>([{ name: 'gridworld.part', args: unit('pretrained', packPart(split.pretrained)) }], { onProgress: (_i, v) => onProgress(1, v) });
+    const maml = (async (): Promise<JobOutcome<{ cells: EvalCell[] }>[]> => {
+      const trained = await runGridworldPart(unit('maml', packPart(split.maml), []), here);
+      // Evaluation: the OOD split on the worker (idle by now), the others here.
+      const [ood, rest] = await Promise.all([
+        // A copy for the worker: its arrays are transferred.
+        pool.run<{ cells: EvalCell[] }>([{ name: 'gridworld.part', args: unit('maml', structuredClone(trained.state), [OOD]) }]),
+        runGridworldPart(unit('maml', trained.state, [0, 1]), here),
+      ]);
+      return [{ ok: true, value: rest }, ...ood];
+    })().catch((e: unknown) => {
+      if (ctx.stop.requested) return [];
+      pool.terminate();
+      throw e;
     });
+    const [base, own] = await Promise.all([baseline, maml]);
+    outcomes.push(...own, ...base);
   } finally {
     clearInterval(watch);
     pool.terminate();

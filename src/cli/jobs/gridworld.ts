@@ -127,8 +127,8 @@ export interface GridworldParts {
   join(maml: PartState, pretrained: PartState | null): TrainState;
   /** The evaluation methods a part owns: MAML its own; the baseline the pretrained and from-scratch policies. */
   methodsOf(part: GridworldPart, state: PartState | null): EvalMethod[];
-  /** Evaluates `methods` split by split (see {@link GridworldEvaluation}). */
-  evaluateMethods(methods: readonly EvalMethod[], ctx: EvalContext): Promise<EvalCell[]>;
+  /** Evaluates `methods` split by split (only the splits numbered in `splits`, when given: 0 train, 1 test, 2 ood). */
+  evaluateMethods(methods: readonly EvalMethod[], ctx: EvalContext, splits?: readonly number[]): Promise<EvalCell[]>;
   /** The evaluation of the computed cells, exactly as the serial run assembles it. */
   assemble(cells: readonly EvalCell[]): Evaluation;
 }
@@ -239,7 +239,7 @@ export function createGridworldParts(config: GridworldConfig): GridworldParts {
   };
   return {
     job, split, stepPart, join, methodsOf,
-    evaluateMethods: (methods, ctx) => evaluateCells(config, s, methods, ctx),
+    evaluateMethods: (methods, ctx, splits) => evaluateCells(config, s, methods, ctx, splits),
     assemble: (cells) => assembleEvaluation(config, s, cells),
   };
 }
@@ -329,11 +329,11 @@ const dynamicsOf = (c: GridworldConfig, s: Setup) => ({ map: s.map, maxSteps: c.
  * Adapts every method on every split (split by split, methods in the given order) and
  * scores each step exactly. Stops early, with the cells computed so far, on `ctx.shouldStop()`.
  */
-async function evaluateCells(c: GridworldConfig, s: Setup, methods: readonly EvalMethod[], ctx: EvalContext): Promise<EvalCell[]> {
+async function evaluateCells(c: GridworldConfig, s: Setup, methods: readonly EvalMethod[], ctx: EvalContext, splits?: readonly number[]): Promise<EvalCell[]> {
   const k = c.evalSteps;
   const cells: EvalCell[] = [];
   for (const [splitIndex, [split, , tasks]] of evalSplits(c, s).entries()) {
-    if (tasks.length === 0) continue;
+    if (tasks.length === 0 || (splits !== undefined && !splits.includes(splitIndex))) continue;
     const models = tasks.map((t) => modelForTask(dynamicsOf(c, s), s.map, t, 'evaluate'));
     for (const { name, params, adapt } of methods) {
       if (await ctx.shouldStop()) return cells;
