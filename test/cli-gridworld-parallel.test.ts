@@ -146,6 +146,11 @@ test('a failing unit fails the run, naming the job and its seed', async () => {
     );
   }
   assert.not.ok(existsSync(join(ctx.out, 'results.json')));
+  // A shard's failure names the unit's number in the whole study, not its place in the shard.
+  await runStudy(GRIDWORLD_STUDY, { config: { ...(config as object), seeds: 4 } as never, workers: 1, shard: { index: 1, count: 2 } }, ctx).then(
+    () => assert.unreachable('should fail'),
+    (e: unknown) => assert.match((e as Error).message, /^job 'gridworld\.run' #1 \{"seed":1,"index":1,/),
+  );
 });
 
 /** checkpoint.json without its save time. */

@@ -85,7 +85,7 @@ test('a shard with a failed unit is written (interrupted) and merge refuses it',
   const shard = JSON.parse(readFileSync(file, 'utf8')) as { interrupted: boolean; units: unknown[] };
   assert.is(shard.interrupted, true);
   assert.is(shard.units.length, 1, 'seed 3 finished');
-  assert.throws(() => loadShards([join(dir, 'results-shard-0-of-2.json'), file]), /merge: shard 1\/2 .* has 1 failed unit \(job 'fixture\.unit' #0 \{"seed":1,"index":1,.*boom at seed 1\); fix the cause and run it again/);
+  assert.throws(() => loadShards([join(dir, 'results-shard-0-of-2.json'), file]), /merge: shard 1\/2 .* has 1 failed unit \(job 'fixture\.unit' #1 \{"seed":1,"index":1,.*boom at seed 1\); fix the cause and run it again/);
 });
 
 test.after(() => rmSync(root, { recursive: true, force: true }));

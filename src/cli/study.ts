@@ -9,7 +9,7 @@
 import { join } from 'node:path';
 import { createPool } from '../parallel/pool.ts';
 import { availableCores } from '../parallel/cores.ts';
-import type { JobError } from '../parallel/errors.ts';
+import { JobError } from '../parallel/errors.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import type { FigureSpec, GridRenderer } from '../report/figures.ts';
 import type { ReportSection, RunResults, SummaryTable } from '../report/run-report.ts';
@@ -110,6 +110,11 @@ export interface UnitFailure {
   readonly index: number;
   readonly seed: number;
   readonly error: string;
+}
+
+/** `error` numbered as unit `index` of the whole study. */
+function renumbered(error: JobError, index: number): JobError {
+  return error.index === index ? error : new JobError(error.jobName, error.argsText, index, error.kind, error.reason, error.jobStack);
 }
 
 /** How a study was asked to run. */
@@ -229,7 +234,8 @@ export async function runStudy<C extends Record<string, unknown>, R>(def: StudyD
     pool.terminate();
   }
   const stopped = ctx.stop.requested;
-  const failed = outcomes.flatMap((o, i) => (!o.ok && o.error.kind !== 'cancelled' ? [{ unit: mine[i]!, error: o.error }] : []));
+  // The pool numbers jobs within this run's batch (a shard's share); messages number units in the whole study.
+  const failed = outcomes.flatMap((o, i) => (!o.ok && o.error.kind !== 'cancelled' ? [{ unit: mine[i]!, error: renumbered(o.error, mine[i]!.index) }] : []));
   const finished: UnitResult<R>[] = [];
   // Values as a shard file gives them back: a merged run combines exactly the same data.
   outcomes.forEach((o, i) => { if (o.ok) finished.push({ index: mine[i]!.index, seed: mine[i]!.seed, value: jsonRoundTrip(o.value) }); });

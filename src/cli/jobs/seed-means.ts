@@ -2,7 +2,7 @@
  * Means over seeds of what single training runs report: curves per iteration, line
  * figures (the band becomes the 95% CI over seeds), heat maps, and the step columns of
  * an adaptation table. Shared by the studies that combine seed runs of one `MetaJob`
- * (`sinusoid --seeds`; the grid-world study has the same helpers privately for now).
+ * (`sinusoid --seeds`, `gridworld --seeds`).
  */
 import { meanInterval, type MeanInterval } from '../../stats/interval.ts';
 import { formatInterval } from '../../report/stats.ts';
