@@ -10,6 +10,7 @@ import { add, mul, sub, neg, sum, square, exp, logSoftmax, takeAlongAxis, reshap
 import { treeMap } from '../autodiff/tree.ts';
 import { adam, type AdamState, type Optimizer } from '../optim/index.ts';
 import type { SignGrid, SignTask } from './env.ts';
+import { advantageRecursion, type CutAt } from '../rl/advantages.ts';
 
 /**
  * The recorded trials of a batch, `[B, L]` per tick (L = the trial length).
@@ -195,23 +196,13 @@ export function trialAdvantages(
   options: { readonly discount: number; readonly lambda: number; readonly resetAtEpisodes?: boolean },
 ): { advantages: Float32Array; targets: Float32Array } {
   const { numTrials: B, length: L, horizon } = batch;
-  const { discount: g, lambda } = options;
   const advantages = new Float32Array(B * L), targets = new Float32Array(B * L);
-  for (let b = 0; b < B; b++) {
-    let nextValue = 0, running = 0;
-    for (let t = L - 1; t >= 0; t--) {
-      const k = b * L + t;
-      if (options.resetAtEpisodes && (t + 1) % horizon === 0) { nextValue = 0; running = 0; }
-      if (!batch.alive[k]) continue;
-      const bootstrap = batch.terminated[k] && options.resetAtEpisodes ? 0 : nextValue;
-      if (batch.terminated[k] && options.resetAtEpisodes) running = 0;
-      const delta = rewards[k]! + g * bootstrap - values[k]!;
-      running = delta + g * lambda * running;
-      advantages[k] = running;
-      targets[k] = running + values[k]!;
-      nextValue = values[k]!;
-    }
-  }
+  // With resets, a sum restarts (from 0) at a terminal step or where an episode ends
+  // before the next live step; without, it runs through the whole trial.
+  const cutAt: CutAt | (() => null) = options.resetAtEpisodes
+    ? (k, t, nextLive) => (batch.terminated[k] || Math.floor(t / horizon) !== Math.floor(nextLive / horizon) ? 0 : null)
+    : () => null;
+  advantageRecursion(rewards, values, batch.alive, B, L, options.discount, options.lambda, cutAt, advantages, targets);
   return { advantages, targets };
 }
 
@@ -283,7 +274,9 @@ export class AdamTrainer<P> {
     treeMap(grads, (g) => { for (const x of g.data) total += x * x; return g; });
     const norm = Math.sqrt(total);
     const scale = norm > maxNorm ? maxNorm / norm : 1;
-    const clipped = scale === 1 ? grads : treeMap(grads, (g) => new Tensor(Float32Array.from(g.data, (x) => x * scale), g.shape));
+    // Scaled in float64 and rounded once per entry, in the gradient's own dtype.
+    const scaled = (g: Tensor): Tensor => new Tensor(g.data instanceof Float64Array ? Float64Array.from(g.data, (x) => x * scale) : Float32Array.from(g.data, (x) => x * scale), g.shape);
+    const clipped = scale === 1 ? grads : treeMap(grads, scaled);
     ({ params: this.params, state: this.state } = this.optimizer.update(clipped, this.state, this.params));
     return this.params;
   }

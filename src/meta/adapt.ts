@@ -3,9 +3,7 @@
  * function from parameters to adapted parameters (learn2learn's `clone` + `adapt`).
  */
 import type { Tensor } from '../tensor/tensor.ts';
-import { TreeError } from '../tensor/errors.ts';
-import { neg } from '../ops/elementwise.ts';
-import { addScaled } from '../ops/axpy.ts';
+import { descentStep } from '../optim/step.ts';
 import { stopGradient } from '../autodiff/stop.ts';
 import { grad } from '../autodiff/transforms.ts';
 import { checkpoint } from '../autodiff/checkpoint.ts';
@@ -45,20 +43,6 @@ export interface AdaptOptions {
 }
 
 const stopTree = <T>(tree: T): T => treeMap(tree, stopGradient);
-
-/** p − lr ⊙ g leaf by leaf, where lr is a number or a tree of per-entry rates (one fused op per leaf). */
-function descend<P>(params: P, grads: P, lr: number | unknown): P {
-  const gl = treeLeaves(grads);
-  const rates = typeof lr === 'number' ? null : treeLeaves(lr);
-  if (rates && rates.length !== gl.length) {
-    throw new TreeError(`adapt: the learning-rate tree has ${rates.length} leaves, the parameters ${gl.length}`);
-  }
-  let i = 0;
-  return treeMap(params, (p) => {
-    const k = i++;
-    return addScaled(p, gl[k]!, rates ? neg(rates[k]!) : -(lr as number));
-  });
-}
 
 /**
  * Adapts `params` to a task by `steps` gradient-descent steps on `supportLoss`:
@@ -100,7 +84,7 @@ export function adapt<P>(params: P, supportLoss: (params: P) => Tensor, options:
       // records nothing for the inner backward pass, then cut whatever remains.
       let g: P = firstOrder ? stopTree(gradient(stopTree(current))) : gradient(current);
       if (clipNorm !== undefined) g = taskBatched ? clipByGlobalNormPerTask(g, clipNorm).grads : clipByGlobalNorm(g, clipNorm).grads;
-      current = descend(current, g, rates);
+      current = descentStep(current, g, rates, 'adapt');
     }
     return current;
   };

@@ -41,7 +41,7 @@ export {
 } from './estimators.ts';
 export { reinforce, a2c, type PolicyGradientOptions, type ReinforceOptions, type A2cOptions, type TrainingRecord } from './pg.ts';
 export {
-  adaptPolicy, ascentStep, adaptationPath, fitBaseline, metaTrain as metaTrainPolicy, metaTrainInit, metaTrainStep, taskMetaObjective, META_ESTIMATORS,
+  adaptPolicy, adaptationPath, fitBaseline, metaTrain as metaTrainPolicy, metaTrainInit, metaTrainStep, taskMetaObjective, META_ESTIMATORS,
   type MetaEstimator, type BaselineKind, type PolicyAdaptOptions, type MetaObjectiveOptions, type MetaTimings,
   type TaskMetaResult, type MamlRlOptions, type MamlRlResult, type MetaIterationRecord, type MetaStepOptions, type MetaTrainState, type MetaStepResult,
 } from './mamlrl.ts';

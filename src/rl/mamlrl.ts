@@ -32,6 +32,7 @@ import { meanEntropy, type CategoricalPolicy } from './policy.ts';
 import { collectEpisodes, episodeLogProbs, episodeReturns, type EpisodeBatch } from './rollout.ts';
 import { checkFolds, crossFittedBaseline, LinearFeatureBaseline, rewardToGo } from './returns.ts';
 import { surrogateObjective, type SurrogateName } from './estimators.ts';
+import { ascentStep } from '../optim/step.ts';
 import { adam, adamw, type Optimizer, type OptimizerState } from '../optim/index.ts';
 import { checkChoice, checkInteger, checkNumber, RlError } from './errors.ts';
 import { jitMetaGradient } from './mamlrl-jit.ts';
@@ -128,17 +129,8 @@ export function fitBaseline(batch: EpisodeBatch, kind: BaselineKind, discount: n
   return baseline.predict(batch);
 }
 
-/**
- * `params + lr · gradient`, leaf by leaf (differentiable): gradient *ascent* on a return.
- * @example
- * ```ts
- * const g = grad((p: TabularParams) => diceObjective(episodeLogProbs(policy, p, batch), batch))(params);
- * const adapted = ascentStep(params, g, 0.5);
- * ```
- */
-export function ascentStep<P>(params: P, gradient: P, lr: number): P {
-  return treeZip(params, gradient, (p, g) => add(p, mul(g, lr)), 'ascentStep gradient');
-}
+// The inner step is optim's one gradient step; re-exported for the modules that import it from here.
+export { ascentStep };
 
 /**
  * One inner policy-gradient step on `batch`: `θ + α ∇ surrogate(θ)`. Pure; when

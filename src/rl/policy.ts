@@ -9,7 +9,7 @@
  * learning are computed afterwards, batched, with differentiable ops
  * ({@link actionLogProbs}).
  */
-import { add, cast, gather, logSoftmax, matmul, mul, relu, reshape, take, takeAlongAxis, tanh } from '../ops/index.ts';
+import { add, cast, dense, gather, logSoftmax, mul, relu, reshape, take, takeAlongAxis, tanh } from '../ops/index.ts';
 import { tensor, zeros } from '../tensor/create.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import { noGrad } from '../autodiff/primitive.ts';
@@ -392,7 +392,7 @@ export function mlpPolicy(options: MlpPolicyOptions): CategoricalPolicy<MlpParam
     const dtype = params.layers[0]?.weight?.dtype;
     if (dtype !== undefined && x.dtype !== dtype) x = cast(x, dtype);
     params.layers.forEach((layer, i) => {
-      x = add(matmul(x, layer.weight), layer.bias);
+      x = dense(x, layer.weight, layer.bias);
       if (i < params.layers.length - 1) x = act(x);
     });
     return x;

@@ -5,6 +5,7 @@
  */
 import type { EpisodeBatch } from './rollout.ts';
 import { checkInteger, checkNumber, RlError } from './errors.ts';
+import { advantageRecursion, type CutAt } from './advantages.ts';
 
 /**
  * Discounted reward-to-go `R_t = Σ_{t' ≥ t} γ^{t'−t} r_{t'}` within each episode,
@@ -83,20 +84,11 @@ export function generalizedAdvantages(
     }
   }
   const out = new Float32Array(N * T);
-  for (let i = 0; i < N; i++) {
-    let running = 0;
-    for (let t = T - 1; t >= 0; t--) {
-      const k = i * T + t;
-      if (!batch.mask[k]) { running = 0; continue; }
-      let nextValue = 0;
-      if (batch.truncated[k]) nextValue = options.finalValues?.[i] ?? 0;
-      else if (!batch.terminated[k] && t + 1 < T && batch.mask[k + 1]) nextValue = values[k + 1]!;
-      const isLast = batch.terminated[k] || batch.truncated[k];
-      const delta = batch.rewards[k]! + discount * nextValue - values[k]!;
-      running = delta + (isLast ? 0 : discount * lambda * running);
-      out[k] = running;
-    }
-  }
+  const { terminated, truncated } = batch, finalValues = options.finalValues;
+  // An episode's sum restarts at its last step: from finalValues[i] if truncated, else 0.
+  const cutAt: CutAt = (k, t, nextLive) =>
+    truncated[k] ? (finalValues?.[(k - t) / T] ?? 0) : terminated[k] || nextLive !== t + 1 ? 0 : null;
+  advantageRecursion(batch.rewards, values, batch.mask, N, T, discount, lambda, cutAt, out);
   return out;
 }
 
