@@ -11,8 +11,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { primitives } from '../src/ops/primitives.ts';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { NAMESPACES, docOf, programOf, root, walkExports, type Kind } from './api-walk.ts';
+import { join } from 'node:path';
 import ts from 'typescript';
 import * as api from '../src/index.ts';
 import * as studiesApi from '../src/studies.ts';
@@ -23,21 +23,14 @@ import * as matmulOps from '../src/ops/matmul.ts';
 import * as softmaxOps from '../src/ops/softmax.ts';
 import * as losses from '../src/ops/losses.ts';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** Each entry point of package.json's `exports`, its module, and the prefix its names get here. */
 const ENTRIES = [
   { file: join(root, 'src', 'index.ts'), module: api as Record<string, unknown>, prefix: '' },
   { file: join(root, 'src', 'studies.ts'), module: studiesApi as Record<string, unknown>, prefix: 'studies:' },
 ];
 
-/** The namespace re-exports (`export * as name`) whose members are public API too. */
-const NAMESPACES = ['continual', 'explore'];
-
 /** Fewer checked exports than this means the enumeration is broken (689 on 2026-12-07, 71 of them in metagrad/studies). */
 const MIN_CHECKED = 500;
-
-/** `callable const`: a const whose type has call signatures, used as a function. */
-type Kind = 'function' | 'class' | 'callable const' | 'const' | 'interface' | 'type' | 'enum';
 
 interface Checked {
   name: string;
@@ -45,33 +38,6 @@ interface Checked {
   where: string;
   file: string;
   problems: string[];
-}
-
-function kindOf(decl: ts.Declaration, checker: ts.TypeChecker): Kind | null {
-  if (ts.isFunctionDeclaration(decl)) return 'function';
-  if (ts.isClassDeclaration(decl)) return 'class';
-  if (ts.isVariableDeclaration(decl)) return checker.getTypeAtLocation(decl.name).getCallSignatures().length > 0 ? 'callable const' : 'const';
-  if (ts.isInterfaceDeclaration(decl)) return 'interface';
-  if (ts.isTypeAliasDeclaration(decl)) return 'type';
-  if (ts.isEnumDeclaration(decl)) return 'enum';
-  return null;
-}
-
-/**
- * The TSDoc block that documents `decl`: the nearest `/** … *\/` above it, unless that is
- * the file's header (tagged `@packageDocumentation` / `@module`, or opening the file and
- * set off from the declaration by a blank line), which TypeScript would attach to the
- * file's first statement.
- */
-function docOf(decl: ts.Declaration): ts.JSDoc | undefined {
-  const docs = ts.getJSDocCommentsAndTags(decl).filter(ts.isJSDoc);
-  const doc = docs[docs.length - 1];
-  if (doc === undefined) return undefined;
-  if (doc.tags?.some((t) => t.tagName.text === 'packageDocumentation' || t.tagName.text === 'module')) return undefined;
-  const text = decl.getSourceFile().text;
-  const opensFile = text.slice(0, doc.getStart()).trim() === '';
-  if (opensFile && /\n[ \t]*\r?\n/.test(text.slice(doc.end, decl.getStart()))) return undefined;
-  return doc;
 }
 
 function problemsOf(decl: ts.Declaration, kind: Kind): string[] {
@@ -89,48 +55,9 @@ function problemsOf(decl: ts.Declaration, kind: Kind): string[] {
 }
 
 function collect(): Checked[] {
-  const program = ts.createProgram(ENTRIES.map((e) => e.file), {
-    target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.NodeNext,
-    moduleResolution: ts.ModuleResolutionKind.NodeNext,
-    allowImportingTsExtensions: true,
-    noEmit: true,
-    skipLibCheck: true,
-    types: [],
-  });
-  const checker = program.getTypeChecker();
-  const checked: Checked[] = [];
-  const visit = (moduleSymbol: ts.Symbol, prefix: string, top: boolean): void => {
-    for (const exported of checker.getExportsOfModule(moduleSymbol)) {
-      const name = prefix + exported.name;
-      const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
-      const decls = symbol.declarations ?? [];
-      if (top && NAMESPACES.includes(exported.name)) {
-        assert.ok(decls.some(ts.isSourceFile), `${name} is a namespace re-export`);
-        visit(symbol, `${name}.`, false);
-        continue;
-      }
-      const known = decls.filter((d) => kindOf(d, checker) !== null);
-      assert.ok(known.length > 0, `${name}: unrecognised declaration kinds ${decls.map((d) => ts.SyntaxKind[d.kind]).join(', ')}`);
-      // Overloads: the first signature carries the docs a reader's editor shows.
-      const seen = new Set<Kind>();
-      for (const decl of known) {
-        const kind = kindOf(decl, checker)!;
-        if (seen.has(kind)) continue;
-        seen.add(kind);
-        const sf = decl.getSourceFile();
-        const file = relative(root, sf.fileName).split('\\').join('/');
-        const line = sf.getLineAndCharacterOfPosition(decl.getStart(sf)).line + 1;
-        checked.push({ name, kind, where: `${file}:${line}`, file, problems: problemsOf(decl, kind) });
-      }
-    }
-  };
-  for (const entry of ENTRIES) {
-    const source = program.getSourceFile(entry.file);
-    assert.ok(source, `${entry.file} is in the program`);
-    visit(checker.getSymbolAtLocation(source)!, entry.prefix, true);
-  }
-  return checked;
+  const program = programOf(ENTRIES.map((e) => e.file));
+  return ENTRIES.flatMap((entry) => walkExports(program, entry.file, entry.prefix)
+    .map(({ name, kind, where, file, decl }) => ({ name, kind, where, file, problems: problemsOf(decl, kind) })));
 }
 
 const checked = collect();

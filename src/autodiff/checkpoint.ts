@@ -27,8 +27,10 @@ import { treeLeaves, treeMap } from './tree.ts';
  * @example
  * ```ts
  * // An inner-loop step whose activations and inner backward pass are not kept:
+ * const loss = (p: Tensor) => sum(square(p));
  * const step = checkpoint((p: Tensor) => sub(p, mul(grad(loss)(p), 0.1)));
- * const metaGrad = grad((p: Tensor) => loss(step(step(p))))(theta);
+ * // two steps scale p by 0.8², so the meta-gradient is 2·0.8⁴·p
+ * grad((p: Tensor) => loss(step(step(p))))(tensor([1])); // ≈ [0.8192]
  * ```
  */
 export function checkpoint<A extends unknown[], O>(f: (...args: A) => O, name = 'checkpoint'): (...args: A) => O {

@@ -19,7 +19,9 @@ import { vmap } from './vmap.ts';
  *
  * @example
  * ```ts
- * jacobian(f, { argnums: [0, 1], mode: 'forward' });
+ * const f = (x: Tensor, y: Tensor) => mul(x, y);
+ * const [dx, dy] = jacobian(f, { argnums: [0, 1], mode: 'forward' })(tensor([1, 2]), tensor([3, 4]));
+ * // dx = [[3, 0], [0, 4]], dy = [[1, 0], [0, 2]]
  * ```
  */
 export interface JacobianOptions {

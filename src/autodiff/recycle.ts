@@ -61,7 +61,10 @@ const freshStorage = (dtype: DType, size: number): Storage => (dtype === 'float6
  * @example
  * ```ts
  * // One training step of a custom loop; only the gradients' values leave the scope.
+ * const loss = (p: { w: Tensor }) => sum(square(p.w));
+ * const params = { w: tensor([1, 2]) };
  * const grads = recycling(() => grad(loss)(params), treeCopy);
+ * grads.w.toArray(); // [2, 4]
  * ```
  */
 export function recycling<T, R>(compute: () => T, keep: (result: T) => R): R {

@@ -131,7 +131,8 @@ export function vjp<A extends unknown[], O>(f: (...args: A) => O, ...primals: A)
  *
  * @example
  * ```ts
- * const [gw, gb] = grad((w: Tensor, b: Tensor) => sum(add(mul(w, 2), b)), { argnums: [0, 1] })(w, b);
+ * const [gw, gb] = grad((w: Tensor, b: Tensor) => sum(add(mul(w, 2), b)), { argnums: [0, 1] })(tensor([1, 2]), tensor([3, 4]));
+ * // gw = [2, 2], gb = [1, 1]
  * ```
  */
 export interface GradOptions {
@@ -204,8 +205,9 @@ function lowerTree(x: unknown, level: number): unknown {
  * ```ts
  * const f = (x: Tensor) => sum(pow(x, 3));
  * grad((x: Tensor) => sum(grad((y: Tensor) => sum(grad(f)(y)))(x)))(tensor([1, 2])); // d³/dx³ x³ = [6, 6]
- * // MAML meta-gradient, second order:
- * grad((p: Tensor) => loss(sub(p, mul(grad(loss)(p), lr))))(p)
+ * // MAML meta-gradient, second order: loss(p − 0.1·∇loss(p)) = loss(0.8p) = 0.64·Σp²
+ * const loss = (p: Tensor) => sum(square(p));
+ * grad((p: Tensor) => loss(sub(p, mul(grad(loss)(p), 0.1))))(tensor([1, 2])); // [1.28, 2.56]
  * ```
  */
 export function grad<A extends unknown[]>(f: (...args: A) => unknown, options: GradOptions = {}) {
@@ -217,7 +219,11 @@ export function grad<A extends unknown[]>(f: (...args: A) => unknown, options: G
  * Forward-mode product `J·t`: returns `[f(primals), J(primals)·tangents]`.
  * Computed as the transpose of the (linear) vjp, so it composes with every transform.
  *
- * @example jvp((x: Tensor) => sin(x), [x], [ones([3])]) // [sin x, cos x]
+ * @example
+ * ```ts
+ * const [y, dy] = jvp((x: Tensor) => mul(x, x), [tensor([1, 2, 3])], [ones([3])]);
+ * // y = [1, 4, 9], dy = [2, 4, 6]
+ * ```
  */
 export function jvp<A extends unknown[], O>(f: (...args: A) => O, primals: A, tangents: A): [O, O] {
   treeZip(primals, tangents, (p, t, path) => {
@@ -256,7 +262,10 @@ export function treeVdot(a: Tree, b: Tree): Tensor {
  * Hessian-vector product `∇²f(x)·v` of a scalar function (reverse over reverse),
  * for tensors or trees.
  *
- * @example hvp((x: Tensor) => sum(pow(x, 3)), x, v) // 6·x·v
+ * @example
+ * ```ts
+ * hvp((x: Tensor) => sum(pow(x, 3)), tensor([1, 2]), tensor([1, 1])); // 6·x·v = [6, 12]
+ * ```
  */
 export function hvp<T extends Tree>(f: (x: T) => Tensor, x: T, v: T): T {
   return grad((y: T) => treeVdot(grad(f)(y), v))(x);

@@ -59,7 +59,9 @@ export function treeLeaves(tree: unknown): Tensor[] {
  * `keep` returns for tensors that must outlive a `recycling` scope.
  * @example
  * ```ts
- * const grads = recycling(() => grad(loss)(params), treeCopy);
+ * const params = { w: tensor([1, 2]) };
+ * const grads = recycling(() => grad((p: typeof params) => sum(square(p.w)))(params), treeCopy);
+ * grads.w.toArray(); // [2, 4]
  * ```
  */
 export function treeCopy<T>(tree: T): T {

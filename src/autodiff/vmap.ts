@@ -111,7 +111,9 @@ export type AxisSpec = number | null | readonly AxisSpec[] | { readonly [key: st
  *
  * @example
  * ```ts
- * vmap(f, { inAxes: [null, 0], outAxes: 1 }); // argument 0 shared, 1 batched on axis 0; batch placed on output axis 1
+ * // argument 0 shared, argument 1 batched on its axis 0; the batch placed on the output's axis 1
+ * const f = vmap((w: Tensor, x: Tensor) => mul(w, x), { inAxes: [null, 0], outAxes: 1 });
+ * f(tensor([1, 10]), tensor([[1, 2], [3, 4], [5, 6]])).toArray(); // [[1, 3, 5], [20, 40, 60]]
  * ```
  */
 export interface VmapOptions {
@@ -186,8 +188,8 @@ function moveAxis(x: Tensor, from: number, to: number): Tensor {
  *
  * @example
  * ```ts
- * const w = tensor([[1, 0], [0, 2], [1, 1]]);                  // [3, 2], shared
- * const xs = tensor([[1, 2, 3], [4, 5, 6]]);                   // 2 examples of [3]
+ * const w = tensor([[1, 0], [0, 2], [1, 1]]);                  // shape [3, 2], shared
+ * const xs = tensor([[1, 2, 3], [4, 5, 6]]);                   // two examples of shape [3]
  * vmap((x: Tensor) => matmul(x, w))(xs).toArray();             // [[4, 7], [10, 16]]
  * // per-example gradients of a loss with shared parameters:
  * const loss = (p: Tensor, x: Tensor) => sum(square(matmul(x, p)));

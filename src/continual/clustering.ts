@@ -91,7 +91,13 @@ export function acceptsScore(stats: ClusterStats, score: number, rule: NoveltyRu
 /**
  * Whether every feature of a task (e.g. its score before and after adaptation) is within
  * the cluster's usual range for that feature; `stats[k]` describes feature k.
- * @example isFamiliar([mature, mature], [0.85, 0.95]) // true when both are in range
+ * @example
+ * ```ts
+ * let mature = EMPTY_STATS;
+ * for (const score of [0.9, 0.92, 0.88, 0.91, 0.9, 0.89]) mature = updateClusterStats(mature, score);
+ * isFamiliar([mature, mature], [0.85, 0.95]); // true: both are in range
+ * isFamiliar([mature, mature], [0.85, 0.2]);  // false
+ * ```
  */
 export function isFamiliar(stats: readonly ClusterStats[], features: readonly number[], rule: NoveltyRule = {}): boolean {
   return features.every((f, k) => stats[k] === undefined || acceptsScore(stats[k]!, f, rule));

@@ -79,7 +79,12 @@ export interface RunMetrics {
  *
  * @example
  * ```ts
- * const result = runStream(learner, { stream, sampleTask: regressionTasks([sineFamily(), lineFamily()]), numTypes: 2 });
+ * const problem = regressionProblem({ model: MLP({ sizes: [1, 16, 1] }), innerLr: 0.01 });
+ * const learner = sequentialLearner({ problem, optimizer: adam({ lr: 0.01 }) });
+ * const stream = taskStream({ length: 8, types: [0, 1], switching: { kind: 'periodic', period: 4 }, seed: 1 });
+ * const sampleTask = regressionTasks([sineFamily(), lineFamily()], { K: 5 });
+ * const result = runStream(learner, { stream, sampleTask, numTypes: 2, evalTasks: 2 });
+ * result.R.length; // 2: every type's score after each of the 2 segments
  * result.metrics.backwardTransfer;
  * ```
  */
@@ -136,7 +141,15 @@ export function runStream<T extends TypedTask>(learner: ContinualLearner<T>, opt
 
 /**
  * Purity of the cluster assignment restricted to steps of the given types (e.g. A and B).
- * @example purityOver(result, [0, 1])
+ * @example
+ * ```ts
+ * const problem = regressionProblem({ model: MLP({ sizes: [1, 16, 1] }), innerLr: 0.01 });
+ * const learner = clusteredLearner({ problem, optimizer: adam({ lr: 0.003 }) });
+ * const stream = taskStream({ length: 8, types: [0, 1], switching: { kind: 'periodic', period: 2 }, seed: 1 });
+ * const sampleTask = regressionTasks([sineFamily(), lineFamily()], { K: 5 });
+ * const result = runStream(learner, { stream, sampleTask, numTypes: 2, evalTasks: 2 });
+ * purityOver(result, [0, 1]); // between 0.5 and 1 (1 if each cluster holds only one of the two types)
+ * ```
  */
 export function purityOver(result: RunResult, types: readonly number[]): number {
   const steps = result.record.filter((r) => types.includes(r.type));
@@ -146,7 +159,15 @@ export function purityOver(result: RunResult, types: readonly number[]): number 
 /**
  * Mean retention ratio of `type` over the switches away from it, skipping the first
  * `skip` switches (while the model is still learning the type).
- * @example retentionOf(result, 0) // R[after B][A] / R[after A][A], averaged
+ * @example
+ * ```ts
+ * const problem = regressionProblem({ model: MLP({ sizes: [1, 16, 1] }), innerLr: 0.01 });
+ * const learner = clusteredLearner({ problem, optimizer: adam({ lr: 0.003 }) });
+ * const stream = taskStream({ length: 8, types: [0, 1], switching: { kind: 'periodic', period: 2 }, seed: 1 });
+ * const sampleTask = regressionTasks([sineFamily(), lineFamily()], { K: 5 });
+ * const result = runStream(learner, { stream, sampleTask, numTypes: 2, evalTasks: 2 });
+ * retentionOf(result, 0); // R[after B][A] / R[after A][A], averaged
+ * ```
  */
 export function retentionOf(result: RunResult, type: number, skip = 0): number {
   const ratios = result.metrics.retention.filter((r) => r.type === type).slice(skip).map((r) => r.ratio).filter(Number.isFinite);
@@ -160,6 +181,11 @@ export function retentionOf(result: RunResult, type: number, skip = 0): number {
  *
  * @example
  * ```ts
+ * const problem = regressionProblem({ model: MLP({ sizes: [1, 16, 1] }), innerLr: 0.01 });
+ * const learner = clusteredLearner({ problem, optimizer: adam({ lr: 0.003 }) });
+ * const stream = taskStream({ length: 8, types: [0, 1], switching: { kind: 'periodic', period: 2 }, seed: 1 });
+ * const sampleTask = regressionTasks([sineFamily(), lineFamily()], { K: 5 });
+ * const result = runStream(learner, { stream, sampleTask, numTypes: 2, evalTasks: 2 });
  * const { count, medianInnerSteps, fractionWithin } = recoveryStats(result, { type: 0, skip: 1 });
  * fractionWithin(5); // share of returns to type 0 that recovered within 5 inner steps
  * ```
@@ -173,7 +199,14 @@ export function recoveryStats(result: RunResult, options: { type?: number; skip?
 
 /**
  * Mean and 95% CI (Student t) over seeds of named scalar summaries of each run.
- * @example summarize(runs, { bwt: (r) => r.metrics.backwardTransfer })
+ * @example
+ * ```ts
+ * const problem = regressionProblem({ model: MLP({ sizes: [1, 16, 1] }), innerLr: 0.01 });
+ * const stream = taskStream({ length: 8, types: [0, 1], switching: { kind: 'periodic', period: 4 }, seed: 1 });
+ * const sampleTask = regressionTasks([sineFamily(), lineFamily()], { K: 5 });
+ * const runs = [0, 1].map((seed) => runStream(sequentialLearner({ problem, optimizer: adam({ lr: 0.01 }), seed }), { stream, sampleTask, numTypes: 2, evalTasks: 2 }));
+ * summarize(runs, { bwt: (r) => r.metrics.backwardTransfer }).bwt.n; // 2 seeds
+ * ```
  */
 export function summarize(runs: readonly RunResult[], fields: Record<string, (run: RunResult) => number>): Record<string, Interval> {
   return Object.fromEntries(Object.entries(fields).map(([name, f]) => [name, confidenceInterval(runs.map(f))]));

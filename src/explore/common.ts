@@ -60,7 +60,9 @@ export type StepPolicy = (t: number, inputs: Float32Array) => ArrayLike<number>;
  *
  * @example
  * ```ts
- * const batch = rolloutTrials(env, tasks, (_t, x) => new Float32Array(tasks.length * 4), new Rng(0));
+ * const env = new SignGrid(signGridFamily().config), tasks = signGridFamily().train.slice(0, 4);
+ * const batch = rolloutTrials(env, tasks, (_t, x) => new Float32Array(tasks.length * 4), new Rng(0)); // uniform logits
+ * batch.length; // 24: episodes × horizon ticks
  * ```
  */
 export function rolloutTrials(env: SignGrid, tasks: readonly SignTask[], policy: StepPolicy, rng: Rng, greedy = false): TrialBatch {
@@ -112,9 +114,10 @@ export function rolloutTrials(env: SignGrid, tasks: readonly SignTask[], policy:
  * sequence model reads when it is run over the whole recorded trial at once).
  * @example
  * ```ts
- * const batch = rolloutTrials(env, tasks, policy, new Rng(0));
- * inputTensor(batch).shape;        // [tasks.length, env.trialLength, inputSizeOf(env)]
- * inputTensor(batch, 0, 8).shape;  // the first episode's ticks (horizon 8)
+ * const env = new SignGrid(signGridFamily().config), tasks = signGridFamily().train.slice(0, 4);
+ * const batch = rolloutTrials(env, tasks, () => new Float32Array(tasks.length * 4), new Rng(0));
+ * inputTensor(batch).shape;        // [4, 24, 31]: [tasks.length, env.trialLength, inputSizeOf(env)]
+ * inputTensor(batch, 0, 8).shape;  // [4, 8, 31]: the first episode's ticks (horizon 8)
  * ```
  */
 export function inputTensor(batch: TrialBatch, from = 0, count = batch.length): Tensor {
@@ -130,8 +133,13 @@ export function inputTensor(batch: TrialBatch, from = 0, count = batch.length): 
  * tick of every episode.
  * @example
  * ```ts
+ * const env = new SignGrid(signGridFamily().config), tasks = signGridFamily().train.slice(0, 4);
+ * const agent = rl2Agent(inputSizeOf(env), 4, 16);
+ * const params = agent.init(new Rng(0));
+ * const batch = rolloutTrials(env, tasks, agent.stepper(params, tasks.length), new Rng(1));
  * const keep = tensor(keepMask(batch), [batch.numTrials, batch.length]);
- * const hs = gruSequence(gru, inputTensor(batch, 0, batch.length), h0, keep); // dead ticks keep the state
+ * const hs = gruSequence(params.gru, inputTensor(batch, 0, batch.length), zeros([4, 16]), keep); // dead ticks keep the state
+ * hs.shape; // [4, 24, 16]
  * ```
  */
 export function keepMask(batch: TrialBatch): Float32Array {
@@ -188,7 +196,13 @@ export function argmax(values: ArrayLike<number>, offset: number, n: number): nu
  *
  * @example
  * ```ts
+ * const env = new SignGrid(signGridFamily().config), tasks = signGridFamily().train.slice(0, 4);
+ * const agent = rl2Agent(inputSizeOf(env), 4, 16);
+ * const params = agent.init(new Rng(0));
+ * const batch = rolloutTrials(env, tasks, agent.stepper(params, tasks.length), new Rng(1));
+ * const values = agent.evaluate(params, batch).values.toTypedArray();
  * const { advantages, targets } = trialAdvantages(batch, batch.rewards, values, { discount: 0.99, lambda: 0.95 });
+ * advantages.length; // 96: 4 trials × 24 ticks
  * ```
  */
 export function trialAdvantages(
@@ -221,8 +235,14 @@ export interface ActorCriticOptions {
  * means over ticks with `mask = 1`. `logits [N, A]`, `values [N]`.
  * @example
  * ```ts
- * const { advantages, targets } = trialAdvantages(batch, batch.rewards, values.data, { discount: 0.99, lambda: 0.95 });
+ * const env = new SignGrid(signGridFamily().config), tasks = signGridFamily().train.slice(0, 4);
+ * const agent = rl2Agent(inputSizeOf(env), 4, 16);
+ * const params = agent.init(new Rng(0));
+ * const batch = rolloutTrials(env, tasks, agent.stepper(params, tasks.length), new Rng(1));
+ * const { logits, values } = agent.evaluate(params, batch);
+ * const { advantages, targets } = trialAdvantages(batch, batch.rewards, values.toTypedArray(), { discount: 0.99, lambda: 0.95 });
  * const loss = actorCriticLoss(logits, values, batch.actions, advantages, targets, batch.alive, { entropyCoef: 0.05 });
+ * loss.shape; // []: a scalar to differentiate in the parameters
  * ```
  */
 export function actorCriticLoss(
@@ -255,8 +275,9 @@ export function actorCriticLoss(
  * bookkeeping.
  * @example
  * ```ts
- * const trainer = new AdamTrainer(initGru(new Rng(0), 4, 16), 1e-3);
- * trainer.step(grad(loss)(trainer.params)); // clipped to global norm 1, then Adam
+ * const trainer = new AdamTrainer({ w: tensor([1, -1]) }, 0.1);
+ * const loss = (p: { w: Tensor }) => sum(square(p.w));
+ * trainer.step(grad(loss)(trainer.params)).w.toArray(); // [0.9, -0.9]: clipped to global norm 1, then Adam's first step of lr
  * ```
  */
 export class AdamTrainer<P> {
@@ -286,7 +307,12 @@ export class AdamTrainer<P> {
  * Per trial (`[B]`), the summed rewards of episodes `from .. to−1`.
  * @example
  * ```ts
+ * const env = new SignGrid(signGridFamily().config), tasks = signGridFamily().train.slice(0, 4);
+ * const agent = rl2Agent(inputSizeOf(env), 4, 16);
+ * const params = agent.init(new Rng(0));
+ * const batch = rolloutTrials(env, tasks, agent.stepper(params, tasks.length), new Rng(1));
  * const exploit = episodeReturnsOf(batch, 1, env.config.episodes); // returns after the first episode
+ * exploit.length; // 4: one per trial
  * ```
  */
 export function episodeReturnsOf(batch: TrialBatch, from: number, to: number): Float64Array {
@@ -315,7 +341,12 @@ export function drawTasks(tasks: readonly SignTask[], n: number, rng: Rng): Sign
  *
  * @example
  * ```ts
- * const shaped = scaleWrongGoalRewards(batch, env.rewards.wrongGoal, penaltyScale(it, 800));
+ * const env = new SignGrid(signGridFamily().config), tasks = signGridFamily().train.slice(0, 4);
+ * const agent = rl2Agent(inputSizeOf(env), 4, 16);
+ * const params = agent.init(new Rng(0));
+ * const batch = rolloutTrials(env, tasks, agent.stepper(params, tasks.length), new Rng(1));
+ * const shaped = scaleWrongGoalRewards(batch, env.rewards.wrongGoal, penaltyScale(400, 800)); // half the penalty
+ * shaped.length === batch.rewards.length; // true
  * ```
  */
 export function scaleWrongGoalRewards(batch: TrialBatch, wrongGoal: number, scale: number): Float32Array {

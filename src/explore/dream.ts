@@ -192,7 +192,10 @@ function decoderPredictions(p: DecoderParams, batch: TrialBatch): Tensor {
  *
  * @example
  * ```ts
+ * const family = signGridFamily();
+ * const dream = trainDream({ config: family.config, tasks: family.train, iterations: 2, batchSize: 4 });
  * // Exploit training tasks with their true embeddings f(μ) (an upper bound on decoding):
+ * const tasks = family.train.slice(0, 4);
  * const z = dream.embedTasks(tasks);
  * const policy = exploitStepper(dream.params.exploit, z, dream.exploitView, inputSizeOf(dream.episodeEnv));
  * rolloutTrials(dream.episodeEnv, tasks, policy, new Rng(0), true);
@@ -216,7 +219,9 @@ export function exploitStepper(params: ExploitParams, z: Tensor, view: ExploitVi
  * @example
  * ```ts
  * const family = signGridFamily();
- * const dream = trainDream({ config: family.config, tasks: family.train, iterations: 300 });
+ * // a few iterations to show the call; the study trains for hundreds (see RESULTS.md)
+ * const dream = trainDream({ config: family.config, tasks: family.train, iterations: 3, batchSize: 8 });
+ * dream.history.length; // 3: the exploit return and decoder error of each iteration
  * ```
  */
 export function trainDream(options: DreamOptions): DreamAgent {

@@ -21,7 +21,12 @@ import { SignGrid, type SignGridConfig, type SignTask } from './env.ts';
  *
  * @example
  * ```ts
- * const explored = rolloutTrials(episodeEnv, tasks, policyStepper(policy, params, O, I, tasks.length), rng);
+ * const family = signGridFamily(), tasks = family.train.slice(0, 4);
+ * const episodeEnv = new SignGrid({ ...family.config, episodes: 1 });
+ * const policy = mlpPolicy({ obsSize: episodeEnv.obsSize, numActions: 4, hidden: [32] });
+ * const params = policy.init(new Rng(0));
+ * const stepper = policyStepper(policy, params, episodeEnv.obsSize, inputSizeOf(episodeEnv), tasks.length);
+ * const explored = rolloutTrials(episodeEnv, tasks, stepper, new Rng(1));
  * const adapted = adaptPolicy(policy, params, toEpisodeBatch(explored, 4), { innerLr: 0.5 });
  * ```
  */
@@ -127,7 +132,9 @@ export function mamlAdaptOptions(agent: Pick<MamlAgent, 'innerLr' | 'estimator'>
  *
  * @example
  * ```ts
- * const maml = trainMaml({ config: family.config, tasks: family.train, iterations: 100 });
+ * const family = signGridFamily();
+ * const maml = trainMaml({ config: family.config, tasks: family.train, iterations: 2, metaBatchSize: 2 });
+ * maml.history.length; // 2
  * ```
  */
 export function trainMaml(options: MamlOptions): MamlAgent {
@@ -179,7 +186,10 @@ export function trainMaml(options: MamlOptions): MamlAgent {
  * Trials `from .. from+count−1` of a batch (copies of their rows).
  * @example
  * ```ts
+ * const env = new SignGrid(signGridFamily().config), tasks = signGridFamily().train.slice(0, 4);
+ * const batch = rolloutTrials(env, tasks, () => new Float32Array(tasks.length * 4), new Rng(0));
  * const firstHalf = sliceTrials(batch, 0, batch.numTrials / 2);
+ * firstHalf.tasks.length; // 2
  * ```
  */
 export function sliceTrials(batch: TrialBatch, from: number, count: number): TrialBatch {

@@ -42,8 +42,11 @@ export interface MetaTester {
  * part of a memory-based agent's trial.
  * @example
  * ```ts
+ * const env = new SignGrid(signGridFamily().config), tasks = signGridFamily().train.slice(0, 4);
+ * const agent = rl2Agent(inputSizeOf(env), 4, 16);
+ * const params = agent.init(new Rng(0));
  * const trial = rolloutTrials(env, tasks, agent.stepper(params, tasks.length), new Rng(0));
- * firstEpisode(trial).length; // env.config.horizon
+ * firstEpisode(trial).length; // 8: env.config.horizon
  * ```
  */
 export function firstEpisode(batch: TrialBatch): TrialBatch {
@@ -69,7 +72,11 @@ export function firstEpisode(batch: TrialBatch): TrialBatch {
  *
  * @example
  * ```ts
- * const tester = sequenceTester(agent, params, new SignGrid(family.config));
+ * const env = new SignGrid(signGridFamily().config), tasks = signGridFamily().train.slice(0, 4);
+ * const agent = rl2Agent(inputSizeOf(env), 4, 16);
+ * const params = agent.init(new Rng(0));
+ * const tester = sequenceTester(agent, params, env);
+ * tester.run(tasks, new Rng(1), true).exploitReturns.length; // 4: one per trial
  * ```
  */
 export function sequenceTester<P>(agent: SequenceAgent<P>, params: P, env: SignGrid): MetaTester {
@@ -90,7 +97,8 @@ export function sequenceTester<P>(agent: SequenceAgent<P>, params: P, env: SignG
  *
  * @example
  * ```ts
- * const dream = trainDream({ config: family.config, tasks: family.train, iterations: 400 });
+ * const family = signGridFamily();
+ * const dream = trainDream({ config: family.config, tasks: family.train, iterations: 2, batchSize: 4 });
  * const decoded = dreamTester(dream, family.config);
  * const known = dreamTester(dream, family.config, (_exploration, tasks) => dream.embedTasks(tasks)); // training tasks only
  * ```
@@ -117,8 +125,9 @@ export function dreamTester(
  * MAML-RL under the protocol: explore one episode with θ, one inner step, exploit with θ'.
  * @example
  * ```ts
- * const maml = trainMaml({ config: family.config, tasks: family.train, iterations: 300 });
- * evaluateAgent(mamlTester(maml, family.config), family.config, family.oodGoal, { greedy: true }).fractionOfOracle;
+ * const family = signGridFamily();
+ * const maml = trainMaml({ config: family.config, tasks: family.train, iterations: 2, metaBatchSize: 2 });
+ * evaluateAgent(mamlTester(maml, family.config), family.config, family.oodGoal, { trials: 8, greedy: true }).fractionOfOracle;
  * ```
  */
 export function mamlTester(maml: MamlAgent, config: SignGridConfig): MetaTester {
@@ -162,7 +171,9 @@ export interface Evaluation {
  *
  * @example
  * ```ts
- * evaluateAgent(dreamTester(dream, family.config), family.config, family.oodSign, { trials: 64, seed: 1 }).fractionOfOracle;
+ * const family = signGridFamily();
+ * const dream = trainDream({ config: family.config, tasks: family.train, iterations: 2, batchSize: 4 });
+ * evaluateAgent(dreamTester(dream, family.config), family.config, family.oodSign, { trials: 8, seed: 1 }).fractionOfOracle;
  * ```
  */
 export function evaluateAgent(
@@ -194,6 +205,9 @@ export function evaluateAgent(
  *
  * @example
  * ```ts
+ * const family = signGridFamily(), env = new SignGrid(family.config);
+ * const agent = rl2Agent(inputSizeOf(env), 4, 16);
+ * const tester = sequenceTester(agent, agent.init(new Rng(0)), env);
  * const { exploration } = evaluateAgent(tester, family.config, family.train, { trials: 8 });
  * explorationPaths(exploration, new SignGrid(family.config).map)[0]; // [[2, 2], …]: from the start to where it ended
  * ```
@@ -234,6 +248,11 @@ export function explorationPaths(batch: TrialBatch, map: GridMap): Position[][] 
  *
  * @example
  * ```ts
+ * const env = new SignGrid(signGridFamily().config), tasks = signGridFamily().train.slice(0, 4);
+ * const agent = rl2Agent(inputSizeOf(env), 4, 16);
+ * const params = agent.init(new Rng(0));
+ * const batch = rolloutTrials(env, tasks, agent.stepper(params, tasks.length), new Rng(1));
+ * const exploration = firstEpisode(batch);
  * const features = explorationFeatures(exploration, env.map);
  * features.length === exploration.numTrials * (2 * exploration.obsSize + env.map.height * env.map.width); // true
  * ```
@@ -269,7 +288,12 @@ export function explorationFeatures(batch: TrialBatch, map?: GridMap): Float32Ar
  *
  * @example
  * ```ts
- * probeAccuracy(evalA.exploration, evalB.exploration, 4); // e.g. 1.0 for an agent that always reads the sign
+ * const family = signGridFamily(), env = new SignGrid(family.config);
+ * const agent = rl2Agent(inputSizeOf(env), 4, 16);
+ * const tester = sequenceTester(agent, agent.init(new Rng(0)), env);
+ * const evalA = evaluateAgent(tester, family.config, family.train, { trials: 16 });
+ * const evalB = evaluateAgent(tester, family.config, family.oodSign, { trials: 16 });
+ * probeAccuracy(evalA.exploration, evalB.exploration, 4, 50); // e.g. 1.0 for an agent that always reads the sign
  * ```
  */
 export function probeAccuracy(train: TrialBatch, test: TrialBatch, numGoals: number, steps = 300, map?: GridMap): number {

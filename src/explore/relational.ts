@@ -46,7 +46,8 @@ export function relationalLayout(env: SignGrid): RelationalLayout {
  *
  * @example
  * ```ts
- * goalLogits(params.exploit.goal!, z); // [N, 4]
+ * const goal = initDense(new Rng(0), 8, 4); // a goal head on 8-wide embeddings, as DREAM's exploit.goal
+ * goalLogits(goal, zeros([3, 8])).shape; // [3, 4]
  * ```
  */
 export function goalLogits(goal: DenseLayer, z: Tensor): Tensor {
@@ -60,7 +61,13 @@ export function goalLogits(goal: DenseLayer, z: Tensor): Tensor {
  *
  * @example
  * ```ts
- * const x = relationalInputs(params.exploit.goal!, obs, z, relationalLayout(env)); // [N, 3]
+ * const family = signGridFamily(), env = new SignGrid(family.config);
+ * env.reset(family.train.slice(0, 2));
+ * const obs = new Float32Array(2 * env.obsSize);
+ * env.observe(obs);
+ * const goal = initDense(new Rng(0), 8, 4); // a goal head on 8-wide embeddings
+ * const x = relationalInputs(goal, tensor(obs, [2, env.obsSize]), zeros([2, 8]), relationalLayout(env));
+ * x.shape; // [2, 3]
  * ```
  */
 export function relationalInputs(goal: DenseLayer, obs: Tensor, z: Tensor, layout: RelationalLayout): Tensor {

@@ -53,8 +53,10 @@ export interface Rl2Params {
  *
  * @example
  * ```ts
+ * const env = new SignGrid(signGridFamily().config);
  * const agent = rl2Agent(inputSizeOf(env), 4, 64);
  * const params = agent.init(new Rng(0));
+ * params.gru.wh.shape; // [64, 192]: the three gates of 64 units
  * ```
  */
 export function rl2Agent(inputSize: number, numActions: number, hidden = 64): SequenceAgent<Rl2Params> {
@@ -121,7 +123,11 @@ export interface TransformerAgentOptions {
  *
  * @example
  * ```ts
+ * const env = new SignGrid(signGridFamily().config), tasks = signGridFamily().train.slice(0, 4);
  * const agent = transformerAgent({ inputSize: inputSizeOf(env), numActions: 4, length: env.trialLength, init: 'depthScaled' });
+ * const params = agent.init(new Rng(0));
+ * const batch = rolloutTrials(env, tasks, agent.stepper(params, tasks.length), new Rng(1));
+ * agent.evaluate(params, batch).logits.shape; // [96, 4]: every tick of the 4 trials
  * ```
  */
 export function transformerAgent(options: TransformerAgentOptions): SequenceAgent<TransformerParams> {
@@ -199,7 +205,9 @@ export interface SequenceTrainOptions<P = unknown> extends ActorCriticOptions {
  *
  * @example
  * ```ts
- * const { params, history } = trainSequenceAgent(rl2Agent(inputSizeOf(env), 4), { env, tasks: family.train, iterations: 200 });
+ * const family = signGridFamily(), env = new SignGrid(family.config);
+ * const { params, history } = trainSequenceAgent(rl2Agent(inputSizeOf(env), 4, 16), { env, tasks: family.train, iterations: 3, batchSize: 4 });
+ * history.length; // 3: the mean trial return of each iteration
  * ```
  */
 export function trainSequenceAgent<P>(agent: SequenceAgent<P>, options: SequenceTrainOptions<P>): { params: P; history: number[] } {

@@ -118,8 +118,10 @@ export interface KvCache {
  *
  * @example
  * ```ts
+ * const block = initBlock(new Rng(0), 16, 32);
  * let cache: KvCache | null = null, y: Tensor;
- * ({ y, cache } = transformerBlockStep(block, x0, cache, 2));
+ * for (const x0 of [zeros([2, 1, 16]), ones([2, 1, 16])]) ({ y, cache } = transformerBlockStep(block, x0, cache, 2));
+ * y!.shape; // [2, 1, 16]: the second position, which attended to both
  * ```
  */
 export function transformerBlockStep(p: BlockParams, x: Tensor, cache: KvCache | null, numHeads: number): { y: Tensor; cache: KvCache } {

@@ -72,7 +72,13 @@ export class SerializationError extends Error {
 
 /**
  * What {@link loadTree} and {@link treeFromJSON} check the loaded tree against.
- * @example loadTree(bytes, { like: model.init(new Rng(0)) })
+ * @example
+ * ```ts
+ * const model = MLP({ sizes: [2, 3, 1] });
+ * const bytes = saveTree(model.init(new Rng(1)));
+ * loadTree(bytes, { like: model.init(new Rng(0)) })[1]!.weight.shape; // [3, 1]
+ * loadTree(bytes, { like: MLP({ sizes: [2, 4, 1] }).init(new Rng(0)) }); // throws SerializationError
+ * ```
  */
 export interface LoadTreeOptions<T extends State = State> {
   /**

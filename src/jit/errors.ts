@@ -6,7 +6,7 @@
  * @example
  * ```ts
  * const f = jit((x: Tensor) => (x.sum().item() > 0 ? x : neg(x)));
- * f(tensor([1, 2])); // throws JitError: jit: item() reads the value of a traced tensor …; use where(cond, a, b) …
+ * f(tensor([1, 2])); // throws JitError: jit: item() reads the value of a traced tensor … compute with ops instead (where(cond, a, b) for a branch)
  * ```
  */
 export class JitError extends Error {

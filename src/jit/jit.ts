@@ -19,7 +19,8 @@ import { Program, type ProgramStats } from './program.ts';
  *
  * @example
  * ```ts
- * const step = jit(update, { cacheSize: 4, name: 'adamStep' });
+ * const step = jit((w: Tensor, g: Tensor) => sub(w, mul(g, 0.1)), { cacheSize: 4, name: 'sgdStep' });
+ * step(tensor([1, 2]), tensor([10, 10])).toArray(); // [0, 1]
  * ```
  */
 export interface JitOptions {
@@ -40,7 +41,7 @@ export interface JitOptions {
  *
  * @example
  * ```ts
- * const low = jit(f).lower(x);
+ * const low = jit((x: Tensor) => sum(square(x))).lower(tensor([1, 2]));
  * console.log(low.ops, low.arenaBytes, low.listing);
  * ```
  */
@@ -137,8 +138,10 @@ const now = (): number => (typeof performance !== 'undefined' ? performance.now(
  * ```ts
  * const loss = (w: Tensor, x: Tensor, y: Tensor) => mean(square(sub(matmul(x, w), y)));
  * const step = jit((w: Tensor, x: Tensor, y: Tensor, lr: number) => sub(w, mul(grad(loss)(w, x, y), lr)));
- * let w = zeros([3, 1]);
+ * const x = tensor([[1, 0], [0, 1], [1, 1]]), y = tensor([[1], [2], [3]]);
+ * let w = zeros([2, 1]);
  * for (let i = 0; i < 100; i++) w = step(w, x, y, 0.1); // traced once, then compiled
+ * step.traceCount; // 1
  * console.log(step.lower(w, x, y, 0.1).listing);
  * ```
  */

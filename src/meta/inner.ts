@@ -60,8 +60,13 @@ export function innerLoopOf(settings: InnerLoopSettings & Pick<AdaptOptions, 'ch
  *
  * @example
  * ```ts
- * const loss = adaptedQueryLoss(net.apply, theta, tasks, { lr: 0.01, steps: 1, loss: perTaskMse });
- * const metaGrad = grad((p) => adaptedQueryLoss(net.apply, p, tasks, options))(theta);
+ * const net = MLP({ sizes: [1, 16, 1] });
+ * const theta = net.init(new Rng(0));
+ * const tasks = sinusoidTasks(new Rng(1), { numTasks: 4, K: 5 });
+ * const options = { lr: 0.01, steps: 1, loss: perTaskMse };
+ * const loss = adaptedQueryLoss(net.apply, theta, tasks, options);
+ * const metaGrad = grad((p: typeof theta) => adaptedQueryLoss(net.apply, p, tasks, options))(theta);
+ * loss.shape; // []: the mean over the tasks
  * ```
  */
 export function adaptedQueryLoss<P>(apply: ApplyFn<P>, params: P, tasks: TaskBatch, options: InnerLoopOptions): Tensor {
@@ -77,7 +82,15 @@ export function adaptedQueryLoss<P>(apply: ApplyFn<P>, params: P, tasks: TaskBat
  * The same value as {@link adaptedQueryLoss}, computed one task at a time in a JS loop
  * (the reference the batched form is tested against, and the baseline of the benchmark).
  *
- * @example adaptedQueryLossLooped(net.apply, theta, tasks, { lr: 0.01, loss: perTaskMse })
+ * @example
+ * ```ts
+ * const net = MLP({ sizes: [1, 16, 1] });
+ * const theta = net.init(new Rng(0));
+ * const tasks = sinusoidTasks(new Rng(1), { numTasks: 4, K: 5 });
+ * const looped = adaptedQueryLossLooped(net.apply, theta, tasks, { lr: 0.01, loss: perTaskMse });
+ * const batched = adaptedQueryLoss(net.apply, theta, tasks, { lr: 0.01, loss: perTaskMse });
+ * Math.abs(looped.item() - batched.item()) < 1e-5; // true
+ * ```
  */
 export function adaptedQueryLossLooped<P>(apply: ApplyFn<P>, params: P, tasks: TaskBatch, options: InnerLoopOptions): Tensor {
   const T = numTasks(tasks);
@@ -97,7 +110,13 @@ export function adaptedQueryLossLooped<P>(apply: ApplyFn<P>, params: P, tasks: T
  * the adaptation curve used for evaluation, as a tensor of `steps + 1` losses. Batched
  * over the tasks given.
  *
- * @example adaptationCurveTensor(net.apply, theta, tasks, 10, { lr: 0.01, loss: perTaskMse }).toArray() // 11 numbers
+ * @example
+ * ```ts
+ * const net = MLP({ sizes: [1, 16, 1] });
+ * const theta = net.init(new Rng(0));
+ * const tasks = sinusoidTasks(new Rng(1), { numTasks: 4, K: 5 });
+ * adaptationCurveTensor(net.apply, theta, tasks, 10, { lr: 0.01, loss: perTaskMse }).shape; // [11]
+ * ```
  */
 export function adaptationCurveTensor<P>(apply: ApplyFn<P>, params: P, tasks: TaskBatch, steps: number, options: InnerLoopOptions): Tensor {
   const T = numTasks(tasks);
@@ -118,7 +137,13 @@ export function adaptationCurveTensor<P>(apply: ApplyFn<P>, params: P, tasks: Ta
 /**
  * {@link adaptationCurveTensor} as numbers.
  *
- * @example adaptationCurveOf(net.apply, theta, tasks, 10, { lr: 0.01, loss: perTaskMse }) // 11 numbers
+ * @example
+ * ```ts
+ * const net = MLP({ sizes: [1, 16, 1] });
+ * const theta = net.init(new Rng(0));
+ * const tasks = sinusoidTasks(new Rng(1), { numTasks: 4, K: 5 });
+ * adaptationCurveOf(net.apply, theta, tasks, 10, { lr: 0.01, loss: perTaskMse }).length; // 11
+ * ```
  */
 export function adaptationCurveOf<P>(apply: ApplyFn<P>, params: P, tasks: TaskBatch, steps: number, options: InnerLoopOptions): number[] {
   return Array.from(adaptationCurveTensor(apply, params, tasks, steps, options).toTypedArray());

@@ -79,7 +79,21 @@ export interface LearnerParts<M> {
 /**
  * The learner that runs `parts` as `options` say: eagerly, under {@link recycling}, or
  * compiled by {@link jit}; losses are read out of the tensors last.
- * @example learnerFrom({ name: 'mine', init, metaGradient, adaptationCurve }, { jit: true })
+ * @example
+ * ```ts
+ * const net = MLP({ sizes: [1, 8, 1] });
+ * const inner = { lr: 0.01, loss: perTaskMse };
+ * const learner = learnerFrom({
+ *   name: 'mine',
+ *   init: (rng) => net.init(rng),
+ *   metaGradient: (meta, tasks) => {
+ *     const [loss, grads] = valueAndGrad((m: typeof meta) => adaptedQueryLoss(net.apply, m, tasks, inner))(meta);
+ *     return { loss, grads };
+ *   },
+ *   adaptationCurve: (meta, tasks, steps) => adaptationCurveTensor(net.apply, meta, tasks, steps, inner),
+ * }, { jit: true });
+ * learner.adaptationCurve(learner.init(new Rng(0)), sinusoidTasks(new Rng(1), { numTasks: 4, K: 5 }), 2).length; // 3
+ * ```
  */
 export function learnerFrom<M>(parts: LearnerParts<M>, options: RecycleOptions = {}): MetaLearner<M> {
   let gradient = parts.metaGradient, curve = parts.adaptationCurve;
@@ -114,7 +128,12 @@ export function learnerFrom<M>(parts: LearnerParts<M>, options: RecycleOptions =
  * `learner` itself, or with `recycleMemory` a copy whose `metaGradient` and
  * `adaptationCurve` run under {@link recycling} (the gradients are copied out).
  * For learners built from tensor-valued parts, {@link learnerFrom} also offers `jit`.
- * @example withRecycling(myLearner, { recycleMemory: true })
+ * @example
+ * ```ts
+ * const learner = withRecycling(maml({ model: MLP({ sizes: [1, 8, 1] }), innerLr: 0.01 }), { recycleMemory: true });
+ * const { loss } = learner.metaGradient(learner.init(new Rng(0)), sinusoidTasks(new Rng(1), { numTasks: 4, K: 5 }));
+ * typeof loss; // 'number'
+ * ```
  */
 export function withRecycling<L extends MetaLearner<any>>(learner: L, options: RecycleOptions): L {
   if (options.recycleMemory !== true) return learner;
@@ -131,7 +150,18 @@ export function withRecycling<L extends MetaLearner<any>>(learner: L, options: R
 /**
  * A learner from its differentiable meta-loss: the meta-gradient is `grad` of `metaLoss`.
  * `adaptationCurve` returns the curve as a tensor of `steps + 1` losses.
- * @example differentiableLearner({ name: 'mine', init, metaLoss, adaptationCurve }, { jit: true })
+ * @example
+ * ```ts
+ * const net = MLP({ sizes: [1, 8, 1] });
+ * const inner = { lr: 0.01, loss: perTaskMse };
+ * const learner = differentiableLearner({
+ *   name: 'mine',
+ *   init: (rng) => net.init(rng),
+ *   metaLoss: (meta, tasks) => adaptedQueryLoss(net.apply, meta, tasks, inner),
+ *   adaptationCurve: (meta, tasks, steps) => adaptationCurveTensor(net.apply, meta, tasks, steps, inner),
+ * }, { jit: true });
+ * learner.metaLoss(learner.init(new Rng(0)), sinusoidTasks(new Rng(1), { numTasks: 4, K: 5 })).shape; // []
+ * ```
  */
 export function differentiableLearner<M>(
   parts: Omit<LearnerParts<M>, 'metaGradient'> & { metaLoss(meta: M, tasks: TaskBatch): Tensor }, options: RecycleOptions = {},

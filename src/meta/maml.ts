@@ -28,11 +28,12 @@ export interface MAMLOptions<P> extends InnerLoopSettings, Pick<AdaptOptions, 'c
  * const outer = adam({ lr: 0.001 });
  * const rng = new Rng(0);
  * let theta = learner.init(rng), state = outer.init(theta);
- * for (let i = 0; i < 1000; i++) {
+ * for (let i = 0; i < 20; i++) { // a real run takes thousands of iterations
  *   const { grads } = learner.metaGradient(theta, sinusoidTasks(rng, { numTasks: 25, K: 10 }));
  *   ({ params: theta, state } = outer.update(grads, state, theta));
  * }
- * learner.adaptationCurve(theta, sinusoidTasks(rng, { numTasks: 100, K: 10, queryK: 100 }), 10);
+ * const curve = learner.adaptationCurve(theta, sinusoidTasks(rng, { numTasks: 100, K: 10, queryK: 100 }), 10);
+ * curve.length; // 11: the query loss after 0, 1, …, 10 inner steps
  * ```
  */
 export function maml<P>(options: MAMLOptions<P>): DifferentiableMetaLearner<P> {

@@ -29,8 +29,8 @@ export type StepSizeInit = (rng: Rng, shape: readonly number[], dtype?: DType) =
  *
  * @example
  * ```ts
- * const learner = metaSgd({ model, innerLr: 0.01, lrInit: uniformStepSizes(0.005, 0.1) });
- * uniformStepSizes(0.005, 0.1)(new Rng(0), [40, 40]); // 1600 draws in [0.005, 0.1)
+ * const learner = metaSgd({ model: MLP({ sizes: [1, 40, 40, 1] }), innerLr: 0.01, lrInit: uniformStepSizes(0.005, 0.1) });
+ * uniformStepSizes(0.005, 0.1)(new Rng(0), [40, 40]).shape; // [40, 40]: 1600 draws in [0.005, 0.1)
  * ```
  */
 export function uniformStepSizes(low: number, high: number): StepSizeInit {

@@ -46,7 +46,7 @@ interface ReptileResult<P> {
  * @example
  * ```ts
  * const learner = reptile({ model: MLP({ sizes: [1, 40, 40, 1] }), innerLr: 0.01, innerSteps: 5 });
- * const outer = sgd({ lr: 0.1 });          // ε = 0.1
+ * const outer = sgd({ lr: 0.1 });          // the outer step size ε
  * let theta = learner.init(new Rng(0)), state = outer.init(theta);
  * const { grads } = learner.metaGradient(theta, sinusoidTasks(new Rng(1), { numTasks: 25 }));
  * ({ params: theta, state } = outer.update(grads, state, theta));

@@ -68,7 +68,11 @@ export function taskAt(batch: TaskBatch, t: number): TaskBatch {
 
 /**
  * Tasks `begin .. begin+count` of a batch, still batched (for evaluating in chunks).
- * @example sliceTasks(batch, 100, 100) // tasks 100..199
+ * @example
+ * ```ts
+ * const batch = sinusoidTasks(new Rng(0), { numTasks: 300, K: 5 });
+ * sliceTasks(batch, 100, 100).support.x.shape; // [100, 5, 1]: tasks 100..199
+ * ```
  */
 export function sliceTasks(batch: TaskBatch, begin: number, count: number): TaskBatch {
   const cut = (x: Tensor): Tensor => slice(x, [begin, 0, 0], [count, x.shape[1]!, x.shape[2]!]);
@@ -146,7 +150,7 @@ export function sinusoidTasks(rng: Rng, options: SinusoidTaskOptions = {}): Sinu
 
 /**
  * A {@link TaskSampler} of sinusoid tasks with fixed options (for training loops).
- * @example const sample = sinusoidSampler({ K: 5 }); sample(rng, 25).support.x.shape // [25, 5, 1]
+ * @example const sample = sinusoidSampler({ K: 5 }); sample(new Rng(0), 25).support.x.shape // [25, 5, 1]
  */
 export function sinusoidSampler(options: Omit<SinusoidTaskOptions, 'numTasks'> = {}): TaskSampler {
   return (rng, numTasks) => sinusoidTasks(rng, { ...options, numTasks });

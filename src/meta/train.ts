@@ -45,7 +45,7 @@ export interface MetaTrainResult<M, S> {
  *   learner: maml({ model: MLP({ sizes: [1, 40, 40, 1] }), innerLr: 0.01 }),
  *   optimizer: adam({ lr: 0.001 }),
  *   sampleTasks: sinusoidSampler({ K: 10 }),
- *   iterations: 1000,
+ *   iterations: 20, // a real run takes thousands
  *   rng: new Rng(0),
  * });
  * ```
@@ -90,7 +90,13 @@ export function lossLog(iterations: number, logEvery: number, onLog?: (iteration
  * The learner's adaptation curve over many tasks, computed `chunkSize` tasks at a time
  * (bounding memory) and averaged with equal weight per task.
  *
- * @example evaluateAdaptation(learner, meta, sinusoidTasks(new Rng(1), { numTasks: 600, K: 10, queryK: 100 }), 10)
+ * @example
+ * ```ts
+ * const learner = maml({ model: MLP({ sizes: [1, 8, 1] }), innerLr: 0.01 });
+ * const meta = learner.init(new Rng(0));
+ * // the loss after 0..10 inner steps, 25 tasks at a time
+ * evaluateAdaptation(learner, meta, sinusoidTasks(new Rng(1), { numTasks: 60, K: 10, queryK: 20 }), 10, 25).length; // 11
+ * ```
  */
 export function evaluateAdaptation<M>(learner: MetaLearner<M>, meta: M, tasks: TaskBatch, steps: number, chunkSize = 100): number[] {
   const T = numTasks(tasks);

@@ -32,7 +32,8 @@ export interface EmbeddingOptions {
  * @example
  * ```ts
  * const emb = Embedding({ numEmbeddings: 10, embeddingDim: 4 });
- * const params = emb.init(new Rng(0));              // { table: [10, 4] }
+ * const params = emb.init(new Rng(0));              // { table }
+ * params.table.shape;                               // [10, 4]
  * emb.apply(params, tensor([[1, 2, 3], [0, 0, 9]])).shape; // [2, 3, 4]
  * ```
  */

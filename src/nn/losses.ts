@@ -21,7 +21,10 @@ export type TaskLoss = (prediction: Tensor, target: Tensor) => Tensor;
 /**
  * Mean squared error per task: the mean over every axis but the leading task axis of a
  * rank-3 input ([T, K, O] → [T]); over all elements of a rank-2 input ([K, O] → scalar).
- * @example perTaskMse(zeros([25, 10, 1]), ones([25, 10, 1])) // 25 ones
+ * @example
+ * ```ts
+ * perTaskMse(zeros([4, 10, 1]), ones([4, 10, 1])).toArray(); // [1, 1, 1, 1]: one per task
+ * ```
  */
 export const perTaskMse: TaskLoss = (prediction, target) => {
   if (!sameShape(prediction.shape, target.shape)) {
@@ -34,7 +37,11 @@ export const perTaskMse: TaskLoss = (prediction, target) => {
 /**
  * Cross-entropy per task against one-hot (or probability) targets of the logits' shape:
  * [T, K, C] → [T], or [K, C] → scalar (the mean over the K examples).
- * @example perTaskCrossEntropy(zeros([4, 5, 3]), oneHot(labels, 3)) // [4] of log 3
+ * @example
+ * ```ts
+ * const labels = tensor([[0, 1, 2, 0, 1], [2, 2, 1, 0, 0], [1, 1, 1, 1, 1], [0, 0, 0, 0, 0]]);
+ * perTaskCrossEntropy(zeros([4, 5, 3]), oneHot(labels, 3)).toArray(); // ≈ [1.0986, 1.0986, 1.0986, 1.0986]: log 3 per task
+ * ```
  */
 export const perTaskCrossEntropy: TaskLoss = (logits, targets) => {
   if (!sameShape(logits.shape, targets.shape)) {

@@ -59,7 +59,8 @@ function denseLayer({ weight, bias }: LinearParams, x: Tensor, act: FusedActivat
  * @example
  * ```ts
  * const layer = Linear({ inputSize: 3, outputSize: 2 });
- * const params = layer.init(new Rng(0));          // { weight: [3, 2], bias: [2] }
+ * const params = layer.init(new Rng(0));          // { weight, bias }
+ * params.weight.shape;                            // [3, 2]
  * layer.apply(params, ones([5, 3])).shape;        // [5, 2]
  * ```
  */

@@ -201,6 +201,7 @@ export interface AttentionParams {
  *
  * @example
  * ```ts
+ * const rng = new Rng(0);
  * const p = { qkv: initDense(rng, 16, 48), out: initDense(rng, 16, 16) };
  * causalSelfAttention(p, zeros([2, 5, 16]), 4).shape; // [2, 5, 16]
  * ```

@@ -112,7 +112,10 @@ function denseOperands(x: Tensor, w: Tensor, b: Tensor, out: Tensor): { X: Opera
  * `[..., 1, O]`; batch axes broadcast as in `matmul`. Equal to the composition of
  * `matmul`, `add` and the activation, in one kernel pass.
  *
- * @example dense(x, w, b, 'relu') // relu(matmul(x, w) + b)
+ * @example
+ * ```ts
+ * dense(tensor([[1, -1]]), tensor([[1, 0], [0, 1]]), tensor([0.5, 0.5]), 'relu').toArray(); // relu(matmul(x, w) + b) = [[1.5, 0]]
+ * ```
  */
 export function dense(x: Tensor, w: Tensor, b: Tensor, activation: Activation = 'identity'): Tensor {
   if (!ACTIVATIONS.includes(activation)) {

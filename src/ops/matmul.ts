@@ -127,7 +127,10 @@ export function sharedOperandGrad(rows: Tensor, g: Tensor, transposed: boolean):
  * `op(a) · op(b)` where op transposes the last two axes when its flag is set,
  * without materialising the transpose. Both operands must have rank ≥ 2; batch
  * axes broadcast.
- * @example matmulT(x, w, false, true) // x · wᵀ
+ * @example
+ * ```ts
+ * matmulT(tensor([[1, 2]]), tensor([[3, 4], [5, 6]]), false, true).toArray(); // x · wᵀ = [[11, 17]]
+ * ```
  */
 export function matmulT(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
   if (a.shape.length < 2 || b.shape.length < 2) {

@@ -32,7 +32,7 @@ export function globalNorm(tree: unknown): Tensor {
  * @example
  * ```ts
  * const { grads, norm } = clipByGlobalNorm([tensor([3]), tensor([4])], 1);
- * // norm = 5, grads = [0.6, 0.8]
+ * // norm = 5, grads = [[0.6], [0.8]]
  * ```
  */
 export function clipByGlobalNorm<T>(grads: T, maxNorm: number): { grads: T; norm: Tensor } {
@@ -82,9 +82,11 @@ export function clipByGlobalNormPerTask<T>(grads: T, maxNorm: number): { grads: 
  *
  * @example
  * ```ts
- * const opt = withGradientClipping(adam({ lr: 0.001 }), 10);
+ * let params = { w: tensor([1, 2]) };
+ * const opt = withGradientClipping(sgd({ lr: 0.1 }), 10);
  * let state = opt.init(params);
- * ({ params, state } = opt.update(grads, state, params)); // grads scaled to norm ≤ 10 first
+ * ({ params, state } = opt.update({ w: tensor([30, 40]) }, state, params)); // grads scaled to norm ≤ 10 first: [6, 8]
+ * params.w.toArray(); // [0.4, 1.2]
  * ```
  */
 export function withGradientClipping<S extends OptimizerState>(optimizer: Optimizer<S>, maxNorm: number): Optimizer<S> {

@@ -27,7 +27,11 @@ export interface FusedAdamOptions extends AdamOptions {
 
 /**
  * The moments of {@link fusedAdam} as tensor trees shaped like the parameters.
- * @example const state: FusedAdamState<Tensor[]> = fusedAdam({ lr: 1e-3 }).init(params);
+ * @example
+ * ```ts
+ * const state: FusedAdamState<Tensor[]> = fusedAdam({ lr: 1e-3 }).init([tensor([1, 2])]);
+ * state.step; // 0
+ * ```
  */
 export interface FusedAdamState<P> {
   readonly step: number;
@@ -64,9 +68,12 @@ interface StepScalars { rate: Tensor; correction1: Tensor; correction2: Tensor }
  *
  * @example
  * ```ts
+ * const loss = (p: Tensor[]) => sum(square(p[0]!));
+ * let params = [tensor([1, -2])];
  * const opt = fusedAdam({ lr: 1e-3 });
  * let state = opt.init(params);
  * ({ params, state } = opt.update(grad(loss)(params), state, params));
+ * params[0]!.toArray(); // [0.999, -1.999]
  * const saved = JSON.stringify(opt.toState(state));          // the plain optimizer's format
  * state = opt.fromState(JSON.parse(saved), params);
  * ```

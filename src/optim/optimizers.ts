@@ -67,9 +67,12 @@ export interface SGDState extends OptimizerState {
  *
  * @example
  * ```ts
+ * let params = { w: tensor([1, 2]) };
+ * const grads = { w: tensor([1, 1]) };
  * const opt = sgd({ lr: 0.1, momentum: 0.9 });
  * let state = opt.init(params);
  * ({ params, state } = opt.update(grads, state, params));
+ * params.w.toArray(); // [0.9, 1.9]
  * ```
  */
 export function sgd(options: SGDOptions): Optimizer<SGDState> {
@@ -154,9 +157,12 @@ function adamFamily(kind: 'adam' | 'adamw', options: AdamOptions): Optimizer<Ada
  *
  * @example
  * ```ts
+ * const loss = (p: { w: Tensor }) => sum(square(p.w));
+ * let params = { w: tensor([1, -2]) };
  * const opt = adam({ lr: 0.001 });
  * let state = opt.init(params);
  * ({ params, state } = opt.update(grad(loss)(params), state, params));
+ * params.w.toArray(); // [0.999, -1.999]: Adam's first step is lr·sign(g)
  * const saved = JSON.stringify(state);            // plain data
  * state = opt.restore(JSON.parse(saved), params); // continues identically
  * ```
@@ -171,9 +177,11 @@ export function adam(options: AdamOptions): Optimizer<AdamState> {
  *
  * @example
  * ```ts
+ * let params = { w: tensor([1, -2]) };
  * const opt = adamw({ lr: 0.001, weightDecay: 0.01 });
  * let state = opt.init(params);
- * ({ params, state } = opt.update(grads, state, params));
+ * ({ params, state } = opt.update({ w: tensor([1, -1]) }, state, params));
+ * params.w.toArray(); // [0.99899, -1.99898]: decayed by 1 − 0.001·0.01, then Adam's step of lr
  * ```
  */
 export function adamw(options: AdamOptions): Optimizer<AdamState> {

@@ -7,7 +7,9 @@
  *
  * @example
  * ```ts
- * const pool = createPool({ workers: availableCores(), modules: [jobsUrl] });
+ * availableCores() >= 1; // true
+ * const pool = createPool({ workers: availableCores(), modules: [jobsUrl] }); // workers start on the first run
+ * pool.terminate();
  * ```
  */
 export function availableCores(): number {

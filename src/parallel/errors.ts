@@ -9,8 +9,11 @@ export type JobFailure = 'threw' | 'worker-died' | 'cancelled' | 'unknown-job';
  *
  * @example
  * ```ts
- * const outcomes = await pool.run(jobs);
+ * const pool = createPool({ workers: 1, modules: [jobsUrl] });
+ * const outcomes = await pool.run([{ name: 'square', args: { x: 2 } }, { name: 'no such job', args: {} }]);
  * for (const o of outcomes) if (!o.ok) console.error(o.error.jobName, o.error.kind, o.error.message);
+ * outcomes.map((o) => o.ok); // [true, false]
+ * pool.terminate();
  * ```
  */
 export class JobError extends Error {

@@ -54,8 +54,9 @@ function macrotask(): Promise<void> {
  *
  * @example
  * ```ts
- * // jobs.ts:  registerJob('square', ({ x }) => x * x);
- * const pool = createPool({ workers: 2, modules: [new URL('./jobs.js', import.meta.url)] });
+ * // jobsUrl: the URL of a module that calls registerJob('square', ({ x }) => x * x), e.g.
+ * // new URL('./jobs.js', import.meta.url)
+ * const pool = createPool({ workers: 2, modules: [jobsUrl] });
  * const outcomes = await pool.run([1, 2, 3].map((x) => ({ name: 'square', args: { x } })));
  * outcomes.map((o) => (o.ok ? o.value : o.error.message)); // [1, 4, 9]
  * pool.terminate();
@@ -198,6 +199,7 @@ export function createPool(options: PoolOptions): Pool {
  * @example
  * ```ts
  * const outcomes = await runJobs([{ name: 'square', args: { x: 4 } }], { workers: 1, modules: [jobsUrl] });
+ * outcomes; // [{ ok: true, value: 16 }]
  * ```
  */
 export async function runJobs<R = unknown>(jobs: readonly JobSpec[], options: PoolOptions & RunOptions): Promise<JobOutcome<R>[]> {

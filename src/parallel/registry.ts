@@ -16,7 +16,7 @@ const jobs = new Map<string, JobFunction>();
  * ```ts
  * // my-jobs.ts
  * import { registerJob } from 'metagrad';
- * registerJob('square', ({ x }: { x: number }) => x * x);
+ * registerJob('cube', ({ x }: { x: number }) => x ** 3);
  * ```
  */
 export function registerJob<A, R>(name: string, fn: JobFunction<A, R>): void {
@@ -32,8 +32,8 @@ export function registerJob<A, R>(name: string, fn: JobFunction<A, R>): void {
  *
  * @example
  * ```ts
- * registerJob('square', ({ x }: { x: number }) => x * x);
- * lookupJob('square')?.({ x: 3 }, { index: 0, progress() {}, cancelled: false }); // 9
+ * registerJob('triple', ({ x }: { x: number }) => 3 * x);
+ * lookupJob('triple')?.({ x: 3 }, { index: 0, progress() {}, cancelled: false }); // 9
  * ```
  */
 export function lookupJob(name: string): JobFunction | undefined {
@@ -45,7 +45,8 @@ export function lookupJob(name: string): JobFunction | undefined {
  *
  * @example
  * ```ts
- * registeredJobs(); // ['gridworld.run', 'square']
+ * registerJob('negate', ({ x }: { x: number }) => -x);
+ * registeredJobs().includes('negate'); // true
  * ```
  */
 export function registeredJobs(): string[] {

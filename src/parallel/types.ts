@@ -46,8 +46,8 @@ export interface JobContext {
  *
  * @example
  * ```ts
- * const square: JobFunction<{ x: number }, number> = ({ x }) => x * x;
- * registerJob('square', square);
+ * const halve: JobFunction<{ x: number }, number> = ({ x }) => x / 2;
+ * registerJob('halve', halve);
  * ```
  */
 export type JobFunction<A = any, R = unknown> = (args: A, ctx: JobContext) => R | Promise<R>;
@@ -58,8 +58,11 @@ export type JobFunction<A = any, R = unknown> = (args: A, ctx: JobContext) => R 
  *
  * @example
  * ```ts
+ * const pool = createPool({ workers: 1, modules: [jobsUrl] });
  * const [first] = await pool.run([{ name: 'square', args: { x: 3 } }]);
- * if (first.ok) console.log(first.value); else console.error(first.error.message);
+ * if (first!.ok) console.log(first!.value); else console.error(first!.error.message);
+ * first; // { ok: true, value: 9 }
+ * pool.terminate();
  * ```
  */
 export type JobOutcome<R = unknown> =
@@ -94,9 +97,11 @@ export interface RunOptions {
  *
  * @example
  * ```ts
- * const pool = createPool({ workers: 2, modules: [new URL('./my-jobs.js', import.meta.url)] });
+ * // jobsUrl: a module that registers 'square', e.g. new URL('./my-jobs.js', import.meta.url)
+ * const pool = createPool({ workers: 1, modules: [jobsUrl] });
  * try {
  *   const outcomes = await pool.run([{ name: 'square', args: { x: 2 } }, { name: 'square', args: { x: 3 } }]);
+ *   console.log(outcomes.map((o) => (o.ok ? o.value : o.error.message))); // [4, 9]
  * } finally {
  *   pool.terminate();
  * }

@@ -49,8 +49,9 @@ const finite = (v: number | null | undefined): v is number => typeof v === 'numb
  *
  * @example
  * ```ts
- * // The R matrix of a continual run (rMatrixFigures from metagrad/studies), one SVG per learner:
- * for (const { learner, options } of studies.continual.rMatrixFigures(result)) writeFileSync(`${learner}.svg`, continual.heatmap(options));
+ * // An R matrix (rMatrixFigures of metagrad/studies gives one per learner of a continual run):
+ * const svg = heatmap({ title: 'R', values: [[0.9, 0.2], [0.5, null]], rowLabels: ['after A', 'after B'], colLabels: ['A', 'B'] });
+ * svg.startsWith('<svg'); // true
  * ```
  */
 export function heatmap(options: HeatmapOptions): string {

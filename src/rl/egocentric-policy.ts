@@ -58,7 +58,8 @@ export interface EgocentricViewOptions {
  * ```ts
  * const view = egocentricView({ height: 8, width: 8, radius: 7, features: ['window', 'axes'] });
  * view.outputSize;                    // 3 planes × (15·15 + 2·15) = 765
- * view.apply(gridChannelsRows, 2);    // [2 × 765] floats
+ * const env = new VecEnv({ map: openRoom(8), numEnvs: 2, maxSteps: 20, observation: { kind: 'gridChannels' } });
+ * view.apply(env.reset(0), 2).length; // 1530: 2 rows of 765
  * ```
  */
 export function egocentricView(options: EgocentricViewOptions): InputTransform {

@@ -127,6 +127,11 @@ export interface SurrogateWeights {
  *
  * @example
  * ```ts
+ * const env = new VecEnv({ map: openRoom(5), numEnvs: 8, maxSteps: 10 });
+ * const policy = tabularPolicy({ numStates: 25, numActions: 4 });
+ * const params = policy.init(new Rng(0));
+ * const batch = collectEpisodes(env, policy, params, 1);
+ * const baseline = fitBaseline(batch, 'state', 0.99);
  * const { weights, baselineTerm } = surrogateWeights('dice', batch, { discount: 0.99, baseline });
  * ```
  */
@@ -153,8 +158,15 @@ export function surrogateWeights(name: SurrogateName, batch: EpisodeBatch, optio
  *
  * @example
  * ```ts
+ * const env = new VecEnv({ map: openRoom(5), numEnvs: 8, maxSteps: 10 });
+ * const policy = tabularPolicy({ numStates: 25, numActions: 4 });
+ * const params = policy.init(new Rng(0));
+ * const batch = collectEpisodes(env, policy, params, 1);
+ * const logp = episodeLogProbs(policy, params, batch);
+ * const N = batch.numEpisodes, T = batch.horizon;
  * const data = surrogateWeights('lvc', batch, { discount: 0.99 });
- * surrogateFromWeights('lvc', logp, tensor(data.weights, [N, T]), undefined, N);
+ * const viaWeights = surrogateFromWeights('lvc', logp, tensor(data.weights, [N, T]), undefined, N);
+ * Math.abs(viaWeights.item() - lvcObjective(logp, batch, { discount: 0.99 }).item()) < 1e-6; // true
  * ```
  */
 export function surrogateFromWeights(name: SurrogateName, logp: Tensor, weights: Tensor, baselineTerm: Tensor | undefined, numEpisodes: number): Tensor {
@@ -186,8 +198,13 @@ function surrogateOn(name: SurrogateName, caller: string, logp: Tensor, batch: E
  *
  * @example
  * ```ts
+ * const env = new VecEnv({ map: openRoom(5), numEnvs: 8, maxSteps: 10 });
+ * const policy = tabularPolicy({ numStates: 25, numActions: 4 });
+ * const params = policy.init(new Rng(0));
+ * const batch = collectEpisodes(env, policy, params, 1);
  * const objective = (p: TabularParams) => diceObjective(episodeLogProbs(policy, p, batch), batch, { discount: 0.99 });
  * const policyGradient = grad(objective)(params);
+ * policyGradient.logits.shape; // [25, 4]
  * ```
  */
 export function diceObjective(logp: Tensor, batch: EpisodeBatch, options: SurrogateOptions = {}): Tensor {
@@ -201,6 +218,11 @@ export function diceObjective(logp: Tensor, batch: EpisodeBatch, options: Surrog
  *
  * @example
  * ```ts
+ * const env = new VecEnv({ map: openRoom(5), numEnvs: 8, maxSteps: 10 });
+ * const policy = tabularPolicy({ numStates: 25, numActions: 4 });
+ * const params = policy.init(new Rng(0));
+ * const batch = collectEpisodes(env, policy, params, 1);
+ * const baseline = fitBaseline(batch, 'state', 0.99);
  * lvcObjective(episodeLogProbs(policy, params, batch), batch, { discount: 0.99, baseline });
  * ```
  */
@@ -216,7 +238,11 @@ export function lvcObjective(logp: Tensor, batch: EpisodeBatch, options: Surroga
  *
  * @example
  * ```ts
- * grad((p) => reinforceSurrogate(episodeLogProbs(policy, p, batch), batch))(params);
+ * const env = new VecEnv({ map: openRoom(5), numEnvs: 8, maxSteps: 10 });
+ * const policy = tabularPolicy({ numStates: 25, numActions: 4 });
+ * const params = policy.init(new Rng(0));
+ * const batch = collectEpisodes(env, policy, params, 1);
+ * grad((p: TabularParams) => reinforceSurrogate(episodeLogProbs(policy, p, batch), batch))(params);
  * ```
  */
 export function reinforceSurrogate(logp: Tensor, batch: EpisodeBatch, options: SurrogateOptions = {}): Tensor {
@@ -228,6 +254,11 @@ export function reinforceSurrogate(logp: Tensor, batch: EpisodeBatch, options: S
  *
  * @example
  * ```ts
+ * const env = new VecEnv({ map: openRoom(5), numEnvs: 8, maxSteps: 10 });
+ * const policy = tabularPolicy({ numStates: 25, numActions: 4 });
+ * const params = policy.init(new Rng(0));
+ * const batch = collectEpisodes(env, policy, params, 1);
+ * const logp = episodeLogProbs(policy, params, batch);
  * surrogateObjective('lvc', logp, batch, { discount: 0.99 });
  * ```
  */

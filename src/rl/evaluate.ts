@@ -150,7 +150,8 @@ function resolveConfig(config: ExperimentConfig) {
  *
  * @example
  * ```ts
- * subsampleTasks(family.test, 16); // what runExperiment's maxTasksPerSplit evaluates
+ * const family = goalFamily({ size: 8 });
+ * subsampleTasks(family.train, 16).length; // 16: what runExperiment's maxTasksPerSplit evaluates
  * ```
  */
 export function subsampleTasks(tasks: readonly Task[], max: number): readonly Task[] {
@@ -164,7 +165,11 @@ export function subsampleTasks(tasks: readonly Task[], max: number): readonly Ta
  *
  * @example
  * ```ts
- * exactPolicyReturn(policy, params, model, env.observation, 20);
+ * const env = new VecEnv({ map: openRoom(5), numEnvs: 8, maxSteps: 10 });
+ * const policy = tabularPolicy({ numStates: 25, numActions: 4 });
+ * const params = policy.init(new Rng(0));
+ * const model = tabularModel(openRoom(5), goalFamily({ size: 5 }).train[0]!);
+ * exactPolicyReturn(policy, params, model, env.observation, 20); // the uniform policy's expected return
  * ```
  */
 export function exactPolicyReturn<P>(
@@ -180,7 +185,8 @@ export function exactPolicyReturn<P>(
  * @example
  * ```ts
  * const result = runExperiment({
- *   family: 'goal', size: 5, innerLr: 20, metaIterations: 150, seeds: [0, 1, 2, 3, 4],
+ *   family: 'goal', size: 5, innerLr: 20, metaIterations: 2, metaBatchSize: 2, pretrainIterations: 2,
+ *   seeds: [0], adaptationSteps: 1, maxTasksPerSplit: 2, // tiny: a real study runs 150 iterations on 5 seeds
  * });
  * console.log(formatResultTable(result));
  * writeFileSync('goal5.svg', renderAdaptationSvg(result));
@@ -290,6 +296,10 @@ export function runExperiment(config: ExperimentConfig, log: (line: string) => v
  * The curve of `method` on `split`; throws an RlError when the result has none.
  * @example
  * ```ts
+ * const result = runExperiment({
+ *   family: 'goal', size: 5, innerLr: 20, metaIterations: 2, metaBatchSize: 2, pretrainIterations: 2,
+ *   seeds: [0], adaptationSteps: 1, maxTasksPerSplit: 2, // tiny: a real study runs 150 iterations on 5 seeds
+ * });
  * const ood = curveOf(result, 'maml', 'ood');
  * ood.fractionOfOptimal.map((i) => i.mean); // after 0, 1, … inner steps
  * ```
@@ -306,7 +316,11 @@ export function curveOf(result: ExperimentResult, method: Method, split: Split):
  *
  * @example
  * ```ts
- * console.log(formatResultTable(runExperiment({ family: 'goal', size: 5, innerLr: 20, metaIterations: 150, seeds: [0, 1] })));
+ * const result = runExperiment({
+ *   family: 'goal', size: 5, innerLr: 20, metaIterations: 2, metaBatchSize: 2, pretrainIterations: 2,
+ *   seeds: [0], adaptationSteps: 1, maxTasksPerSplit: 2, // tiny: a real study runs 150 iterations on 5 seeds
+ * });
+ * console.log(formatResultTable(result));
  * ```
  */
 export function formatResultTable(result: ExperimentResult): string {
@@ -332,6 +346,10 @@ function escapeXml(text: string): string {
  *
  * @example
  * ```ts
+ * const result = runExperiment({
+ *   family: 'goal', size: 5, innerLr: 20, metaIterations: 2, metaBatchSize: 2, pretrainIterations: 2,
+ *   seeds: [0], adaptationSteps: 1, maxTasksPerSplit: 2, // tiny: a real study runs 150 iterations on 5 seeds
+ * });
  * writeFileSync('curves.svg', renderAdaptationSvg(result));
  * ```
  */

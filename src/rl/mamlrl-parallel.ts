@@ -222,7 +222,11 @@ function chunkRanges(total: number, chunks: number): [number, number][] {
  *
  * @example
  * ```ts
- * const pool = createPool({ workers: 2, modules: [RL_JOBS] });
+ * const setup = { name: 'gridworld', options: { family: 'goal', size: 5, policy: 'tabular', numEnvs: 8, maxSteps: 10 } };
+ * const { policy, env, tasks } = await policySetupFromSpec(setup);
+ * const options = { setup, innerLr: 2, metaBatchSize: 2, baseline: 'state' as const };
+ * const state = metaTrainInit({ policy, env, tasks, ...options, seed: 0 });
+ * const pool = createPool({ workers: 1, modules: [RL_JOBS] }); // workers: 2 or more for worker threads
  * const { gradient } = await parallelPolicyMetaGradient(pool, options, state);
  * pool.terminate();
  * ```
@@ -278,9 +282,12 @@ export async function parallelPolicyMetaGradient<P>(pool: Pool, options: Paralle
  *
  * @example
  * ```ts
- * const pool = createPool({ workers: 2, modules: [RL_JOBS] });
- * let state = metaTrainInit({ policy, env, tasks, innerLr: 100, baseline: 'state', seed: 0 });
- * for (let i = 0; i < 10; i++) ({ state } = await metaTrainStepParallel(pool, options, state));
+ * const setup = { name: 'gridworld', options: { family: 'goal', size: 5, policy: 'tabular', numEnvs: 8, maxSteps: 10 } };
+ * const { policy, env, tasks } = await policySetupFromSpec(setup);
+ * const options = { setup, innerLr: 2, metaBatchSize: 2, baseline: 'state' as const };
+ * const pool = createPool({ workers: 1, modules: [RL_JOBS] }); // workers: 2 or more for worker threads
+ * let state = metaTrainInit({ policy, env, tasks, ...options, seed: 0 });
+ * for (let i = 0; i < 2; i++) ({ state } = await metaTrainStepParallel(pool, options, state));
  * pool.terminate();
  * ```
  */
@@ -309,10 +316,12 @@ export interface ParallelMamlRlOptions<P> extends ParallelStepOptions, Pick<Maml
  *
  * @example
  * ```ts
+ * // The goal-8×8 study runs 150 iterations of 10 tasks on 160 copies; this is a smoke-sized run:
  * const { params, history } = await metaTrainPolicyParallel({
- *   setup: { name: 'gridworld', options: { family: 'goal', size: 8, policy: 'tabular', numEnvs: 160, maxSteps: 20 } },
- *   iterations: 150, metaBatchSize: 10, innerLr: 100, baseline: 'state', learnInnerLr: true, entropyBonus: 0.4, jit: true, workers: 2,
+ *   setup: { name: 'gridworld', options: { family: 'goal', size: 5, policy: 'tabular', numEnvs: 8, maxSteps: 10 } },
+ *   iterations: 2, metaBatchSize: 2, innerLr: 100, baseline: 'state', learnInnerLr: true, entropyBonus: 0.4, workers: 1,
  * });
+ * history.length; // 2
  * ```
  */
 export async function metaTrainPolicyParallel<P>(options: ParallelMamlRlOptions<P>): Promise<MamlRlResult<P>> {

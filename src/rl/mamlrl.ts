@@ -111,6 +111,9 @@ export function checkCrossFit(caller: string, crossFit: number | undefined, base
  *
  * @example
  * ```ts
+ * const env = new VecEnv({ map: openRoom(5), numEnvs: 8, maxSteps: 10 });
+ * const policy = tabularPolicy({ numStates: 25, numActions: 4 });
+ * const params = policy.init(new Rng(0));
  * const batch = collectEpisodes(env, policy, params, 1);
  * const baseline = fitBaseline(batch, 'observation', 0.99);
  * diceObjective(episodeLogProbs(policy, params, batch), batch, { discount: 0.99, baseline });
@@ -139,6 +142,9 @@ export { ascentStep };
  *
  * @example
  * ```ts
+ * const env = new VecEnv({ map: openRoom(5), numEnvs: 8, maxSteps: 10 });
+ * const policy = tabularPolicy({ numStates: 25, numActions: 4 });
+ * const params = policy.init(new Rng(0));
  * const batch = collectEpisodes(env, policy, params, 1);
  * const adapted = adaptPolicy(policy, params, batch, { innerLr: 0.5, estimator: 'dice' });
  * ```
@@ -191,8 +197,11 @@ export interface TaskMetaResult<P> {
  *
  * @example
  * ```ts
- * env.setTasks(task);
- * const metaGradient = grad((p) => taskMetaObjective(policy, p, env, new Rng(1), { innerLr: 0.5 }).objective)(params);
+ * const env = new VecEnv({ map: openRoom(5), numEnvs: 8, maxSteps: 10 });
+ * const policy = tabularPolicy({ numStates: 25, numActions: 4 });
+ * const params = policy.init(new Rng(0));
+ * env.setTasks(goalFamily({ size: 5 }).train[0]!);
+ * const metaGradient = grad((p: TabularParams) => taskMetaObjective(policy, p, env, new Rng(1), { innerLr: 0.5 }).objective)(params);
  * ```
  */
 export function taskMetaObjective<P>(
@@ -387,6 +396,9 @@ export function outerOptimizer(outerLr: number, weightDecay = 0): Optimizer {
  *
  * @example
  * ```ts
+ * const env = new VecEnv({ map: openRoom(5), numEnvs: 8, maxSteps: 10 });
+ * const policy = tabularPolicy({ numStates: 25, numActions: 4 });
+ * const family = goalFamily({ size: 5 });
  * let state = metaTrainInit({ policy, env, tasks: family.train, innerLr: 2, baseline: 'state', seed: 3 });
  * ```
  */
@@ -408,8 +420,11 @@ export function metaTrainInit<P>(options: Omit<MamlRlOptions<P>, 'iterations'>):
  *
  * @example
  * ```ts
+ * const env = new VecEnv({ map: openRoom(5), numEnvs: 8, maxSteps: 10 });
+ * const policy = tabularPolicy({ numStates: 25, numActions: 4 });
+ * const options = { policy, env, tasks: goalFamily({ size: 5 }).train, innerLr: 2, metaBatchSize: 2, baseline: 'state' as const };
  * let state = metaTrainInit(options);
- * for (let i = 0; i < 100; i++) ({ state } = metaTrainStep(options, state));
+ * for (let i = 0; i < 3; i++) ({ state } = metaTrainStep(options, state)); // a real run takes ~100 steps
  * ```
  */
 export function metaTrainStep<P>(options: MetaStepOptions<P>, state: MetaTrainState<P>): MetaStepResult<P> {
@@ -469,9 +484,10 @@ export function estimateMetaGradient<P>(options: MetaStepOptions<P>, state: Meta
  * const family = goalFamily({ size: 5 });
  * const env = new VecEnv({ map: openRoom(5), numEnvs: 20, maxSteps: 12 });
  * const policy = tabularPolicy({ numStates: 25, numActions: 4 });
- * const { params, history } = metaTrain({
- *   policy, env, tasks: family.train, iterations: 50, innerLr: 2, baseline: 'state', estimator: 'dice',
+ * const { params, history } = metaTrainPolicy({
+ *   policy, env, tasks: family.train, iterations: 3, metaBatchSize: 2, innerLr: 2, baseline: 'state', estimator: 'dice',
  * });
+ * history.length; // 3: one record per iteration
  * ```
  */
 export function metaTrain<P>(options: MamlRlOptions<P>): MamlRlResult<P> {
@@ -496,7 +512,10 @@ export function metaTrain<P>(options: MamlRlOptions<P>): MamlRlResult<P> {
  *
  * @example
  * ```ts
- * env.setTasks(testTask);
+ * const env = new VecEnv({ map: openRoom(5), numEnvs: 8, maxSteps: 10 });
+ * const policy = tabularPolicy({ numStates: 25, numActions: 4 });
+ * const params = policy.init(new Rng(0));
+ * env.setTasks(goalFamily({ size: 5 }).test[0]!);
  * const [before, afterOne] = adaptationPath(policy, params, env, 1, new Rng(3), { innerLr: 2 });
  * ```
  */

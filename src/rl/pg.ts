@@ -106,7 +106,8 @@ function observationTensor(batch: EpisodeBatch): Tensor {
  * ```ts
  * const env = new VecEnv({ map: openRoom(5), numEnvs: 32, maxSteps: 12 });
  * const policy = tabularPolicy({ numStates: 25, numActions: 4 });
- * const { params, history } = reinforce({ policy, env, iterations: 100, baseline: 'state' });
+ * const { params, history } = reinforce({ policy, env, iterations: 10, baseline: 'state' });
+ * history.length; // 10
  * ```
  */
 export function reinforce<P>(options: ReinforceOptions<P>): { params: P; history: TrainingRecord[] } {
@@ -154,8 +155,11 @@ export interface A2cOptions<P, V> extends PolicyGradientOptions<P> {
  *
  * @example
  * ```ts
+ * const env = new VecEnv({ map: openRoom(5), numEnvs: 16, maxSteps: 12 });
+ * const policy = tabularPolicy({ numStates: 25, numActions: 4 });
  * const critic = tabularPolicy({ numStates: 25, numActions: 1 });
- * const { params } = a2c({ policy, valueFunction: critic, env, iterations: 100 });
+ * const { params, history } = a2c({ policy, valueFunction: critic, env, iterations: 3 });
+ * history.length; // 3
  * ```
  */
 export function a2c<P, V>(options: A2cOptions<P, V>): { params: P; valueParams: V; history: TrainingRecord[] } {

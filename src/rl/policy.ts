@@ -60,10 +60,12 @@ export interface CategoricalPolicy<P> {
  *
  * @example
  * ```ts
- * const form = tabularPolicy({ numStates: 4, numActions: 2 }).traceable!;
- * const rows = form.features(Float32Array.of(3, 0), 2); // the state ids, checked: [2, 1]
- * form.logits(params, tensor(rows, [2, form.featureSize])); // [2, 2], gathered by an operand
- * form.table!(params); // [4, 2]: every state's logits
+ * const policy = tabularPolicy({ numStates: 4, numActions: 2 });
+ * const params = policy.init(new Rng(0));
+ * const form = policy.traceable!;
+ * const rows = form.features(Float32Array.of(3, 0), 2); // the state ids, checked
+ * form.logits(params, tensor(rows, [2, form.featureSize])).shape; // [2, 2], gathered by an operand
+ * form.table!(params).shape; // [4, 2]: every state's logits
  * ```
  */
 export interface TraceableForm<P> {
@@ -295,7 +297,9 @@ export const POSITION_FEATURES: readonly PositionFeature[] = ['coordinates', 'ro
  * @example
  * ```ts
  * const features = positionFeatures(5, 5, ['rows', 'columns']);
- * features.apply(oneHotObservation, 1); // 10 floats: row one-hot, then column one-hot
+ * const oneHotObservation = new Float32Array(25);
+ * oneHotObservation[7] = 1; // the agent at (1, 2)
+ * features.apply(oneHotObservation, 1); // [0, 1, 0, 0, 0, 0, 0, 1, 0, 0]: row one-hot, then column one-hot
  * ```
  */
 export function positionFeatures(height: number, width: number, groups: readonly PositionFeature[] = POSITION_FEATURES): InputTransform {
@@ -344,7 +348,8 @@ export interface SpatialPolicyOptions {
  * ```ts
  * const env = new VecEnv({ map: openRoom(5), numEnvs: 20, maxSteps: 14, observation: { kind: 'oneHot' } });
  * const policy = spatialPolicy({ height: 5, width: 5, numActions: 4, features: ['rows', 'columns', 'cells'] });
- * const params = policy.init(new Rng(0));          // { layers: [{ weight: [35, 4], bias: [4] }] }
+ * const params = policy.init(new Rng(0));          // { layers }
+ * params.layers[0]!.weight.shape;                  // [35, 4]: 5 rows + 5 columns + 25 cells → 4 actions
  * const batch = collectEpisodes(env, policy, params, 1);
  * ```
  */
@@ -366,7 +371,7 @@ export function spatialPolicy(options: SpatialPolicyOptions): CategoricalPolicy<
  * ```ts
  * const policy = mlpPolicy({ obsSize: 27, numActions: 4, hidden: [32] }); // localView 3×3
  * const params = policy.init(new Rng(0));
- * policy.logits(params, zeros([5, 27])); // [5, 4]
+ * policy.logits(params, zeros([5, 27])).shape; // [5, 4]
  * ```
  */
 export function mlpPolicy(options: MlpPolicyOptions): CategoricalPolicy<MlpParams> {
@@ -490,7 +495,10 @@ export function softmaxRows(values: ArrayLike<number>, rows: number, cols: numbe
  *
  * @example
  * ```ts
- * const lp = actionLogProbs(policy, params, tensor([[0], [1]]), Int32Array.of(2, 3)); // [2]
+ * const policy = tabularPolicy({ numStates: 2, numActions: 4 });
+ * const params = policy.init(new Rng(0));
+ * const lp = actionLogProbs(policy, params, tensor([[0], [1]]), Int32Array.of(2, 3));
+ * lp.toArray(); // ≈ [-1.3863, -1.3863]: log ¼ under the uniform policy
  * ```
  */
 export function actionLogProbs<P>(policy: CategoricalPolicy<P>, params: P, obs: Tensor, actions: Int32Array): Tensor {

@@ -13,7 +13,12 @@ import { advantageRecursion, type CutAt } from './advantages.ts';
  *
  * @example
  * ```ts
+ * const env = new VecEnv({ map: openRoom(5), numEnvs: 8, maxSteps: 10 });
+ * const policy = tabularPolicy({ numStates: 25, numActions: 4 });
+ * const params = policy.init(new Rng(0));
+ * const batch = collectEpisodes(env, policy, params, 1);
  * const R = rewardToGo(batch, 0.99);
+ * R.length; // 80: [N, T]
  * ```
  */
 export function rewardToGo(batch: EpisodeBatch, discount: number): Float32Array {
@@ -35,6 +40,10 @@ export function rewardToGo(batch: EpisodeBatch, discount: number): Float32Array 
  * `γ^t · x_t` for a `[N, T]` array: moves per-step quantities to time-0 units.
  * @example
  * ```ts
+ * const env = new VecEnv({ map: openRoom(5), numEnvs: 8, maxSteps: 10 });
+ * const policy = tabularPolicy({ numStates: 25, numActions: 4 });
+ * const params = policy.init(new Rng(0));
+ * const batch = collectEpisodes(env, policy, params, 1);
  * const atTimeZero = discountByTime(batch.rewards, batch, 0.99); // row i: r_i0, 0.99·r_i1, 0.99²·r_i2, …
  * ```
  */
@@ -66,7 +75,13 @@ function checkLength(caller: string, values: ArrayLike<number>, expected: number
  *
  * @example
  * ```ts
- * const adv = generalizedAdvantages(batch, values, { discount: 0.99, lambda: 0.95 });
+ * const env = new VecEnv({ map: openRoom(5), numEnvs: 8, maxSteps: 10 });
+ * const policy = tabularPolicy({ numStates: 25, numActions: 4 });
+ * const params = policy.init(new Rng(0));
+ * const batch = collectEpisodes(env, policy, params, 1);
+ * const values = new Float32Array(batch.numEpisodes * batch.horizon); // V = 0: the advantages are discounted returns
+ * const adv = generalizedAdvantages(batch, values, { discount: 0.99, lambda: 1 });
+ * Math.abs(adv[0]! - rewardToGo(batch, 0.99)[0]!) < 1e-6; // true
  * ```
  */
 export function generalizedAdvantages(
@@ -113,6 +128,10 @@ export interface LinearBaselineOptions {
  *
  * @example
  * ```ts
+ * const env = new VecEnv({ map: openRoom(5), numEnvs: 8, maxSteps: 10 });
+ * const policy = tabularPolicy({ numStates: 25, numActions: 4 });
+ * const params = policy.init(new Rng(0));
+ * const batch = collectEpisodes(env, policy, params, 1);
  * const baseline = new LinearFeatureBaseline();
  * const returns = rewardToGo(batch, 0.99);
  * baseline.fit(batch, returns);
@@ -298,3 +317,7 @@ export function checkFolds(caller: string, option: string, folds: number, numEpi
   if (folds > numEpisodes) throw new RlError(`${caller}: ${option} ${folds} exceeds the ${numEpisodes} episodes of the batch (one fold per episode at most)`);
   return folds;
 }
+ * const env = new VecEnv({ map: openRoom(5), numEnvs: 8, maxSteps: 10 });
+ * const policy = tabularPolicy({ numStates: 25, numActions: 4 });
+ * const params = policy.init(new Rng(0));
+ * const batch = collectEpisodes(env, policy, params, 1);

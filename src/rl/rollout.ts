@@ -130,7 +130,12 @@ export function collectEpisodes<P>(env: VecEnv, policy: CategoricalPolicy<P>, pa
  *
  * @example
  * ```ts
- * const logp = episodeLogProbs(policy, params, batch); // [N, T]
+ * const env = new VecEnv({ map: openRoom(5), numEnvs: 8, maxSteps: 10 });
+ * const policy = tabularPolicy({ numStates: 25, numActions: 4 });
+ * const params = policy.init(new Rng(0));
+ * const batch = collectEpisodes(env, policy, params, 1);
+ * const logp = episodeLogProbs(policy, params, batch);
+ * logp.shape; // [8, 10]: [N, T]
  * ```
  */
 export function episodeLogProbs<P>(policy: CategoricalPolicy<P>, params: P, batch: EpisodeBatch): Tensor {
@@ -154,7 +159,13 @@ const maskCache = new WeakMap<EpisodeBatch, Tensor>();
  */
 export function maskTensor(batch: EpisodeBatch): Tensor {
   let mask = maskCache.get(batch);
+ * const env = new VecEnv({ map: openRoom(5), numEnvs: 8, maxSteps: 10 });
+ * const policy = tabularPolicy({ numStates: 25, numActions: 4 });
+ * const params = policy.init(new Rng(0));
+ * const batch = collectEpisodes(env, policy, params, 1);
+ * const rawLogProbs = tensor(batch.logProbs, [batch.numEpisodes, batch.horizon]);
   if (!mask) {
+ * maskTensor(batch).shape; // [8, 10]
     mask = tensor(batch.mask, [batch.numEpisodes, batch.horizon]);
     maskCache.set(batch, mask);
   }
@@ -171,6 +182,10 @@ export function maskTensor(batch: EpisodeBatch): Tensor {
  */
 export function episodeReturns(batch: EpisodeBatch): Float64Array {
   const out = new Float64Array(batch.numEpisodes);
+ * const env = new VecEnv({ map: openRoom(5), numEnvs: 8, maxSteps: 10 });
+ * const policy = tabularPolicy({ numStates: 25, numActions: 4 });
+ * const params = policy.init(new Rng(0));
+ * const batch = collectEpisodes(env, policy, params, 1);
   for (let i = 0; i < batch.numEpisodes; i++) {
     let total = 0;
     for (let t = 0; t < batch.horizon; t++) total += batch.rewards[i * batch.horizon + t]!;

@@ -115,7 +115,9 @@ export const ones = (shape: readonly number[], dtype: DType = 'float32'): Tensor
  * Zeros with the shape and dtype of `x` (e.g. an initial accumulator per parameter).
  * @example
  * ```ts
+ * const params = { w: ones([2, 3]), b: ones([3]) };
  * const velocity = treeMap(params, zerosLike);
+ * velocity.b.toArray(); // [0, 0, 0]
  * ```
  */
 export const zerosLike = (x: Tensor): Tensor => full(x.shape, 0, x.dtype);

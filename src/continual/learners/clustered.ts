@@ -78,6 +78,8 @@ interface Cluster<P, S> {
  *
  * @example
  * ```ts
+ * const sample = regressionTasks([sineFamily(), lineFamily()], { K: 5 });
+ * const problem = regressionProblem({ model: MLP({ sizes: [1, 16, 1] }), innerLr: 0.01 });
  * const learner = clusteredLearner({ problem, optimizer: adam({ lr: 0.003 }), rule: { margin: 0.25 } });
  * const report = learner.observe(sample(0, 3)); // { curve, cluster: 0, opened: true, ... }
  * ```

@@ -34,8 +34,12 @@ function meanTree<P>(trees: readonly P[]): P {
  *
  * @example
  * ```ts
+ * const sample = regressionTasks([sineFamily(), lineFamily()], { K: 5 });
+ * const problem = regressionProblem({ model: MLP({ sizes: [1, 16, 1] }), innerLr: 0.01 });
+ * const stream = taskStream({ length: 6, types: [0, 1], switching: { kind: 'periodic', period: 3 }, seed: 1 });
  * const learner = onlineMamlLearner({ problem, optimizer: adam({ lr: 0.003 }), innerSteps: 1 });
  * for (const step of stream.steps) learner.observe(sample(step.type, step.seed));
+ * learner.clusterCount(); // 1: one initialisation for every task
  * ```
  */
 export function onlineMamlLearner<P, T extends TypedTask, S extends OptimizerState>(options: OnlineMamlOptions<P, T, S>): ContinualLearner<T> {

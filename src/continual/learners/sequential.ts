@@ -16,8 +16,11 @@ export type SequentialOptions<P, T extends TypedTask, S extends OptimizerState> 
  *
  * @example
  * ```ts
+ * const sample = regressionTasks([sineFamily(), lineFamily()], { K: 5 });
+ * const problem = regressionProblem({ model: MLP({ sizes: [1, 16, 1] }), innerLr: 0.01 });
  * const learner = sequentialLearner({ problem, optimizer: adam({ lr: 0.01 }) });
  * const report = learner.observe(sample(0, 7));   // curve before learning from the task
+ * report.curve.length; // 2: the scores after 0 and 1 inner steps
  * ```
  */
 export function sequentialLearner<P, T extends TypedTask, S extends OptimizerState>(options: SequentialOptions<P, T, S>): ContinualLearner<T> {

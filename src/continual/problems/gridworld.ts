@@ -33,7 +33,8 @@ export interface GridTaskType {
  *
  * @example
  * ```ts
- * const A = cornerGoals(openRoom(7), 'top-right', { starts: [[3, 3]] }); // 3 goals
+ * const A = cornerGoals(openRoom(7), 'top-right', { starts: [[3, 3]] });
+ * A.tasks.map((t) => t.goals); // [[[0, 5]], [[0, 6]], [[1, 6]]]: 3 goals
  * ```
  */
 export function cornerGoals(layout: GridMap, corner: Quadrant, options: { starts: readonly Position[]; radius?: number; name?: string }): GridTaskType {
@@ -106,7 +107,12 @@ export interface GridProblemOptions {
  * the nearest goal. Optimal policies are unchanged; the reward becomes dense, so a
  * policy committed to another goal still gets a gradient towards this one.
  *
- * @example shapeRewards(tabularModel(openRoom(5), task), 0.05)
+ * @example
+ * ```ts
+ * const model = tabularModel(openRoom(5), { starts: [[0, 0]], goals: [[4, 4]] });
+ * const shaped = shapeRewards(model, 0.05);
+ * shaped.reward[0]! - model.reward[0]!; // ≈ ±0.05: one step nearer or farther from the goal, or 0 into a wall
+ * ```
  */
 export function shapeRewards(model: TabularModel, k: number): TabularModel {
   if (k === 0) return model;
@@ -142,6 +148,8 @@ export function shapeRewards(model: TabularModel, k: number): TabularModel {
  *
  * @example
  * ```ts
+ * const A = cornerGoals(openRoom(7), 'top-right', { starts: [[3, 3]] });
+ * const B = cornerGoals(openRoom(7), 'bottom-left', { starts: [[3, 3]] });
  * const sample = gridTasks([A, B], { horizon: 10 });
  * sample(0, 3).optimal; // the best achievable return on that goal
  * ```
@@ -170,8 +178,9 @@ export function gridTasks(types: readonly GridTaskType[], options: { horizon: nu
  *
  * @example
  * ```ts
+ * const sample = gridTasks([cornerGoals(openRoom(7), 'top-right', { starts: [[3, 3]] })], { horizon: 10 });
  * const problem = gridProblem({ layout: openRoom(7), horizon: 10, innerLr: 20 });
- * problem.adaptationCurve(problem.init(new Rng(0)), sample(0, 1), 1); // [0, …]
+ * problem.adaptationCurve(problem.init(new Rng(0)), sample(0, 1), 1); // [0, …]: the uniform policy scores 0
  * ```
  */
 export function gridProblem(options: GridProblemOptions): ContinualProblem<Tensor, GridTask> {

@@ -139,9 +139,10 @@ export interface RegressionProblemOptions<P> {
  *
  * @example
  * ```ts
+ * const sample = regressionTasks([sineFamily(), lineFamily()], { K: 10 });
  * const problem = regressionProblem({ model: MLP({ sizes: [1, 40, 40, 1] }), innerLr: 0.01 });
  * const params = problem.init(new Rng(0));
- * problem.adaptationCurve(params, sample(0, 1), 3); // 4 scores
+ * problem.adaptationCurve(params, sample(0, 1), 3).length; // 4: after 0, 1, 2 and 3 steps
  * ```
  */
 export function regressionProblem<P>(options: RegressionProblemOptions<P>): ContinualProblem<P, RegressionTask> {

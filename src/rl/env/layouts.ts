@@ -99,7 +99,7 @@ export function fourRooms(size = 11, doorways?: Doorways): GridMap {
  *
  * @example
  * ```ts
- * corridor(5); // 'S...G'
+ * mapToText(corridor(5)); // 'S...G'
  * ```
  */
 export function corridor(length: number): GridMap {

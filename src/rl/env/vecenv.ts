@@ -58,10 +58,11 @@ export interface VecStepResult {
  * @example
  * ```ts
  * const env = new VecEnv({ map: openRoom(8), numEnvs: 64, maxSteps: 50 });
+ * const rng = new Rng(0);
  * const actions = new Int32Array(64);
- * let obs = env.reset(1);
- * for (let t = 0; t < 1000; t++) {
- *   for (let i = 0; i < 64; i++) actions[i] = policy(obs, i);
+ * let obs = env.reset(1); // [64, obsSize]: what a policy reads
+ * for (let t = 0; t < 100; t++) {
+ *   for (let i = 0; i < 64; i++) actions[i] = rng.int(4); // a uniform random policy
  *   const { rewards, terminated, truncated } = env.step(actions); // same buffers each call
  * }
  * ```
