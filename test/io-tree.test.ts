@@ -13,7 +13,7 @@ import {
   sgd, adam, adamw, fusedAdam, withGradientClipping, type SaveableTree, type Optimizer, type OptimizerState,
 } from '../src/index.ts';
 import { serializeCheckpoint, parseCheckpoint } from '../src/io/checkpoint.ts';
-import { crc32, fromBase64, toBase64 } from '../src/io/codec.ts';
+import { crc32, decodeState, fromBase64, toBase64 } from '../src/io/codec.ts';
 import { throwsWith } from './engine-helpers.ts';
 
 /** Every leaf's dtype, shape and bits equal; non-tensor leaves `Object.is`-equal. */
@@ -83,6 +83,12 @@ test('the binary form stores raw tensor bytes (no base64): its size is the data 
 test('saving rejects what cannot be saved, naming the path', () => {
   throwsWith(() => saveTree({ a: [tensor([1]), new Date() as never] }), SerializationError, 'saveTree', '$.a[1]', 'Date');
   throwsWith(() => saveTree({ $w: tensor([1]) }), SerializationError, '$.$w', 'reserved');
+  // A `__proto__` key would become the object's prototype, not a property: refused, not dropped.
+  const own: Record<string, unknown> = {};
+  Object.defineProperty(own, '__proto__', { value: tensor([1]), enumerable: true });
+  throwsWith(() => saveTree(own as never), SerializationError, 'saveTree', '$.__proto__', "'__proto__' cannot be saved");
+  assert.throws(() => decodeState(JSON.parse('{"w": 1, "__proto__": {"polluted": 1}}')), /\$\.__proto__.*'__proto__' cannot be saved or loaded/);
+  assert.is(({} as Record<string, unknown>).polluted, undefined);
   throwsWith(() => treeToJSON({ f: (() => 1) as never }), SerializationError, 'treeToJSON', '$.f');
   let traced: unknown = null;
   grad((x: Tensor) => {

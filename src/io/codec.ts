@@ -113,6 +113,9 @@ function isPlainObject(x: unknown): x is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
+/** A `__proto__` key would set an object's prototype instead of a property, so it is lost or worse: refused both ways. */
+const UNSAFE_KEY = "the key '__proto__' cannot be saved or loaded (rename it)";
+
 /**
  * Encodes a state tree as JSON-safe values; throws a {@link CodecError} on anything else.
  * Tensor bytes go inline as base64, or into `section` when one is given.
@@ -137,6 +140,7 @@ export function encodeState(value: State, path = '$', section?: TensorSection): 
     const out: Record<string, Json> = {};
     for (const [k, v] of Object.entries(value)) {
       if (k.startsWith('$')) throw new CodecError(`${path}.${k}`, "keys starting with '$' are reserved");
+      if (k === '__proto__') throw new CodecError(`${path}.${k}`, UNSAFE_KEY);
       out[k] = encodeState(v as State, `${path}.${k}`, section);
     }
     return out;
@@ -195,6 +199,7 @@ export function decodeState(json: unknown, path = '$', section?: TensorSection):
     const out: Record<string, State> = {};
     for (const [k, v] of Object.entries(json)) {
       if (k.startsWith('$')) throw new CodecError(`${path}.${k}`, 'unknown tag');
+      if (k === '__proto__') throw new CodecError(`${path}.${k}`, UNSAFE_KEY);
       out[k] = decodeState(v, `${path}.${k}`, section);
     }
     return out;
