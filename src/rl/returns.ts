@@ -285,6 +285,10 @@ function solveRidge(gram: Float64Array, rhs: Float64Array, n: number, reg: numbe
  *
  * @example
  * ```ts
+ * const env = new VecEnv({ map: openRoom(5), numEnvs: 8, maxSteps: 10 });
+ * const policy = tabularPolicy({ numStates: 25, numActions: 4 });
+ * const params = policy.init(new Rng(0));
+ * const batch = collectEpisodes(env, policy, params, 1);
  * const values = crossFittedBaseline(batch, rewardToGo(batch, 1), 2, { features: 'state', numStates: 25 });
  * reinforceSurrogate(episodeLogProbs(policy, params, batch), batch, { baseline: values });
  * ```
@@ -317,7 +321,3 @@ export function checkFolds(caller: string, option: string, folds: number, numEpi
   if (folds > numEpisodes) throw new RlError(`${caller}: ${option} ${folds} exceeds the ${numEpisodes} episodes of the batch (one fold per episode at most)`);
   return folds;
 }
- * const env = new VecEnv({ map: openRoom(5), numEnvs: 8, maxSteps: 10 });
- * const policy = tabularPolicy({ numStates: 25, numActions: 4 });
- * const params = policy.init(new Rng(0));
- * const batch = collectEpisodes(env, policy, params, 1);

@@ -154,18 +154,18 @@ const maskCache = new WeakMap<EpisodeBatch, Tensor>();
  * actually took, 0 on the padding after it ended.
  * @example
  * ```ts
- * const logp = mul(rawLogProbs, maskTensor(batch)); // zero the padded steps, as episodeLogProbs does
- * ```
- */
-export function maskTensor(batch: EpisodeBatch): Tensor {
-  let mask = maskCache.get(batch);
  * const env = new VecEnv({ map: openRoom(5), numEnvs: 8, maxSteps: 10 });
  * const policy = tabularPolicy({ numStates: 25, numActions: 4 });
  * const params = policy.init(new Rng(0));
  * const batch = collectEpisodes(env, policy, params, 1);
  * const rawLogProbs = tensor(batch.logProbs, [batch.numEpisodes, batch.horizon]);
-  if (!mask) {
+ * const logp = mul(rawLogProbs, maskTensor(batch)); // zero the padded steps, as episodeLogProbs does
  * maskTensor(batch).shape; // [8, 10]
+ * ```
+ */
+export function maskTensor(batch: EpisodeBatch): Tensor {
+  let mask = maskCache.get(batch);
+  if (!mask) {
     mask = tensor(batch.mask, [batch.numEpisodes, batch.horizon]);
     maskCache.set(batch, mask);
   }
@@ -177,15 +177,15 @@ export function maskTensor(batch: EpisodeBatch): Tensor {
  *
  * @example
  * ```ts
+ * const env = new VecEnv({ map: openRoom(5), numEnvs: 8, maxSteps: 10 });
+ * const policy = tabularPolicy({ numStates: 25, numActions: 4 });
+ * const params = policy.init(new Rng(0));
+ * const batch = collectEpisodes(env, policy, params, 1);
  * const mean = episodeReturns(batch).reduce((a, b) => a + b, 0) / batch.numEpisodes;
  * ```
  */
 export function episodeReturns(batch: EpisodeBatch): Float64Array {
   const out = new Float64Array(batch.numEpisodes);
- * const env = new VecEnv({ map: openRoom(5), numEnvs: 8, maxSteps: 10 });
- * const policy = tabularPolicy({ numStates: 25, numActions: 4 });
- * const params = policy.init(new Rng(0));
- * const batch = collectEpisodes(env, policy, params, 1);
   for (let i = 0; i < batch.numEpisodes; i++) {
     let total = 0;
     for (let t = 0; t < batch.horizon; t++) total += batch.rewards[i * batch.horizon + t]!;
