@@ -186,13 +186,10 @@ export class LinearFeatureBaseline {
     return count;
   }
 
-  /** Fits the weights to `targets` (`[N, T]`, usually the reward-to-go) on the real steps. */
-  fit(batch: EpisodeBatch, targets: Float32Array): void {
+  /** The normal equations' sums over the real steps, any features (see {@link accumulateStates}). */
+  private accumulate(batch: EpisodeBatch, targets: Float32Array, gram: Float64Array, rhs: Float64Array): void {
     const { numEpisodes: N, horizon: T } = batch;
-    checkLength('LinearFeatureBaseline.fit', targets, N * T);
-    const F = this.featureCount(batch.obsSize);
-    const gram = new Float64Array(F * F);
-    const rhs = new Float64Array(F);
+    const F = rhs.length;
     const x = new Float64Array(F);
     const nonzero = new Int32Array(F);
     for (let i = 0; i < N; i++) {
@@ -211,6 +208,50 @@ export class LinearFeatureBaseline {
         for (let p = 0; p < count; p++) x[nonzero[p]!] = 0;
       }
     }
+  }
+
+  /**
+   * {@link accumulate} for one-hot states, unrolled: the same products added to each
+   * sum in the same (step) order, so the same bits, without the per-step feature
+   * vector. Features `[e_s, τ, τ², τ³, 1]`, τ = t/100, their products precomputed per t.
+   */
+  private accumulateStates(batch: EpisodeBatch, targets: Float32Array, gram: Float64Array, rhs: Float64Array): void {
+    const { numEpisodes: N, horizon: T } = batch;
+    const S = this.numStates, F = rhs.length;
+    const time = timeFeatures(T);
+    const outer = new Float64Array(T * 16);
+    for (let t = 0; t < T; t++) for (let p = 0; p < 4; p++) for (let q = 0; q < 4; q++) outer[t * 16 + p * 4 + q] = time[t * 4 + p]! * time[t * 4 + q]!;
+    const { mask, states } = batch;
+    for (let i = 0; i < N; i++) {
+      for (let t = 0, k = i * T; t < T; t++, k++) {
+        if (!mask[k]) continue;
+        const s = states[k]!;
+        if (s >= S) throw new RlError(`LinearFeatureBaseline: state ${s} is out of range 0..${S - 1} (numStates)`);
+        const y = targets[k]!;
+        const f0 = time[t * 4]!, f1 = time[t * 4 + 1]!, f2 = time[t * 4 + 2]!, f3 = time[t * 4 + 3]!;
+        // Row s: 1·y, 1·1 and 1·f (products by the one-hot's 1 are exact).
+        const row = s * F;
+        rhs[s]! += 1 * y;
+        gram[row + s]! += 1;
+        gram[row + S]! += 1 * f0; gram[row + S + 1]! += 1 * f1; gram[row + S + 2]! += 1 * f2; gram[row + S + 3]! += 1 * f3;
+        // Rows of the time features; τ, τ² and τ³ are 0 at t = 0, skipped as accumulate skips zeros.
+        if (f0 !== 0) accumulateTimeRow(gram, rhs, outer, t * 16, S, S, s, f0, y);
+        if (f1 !== 0) accumulateTimeRow(gram, rhs, outer, t * 16 + 4, S + 1, S, s, f1, y);
+        if (f2 !== 0) accumulateTimeRow(gram, rhs, outer, t * 16 + 8, S + 2, S, s, f2, y);
+        if (f3 !== 0) accumulateTimeRow(gram, rhs, outer, t * 16 + 12, S + 3, S, s, f3, y);
+      }
+    }
+  }
+
+  /** Fits the weights to `targets` (`[N, T]`, usually the reward-to-go) on the real steps. */
+  fit(batch: EpisodeBatch, targets: Float32Array): void {
+    const { numEpisodes: N, horizon: T } = batch;
+    checkLength('LinearFeatureBaseline.fit', targets, N * T);
+    const F = this.featureCount(batch.obsSize);
+    const gram = new Float64Array(F * F);
+    const rhs = new Float64Array(F);
+    if (this.kind === 'state') this.accumulateStates(batch, targets, gram, rhs);
+    else this.accumulate(batch, targets, gram, rhs);
     let reg = this.regularization;
     for (let attempt = 0; attempt < 8; attempt++, reg = Math.max(reg * 10, 1e-8)) {
       const solution = solveRidge(gram, rhs, F, reg);
@@ -230,6 +271,21 @@ export class LinearFeatureBaseline {
     if (!w) return out;
     const F = this.featureCount(batch.obsSize);
     if (w.length !== F) throw new RlError(`LinearFeatureBaseline.predict: fitted on ${w.length} features, this batch gives ${F}`);
+    if (this.kind === 'state') {
+      // Unrolled as the fit: the same terms summed in the same order (state, then time).
+      const S = this.numStates, time = timeFeatures(T);
+      for (let k = 0; k < N * T; k++) {
+        if (!batch.mask[k]) continue;
+        const s = batch.states[k]!;
+        if (s >= S) throw new RlError(`LinearFeatureBaseline: state ${s} is out of range 0..${S - 1} (numStates)`);
+        const t = k % T;
+        let v = 0;
+        v += w[s]! * 1;
+        for (let p = 0; p < 4; p++) v += w[S + p]! * time[t * 4 + p]!;
+        out[k] = v;
+      }
+      return out;
+    }
     const x = new Float64Array(F);
     const nonzero = new Int32Array(F);
     for (let k = 0; k < N * T; k++) {
@@ -242,6 +298,33 @@ export class LinearFeatureBaseline {
     }
     return out;
   }
+}
+
+/**
+ * One time feature's row of the normal equations at one step (see
+ * `accumulateStates`): `rhs[feature] += x·y`, column s (the state's) `+= x·1`, and the
+ * time columns S..S+3 `+= x·f_q` (`outer[o + q]`, the products precomputed).
+ */
+function accumulateTimeRow(
+  gram: Float64Array, rhs: Float64Array, outer: Float64Array, o: number, feature: number, S: number, s: number, x: number, y: number,
+): void {
+  const row = feature * rhs.length;
+  rhs[feature]! += x * y;
+  gram[row + s]! += x * 1;
+  gram[row + S]! += outer[o]!; gram[row + S + 1]! += outer[o + 1]!; gram[row + S + 2]! += outer[o + 2]!; gram[row + S + 3]! += outer[o + 3]!;
+}
+
+/** `[τ, τ², τ³, 1]` for t = 0..T−1, τ = t/100, `[T, 4]`: the time features, as `writeFeatures` computes them. */
+function timeFeatures(T: number): Float64Array {
+  const out = new Float64Array(T * 4);
+  for (let t = 0; t < T; t++) {
+    const time = t / 100;
+    out[t * 4] = time;
+    out[t * 4 + 1] = time * time;
+    out[t * 4 + 2] = time * time * time;
+    out[t * 4 + 3] = 1;
+  }
+  return out;
 }
 
 /** Solves `(G + reg·I) w = b` by Cholesky; null when not positive definite. */

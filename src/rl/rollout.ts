@@ -78,18 +78,18 @@ export function collectEpisodes<P>(env: VecEnv, policy: CategoricalPolicy<P>, pa
   const T = env.maxSteps;
   const d = env.obsSize;
   const A = env.numActions;
-  const batch: EpisodeBatch = {
-    numEpisodes: N, horizon: T, obsSize: d, numActions: A,
-    obs: new Float32Array(N * T * d), states: new Int32Array(N * T), actions: new Int32Array(N * T),
-    rewards: new Float32Array(N * T), logProbs: new Float32Array(N * T), mask: new Float32Array(N * T),
-    terminated: new Uint8Array(N * T), truncated: new Uint8Array(N * T), lengths: new Int32Array(N),
-    finalObs: new Float32Array(N * d),
-  };
+  const obsOut = new Float32Array(N * T * d), states = new Int32Array(N * T), actions = new Int32Array(N * T);
+  const rewards = new Float32Array(N * T), logProbs = new Float32Array(N * T), mask = new Float32Array(N * T);
+  const terminated = new Uint8Array(N * T), truncated = new Uint8Array(N * T), lengths = new Int32Array(N);
+  const finalObs = new Float32Array(N * d);
   const probabilities = policy.sampler(params);
   const probs = new Float64Array(N * A);
   const stepActions = new Int32Array(N);
   const active = new Uint8Array(N).fill(1);
+  const envStates = env.states;
   let obs = env.reset(resetRng);
+  // Plain indexed copies, no subarray views: a view per step of every copy was most of
+  // the loop's time (the values, and so every bit, are the same).
   for (let t = 0; t < T; t++) {
     probabilities(obs, N, probs);
     for (let i = 0; i < N; i++) {
@@ -98,29 +98,34 @@ export function collectEpisodes<P>(env: VecEnv, policy: CategoricalPolicy<P>, pa
       // Padding rows also get a valid observation, state and action (of the copy's
       // next episode), so policies can read them; the mask zeroes their contribution.
       const k = i * T + t;
-      batch.obs.set(obs.subarray(i * d, (i + 1) * d), k * d);
-      batch.states[k] = env.states[i]!;
-      batch.actions[k] = a;
+      for (let c = 0, from = i * d, to = k * d; c < d; c++) obsOut[to + c] = obs[from + c]!;
+      states[k] = envStates[i]!;
+      actions[k] = a;
       if (!active[i]) continue;
-      batch.logProbs[k] = Math.log(probs[i * A + a]!);
-      batch.mask[k] = 1;
+      logProbs[k] = Math.log(probs[i * A + a]!);
+      mask[k] = 1;
     }
     const result = env.step(stepActions);
+    const stepRewards = result.rewards, stepTerminated = result.terminated, stepTruncated = result.truncated;
     for (let i = 0; i < N; i++) {
       if (!active[i]) continue;
       const k = i * T + t;
-      batch.rewards[k] = result.rewards[i]!;
-      const ended = result.terminated[i]! | result.truncated[i]!;
-      batch.terminated[k] = result.terminated[i]!;
-      batch.truncated[k] = result.truncated[i]!;
-      if (ended) {
+      rewards[k] = stepRewards[i]!;
+      terminated[k] = stepTerminated[i]!;
+      truncated[k] = stepTruncated[i]!;
+      if ((stepTerminated[i]! | stepTruncated[i]!) !== 0) {
         active[i] = 0;
-        batch.lengths[i] = t + 1;
-        batch.finalObs.set(result.finalObs.subarray(i * d, (i + 1) * d), i * d);
+        lengths[i] = t + 1;
+        const last = result.finalObs;
+        for (let c = 0; c < d; c++) finalObs[i * d + c] = last[i * d + c]!;
       }
     }
     obs = result.obs;
   }
+  const batch: EpisodeBatch = {
+    numEpisodes: N, horizon: T, obsSize: d, numActions: A,
+    obs: obsOut, states, actions, rewards, logProbs, mask, terminated, truncated, lengths, finalObs,
+  };
   return batch;
 }
 
