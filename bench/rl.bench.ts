@@ -5,9 +5,11 @@
  * and one meta-iteration of the grid-world study's settings with and without
  * `recycleMemory` (interleaved rounds, median wall and process CPU time).
  *
- *   node --import tsx bench/rl.bench.ts
+ *   node --import tsx bench/rl.bench.ts [--jit] [--ts]
  */
 import { pathToFileURL } from 'node:url';
+import { ready } from '../src/backend/ready.ts';
+import { getBackend } from '../src/backend/registry.ts';
 import { goalFamily, openRoom, startFamily, VecEnv } from '../src/rl/env/index.ts';
 import { tabularPolicy } from '../src/rl/policy.ts';
 import { collectEpisodes } from '../src/rl/rollout.ts';
@@ -171,6 +173,9 @@ export function runRlJitBench(rounds = 7): void {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  // The CLI runs on wasm where it loads; so does the bench (`--ts` for the reference backend).
+  if (!process.argv.includes('--ts')) await ready();
+  console.log(`backend: ${getBackend().name}`);
   if (process.argv.includes('--jit')) runRlJitBench();
   else { await runRlBench(); runRlJitBench(); }
 }
