@@ -175,6 +175,19 @@ function mamlWorkload(lib: Library, digest: Digest, speed: { recycleMemory?: boo
   for (const x of learner.adaptationCurve(theta, evalTasks, 2)) digest.number(x);
 }
 
+function gridMlpWorkload(lib: Library, digest: Digest, jit: boolean): void {
+  const { env: E, policy: P, mamlrl: M } = lib;
+  const family = E.goalFamily({ layout: 'open', size: 5, seed: 1 });
+  const env = new E.VecEnv({ map: E.openRoom(5), numEnvs: 6, maxSteps: 10, observation: { kind: 'oneHot' } });
+  const policy = P.mlpPolicy({ obsSize: env.obsSize, numActions: 4, hidden: [16], outputScale: 0.5 });
+  const { params, history } = M.metaTrain({
+    policy, env, tasks: family.train, iterations: 2, metaBatchSize: 3, outerLr: 0.05, seed: 3,
+    innerLr: 0.5, estimator: 'lvc', baseline: 'observation', jit,
+  });
+  for (const r of history) digest.number(r.preReturn).number(r.postReturn);
+  digest.tensors(params, lib);
+}
+
 /**
  * Fixed-seed workloads. Each must be deterministic given the backend: any difference
  * between runtimes is a real portability bug (a Math.* function, an iteration order,
@@ -213,18 +226,9 @@ export const WORKLOADS: Readonly<Record<string, Workload>> = {
   },
 
   /** MAML-RL (LVC) with an MLP policy over one-hot observations: exercises matmul, tanh and their second derivatives. */
-  gridMlp: (lib, digest) => {
-    const { env: E, policy: P, mamlrl: M } = lib;
-    const family = E.goalFamily({ layout: 'open', size: 5, seed: 1 });
-    const env = new E.VecEnv({ map: E.openRoom(5), numEnvs: 6, maxSteps: 10, observation: { kind: 'oneHot' } });
-    const policy = P.mlpPolicy({ obsSize: env.obsSize, numActions: 4, hidden: [16], outputScale: 0.5 });
-    const { params, history } = M.metaTrain({
-      policy, env, tasks: family.train, iterations: 2, metaBatchSize: 3, outerLr: 0.05, seed: 3,
-      innerLr: 0.5, estimator: 'lvc', baseline: 'observation',
-    });
-    for (const r of history) digest.number(r.preReturn).number(r.postReturn);
-    digest.tensors(params, lib);
-  },
+  gridMlp: (lib, digest) => gridMlpWorkload(lib, digest, false),
+  /** The same with `jit` (compiled inner step and meta-gradient; eager rollouts): its digest must equal `gridMlp`'s. */
+  gridMlpJit: (lib, digest) => gridMlpWorkload(lib, digest, true),
 };
 
 function runChecks(lib: Library, backends: readonly string[]): Check[] {
@@ -300,11 +304,10 @@ export async function runSmoke(lib: Library, options: SmokeOptions): Promise<Smo
     }
   }
   for (const backend of backends) {
-    const plain = results[backend]!['maml'];
-    for (const [variant, what] of [['mamlRecycled', 'recycleMemory'], ['mamlJit', 'jit']] as const) {
-      const other = results[backend]![variant];
+    for (const [base, variant, what] of [['maml', 'mamlRecycled', 'recycleMemory'], ['maml', 'mamlJit', 'jit'], ['gridMlp', 'gridMlpJit', 'jit']] as const) {
+      const plain = results[backend]![base], other = results[backend]![variant];
       if (plain && other) {
-        checks.push({ name: `${backend}: ${what} changes no bit of the MAML workload`, ok: plain.hash === other.hash, detail: plain.hash === other.hash ? '' : `${plain.hash} vs ${other.hash}` });
+        checks.push({ name: `${backend}: ${what} changes no bit of the ${base} workload`, ok: plain.hash === other.hash, detail: plain.hash === other.hash ? '' : `${plain.hash} vs ${other.hash}` });
       }
     }
   }
