@@ -50,6 +50,9 @@ test('a failing unit: named with its arguments, the others kept and written, for
     assert.is(r['failures'][0].seed, 2);
     assert.match(r['failures'][0].error, /boom at seed 2/);
     assert.match(ctx.err(), /failed: 1 of 4 seed runs \(3 finished\)/);
+    const html = readFileSync(join(ctx.out, 'report.html'), 'utf8');
+    assert.match(html, /1 unit of this run failed \(#2; results.json has the errors\)/);
+    assert.not.match(html, /Ctrl-C/, 'a failed unit is not reported as a Ctrl-C');
     written.push(withoutTimings(r));
   }
   assert.equal(written[1], written[0], 'the same file for 1 and 2 workers');

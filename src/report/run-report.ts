@@ -135,8 +135,18 @@ export function renderRunReport(results: RunResults, renderGrid?: GridRenderer):
   for (const [id, spec] of Object.entries(results.figures)) if (!layout.placedFigures.has(id)) sections.push(sectionOf(id, spec, renderGrid));
   return renderHtmlReport({
     title: `metagrad ${results.command}`,
-    notice: results.interrupted ? 'This run was interrupted (Ctrl-C): the figures show what had been computed by then.' : undefined,
+    notice: noticeOf(results),
     facts,
     sections,
   });
+}
+
+/** Why a run's figures are partial: units that failed (a study keeps the others), or a Ctrl-C. */
+function noticeOf(results: RunResults & { readonly failures?: readonly { readonly index: number; readonly error: string }[] }): string | undefined {
+  const failures = results.failures ?? [];
+  if (failures.length > 0) {
+    const which = failures.map((f) => `#${f.index}`).join(', ');
+    return `${failures.length} unit${failures.length === 1 ? '' : 's'} of this run failed (${which}; results.json has the errors): the figures show the units that finished.`;
+  }
+  return results.interrupted ? 'This run was interrupted (Ctrl-C): the figures show what had been computed by then.' : undefined;
 }
