@@ -42,6 +42,9 @@ Evaluate('MAML can meta-learn its inner step sizes (Meta-SGD) and adapts with th
   });
   assert.is(result.curves.length, 9);
   for (const curve of result.curves) assert.ok(curve.fractionOfOptimal.every((i) => Number.isFinite(i.mean)));
+  const table = formatResultTable(result);
+  assert.match(table, /one seed \(no interval\)/);
+  assert.not.match(table, /±/, 'one seed states no interval');
 });
 
 Evaluate('adaptationDraws averages independent adaptations per task; draw 0 is the single-draw run', () => {

@@ -311,7 +311,7 @@ export function curveOf(result: ExperimentResult, method: Method, split: Split):
 }
 
 /**
- * A Markdown table: fraction of optimal (mean ± 95% CI half-width) per method, split
+ * A Markdown table: fraction of optimal (mean ± 95% CI half-width; the mean alone for one seed) per method, split
  * and number of inner steps.
  *
  * @example
@@ -327,11 +327,14 @@ export function formatResultTable(result: ExperimentResult): string {
   const steps = result.curves[0]!.fractionOfOptimal.length;
   const header = `| method | split | ${Array.from({ length: steps }, (_, k) => `${k} steps`).join(' | ')} |`;
   const rule = `|---|---|${'---|'.repeat(steps)}`;
+  const oneSeed = result.config.seeds.length < 2;
   const rows = result.curves.map((curve) => {
-    const cells = curve.fractionOfOptimal.map((i) => `${i.mean.toFixed(3)} ± ${((i.high - i.low) / 2).toFixed(3)}`);
+    // One seed has no interval: print the mean alone rather than a "± 0.000" that claims one.
+    const cells = curve.fractionOfOptimal.map((i) => (oneSeed ? i.mean.toFixed(3) : `${i.mean.toFixed(3)} ± ${((i.high - i.low) / 2).toFixed(3)}`));
     return `| ${curve.method} | ${curve.split} | ${cells.join(' | ')} |`;
   });
-  return [`**${result.name}** — fraction of optimal return, mean ± 95% CI over ${result.config.seeds.length} seeds`, '', header, rule, ...rows].join('\n');
+  const what = oneSeed ? 'one seed (no interval)' : `mean ± 95% CI over ${result.config.seeds.length} seeds`;
+  return [`**${result.name}** — fraction of optimal return, ${what}`, '', header, rule, ...rows].join('\n');
 }
 
 const COLORS: Readonly<Record<Method, string>> = { maml: '#1f77b4', pretrained: '#ff7f0e', scratch: '#7f7f7f' };
