@@ -3,7 +3,8 @@
  * the sign grid, meta-test it in distribution and out of distribution against the
  * oracle, measure the information content of its exploration, and summarise seeds
  * with 95% CIs. `scripts/explore.ts` (the full study) and `metagrad explore` (the CLI,
- * short budgets) both use these.
+ * short budgets) both use these. The settings are in study-config.ts, the figure in
+ * study-plots.ts (both re-exported here).
  *
  * @example
  * ```ts
@@ -16,79 +17,22 @@ import { confidenceInterval, type Interval } from '../stats/interval.ts';
 import { Rng } from '../random/rng.ts';
 import type { Position } from '../rl/env/index.ts';
 import { inputSizeOf } from './common.ts';
-import { SignGrid, signGridFamily, type SignFamily, type SignFamilyOptions, type SignGridConfig, type SignTask } from './env.ts';
-import { rl2Agent, trainSequenceAgent, transformerAgent, type SequenceAgent, type TransformerParams } from './rl2.ts';
+import type { SignGridConfig, SignTask } from './env.ts';
+import { rl2Agent, trainSequenceAgent, type SequenceAgent } from './rl2.ts';
 import { trainDream, type DreamAgent, type ExploitViewKind } from './dream.ts';
 import { add, mean, take } from '../ops/index.ts';
 import { trainMaml } from './maml.ts';
 import { dreamTester, evaluateAgent, explorationPaths, mamlTester, probeAccuracy, sequenceTester, type MetaTester } from './measure.ts';
 import { initSensitivity, summarize } from './sensitivity.ts';
-import { INIT_SCHEMES, type InitScheme } from './seq.ts';
+import { INIT_SCHEMES } from './seq.ts';
+import {
+  EXPLORE_SPLITS, EXPLORE_VARIANT_OPTIONS, STUDY_ITERATIONS, EXPLORE_AGENTS, exploreSetup, sequenceTraining, studyTransformer,
+  type ExploreAgentName, type ExploreSetup, type ExploreSplit, type ExploreVariant,
+} from './study-config.ts';
 
-/** The agents of the comparison. */
-export const EXPLORE_AGENTS = ['dream', 'rl2', 'maml', 'transformer'] as const;
-/** `'dream' | 'rl2' | 'maml' | 'transformer'`: an agent of {@link EXPLORE_AGENTS}. */
-export type ExploreAgentName = (typeof EXPLORE_AGENTS)[number];
-
-/** Display names of the agents. */
-export const EXPLORE_AGENT_LABELS: Readonly<Record<ExploreAgentName, string>> = {
-  dream: 'DREAM (decoupled)', rl2: 'RL² (GRU)', maml: 'MAML-RL (DiCE)', transformer: 'transformer (RL², depth-scaled init)',
-};
-
-/** What each agent's training curve measures. */
-export const EXPLORE_CURVE_LABELS: Readonly<Record<ExploreAgentName, string>> = {
-  dream: 'exploitation return per episode', rl2: 'trial return (all episodes)', maml: 'return per episode after the inner step', transformer: 'trial return (all episodes)',
-};
-
-/** The full study's training iterations per agent (`scripts/explore.ts`, scale 1). */
-export const STUDY_ITERATIONS: Readonly<Record<ExploreAgentName, number>> = { dream: 1000, rl2: 1600, maml: 600, transformer: 1600 };
-
-/** Task sets the agents are meta-tested on. */
-export const EXPLORE_SPLITS = ['train', 'oodSign', 'oodGoal'] as const;
-/** `'train' | 'oodSign' | 'oodGoal'`: a task set of {@link ExploreSetup.splits}. */
-export type ExploreSplit = (typeof EXPLORE_SPLITS)[number];
-
-/** The sign-grid variants of the study (see {@link EXPLORE_VARIANT_OPTIONS}). */
-export const EXPLORE_VARIANTS = ['standard', 'bits', 'noisy'] as const;
-/** `'standard' | 'bits' | 'noisy'`: a sign-grid variant of {@link EXPLORE_VARIANTS}. */
-export type ExploreVariant = (typeof EXPLORE_VARIANTS)[number];
-
-/**
- * The family of each variant: `standard`, one sign telling the goal index; `bits`, the
- * index spread over two signs on opposite sides of the start (one bit each, so both
- * must be read); `noisy`, one sign whose reading is a uniformly drawn index with
- * probability 0.3 (right 77.5% of the time, so reading it more than once pays).
- *
- * @example
- * ```ts
- * const setup = exploreSetup(EXPLORE_VARIANT_OPTIONS.bits);
- * setup.family.train.length; // 16
- * ```
- */
-export const EXPLORE_VARIANT_OPTIONS: Readonly<Record<ExploreVariant, SignFamilyOptions>> = {
-  standard: {}, bits: { readout: 'bits' }, noisy: { noise: 0.3 },
-};
-
-/** The sign-grid family and its environment. */
-export interface ExploreSetup {
-  readonly family: SignFamily;
-  readonly config: SignGridConfig;
-  readonly env: SignGrid;
-  readonly splits: Readonly<Record<ExploreSplit, readonly SignTask[]>>;
-}
-
-/**
- * The standard sign grid (or a variant) ready for the study.
- * @example
- * ```ts
- * const setup = exploreSetup({ noise: 0.3 });     // or EXPLORE_VARIANT_OPTIONS.noisy
- * setup.splits.oodSign.length;                     // 16: 4 wall-midpoint signs × 4 goals
- * ```
- */
-export function exploreSetup(options: SignFamilyOptions = {}): ExploreSetup {
-  const family = signGridFamily(options);
-  return { family, config: family.config, env: new SignGrid(family.config), splits: { train: family.train, oodSign: family.oodSign, oodGoal: family.oodGoal } };
-}
+// The study's settings and its figure live beside this runner; they are public from here too.
+export * from './study-config.ts';
+export { studyBarChart } from './study-plots.ts';
 
 /** The greedy meta-test score on the training tasks at one point of training. */
 export interface TrainingCheckpoint {
@@ -126,37 +70,6 @@ export interface TrainedExploreAgent {
  */
 export function tailMean(xs: readonly number[]): number {
   return xs.slice(-10).reduce((a, b) => a + b, 0) / Math.min(10, xs.length);
-}
-
-/**
- * Training settings shared by the end-to-end sequence agents (RL², transformer): A2C
- * with an entropy bonus of 0.05 and the wrong-goal penalty curriculum over the first
- * half of training. Without the curriculum both settle on never entering a goal
- * (−0.083 of the oracle on 3/3 seeds, RL² at 800 and 1600 iterations, transformer at 200).
- * Entropy 0.05 instead of 0.02 (pilots, 1600 iterations, greedy, training tasks): RL²
- * 0.86 → 1.00 on the standard grid (seed 0), 0.73 / 0.59 → 1.00 / 1.00 on the two-sign
- * grid (seeds 0, 2), 0.02 / 0.29 → 0.70 / 0.31 on the noisy grid (seeds 2, 4); the
- * transformer stays at 1.00 (standard, seed 0).
- *
- * @example
- * ```ts
- * trainSequenceAgent(rl2Agent(inputSizeOf(env), 4, 32), { env, tasks, iterations: 1600, ...sequenceTraining(1600) });
- * ```
- */
-export function sequenceTraining(iterations: number): { batchSize: number; lr: number; entropyCoef: number; penaltyWarmup: number } {
-  return { batchSize: 16, lr: 3e-3, entropyCoef: 0.05, penaltyWarmup: Math.round(iterations / 2) };
-}
-
-/**
- * The transformer of the study: 2 pre-LN blocks of width 32, 4 heads, depth-scaled initialisation.
- *
- * @example
- * ```ts
- * const agent = studyTransformer(exploreSetup().env);
- * ```
- */
-export function studyTransformer(env: SignGrid, init: InitScheme = 'depthScaled'): SequenceAgent<TransformerParams> {
-  return transformerAgent({ inputSize: inputSizeOf(env), numActions: env.numActions, length: env.trialLength, init, numBlocks: 2, width: 32 });
 }
 
 /** Options of {@link trainExploreAgent}. */
@@ -592,35 +505,4 @@ export function runExploreStudy(options: ExploreStudyOptions): ExploreStudy {
     log(JSON.stringify(sensitivity, null, 1));
   }
   return { scale, dreamView: options.dreamView ?? 'full', iterations: Object.fromEntries(EXPLORE_AGENTS.map((a) => [a, its(a)])) as Record<ExploreAgentName, number>, variants, sensitivity };
-}
-
-/**
- * Grouped bars (fraction of oracle, greedy exploitation) per agent and split, with 95%
- * CI whiskers, as a standalone SVG string.
- * @example
- * ```ts
- * writeFileSync('explore.svg', studyBarChart(study.variants.standard!.summary));
- * ```
- */
-export function studyBarChart(summary: StudySummary): string {
-  const names = Object.keys(summary);
-  const colours = ['#4477aa', '#ee6677', '#228833'];
-  const W = 120 + names.length * 150, H = 320, y0 = 260, scaleY = 200;
-  const y = (v: number): number => y0 - Math.max(-0.2, Math.min(1.1, v)) * scaleY;
-  const parts: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`];
-  parts.push('<text x="10" y="20">Exploitation return after one exploration episode, fraction of oracle (greedy; 95% CI over seeds)</text>');
-  for (const v of [0, 0.5, 0.9, 1]) parts.push(`<line x1="60" x2="${W - 10}" y1="${y(v)}" y2="${y(v)}" stroke="#ccc"/><text x="30" y="${y(v) + 4}">${v}</text>`);
-  names.forEach((name, i) => {
-    const s = summary[name]!;
-    EXPLORE_SPLITS.forEach((split, j) => {
-      const { mean, low, high } = s[split].greedy;
-      const x = 80 + i * 150 + j * 40;
-      parts.push(`<rect x="${x}" y="${Math.min(y(mean), y(0))}" width="30" height="${Math.abs(y(0) - y(mean))}" fill="${colours[j]}"/>`);
-      parts.push(`<line x1="${x + 15}" x2="${x + 15}" y1="${y(low)}" y2="${y(high)}" stroke="#000"/>`);
-    });
-    parts.push(`<text x="${80 + i * 150}" y="${y0 + 30}">${name}</text>`);
-  });
-  EXPLORE_SPLITS.forEach((split, j) => parts.push(`<rect x="${W - 110}" y="${40 + j * 16}" width="10" height="10" fill="${colours[j]}"/><text x="${W - 95}" y="${49 + j * 16}">${split}</text>`));
-  parts.push('</svg>');
-  return parts.join('\n');
 }
