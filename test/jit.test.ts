@@ -8,7 +8,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import v8 from 'node:v8';
-import vm from 'node:vm';
+import { settledHeap } from './gc-helpers.ts';
 import {
   Rng, Tensor, JitError, jit, grad, valueAndGrad, vjp, jvp, hvp, checkpoint, noGrad, stopGradient, treeLeaves,
   treeZip, tensor, zeros, ones, randomNormal, randomUniform, add, sub, mul, div, pow, maximum, minimum, neg, exp, log, sin, cos,
@@ -324,13 +324,6 @@ eachBackend('jit: every learner with jit: true gives the eager meta-gradient and
   });
 });
 
-// uvu runs without --expose-gc: turn the flag on and fetch gc from a fresh context.
-v8.setFlagsFromString('--expose-gc');
-const gc = vm.runInNewContext('gc') as () => void;
-function settledHeap(): number {
-  for (let i = 0; i < 4; i++) gc();
-  return process.memoryUsage().heapUsed;
-}
 
 eachBackend('jit: 10,000 calls of a compiled meta-gradient leave the heap and wasm memory flat', () => {
   const model = MLP({ sizes: [1, 8, 1], activation: 'relu' });

@@ -3,8 +3,6 @@
  * (rollouts, baseline fits, the compiled adapt and meta-gradient programs, Adam) must not
  * grow the JS heap or wasm memory. Heap measured after forced GCs at two points.
  */
-import * as v8 from 'node:v8';
-import * as vm from 'node:vm';
 import * as assert from 'uvu/assert';
 import { getBackend, wasmMemoryBytes } from '../src/index.ts';
 import { goalFamily, openRoom, VecEnv } from '../src/rl/env/index.ts';
@@ -12,15 +10,9 @@ import { tabularPolicy } from '../src/rl/policy.ts';
 import { metaTrainInit, metaTrainStep } from '../src/rl/mamlrl.ts';
 import { jitTraceCounts } from '../src/rl/mamlrl-jit.ts';
 import { eachBackend } from './engine-helpers.ts';
+import { settledHeap } from './gc-helpers.ts';
 import { test } from 'uvu';
 
-// uvu runs without --expose-gc: turn the flag on and fetch gc from a fresh context.
-v8.setFlagsFromString('--expose-gc');
-const gc = vm.runInNewContext('gc') as () => void;
-function settledHeap(): number {
-  for (let i = 0; i < 4; i++) gc();
-  return process.memoryUsage().heapUsed;
-}
 
 eachBackend('rl jit: 1,500 jitted meta-iterations leave the heap and wasm memory flat', () => {
   const family = goalFamily({ size: 4, seed: 2 });
