@@ -13,7 +13,7 @@ import { Tensor } from '../tensor/tensor.ts';
 import { treeLeaves, treeMap } from '../autodiff/tree.ts';
 import { createPool } from '../parallel/pool.ts';
 import { registerJob } from '../parallel/registry.ts';
-import { importModules } from '../parallel/execute.ts';
+import { specRegistry } from '../parallel/spec-registry.ts';
 import type { Pool } from '../parallel/types.ts';
 import type { Rng } from '../random/rng.ts';
 import type { Optimizer, OptimizerState } from '../optim/state.ts';
@@ -46,7 +46,10 @@ export interface LearnerSpec {
 }
 
 type LearnerFactory = (options: Readonly<Record<string, unknown>>) => MetaLearner<unknown>;
-const factories = new Map<string, LearnerFactory>();
+// One learner per spec and thread: a jitted learner keeps its compiled programs.
+const learners = specRegistry<MetaLearner<unknown>>(
+  { register: 'registerLearner', build: 'learnerFromSpec', noun: 'learner', error: TypeError }, () => Object.keys(builtins),
+);
 
 /**
  * Registers a learner factory under `name`, so a {@link LearnerSpec} can name it in any
@@ -58,9 +61,7 @@ const factories = new Map<string, LearnerFactory>();
  * ```
  */
 export function registerLearner(name: string, factory: LearnerFactory): void {
-  if (typeof name !== 'string' || name === '') throw new TypeError(`registerLearner: name must be a non-empty string, got ${String(name)}`);
-  if (typeof factory !== 'function') throw new TypeError(`registerLearner: factory of '${name}' must be a function, got ${typeof factory}`);
-  factories.set(name, factory);
+  learners.register(name, factory);
 }
 
 /** Options of the built-in factories: an MLP and the learner's own settings. */
@@ -90,9 +91,6 @@ for (const [name, make] of Object.entries(builtins)) {
   });
 }
 
-// One learner per spec and thread: a jitted learner keeps its compiled programs.
-const built = new Map<string, MetaLearner<unknown>>();
-
 /**
  * The learner a spec names, built once per thread (after importing its `modules`).
  *
@@ -101,19 +99,8 @@ const built = new Map<string, MetaLearner<unknown>>();
  * const learner = await learnerFromSpec({ name: 'fomaml', options: { sizes: [1, 8, 1], innerLr: 0.01 } });
  * ```
  */
-export async function learnerFromSpec(spec: LearnerSpec): Promise<MetaLearner<unknown>> {
-  if (spec.modules !== undefined && spec.modules.length > 0) await importModules(spec.modules.map(String));
-  const key = JSON.stringify([spec.name, spec.options]);
-  let learner = built.get(key);
-  if (learner === undefined) {
-    const factory = factories.get(spec.name);
-    if (factory === undefined) {
-      throw new TypeError(`learnerFromSpec: no learner '${spec.name}' is registered (built-in: ${Object.keys(builtins).join(', ')}; custom ones with registerLearner in one of spec.modules)`);
-    }
-    learner = factory(spec.options);
-    built.set(key, learner);
-  }
-  return learner;
+export function learnerFromSpec(spec: LearnerSpec): Promise<MetaLearner<unknown>> {
+  return learners.build(spec);
 }
 
 /** A tensor as clonable data: what crosses a thread boundary. */

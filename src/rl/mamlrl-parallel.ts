@@ -24,7 +24,7 @@ import { Tensor } from '../tensor/tensor.ts';
 import { exp, neg } from '../ops/index.ts';
 import { createPool } from '../parallel/pool.ts';
 import { registerJob } from '../parallel/registry.ts';
-import { importModules } from '../parallel/execute.ts';
+import { specRegistry } from '../parallel/spec-registry.ts';
 import type { Pool } from '../parallel/types.ts';
 import { pack, unpack } from '../meta/parallel.ts';
 import {
@@ -66,7 +66,10 @@ export interface PolicySetup {
 }
 
 type SetupFactory = (options: Readonly<Record<string, unknown>>) => PolicySetup;
-const factories = new Map<string, SetupFactory>();
+// One setup per spec and thread: a jitted policy keeps its compiled programs.
+const setups = specRegistry<PolicySetup>(
+  { register: 'registerPolicySetup', build: 'policySetupFromSpec', noun: 'policy setup', error: RlError }, () => ['gridworld'],
+);
 
 /**
  * Registers a setup factory under `name`, so a {@link PolicySetupSpec} can name it in any
@@ -82,9 +85,7 @@ const factories = new Map<string, SetupFactory>();
  * ```
  */
 export function registerPolicySetup(name: string, factory: SetupFactory): void {
-  if (typeof name !== 'string' || name === '') throw new RlError(`registerPolicySetup: name must be a non-empty string, got ${String(name)}`);
-  if (typeof factory !== 'function') throw new RlError(`registerPolicySetup: factory of '${name}' must be a function, got ${typeof factory}`);
-  factories.set(name, factory);
+  setups.register(name, factory);
 }
 
 /** Options of the built-in `'gridworld'` setup (what `metagrad gridworld` builds). */
@@ -118,9 +119,6 @@ registerPolicySetup('gridworld', (options) => {
   return { policy: policy as CategoricalPolicy<unknown>, env, tasks: family.train };
 });
 
-// One setup per spec and thread: a jitted policy keeps its compiled programs.
-const built = new Map<string, PolicySetup>();
-
 /**
  * The setup a spec names, built once per thread (after importing its `modules`).
  *
@@ -129,20 +127,8 @@ const built = new Map<string, PolicySetup>();
  * const { policy, env, tasks } = await policySetupFromSpec({ name: 'gridworld', options: { family: 'goal', size: 5, policy: 'tabular', numEnvs: 20, maxSteps: 12 } });
  * ```
  */
-export async function policySetupFromSpec(spec: PolicySetupSpec): Promise<PolicySetup> {
-  if (spec === null || typeof spec !== 'object' || typeof spec.name !== 'string') throw new RlError(`policySetupFromSpec: expected { name, options }, got ${String(spec)}`);
-  if (spec.modules !== undefined && spec.modules.length > 0) await importModules(spec.modules.map(String));
-  const key = JSON.stringify([spec.name, spec.options]);
-  let setup = built.get(key);
-  if (setup === undefined) {
-    const factory = factories.get(spec.name);
-    if (factory === undefined) {
-      throw new RlError(`policySetupFromSpec: no policy setup '${spec.name}' is registered (built-in: gridworld; custom ones with registerPolicySetup in one of spec.modules)`);
-    }
-    setup = factory(spec.options ?? {});
-    built.set(key, setup);
-  }
-  return setup;
+export function policySetupFromSpec(spec: PolicySetupSpec): Promise<PolicySetup> {
+  return setups.build(spec);
 }
 
 /** The resolved per-task settings a job needs (plain data). */
