@@ -60,6 +60,8 @@ const binaryOps = { add, sub, mul, div, pow, maximum, minimum, gt, ge, lt, le, e
 const scatterAdd = primitives.scatterAdd as PrimitiveDef<unknown>, fold2d = primitives.fold2d as PrimitiveDef<unknown>;
 const gatherAdjoint = primitives.gatherAdjoint as PrimitiveDef<unknown>;
 const foldParams = { kernel: [2, 2], stride: [1, 1], padding: [0, 0], dilation: [1, 1], input: [3, 3], padValue: 0 };
+const convInputGrad = primitives.conv2dInputGrad as PrimitiveDef<unknown>, convWeightGrad = primitives.conv2dWeightGrad as PrimitiveDef<unknown>;
+const convParams = { kernel: [3, 3], stride: [1, 1], padding: [1, 1], dilation: [1, 1], input: [4, 4], groups: 1 };
 
 const cases = (): Case[] => [
   ...Object.entries(unaryOps).map(([name, op]): Case => {
@@ -110,7 +112,14 @@ const cases = (): Case[] => [
     what: 'unfold2d/fold2d', f: (x: Tensor, c: Tensor) => [unfold2d(x, 2, { padding: 1, stride: [1, 2] }), bind(fold2d, [c], foldParams)],
     runs: [[[rnd(19, [3, 3, 1, 3, 4]), rnd(20, [3, 3, 2, 4, 2, 2])], [0, 0]], [[rnd(19, [3, 3, 1, 3, 4]), rnd(20, [3, 3, 2, 4, 2, 2])], [1, 1]]],
   },
-  { what: 'conv2d (unfold + matmul)', f: (x: Tensor, w: Tensor) => conv2d(x, w, { padding: 1 }), runs: [[[rnd(21, [3, 2, 2, 4, 4]), rnd(22, [3, 2, 3, 3])], [0, null]]] },
+  {
+    what: 'conv2d', f: (x: Tensor, w: Tensor) => conv2d(x, w, { padding: 1 }),
+    runs: [[[rnd(21, [3, 2, 2, 4, 4]), rnd(22, [3, 2, 3, 3])], [0, null]], [[rnd(21, [3, 2, 2, 4, 4]), rnd(22, [3, 3, 2, 3, 3])], [0, 0]], [[rnd(21, [2, 2, 4, 4]), rnd(22, [3, 3, 2, 3, 3])], [null, 0]]],
+  },
+  {
+    what: 'conv2dInputGrad/conv2dWeightGrad', f: (g: Tensor, w: Tensor, x: Tensor) => [bind(convInputGrad, [g, w], convParams), bind(convWeightGrad, [x, g], convParams)],
+    runs: [[0, null, null], [0, 0, 0], [null, 0, 0], [null, null, 0]].map((ax) => [[rnd(41, [3, 1, 2, 3, 4, 4]), rnd(42, [3, 1, 3, 1, 3, 3]), rnd(43, [3, 1, 2, 1, 4, 4])].map((t, i) => (ax[i] === null ? unstack(t, 0)[0]! : t)), ax] as [unknown[], (number | null)[]]),
+  },
   {
     what: 'matmul', f: (a: Tensor, b: Tensor) => matmul(a, b),
     runs: [[0, 1], [0, null], [null, 1], [1, 1]].map((ax) => [[rnd(23, [3, 3, 5, 3]), rnd(24, [3, 3, 4])], ax] as [unknown[], (number | null)[]]),

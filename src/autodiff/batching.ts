@@ -135,6 +135,20 @@ const imageRule: BatchRule = (prim, [x], _b, p) => {
   return reshape(out, [size, n, ...out.shape.slice(1)]);
 };
 
+// The conv primitives work on [T, N, …] operands with one weight (or weight gradient)
+// per task T: the batch joins N when a task's weight is shared by the whole batch, and
+// joins T otherwise (each task computes alone, so the bits are the same either way).
+const convRule: BatchRule = (prim, [a, b], [ba, bb], p, size) => {
+  const op = prim as PrimitiveDef<unknown>;
+  if (prim.name !== 'conv2dWeightGrad' && !bb && a!.shape[1] === 1) {
+    const out = bind(op, [reshape(a!, [1, size * a!.shape[2]!, ...a!.shape.slice(3)]), b!], p);
+    return reshape(out, [size, 1, a!.shape[2]!, ...out.shape.slice(2)]);
+  }
+  const tasks = (x: Tensor, batched: boolean): Tensor => { const m = materialize(x, batched, size); return reshape(m, [size * m.shape[1]!, ...m.shape.slice(2)]); };
+  const out = bind(op, [tasks(a!, ba!), tasks(b!, bb!)], p);
+  return reshape(out, [size, out.shape[0]! / size, ...out.shape.slice(1)]);
+};
+
 // matmul and gemm broadcast their leading (task) axes: the batch becomes one more of them.
 const productRule: BatchRule = (prim, xs, batched, params, size) => {
   const [a, b, c] = xs;
@@ -195,7 +209,7 @@ export const batchingRules: { readonly [K in PrimitiveName]: BatchRule } = {
     bindMulti(prim as MultiPrimitiveDef<unknown>, [x!], { axis: p.axis + 1, sizes: p.sizes }),
   take: alongAxis, scatterAdd: alongAxis,
   gather: gatherRule, gatherAdjoint: gatherAdjointRule,
-  unfold2d: imageRule, fold2d: imageRule,
+  unfold2d: imageRule, fold2d: imageRule, conv2d: convRule, conv2dInputGrad: convRule, conv2dWeightGrad: convRule,
   matmul: productRule, gemm: productRule, dense: denseRule, activationGrad: sameShapeRule,
   addScaled: addScaledRule, addProduct: addProductRule,
 };

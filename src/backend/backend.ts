@@ -54,6 +54,31 @@ export interface MatmulSpec {
 }
 
 /**
+ * A batch of 2-D convolutions (cross-correlations) over NCHW images, one weight per task:
+ * x `[tasks, n, c, h, w]`, weight `[tasks, o, c/groups, kh, kw]`, output
+ * `[tasks, n, o, ho, wo]` with `out[t, i, oc, y, x] = Σ_{ch in oc's group, ki, kj}
+ * w[t, oc, ch, ki, kj] · x[t, i, ch, y·sh + ki·dh − ph, x·sw + kj·dw − pw]` (zero outside
+ * the image). The caller has checked the shapes: `ho`, `wo` ≥ 1 and groups divide c and o.
+ */
+export interface Conv2dSpec {
+  readonly tasks: number;
+  readonly n: number;
+  readonly c: number;
+  readonly h: number;
+  readonly w: number;
+  readonly o: number;
+  readonly groups: number;
+  readonly kh: number;
+  readonly kw: number;
+  readonly ho: number;
+  readonly wo: number;
+  /** [rows, cols] pairs. */
+  readonly stride: readonly [number, number];
+  readonly padding: readonly [number, number];
+  readonly dilation: readonly [number, number];
+}
+
+/**
  * The kernels a backend implements (see the module comment's conventions); `name` is what
  * {@link setBackend} selects it by. Implement this and {@link registerBackend} it to add one.
  */
@@ -113,6 +138,15 @@ export interface Backend {
     src: Storage, srcOffset: number, srcStrides: Shape,
     dst: Storage, dstOffset: number, dstStrides: Shape, shape: Shape,
   ): void;
+
+  /** The convolution of {@link Conv2dSpec}: `out` `[tasks, n, o, ho, wo]` is overwritten. */
+  conv2d(x: Storage, w: Storage, out: Storage, spec: Conv2dSpec): void;
+
+  /** Its adjoint in x: g `[tasks, n, o, ho, wo]` → `out` `[tasks, n, c, h, w]` (overwritten), `out = Σ w·g` over the windows that read each pixel. */
+  conv2dInputGrad(g: Storage, w: Storage, out: Storage, spec: Conv2dSpec): void;
+
+  /** Its adjoint in the weight: `out` `[tasks, o, c/groups, kh, kw]` (overwritten) `= Σ_{i, y, x} g·x` over each task's images and positions. */
+  conv2dWeightGrad(x: Storage, g: Storage, out: Storage, spec: Conv2dSpec): void;
 
   /** x viewed as `[outer, axisSize, inner]`; out `[outer, idx.length, inner]` with out[o,j,i] = x[o, idx[j], i]. */
   take(x: Storage, idx: Int32Array, out: Storage, outer: number, axisSize: number, inner: number): void;

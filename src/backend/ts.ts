@@ -6,7 +6,7 @@
  * body is a small monomorphic function and the per-run dispatch happens once per
  * row, not once per element.
  */
-import type { Activation, Backend, BinaryOp, MatmulSpec, ReduceOp, Shape, Storage, UnaryOp } from './backend.ts';
+import type { Activation, Backend, BinaryOp, Conv2dSpec, MatmulSpec, ReduceOp, Shape, Storage, UnaryOp } from './backend.ts';
 import { broadcastStrides, collapseDims, stridesOf } from '../tensor/shape.ts';
 
 /** A run of `n` elements; `as`/`bs` are 0 (broadcast) or the element stride. */
@@ -299,6 +299,89 @@ function scatterAdd(g: Storage, idx: Int32Array, out: Storage, outer: number, ax
   }
 }
 
+/** Output positions `[lo, hi)` along one axis at which tap `k` reads inside an input of `size`. */
+export function tapRange(k: number, stride: number, dilation: number, padding: number, size: number, outLen: number): [number, number] {
+  const offset = k * dilation - padding;
+  const lo = Math.max(0, Math.ceil(-offset / stride));
+  const hi = Math.min(outLen, Math.floor((size - 1 - offset) / stride) + 1);
+  return [lo, Math.max(lo, hi)];
+}
+
+/**
+ * Calls `visit` once per (task, image, output channel, input channel of its group, tap)
+ * of a convolution, with the start of that input plane, the weight's index, the start
+ * of that output plane, the tap's (row, column) offset into the input and the box of
+ * output positions at which it reads inside the image. Taps in a fixed order
+ * (channel, row, column), so the three kernels below sum alike.
+ */
+function forEachConvTap(
+  s: Conv2dSpec,
+  visit: (xPlane: number, wi: number, outPlane: number, rowOff: number, colOff: number, y0: number, y1: number, x0: number, x1: number) => void,
+): void {
+  const { tasks, n, c, h, w, o, groups, kh, kw, ho, wo } = s;
+  const cg = c / groups, og = o / groups;
+  const rows = Array.from({ length: kh }, (_, k) => tapRange(k, s.stride[0], s.dilation[0], s.padding[0], h, ho));
+  const cols = Array.from({ length: kw }, (_, k) => tapRange(k, s.stride[1], s.dilation[1], s.padding[1], w, wo));
+  for (let t = 0; t < tasks; t++) {
+    for (let i = 0; i < n; i++) {
+      const image = t * n + i;
+      for (let oc = 0; oc < o; oc++) {
+        const outPlane = (image * o + oc) * ho * wo, firstCh = Math.floor(oc / og) * cg;
+        for (let ch = 0; ch < cg; ch++) {
+          const xPlane = (image * c + firstCh + ch) * h * w;
+          for (let ki = 0; ki < kh; ki++) {
+            const [y0, y1] = rows[ki]!;
+            if (y1 <= y0) continue;
+            for (let kj = 0; kj < kw; kj++) {
+              const [x0, x1] = cols[kj]!;
+              if (x1 <= x0) continue;
+              const wi = (((t * o + oc) * cg + ch) * kh + ki) * kw + kj;
+              visit(xPlane, wi, outPlane, ki * s.dilation[0] - s.padding[0], kj * s.dilation[1] - s.padding[1], y0, y1, x0, x1);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+function conv2d(x: Storage, wt: Storage, out: Storage, s: Conv2dSpec): void {
+  const { w, wo } = s, [sh, sw] = s.stride;
+  out.fill(0);
+  forEachConvTap(s, (xPlane, wi, outPlane, rowOff, colOff, y0, y1, x0, x1) => {
+    const v = wt[wi]!;
+    for (let y = y0; y < y1; y++) {
+      const o = outPlane + y * wo, xr = xPlane + (y * sh + rowOff) * w + colOff;
+      for (let q = x0; q < x1; q++) out[o + q] = out[o + q]! + v * x[xr + q * sw]!;
+    }
+  });
+}
+
+function conv2dInputGrad(g: Storage, wt: Storage, out: Storage, s: Conv2dSpec): void {
+  const { w, wo } = s, [sh, sw] = s.stride;
+  out.fill(0);
+  forEachConvTap(s, (xPlane, wi, outPlane, rowOff, colOff, y0, y1, x0, x1) => {
+    const v = wt[wi]!;
+    for (let y = y0; y < y1; y++) {
+      const gr = outPlane + y * wo, xr = xPlane + (y * sh + rowOff) * w + colOff;
+      for (let q = x0; q < x1; q++) out[xr + q * sw] = out[xr + q * sw]! + v * g[gr + q]!;
+    }
+  });
+}
+
+function conv2dWeightGrad(x: Storage, g: Storage, out: Storage, s: Conv2dSpec): void {
+  const { w, wo } = s, [sh, sw] = s.stride;
+  out.fill(0);
+  forEachConvTap(s, (xPlane, wi, outPlane, rowOff, colOff, y0, y1, x0, x1) => {
+    let acc = 0;
+    for (let y = y0; y < y1; y++) {
+      const gr = outPlane + y * wo, xr = xPlane + (y * sh + rowOff) * w + colOff;
+      for (let q = x0; q < x1; q++) acc += g[gr + q]! * x[xr + q * sw]!;
+    }
+    out[wi] = out[wi]! + acc;
+  });
+}
+
 /** The reference backend. */
 export const tsBackend: Backend = {
   name: 'ts',
@@ -314,4 +397,7 @@ export const tsBackend: Backend = {
   copyStrided,
   take,
   scatterAdd,
+  conv2d,
+  conv2dInputGrad,
+  conv2dWeightGrad,
 };

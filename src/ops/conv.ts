@@ -1,20 +1,25 @@
 /**
- * 2-D convolution and pooling over NCHW images, built on one pair of primitives:
- * `unfold2d` (im2col: every kernel window of every channel laid out as
- * `[N, C, kh·kw, Ho, Wo]`) and its adjoint `fold2d` (col2im: the windows summed back
- * into their pixels). Each is the other's derivative rule, so anything written with
- * them and differentiable ops — `conv2d` is a matmul of the weight with the unfolded
- * input, pooling a max or mean over the window axis — differentiates to any order and
- * is traced by `jit` like every other op.
+ * 2-D convolution and pooling over NCHW images.
+ *
+ * `conv2d` is three primitives that close under differentiation: the convolution
+ * `conv2d(x, w)`, its adjoint in x `conv2dInputGrad(g, w)` and its adjoint in the weight
+ * `conv2dWeightGrad(x, g)`. The product is bilinear, so each one's rule is written with
+ * the other two (see `convPrim`), and derivatives of every order come from three
+ * backend kernels that never materialise the unfolded image.
+ *
+ * Pooling is built on another pair: `unfold2d` (im2col: every kernel window of every
+ * channel laid out as `[N, C, kh·kw, Ho, Wo]`) and its adjoint `fold2d` (col2im: the
+ * windows summed back into their pixels), each the other's derivative rule; a pool is a
+ * max or mean over the window axis.
  *
  * Why NCHW: the weight layout `[O, C/groups, kh, kw]` is PyTorch's, so weights and
- * checkpoints carry over, and the unfolded input is channel-major, so a convolution is
- * one batched product `W[G, O/G, C/G·kh·kw] · cols[N, G, C/G·kh·kw, Ho·Wo]` with the
- * spatial axis contiguous (the matmul kernel's fast inner axis). Grid worlds are small
- * images with few channels, where this layout costs nothing.
+ * checkpoints carry over, and the spatial axis is contiguous, which is the axis the
+ * wasm kernels vectorise. Grid worlds are small images with few channels, where this
+ * layout costs nothing.
  */
 import { getBackend } from '../backend/registry.ts';
-import type { Storage } from '../backend/backend.ts';
+import type { Conv2dSpec, Storage } from '../backend/backend.ts';
+import { tapRange } from '../backend/ts.ts';
 import { bind, type PrimitiveDef } from '../autodiff/primitive.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { ShapeError } from '../tensor/errors.ts';
@@ -23,7 +28,6 @@ import { uninitialized } from './core.ts';
 import { add } from './elementwise.ts';
 import { max, mean } from './reduce.ts';
 import { reshape } from './movement.ts';
-import { matmul } from './matmul.ts';
 
 /** Geometry of a sliding window over the last two axes: [rows, cols] pairs. */
 export interface Window2d {
@@ -52,10 +56,7 @@ function outputSize(p: Window2d, input: readonly [number, number]): [number, num
  * input (the rest read padding).
  */
 function validRange(k: number, axis: 0 | 1, p: UnfoldParams, outLen: number): [number, number] {
-  const s = p.stride[axis]!, offset = k * p.dilation[axis]! - p.padding[axis]!, size = p.input[axis]!;
-  const lo = Math.max(0, Math.ceil(-offset / s));
-  const hi = Math.min(outLen, Math.floor((size - 1 - offset) / s) + 1);
-  return [lo, Math.max(lo, hi)];
+  return tapRange(k, p.stride[axis]!, p.dilation[axis]!, p.padding[axis]!, p.input[axis]!, outLen);
 }
 
 /** Calls `visit` for each kernel tap (ki, kj) with its index and valid output box. */
@@ -185,6 +186,104 @@ export interface Conv2dOptions extends WindowOptions {
   readonly bias?: Tensor;
 }
 
+/** A convolution's geometry: its window over an input of `input` size, and channel groups. */
+interface ConvParams extends Window2d {
+  readonly input: readonly [number, number];
+  readonly groups: number;
+}
+
+/** The kernel spec of a convolution of `tasks` × `n` images, `c` input and `o` output channels. */
+function specOf(p: ConvParams, tasks: number, n: number, c: number, o: number): Conv2dSpec {
+  const [ho, wo] = outputSize(p, p.input);
+  return {
+    tasks, n, c, h: p.input[0], w: p.input[1], o, groups: p.groups, kh: p.kernel[0], kw: p.kernel[1], ho, wo,
+    stride: p.stride, padding: p.padding, dilation: p.dilation,
+  };
+}
+
+// The three primitives work per task: x [T, N, C, H, W], w [T, O, C/G, kh, kw],
+// y [T, N, O, Ho, Wo]. y = conv(x, w) is bilinear, so with ⟨·,·⟩ summing products:
+//   ⟨g, conv(x, w)⟩ = ⟨inputGrad(g, w), x⟩ = ⟨weightGrad(x, g), w⟩,
+// and each primitive's rule is one of the others:
+//   conv(x, w):       dx = inputGrad(g, w)    dw = weightGrad(x, g)
+//   inputGrad(g, w):  dg = conv(h, w)         dw = weightGrad(h, g)
+//   weightGrad(x, g): dx = inputGrad(g, H)    dg = conv(x, H)
+
+/** `conv2d`'s primitive: x `[T, N, C, H, W]`, w `[T, O, C/G, kh, kw]` → `[T, N, O, Ho, Wo]`. */
+export const convPrim: PrimitiveDef<ConvParams> = {
+  name: 'conv2d',
+  forward: ([x, w], p) => {
+    const [ho, wo] = outputSize(p, p.input);
+    const out = uninitialized(x!.dtype, [x!.shape[0]!, x!.shape[1]!, w!.shape[1]!, ho, wo]);
+    convPrim.into!([x!, w!], out, p);
+    return out;
+  },
+  into: ([x, w], out, p) => getBackend().conv2d(x!.data, w!.data, out.data, convSpec(x!, w!, p)),
+  prepare: ([x, w], out, p) => {
+    const spec = convSpec(x!, w!, p);
+    return () => getBackend().conv2d(x!.data, w!.data, out.data, spec);
+  },
+  vjp: (g, [x, w], _out, p, needs) => [needs[0] ? inputGradOf(g, w!, p) : null, needs[1] ? weightGradOf(x!, g, p) : null],
+};
+
+/** The adjoint of `conv2d` in x: g `[T, N, O, Ho, Wo]`, w → `[T, N, C, H, W]`. */
+export const convInputGradPrim: PrimitiveDef<ConvParams> = {
+  name: 'conv2dInputGrad',
+  forward: ([g, w], p) => {
+    const out = uninitialized(g!.dtype, [g!.shape[0]!, g!.shape[1]!, w!.shape[2]! * p.groups, p.input[0], p.input[1]]);
+    convInputGradPrim.into!([g!, w!], out, p);
+    return out;
+  },
+  into: ([g, w], out, p) => getBackend().conv2dInputGrad(g!.data, w!.data, out.data, inputGradSpec(g!, w!, p)),
+  prepare: ([g, w], out, p) => {
+    const spec = inputGradSpec(g!, w!, p);
+    return () => getBackend().conv2dInputGrad(g!.data, w!.data, out.data, spec);
+  },
+  vjp: (h, [g, w], _out, p, needs) => [needs[0] ? convOf(h, w!, p) : null, needs[1] ? weightGradOf(h, g!, p) : null],
+};
+
+/** The adjoint of `conv2d` in the weight: x `[T, N, C, H, W]`, g `[T, N, O, Ho, Wo]` → `[T, O, C/G, kh, kw]`. */
+export const convWeightGradPrim: PrimitiveDef<ConvParams> = {
+  name: 'conv2dWeightGrad',
+  forward: ([x, g], p) => {
+    const out = uninitialized(x!.dtype, [x!.shape[0]!, g!.shape[2]!, x!.shape[2]! / p.groups, p.kernel[0], p.kernel[1]]);
+    convWeightGradPrim.into!([x!, g!], out, p);
+    return out;
+  },
+  into: ([x, g], out, p) => getBackend().conv2dWeightGrad(x!.data, g!.data, out.data, weightGradSpec(x!, g!, p)),
+  prepare: ([x, g], out, p) => {
+    const spec = weightGradSpec(x!, g!, p);
+    return () => getBackend().conv2dWeightGrad(x!.data, g!.data, out.data, spec);
+  },
+  vjp: (H, [x, g], _out, p, needs) => [needs[0] ? inputGradOf(g!, H, p) : null, needs[1] ? convOf(x!, H, p) : null],
+};
+
+function convSpec(x: Tensor, w: Tensor, p: ConvParams): Conv2dSpec {
+  return specOf(p, x.shape[0]!, x.shape[1]!, x.shape[2]!, w.shape[1]!);
+}
+
+/** The spec of `inputGrad(g, w)`: g `[T, N, O, Ho, Wo]`, input channels from w. */
+function inputGradSpec(g: Tensor, w: Tensor, p: ConvParams): Conv2dSpec {
+  return specOf(p, g.shape[0]!, g.shape[1]!, w.shape[2]! * p.groups, g.shape[2]!);
+}
+
+/** The spec of `weightGrad(x, g)`. */
+function weightGradSpec(x: Tensor, g: Tensor, p: ConvParams): Conv2dSpec {
+  return specOf(p, x.shape[0]!, x.shape[1]!, x.shape[2]!, g.shape[2]!);
+}
+
+function convOf(x: Tensor, w: Tensor, p: ConvParams): Tensor {
+  return bind(convPrim, [x, w], p);
+}
+
+function inputGradOf(g: Tensor, w: Tensor, p: ConvParams): Tensor {
+  return bind(convInputGradPrim, [g, w], p);
+}
+
+function weightGradOf(x: Tensor, g: Tensor, p: ConvParams): Tensor {
+  return bind(convWeightGradPrim, [x, g], p);
+}
+
 /**
  * 2-D cross-correlation (PyTorch's `conv2d`): input `[N, C, H, W]`, weight
  * `[O, C/groups, kh, kw]`, output `[N, O, Ho, Wo]` with
@@ -202,12 +301,10 @@ export function conv2d(x: Tensor, weight: Tensor, options: Conv2dOptions = {}): 
   if (weight.rank === 5) return taskConv2d(x, weight, options);
   const groups = options.groups ?? 1;
   if (weight.rank !== 4) throw new ShapeError(`conv2d: expected a weight [O, C/groups, kh, kw] (or [T, O, C/groups, kh, kw] per task), got shape ${fmt(weight.shape)}`);
-  const [o, cg, kh, kw] = weight.shape as [number, number, number, number];
+  const o = weight.shape[0]!;
   const { p, ho, wo } = conv2dShapes(x, weight.shape, groups, options);
-  const n = x.shape[0]!;
-  const cols = reshape(unfold2dOf(x, p), [n, groups, cg * kh * kw, ho * wo]);
-  const w = reshape(weight, [groups, o / groups, cg * kh * kw]);
-  let out = reshape(matmul(w, cols), [n, o, ho, wo]);
+  const [n, c, h, w] = x.shape as [number, number, number, number];
+  let out = reshape(convOf(reshape(x, [1, n, c, h, w]), reshape(weight, [1, ...weight.shape]), p), [n, o, ho, wo]);
   if (options.bias !== undefined) {
     const b = options.bias;
     if (b.rank !== 1 || b.shape[0] !== o) throw new ShapeError(`conv2d: bias must have shape [${o}], got ${fmt(b.shape)}`);
@@ -216,23 +313,15 @@ export function conv2d(x: Tensor, weight: Tensor, options: Conv2dOptions = {}): 
   return out;
 }
 
-/**
- * One convolution per task (MAML's adapted weights): x `[T, N, C, H, W]`, weight
- * `[T, O, C/groups, kh, kw]`, bias `[T, O]` → `[T, N, O, Ho, Wo]`, as one unfold and one
- * batched product.
- */
+/** One convolution per task (MAML's adapted weights): x `[T, N, C, H, W]`, weight `[T, O, C/groups, kh, kw]`, bias `[T, O]` → `[T, N, O, Ho, Wo]`. */
 function taskConv2d(x: Tensor, weight: Tensor, options: Conv2dOptions): Tensor {
   const [t, o, cg, kh, kw] = weight.shape as [number, number, number, number, number];
   if (x.rank !== 5 || x.shape[0] !== t) {
     throw new ShapeError(`conv2d: a per-task weight ${fmt(weight.shape)} needs an input [${t}, N, C, H, W], got shape ${fmt(x.shape)}`);
   }
   const [, n, c, h, w] = x.shape as [number, number, number, number, number];
-  const groups = options.groups ?? 1;
-  const images = reshape(x, [t * n, c, h, w]);
-  const single = conv2dShapes(images, [o, cg, kh, kw], groups, options);
-  const cols = reshape(unfold2dOf(images, single.p), [t, n, groups, cg * kh * kw, single.ho * single.wo]);
-  const wt = reshape(weight, [t, 1, groups, o / groups, cg * kh * kw]);
-  let out = reshape(matmul(wt, cols), [t, n, o, single.ho, single.wo]);
+  const { p } = conv2dShapes(reshape(x, [t * n, c, h, w]), [o, cg, kh, kw], options.groups ?? 1, options);
+  let out = convOf(x, weight, p);
   if (options.bias !== undefined) {
     const b = options.bias;
     if (b.rank !== 2 || b.shape[0] !== t || b.shape[1] !== o) throw new ShapeError(`conv2d: a per-task bias must have shape [${t}, ${o}], got ${fmt(b.shape)}`);
@@ -241,10 +330,10 @@ function taskConv2d(x: Tensor, weight: Tensor, options: Conv2dOptions): Tensor {
   return out;
 }
 
-/** Checks a convolution's shapes (throwing a ShapeError naming them) and returns its window and output size. */
-function conv2dShapes(x: Tensor, weightShape: readonly number[], groups: number, options: WindowOptions): { p: UnfoldParams; ho: number; wo: number } {
+/** Checks a convolution's shapes (throwing a ShapeError naming them) and returns its geometry and output size. */
+function conv2dShapes(x: Tensor, weightShape: readonly number[], groups: number, options: WindowOptions): { p: ConvParams; ho: number; wo: number } {
   const [o, cg, kh, kw] = weightShape as [number, number, number, number];
-  const p = windowOf('conv2d', x, [kh, kw], options);
+  const win = windowOf('conv2d', x, [kh, kw], options);
   const c = x.shape[1]!;
   if (!Number.isInteger(groups) || groups < 1 || c % groups !== 0 || o % groups !== 0) {
     throw new ShapeError(`conv2d: groups=${groups} must be a positive integer dividing the input channels (${c}) and output channels (${o})`);
@@ -252,6 +341,7 @@ function conv2dShapes(x: Tensor, weightShape: readonly number[], groups: number,
   if (cg !== c / groups) {
     throw new ShapeError(`conv2d: weight [${weightShape.join(', ')}] expects ${cg} input channels per group, but input ${fmt(x.shape)} with groups=${groups} has ${c / groups}`);
   }
+  const p: ConvParams = { kernel: win.kernel, stride: win.stride, padding: win.padding, dilation: win.dilation, input: win.input, groups };
   const [ho, wo] = outputSize(p, p.input);
   return { p, ho, wo };
 }

@@ -13,7 +13,7 @@ import { matmulPrim } from './matmul.ts';
 import { activationGradPrim, densePrim } from './dense.ts';
 import { addProductPrim, addScaledPrim } from './axpy.ts';
 import { gemmPrim } from './gemm.ts';
-import { foldPrim, unfoldPrim } from './conv.ts';
+import { convInputGradPrim, convPrim, convWeightGradPrim, foldPrim, unfoldPrim } from './conv.ts';
 import { gatherAdjointPrim, gatherPrim } from './gather.ts';
 
 export type PrimitiveName =
@@ -22,7 +22,7 @@ export type PrimitiveName =
   | 'gt' | 'ge' | 'lt' | 'le' | 'eq' | 'where' | 'cast'
   | 'sum' | 'max' | 'min'
   | 'reshape' | 'broadcastTo' | 'transpose' | 'slice' | 'pad' | 'concat' | 'split' | 'take' | 'scatterAdd' | 'gather' | 'gatherAdjoint'
-  | 'unfold2d' | 'fold2d'
+  | 'unfold2d' | 'fold2d' | 'conv2d' | 'conv2dInputGrad' | 'conv2dWeightGrad'
   | 'matmul' | 'gemm' | 'dense' | 'activationGrad' | 'addScaled' | 'addProduct';
 
 export const primitives: { readonly [K in PrimitiveName]: PrimitiveDef<any> | MultiPrimitiveDef<any> } = {
@@ -35,6 +35,6 @@ export const primitives: { readonly [K in PrimitiveName]: PrimitiveDef<any> | Mu
   reshape: m.reshapePrim, broadcastTo: m.broadcastPrim, transpose: m.transposePrim, slice: m.slicePrim,
   pad: m.padPrim, concat: m.concatPrim, split: m.splitPrim, take: m.takePrim, scatterAdd: m.scatterAddPrim,
   gather: gatherPrim, gatherAdjoint: gatherAdjointPrim,
-  unfold2d: unfoldPrim, fold2d: foldPrim,
+  unfold2d: unfoldPrim, fold2d: foldPrim, conv2d: convPrim, conv2dInputGrad: convInputGradPrim, conv2dWeightGrad: convWeightGradPrim,
   matmul: matmulPrim, gemm: gemmPrim, dense: densePrim, activationGrad: activationGradPrim, addScaled: addScaledPrim, addProduct: addProductPrim,
 };

@@ -470,6 +470,9 @@ export function createWasmBackend(arena: Arena, variant: WasmVariant): WasmBacke
     },
     take: tsBackend.take,
     scatterAdd: tsBackend.scatterAdd,
+    conv2d: tsBackend.conv2d,
+    conv2dInputGrad: tsBackend.conv2dInputGrad,
+    conv2dWeightGrad: tsBackend.conv2dWeightGrad,
     resident: {
       alloc: (bytes) => arena.allocResident(bytes),
       free: (address, bytes) => arena.freeResident(address, bytes),
