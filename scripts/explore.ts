@@ -4,11 +4,14 @@
  * meta-tests them in distribution and out of distribution, measures the information
  * content of their exploration and their sample efficiency (meta-test checkpoints during
  * training), runs the transformer initialisation-sensitivity harness, and writes JSON
- * and SVG. The experiment itself is `runExploreStudy` in `src/explore/experiments.ts`;
- * `metagrad explore` runs a short version with an HTML report.
+ * and SVG. The experiment itself is `runExploreStudy` in `src/explore/study.ts`; every
+ * unit (agent × seed × variant, and each init-harness run) is a job on the worker pool
+ * (`runExploreStudyParallel`), assembled in a fixed order, so any --workers writes the same
+ * numbers apart from the timings. `metagrad explore` runs a short version with an HTML report.
  *
  *   node --import tsx scripts/explore.ts --help     # every option, with its default
  *   node --import tsx scripts/explore.ts --scale 0.1 --seeds 1 --only dream   # a smoke run
+ *   node --import tsx scripts/explore.ts --workers 1   # in this thread (default: every core)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,8 +20,8 @@ import '../src/index.ts';
 import { listOption, scriptArgs } from './script-args.ts';
 import { EXPLOIT_VIEWS, type ExploitViewKind } from '../src/explore/index.ts';
 import {
-  EXPLORE_AGENTS, EXPLORE_VARIANTS, runExploreStudy, studyBarChart, type ExploreAgentName, type ExploreVariant,
-} from '../src/explore/experiments.ts';
+  EXPLORE_AGENTS, EXPLORE_VARIANTS, runExploreStudyParallel, studyBarChart, type ExploreAgentName, type ExploreVariant,
+} from '../src/explore/studies.ts';
 
 const PARTS = [...EXPLORE_AGENTS, 'sensitivity'] as const;
 const args = scriptArgs('scripts/explore.ts', {
@@ -40,6 +43,7 @@ const args = scriptArgs('scripts/explore.ts', {
     ...EXPLORE_AGENTS.map((agent) => ({
       name: `${agent}-iterations`, type: 'int' as const, min: 1, description: `training iterations of ${agent} (default: the study's)`,
     })),
+    { name: 'workers', type: 'int', min: 1, max: 1024, description: 'worker threads (default: every core; 1: in this thread)' },
     { name: 'dream-view', type: 'choice', choices: EXPLOIT_VIEWS, default: 'full', description: "what DREAM's exploitation policy reads (exploitView)" },
   ],
 });
@@ -56,9 +60,10 @@ for (const agent of EXPLORE_AGENTS) {
   if (given !== undefined) iterations[agent] = given as number;
 }
 
-const study = runExploreStudy({
+const workers = args.workers as number | undefined;
+const study = await runExploreStudyParallel({
   seeds: args.seeds as number, firstSeed: args.firstSeed as number, scale: args.scale as number, variants, only, iterations,
-  checkpointEvery: args.checkpointEvery as number, dreamView, log,
+  checkpointEvery: args.checkpointEvery as number, dreamView, log, ...(workers !== undefined && { workers }),
 });
 mkdirSync(outDir, { recursive: true });
 writeFileSync(join(outDir, `${stem}.json`), JSON.stringify(study, null, 2));

@@ -1,8 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { evaluateAgent, type SignTask } from '../src/explore/index.ts';
+import { runExploreStudy } from '../src/explore/study.ts';
 import {
-  exploreSetup, trainExploreAgent, episodesToReach, signVisitRate, runExploreStudy, diagnoseDream, EXPLORE_VARIANT_OPTIONS, EXPLORE_VARIANTS,
+  exploreSetup, trainExploreAgent, episodesToReach, signVisitRate, diagnoseDream, EXPLORE_VARIANT_OPTIONS, EXPLORE_VARIANTS,
   type TrainingCheckpoint,
 } from '../src/explore/experiments.ts';
 

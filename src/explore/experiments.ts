@@ -13,7 +13,6 @@
  * measureAgent(trained.tester, setup, 0).fraction.oodSign.greedy;
  * ```
  */
-import { confidenceInterval, type Interval } from '../stats/interval.ts';
 import { Rng } from '../random/rng.ts';
 import type { Position } from '../rl/env/index.ts';
 import { inputSizeOf } from './common.ts';
@@ -23,14 +22,13 @@ import { trainDream, type DreamAgent, type ExploitViewKind } from './dream.ts';
 import { add, mean, take } from '../ops/index.ts';
 import { trainMaml } from './maml.ts';
 import { dreamTester, evaluateAgent, explorationPaths, mamlTester, probeAccuracy, sequenceTester, type MetaTester } from './measure.ts';
-import { initSensitivity, summarize } from './sensitivity.ts';
-import { INIT_SCHEMES } from './seq.ts';
 import {
-  EXPLORE_SPLITS, EXPLORE_VARIANT_OPTIONS, STUDY_ITERATIONS, EXPLORE_AGENTS, exploreSetup, sequenceTraining, studyTransformer,
+  EXPLORE_SPLITS, EXPLORE_VARIANT_OPTIONS, exploreSetup, sequenceTraining, studyTransformer,
   type ExploreAgentName, type ExploreSetup, type ExploreSplit, type ExploreVariant,
 } from './study-config.ts';
 
-// The study's settings and its figure live beside this runner; they are public from here too.
+// The study's settings and its figure live beside these pieces; they are public from here too
+// (the study's units and runners are in study.ts and study-parallel.ts).
 export * from './study-config.ts';
 export { studyBarChart } from './study-plots.ts';
 
@@ -349,160 +347,4 @@ export function signVisits(tester: MetaTester, setup: ExploreSetup, seed: number
   const tasks = Array.from({ length: trials }, (_, i) => setup.splits.train[i % setup.splits.train.length]!);
   const result = tester.run(tasks, new Rng(6000 + seed), false);
   return signVisitRate(explorationPaths(result.exploration, setup.env.map), tasks, mode);
-}
-
-// --- the full study (scripts/explore.ts) -------------------------------------------
-
-/** Options of {@link runExploreStudy}. */
-export interface ExploreStudyOptions {
-  readonly seeds: number;
-  /** Seeds run: firstSeed .. firstSeed + seeds − 1. Default 0. */
-  readonly firstSeed?: number;
-  /** Multiplies every iteration count. */
-  readonly scale: number;
-  /** Sign-grid variants to run the agents on. */
-  readonly variants: readonly ExploreVariant[];
-  /** Parts to run: agents, plus `'sensitivity'` (the transformer init harness, standard grid). */
-  readonly only: readonly string[];
-  /** Training iterations per agent at scale 1. Default {@link STUDY_ITERATIONS}. */
-  readonly iterations?: Readonly<Partial<Record<ExploreAgentName, number>>>;
-  /** Meta-test on the training tasks every this many iterations (sample efficiency). Default 0: never. */
-  readonly checkpointEvery?: number;
-  /** DREAM's exploitation view. Default `'full'`. */
-  readonly dreamView?: ExploitViewKind;
-  readonly log: (line: string) => void;
-}
-
-/** One seed of one agent in the study. */
-export interface StudySeedResult extends AgentMeasure {
-  readonly seed: number;
-  readonly trainSeconds: number;
-  readonly finalTraining: number;
-  /** Share of exploration episodes (training tasks) that stepped on a sign / on every sign. */
-  readonly signVisits: { readonly any: number; readonly all: number };
-  readonly checkpoints: readonly TrainingCheckpoint[];
-  /** Training episodes until the greedy training-task fraction first reached 0.9 (null: never). */
-  readonly episodesTo90: number | null;
-  /** DREAM only: where its meta-test return is lost, per split. */
-  readonly diagnosis?: Record<ExploreSplit, DreamDiagnosis>;
-}
-
-/** Per agent: CIs over seeds of each fraction, the probe, sample efficiency and the training time. */
-export type StudySummary = Record<string, {
-  seeds: number;
-  train: { sampled: Interval; greedy: Interval };
-  oodSign: { sampled: Interval; greedy: Interval };
-  oodGoal: { sampled: Interval; greedy: Interval };
-  probe: Interval;
-  signVisitsAll: Interval;
-  /** Seeds whose checkpoints reached 0.9 of the oracle, and the episodes it took them (null if none). */
-  reached90: number;
-  episodesTo90: Interval | null;
-  trainSeconds: Interval;
-}>;
-
-/** One variant's part of the study. */
-export interface VariantStudy {
-  readonly config: SignGridConfig;
-  readonly summary: StudySummary;
-  readonly results: Record<string, StudySeedResult[]>;
-}
-
-/** What the study writes to JSON. */
-export interface ExploreStudy {
-  readonly scale: number;
-  readonly dreamView: ExploitViewKind;
-  readonly iterations: Readonly<Record<ExploreAgentName, number>>;
-  readonly variants: Partial<Record<ExploreVariant, VariantStudy>>;
-  readonly sensitivity: ReturnType<typeof summarize> | null;
-}
-
-const formatFractions = (r: AgentMeasure): string => EXPLORE_SPLITS.map((s) => `${s} ${r.fraction[s].sampled.toFixed(3)}/${r.fraction[s].greedy.toFixed(3)}`).join(' ');
-
-/**
- * CIs over seeds of every number of each agent.
- * @example
- * ```ts
- * const summary = summarizeStudy(study.variants.standard!.results);
- * summary['dream']!.oodSign.greedy; // { mean, low, high, perSeed }
- * ```
- */
-export function summarizeStudy(results: Record<string, readonly StudySeedResult[]>): StudySummary {
-  const summary: StudySummary = {};
-  for (const [name, rs] of Object.entries(results)) {
-    const ci = (f: (r: StudySeedResult) => number): Interval => confidenceInterval(rs.map(f));
-    const reached = rs.filter((r) => r.episodesTo90 !== null).map((r) => r.episodesTo90!);
-    summary[name] = {
-      seeds: rs.length,
-      train: { sampled: ci((r) => r.fraction.train.sampled), greedy: ci((r) => r.fraction.train.greedy) },
-      oodSign: { sampled: ci((r) => r.fraction.oodSign.sampled), greedy: ci((r) => r.fraction.oodSign.greedy) },
-      oodGoal: { sampled: ci((r) => r.fraction.oodGoal.sampled), greedy: ci((r) => r.fraction.oodGoal.greedy) },
-      probe: ci((r) => r.probe),
-      signVisitsAll: ci((r) => r.signVisits.all),
-      reached90: reached.length,
-      episodesTo90: reached.length > 0 ? confidenceInterval(reached) : null,
-      trainSeconds: ci((r) => r.trainSeconds),
-    };
-  }
-  return summary;
-}
-
-/**
- * The full exploration study: each agent of `only` over `seeds` seeds on each variant,
- * meta-tested in and out of distribution with the probe and (with `checkpointEvery`)
- * meta-test checkpoints during training; `'sensitivity'` runs the transformer
- * initialisation harness (3 schemes × up to 3 seeds, the study's transformer settings)
- * on the standard grid. Logs one line per run.
- *
- * @example
- * ```ts
- * const study = runExploreStudy({ seeds: 2, scale: 0.1, variants: ['bits'], only: ['dream', 'rl2'], log: console.log });
- * study.variants.bits?.summary.dream?.train.greedy.mean;
- * ```
- */
-export function runExploreStudy(options: ExploreStudyOptions): ExploreStudy {
-  const { seeds, scale, only, log } = options;
-  const first = options.firstSeed ?? 0;
-  const iterations = { ...STUDY_ITERATIONS, ...options.iterations };
-  const its = (agent: ExploreAgentName): number => Math.max(1, Math.round(iterations[agent] * scale));
-  const agents = EXPLORE_AGENTS.filter((a) => only.includes(a));
-  const variants: ExploreStudy['variants'] = {};
-  for (const variant of options.variants) {
-    const setup = exploreSetup(EXPLORE_VARIANT_OPTIONS[variant]);
-    const results: Record<string, StudySeedResult[]> = {};
-    for (let seed = first; seed < first + seeds; seed++) {
-      for (const agent of agents) {
-        const trained = trainExploreAgent(agent, setup, {
-          seed, iterations: its(agent), checkpointEvery: options.checkpointEvery ?? 0, ...(options.dreamView && { dreamView: options.dreamView }),
-        });
-        const r: StudySeedResult = {
-          seed, trainSeconds: trained.seconds, finalTraining: trained.final, ...measureAgent(trained.tester, setup, seed),
-          signVisits: { any: signVisits(trained.tester, setup, seed), all: signVisits(trained.tester, setup, seed, 64, 'all') },
-          checkpoints: trained.checkpoints, episodesTo90: episodesToReach(trained.checkpoints),
-          ...(trained.dream && { diagnosis: diagnoseDream(trained.dream, setup, seed) }),
-        };
-        (results[agent] ??= []).push(r);
-        const diagnosis = r.diagnosis ? `; diagnosis ${EXPLORE_SPLITS.map((s) => `${s} ${Object.values(r.diagnosis![s]).map((v) => v.toFixed(2)).join('/')}`).join(' ')}` : '';
-        log(`${variant} ${agent} seed ${seed}: ${r.trainSeconds.toFixed(0)} s; fraction of oracle (sampled/greedy) ${formatFractions(r)}; probe ${r.probe.toFixed(3)}; every sign read ${r.signVisits.all.toFixed(2)}; episodes to 0.9 ${r.episodesTo90 ?? 'never'}${diagnosis}`);
-      }
-    }
-    variants[variant] = { config: setup.config, summary: summarizeStudy(results), results };
-  }
-
-  let sensitivity: ReturnType<typeof summarize> | null = null;
-  if (only.includes('sensitivity')) {
-    const setup = exploreSetup();
-    const n = its('transformer');
-    const { batchSize, ...training } = sequenceTraining(n);
-    const runs = initSensitivity({
-      env: setup.env, tasks: setup.family.train, schemes: INIT_SCHEMES, seeds: Math.min(seeds, 3), iterations: n, numBlocks: 2, batchSize, training,
-      onRun: (r) => log(`transformer ${r.scheme} seed ${r.seed}: final training trial return ${r.finalReturn.toFixed(3)}, fraction of oracle (greedy, training tasks) ${r.fraction.toFixed(3)}`),
-      evaluate: (agent, params, seed) => ({
-        fraction: evaluateAgent(sequenceTester(agent, params, setup.env), setup.config, setup.splits.train, { trials: 64, seed: 2000 + seed, greedy: true }).fractionOfOracle,
-      }),
-    });
-    sensitivity = summarize(runs);
-    log(JSON.stringify(sensitivity, null, 1));
-  }
-  return { scale, dreamView: options.dreamView ?? 'full', iterations: Object.fromEntries(EXPLORE_AGENTS.map((a) => [a, its(a)])) as Record<ExploreAgentName, number>, variants, sensitivity };
 }

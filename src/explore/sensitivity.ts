@@ -50,26 +50,40 @@ export function initSensitivity(options: SensitivityOptions): SensitivityRun[] {
   const runs: SensitivityRun[] = [];
   for (const scheme of options.schemes) {
     for (let seed = 0; seed < options.seeds; seed++) {
-      const agent = transformerAgent({
-        inputSize: inputSizeOf(options.env), numActions: options.env.numActions, length: options.env.trialLength,
-        init: scheme, numBlocks: options.numBlocks ?? 2, width: options.width ?? 32,
-      });
-      const start = performance.now();
-      const { params, history } = trainSequenceAgent(agent, {
-        ...options.training, env: options.env, tasks: options.tasks, iterations: options.iterations, batchSize: options.batchSize ?? 16, seed,
-      });
-      const seconds = (performance.now() - start) / 1000;
-      const last = history.slice(-10);
-      const evaluated = options.evaluate?.(agent, params, seed);
-      const run: SensitivityRun = {
-        scheme, seed, seconds, finalReturn: last.reduce((a, b) => a + b, 0) / last.length,
-        fraction: evaluated?.fraction ?? NaN, ...(evaluated?.extra !== undefined && { extra: evaluated.extra }),
-      };
+      const run = sensitivityRun(options, scheme, seed);
       runs.push(run);
       options.onRun?.(run);
     }
   }
   return runs;
+}
+
+/**
+ * One run of the harness: the transformer agent initialised with `scheme`, trained with
+ * `seed` (independent of every other run, so runs can go to different workers).
+ *
+ * @example
+ * ```ts
+ * const run = sensitivityRun({ env, tasks: family.train, schemes: INIT_SCHEMES, seeds: 1, iterations: 100 }, 'depthScaled', 0);
+ * run.finalReturn;
+ * ```
+ */
+export function sensitivityRun(options: Omit<SensitivityOptions, 'schemes' | 'seeds' | 'onRun'>, scheme: InitScheme, seed: number): SensitivityRun {
+  const agent = transformerAgent({
+    inputSize: inputSizeOf(options.env), numActions: options.env.numActions, length: options.env.trialLength,
+    init: scheme, numBlocks: options.numBlocks ?? 2, width: options.width ?? 32,
+  });
+  const start = performance.now();
+  const { params, history } = trainSequenceAgent(agent, {
+    ...options.training, env: options.env, tasks: options.tasks, iterations: options.iterations, batchSize: options.batchSize ?? 16, seed,
+  });
+  const seconds = (performance.now() - start) / 1000;
+  const last = history.slice(-10);
+  const evaluated = options.evaluate?.(agent, params, seed);
+  return {
+    scheme, seed, seconds, finalReturn: last.reduce((a, b) => a + b, 0) / last.length,
+    fraction: evaluated?.fraction ?? NaN, ...(evaluated?.extra !== undefined && { extra: evaluated.extra }),
+  };
 }
 
 /**

@@ -4,7 +4,7 @@
  * @module
  */
 import { EXPLORE_SPLITS } from './study-config.ts';
-import type { StudySummary } from './experiments.ts';
+import type { StudySummary } from './study.ts';
 
 /**
  * Grouped bars (fraction of oracle, greedy exploitation) per agent and split, with 95%
