@@ -178,21 +178,23 @@ export function exactPolicyReturn<P>(
   return expectedReturn(policy.stateLogits(params, model, encoder), model, { horizon }).item();
 }
 
-/**
- * Meta-trains MAML-RL, pretrains the multi-task baseline and measures the adaptation
- * curves of all three methods on all three splits, for every seed.
- *
- * @example
- * ```ts
- * const result = runExperiment({
- *   family: 'goal', size: 5, innerLr: 20, metaIterations: 2, metaBatchSize: 2, pretrainIterations: 2,
- *   seeds: [0], adaptationSteps: 1, maxTasksPerSplit: 2, // tiny: a real study runs 150 iterations on 5 seeds
- * });
- * console.log(formatResultTable(result));
- * writeFileSync('goal5.svg', renderAdaptationSvg(result));
- * ```
- */
-export function runExperiment(config: ExperimentConfig, log: (line: string) => void = () => {}): ExperimentResult {
+/** What one seed of {@link runExperiment} measured: plain data, so a worker can send it back. */
+export interface ExperimentSeedRun {
+  readonly seed: number;
+  /** `method/split/k` → expected return after k inner steps, averaged over the split's tasks and draws. */
+  readonly returns: Readonly<Record<string, number>>;
+  /** `method/split/k` → the same divided by each task's optimal return. */
+  readonly fractions: Readonly<Record<string, number>>;
+  /** Sampled mean post-adaptation return of the last meta-iteration. */
+  readonly finalMetaTrainReturn: number;
+  readonly taskCounts: Readonly<Record<Split, number>>;
+  /** Mean optimal return per split (this seed's split of the family). */
+  readonly optimalReturn: Readonly<Record<Split, number>>;
+  readonly seconds: { readonly metaTrain: number; readonly pretrain: number; readonly evaluate: number };
+}
+
+/** The environment and policy every seed of an experiment uses, and the experiment's name. */
+function experimentSetup(config: ExperimentConfig) {
   const c = resolveConfig(config);
   const map = openRoom(c.size);
   const observation = c.policyKind === 'tabular' ? { kind: 'stateIndex' as const }
@@ -206,90 +208,157 @@ export function runExperiment(config: ExperimentConfig, log: (line: string) => v
     conv: () => convPolicy({ height: c.size, width: c.size, numActions: env.numActions }),
   };
   const policy = policies[c.policyKind]() as CategoricalPolicy<unknown>;
-  const adaptOptions = { innerLr: c.innerLr, estimator: c.estimator, baseline: c.baseline, crossFit: c.crossFit };
   const name = `${c.family}Family open ${c.size}×${c.size}, ${policy.name}, ${c.estimator}${c.crossFit ? `, ${c.crossFit}-fold cross-fitted baseline` : ''}`;
+  return { c, map, env, policy, name };
+}
 
-  // values[method][split][step] = per-seed list
-  const returns = new Map<string, number[]>();
-  const fractions = new Map<string, number[]>();
-  const push = (table: Map<string, number[]>, key: string, value: number): void => {
-    const list = table.get(key) ?? [];
-    list.push(value);
-    table.set(key, list);
-  };
+/**
+ * Checks an experiment's config as {@link runExperiment} does (an RlError naming the
+ * option), without running anything.
+ *
+ * @example
+ * ```ts
+ * checkExperimentConfig({ family: 'goal', size: 5, innerLr: 20, metaIterations: 10, seeds: [0, 1] }); // fine
+ * ```
+ */
+export function checkExperimentConfig(config: ExperimentConfig): void {
+  resolveConfig(config);
+}
+
+/**
+ * One seed of {@link runExperiment}: meta-trains MAML-RL and pretrains the baseline with
+ * `seed` (which also draws the family's split), then measures every method's adaptation
+ * curve on every split. Its numbers depend only on `config` and `seed`, so seeds can run
+ * on different workers; {@link combineExperimentSeeds} turns the runs into the result.
+ *
+ * @example
+ * ```ts
+ * const config = { family: 'goal', size: 5, innerLr: 20, metaIterations: 2, metaBatchSize: 2, seeds: [0, 1], adaptationSteps: 1, maxTasksPerSplit: 2 } as const;
+ * const run = runExperimentSeed(config, 0);
+ * run.fractions['maml/test/1']; // MAML's fraction of the optimum after one step on held-out tasks
+ * ```
+ */
+export function runExperimentSeed(config: ExperimentConfig, seed: number, log: (line: string) => void = () => {}): ExperimentSeedRun {
+  const { c, map, env, policy } = experimentSetup(config);
+  const adaptOptions = { innerLr: c.innerLr, estimator: c.estimator, baseline: c.baseline, crossFit: c.crossFit };
+  const returns: Record<string, number> = {};
+  const fractions: Record<string, number> = {};
   const seconds = { metaTrain: 0, pretrain: 0, evaluate: 0 };
-  const finalMetaTrainReturn: number[] = [];
-  let taskCounts: Record<Split, number> = { train: 0, test: 0, ood: 0 };
-  let optimal: Record<Split, number> = { train: 0, test: 0, ood: 0 };
+  const taskCounts: Record<Split, number> = { train: 0, test: 0, ood: 0 };
+  const optimal: Record<Split, number> = { train: 0, test: 0, ood: 0 };
 
-  for (const seed of c.seeds) {
-    const family: TaskFamily = c.family === 'goal' ? goalFamily({ size: c.size, seed }) : startFamily({ size: c.size, seed });
-    let start = performance.now();
-    const meta = metaTrain({
-      policy, env, tasks: family.train, iterations: c.metaIterations, metaBatchSize: Math.min(c.metaBatchSize, family.train.length),
-      outerLr: c.outerLr, weightDecay: c.weightDecay, entropyBonus: c.entropyBonus, learnInnerLr: config.learnInnerLr === true, recycleMemory: config.recycleMemory === true, seed, ...adaptOptions,
-    });
-    seconds.metaTrain += (performance.now() - start) / 1000;
-    finalMetaTrainReturn.push(meta.history.at(-1)?.postReturn ?? NaN);
-    start = performance.now();
-    const pretrained = reinforce({
-      policy, env, tasks: family.train, iterations: c.pretrainIterations, lr: c.pretrainLr, baseline: c.baseline, crossFit: c.crossFit, seed,
-    });
-    seconds.pretrain += (performance.now() - start) / 1000;
-    const initial: Record<Method, unknown> = { maml: meta.params, pretrained: pretrained.params, scratch: policy.init(new Rng(seed).split()) };
-    // MAML adapts with its meta-learned step sizes (if any); the baselines with the plain innerLr.
-    const methodAdapt: Record<Method, typeof adaptOptions & { innerLrScale?: unknown }> = {
-      maml: meta.innerLrScale ? { ...adaptOptions, innerLrScale: meta.innerLrScale } : adaptOptions, pretrained: adaptOptions, scratch: adaptOptions,
-    };
-    log(`  seed ${seed}: meta-train ${meta.history.length} it, last sampled post-adaptation return ${finalMetaTrainReturn.at(-1)!.toFixed(3)}`);
+  const family: TaskFamily = c.family === 'goal' ? goalFamily({ size: c.size, seed }) : startFamily({ size: c.size, seed });
+  let start = performance.now();
+  const meta = metaTrain({
+    policy, env, tasks: family.train, iterations: c.metaIterations, metaBatchSize: Math.min(c.metaBatchSize, family.train.length),
+    outerLr: c.outerLr, weightDecay: c.weightDecay, entropyBonus: c.entropyBonus, learnInnerLr: config.learnInnerLr === true, recycleMemory: config.recycleMemory === true, seed, ...adaptOptions,
+  });
+  seconds.metaTrain = (performance.now() - start) / 1000;
+  const finalMetaTrainReturn = meta.history.at(-1)?.postReturn ?? NaN;
+  start = performance.now();
+  const pretrained = reinforce({
+    policy, env, tasks: family.train, iterations: c.pretrainIterations, lr: c.pretrainLr, baseline: c.baseline, crossFit: c.crossFit, seed,
+  });
+  seconds.pretrain = (performance.now() - start) / 1000;
+  const initial: Record<Method, unknown> = { maml: meta.params, pretrained: pretrained.params, scratch: policy.init(new Rng(seed).split()) };
+  // MAML adapts with its meta-learned step sizes (if any); the baselines with the plain innerLr.
+  const methodAdapt: Record<Method, typeof adaptOptions & { innerLrScale?: unknown }> = {
+    maml: meta.innerLrScale ? { ...adaptOptions, innerLrScale: meta.innerLrScale } : adaptOptions, pretrained: adaptOptions, scratch: adaptOptions,
+  };
+  log(`  seed ${seed}: meta-train ${meta.history.length} it, last sampled post-adaptation return ${finalMetaTrainReturn.toFixed(3)}`);
 
-    start = performance.now();
-    for (const split of SPLITS) {
-      const tasks = subsampleTasks(family[split], c.maxTasks);
-      if (seed === c.seeds[0]) {
-        taskCounts = { ...taskCounts, [split]: tasks.length };
-        optimal = { ...optimal, [split]: tasks.reduce((a, t) => a + optimalReturn(tabularModel(t.layout ?? map, t), { horizon: c.horizon }), 0) / tasks.length };
-      }
-      for (const method of METHODS) {
-        const sumReturn = new Float64Array(c.steps + 1);
-        const sumFraction = new Float64Array(c.steps + 1);
-        tasks.forEach((task, taskIndex) => {
-          env.setTasks(task);
-          const model = env.modelOf(0);
-          const best = optimalReturn(model, { horizon: c.horizon });
-          const weight = 1 / (tasks.length * c.draws);
-          for (let draw = 0; draw < c.draws; draw++) {
-            // Common random numbers: every method adapts on the same seed per (seed, task, draw).
-            const rng = new Rng([seed >>> 0, taskIndex, SPLITS.indexOf(split), 0x5eed + draw]);
-            const path = adaptationPath(policy, initial[method], env, c.steps, rng, methodAdapt[method]);
-            path.forEach((params, k) => {
-              const value = exactPolicyReturn(policy, params, model, env.observation, c.horizon);
-              sumReturn[k]! += value * weight;
-              sumFraction[k]! += (value / best) * weight;
-            });
-          }
-        });
-        for (let k = 0; k <= c.steps; k++) {
-          push(returns, `${method}/${split}/${k}`, sumReturn[k]!);
-          push(fractions, `${method}/${split}/${k}`, sumFraction[k]!);
+  start = performance.now();
+  for (const split of SPLITS) {
+    const tasks = subsampleTasks(family[split], c.maxTasks);
+    taskCounts[split] = tasks.length;
+    optimal[split] = tasks.reduce((a, t) => a + optimalReturn(tabularModel(t.layout ?? map, t), { horizon: c.horizon }), 0) / tasks.length;
+    for (const method of METHODS) {
+      const sumReturn = new Float64Array(c.steps + 1);
+      const sumFraction = new Float64Array(c.steps + 1);
+      tasks.forEach((task, taskIndex) => {
+        env.setTasks(task);
+        const model = env.modelOf(0);
+        const best = optimalReturn(model, { horizon: c.horizon });
+        const weight = 1 / (tasks.length * c.draws);
+        for (let draw = 0; draw < c.draws; draw++) {
+          // Common random numbers: every method adapts on the same seed per (seed, task, draw).
+          const rng = new Rng([seed >>> 0, taskIndex, SPLITS.indexOf(split), 0x5eed + draw]);
+          const path = adaptationPath(policy, initial[method], env, c.steps, rng, methodAdapt[method]);
+          path.forEach((params, k) => {
+            const value = exactPolicyReturn(policy, params, model, env.observation, c.horizon);
+            sumReturn[k]! += value * weight;
+            sumFraction[k]! += (value / best) * weight;
+          });
         }
+      });
+      for (let k = 0; k <= c.steps; k++) {
+        returns[`${method}/${split}/${k}`] = sumReturn[k]!;
+        fractions[`${method}/${split}/${k}`] = sumFraction[k]!;
       }
     }
-    seconds.evaluate += (performance.now() - start) / 1000;
   }
+  seconds.evaluate = (performance.now() - start) / 1000;
+  return { seed, returns, fractions, finalMetaTrainReturn, taskCounts, optimalReturn: optimal, seconds };
+}
 
+/**
+ * The experiment's result from its seeds' runs, given in the order of `config.seeds`:
+ * intervals over seeds per method, split and step; task counts and optimal returns of
+ * the first seed's split; seconds summed.
+ *
+ * @example
+ * ```ts
+ * const config = { family: 'goal', size: 5, innerLr: 20, metaIterations: 2, metaBatchSize: 2, seeds: [0, 1], adaptationSteps: 1, maxTasksPerSplit: 2 } as const;
+ * const result = combineExperimentSeeds(config, config.seeds.map((seed) => runExperimentSeed(config, seed)));
+ * result.finalMetaTrainReturn.length; // 2: one per seed
+ * ```
+ */
+export function combineExperimentSeeds(config: ExperimentConfig, runs: readonly ExperimentSeedRun[]): ExperimentResult {
+  const { c, policy, name } = experimentSetup(config);
+  if (runs.length !== c.seeds.length || runs.some((r, i) => r.seed !== c.seeds[i])) {
+    throw new RlError(`combineExperimentSeeds: runs of seeds ${JSON.stringify(runs.map((r) => r.seed))} do not match the config's seeds ${JSON.stringify(c.seeds)}`);
+  }
   const curves: AdaptationCurve[] = [];
   for (const method of METHODS) {
     for (const split of SPLITS) {
       const steps = Array.from({ length: c.steps + 1 }, (_, k) => `${method}/${split}/${k}`);
       curves.push({
         method, split,
-        return: steps.map((key) => confidenceInterval(returns.get(key)!)),
-        fractionOfOptimal: steps.map((key) => confidenceInterval(fractions.get(key)!)),
+        return: steps.map((key) => confidenceInterval(runs.map((r) => r.returns[key]!))),
+        fractionOfOptimal: steps.map((key) => confidenceInterval(runs.map((r) => r.fractions[key]!))),
       });
     }
   }
-  return { name, config, policy: policy.name, taskCounts, optimalReturn: optimal, curves, finalMetaTrainReturn, seconds };
+  const seconds = { metaTrain: 0, pretrain: 0, evaluate: 0 };
+  for (const r of runs) {
+    seconds.metaTrain += r.seconds.metaTrain;
+    seconds.pretrain += r.seconds.pretrain;
+    seconds.evaluate += r.seconds.evaluate;
+  }
+  return {
+    name, config, policy: policy.name, taskCounts: runs[0]!.taskCounts, optimalReturn: runs[0]!.optimalReturn, curves,
+    finalMetaTrainReturn: runs.map((r) => r.finalMetaTrainReturn), seconds,
+  };
+}
+
+/**
+ * Meta-trains MAML-RL, pretrains the multi-task baseline and measures the adaptation
+ * curves of all three methods on all three splits, for every seed (in this thread;
+ * `runExperimentParallel` runs the seeds on worker threads and gives the same result).
+ *
+ * @example
+ * ```ts
+ * const result = runExperiment({
+ *   family: 'goal', size: 5, innerLr: 20, metaIterations: 2, metaBatchSize: 2, pretrainIterations: 2,
+ *   seeds: [0], adaptationSteps: 1, maxTasksPerSplit: 2, // tiny: a real study runs 150 iterations on 5 seeds
+ * });
+ * console.log(formatResultTable(result));
+ * writeFileSync('goal5.svg', renderAdaptationSvg(result));
+ * ```
+ */
+export function runExperiment(config: ExperimentConfig, log: (line: string) => void = () => {}): ExperimentResult {
+  const { c } = experimentSetup(config);
+  return combineExperimentSeeds(config, c.seeds.map((seed) => runExperimentSeed(config, seed, log)));
 }
 
 /**

@@ -50,6 +50,7 @@ export {
   type PolicySetupSpec, type PolicySetup, type ParallelStepOptions, type ParallelMamlRlOptions,
 } from './mamlrl-parallel.ts';
 export {
-  runExperiment, exactPolicyReturn, curveOf, formatResultTable, renderAdaptationSvg, subsampleTasks,
-  type ExperimentConfig, type ExperimentResult, type AdaptationCurve, type Split, type Method,
+  runExperiment, runExperimentSeed, combineExperimentSeeds, checkExperimentConfig, exactPolicyReturn, curveOf, formatResultTable, renderAdaptationSvg, subsampleTasks,
+  type ExperimentConfig, type ExperimentResult, type ExperimentSeedRun, type AdaptationCurve, type Split, type Method,
 } from './evaluate.ts';
+export { runExperimentParallel, EXPERIMENT_JOBS, type ParallelExperimentOptions } from './experiment-parallel.ts';
