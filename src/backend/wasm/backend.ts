@@ -1,7 +1,7 @@
 /**
  * The `Backend` over the WebAssembly kernels.
  *
- * In wasm: float32 matmul, and float32 unary/binary maps that are exact in f32
+ * In wasm: float32 matmul and convolution (./conv.ts), and float32 unary/binary maps that are exact in f32
  * (so they equal the reference bit for bit) on arrays of at least
  * `ELEMENTWISE_MIN` elements, with binary operands of equal length or one scalar.
  * Everything else delegates to the TypeScript reference backend: float64 (kernels are
@@ -12,6 +12,7 @@ import type { Activation, Backend, BinaryOp, MatmulSpec, ReduceOp, Shape, Storag
 import { gemmEpilogue, tsBackend } from '../ts.ts';
 import { align16, type Arena, copyInto } from './arena.ts';
 import { collapseDims } from '../../tensor/shape.ts';
+import { WasmConv } from './conv.ts';
 
 /** Which binary a wasm backend runs: baseline SIMD, or relaxed SIMD (fused multiply-add). */
 export type WasmVariant = 'simd' | 'relaxed-simd';
@@ -383,6 +384,7 @@ export function createWasmBackend(arena: Arena, variant: WasmVariant): WasmBacke
   const mm = new WasmMatmul(arena);
   const ew = new WasmElementwise(arena);
   const cp = new WasmCopy(arena);
+  const conv = new WasmConv(arena);
   return {
     name: 'wasm',
     variant,
@@ -470,9 +472,18 @@ export function createWasmBackend(arena: Arena, variant: WasmVariant): WasmBacke
     },
     take: tsBackend.take,
     scatterAdd: tsBackend.scatterAdd,
-    conv2d: tsBackend.conv2d,
-    conv2dInputGrad: tsBackend.conv2dInputGrad,
-    conv2dWeightGrad: tsBackend.conv2dWeightGrad,
+    conv2d(x, w, out, spec): void {
+      if (isF32(x) && isF32(w) && isF32(out)) conv.forward(x, w, out, spec);
+      else tsBackend.conv2d(x, w, out, spec);
+    },
+    conv2dInputGrad(g, w, out, spec): void {
+      if (isF32(g) && isF32(w) && isF32(out)) conv.inputGrad(g, w, out, spec);
+      else tsBackend.conv2dInputGrad(g, w, out, spec);
+    },
+    conv2dWeightGrad(x, g, out, spec): void {
+      if (isF32(x) && isF32(g) && isF32(out)) conv.weightGrad(x, g, out, spec);
+      else tsBackend.conv2dWeightGrad(x, g, out, spec);
+    },
     resident: {
       alloc: (bytes) => arena.allocResident(bytes),
       free: (address, bytes) => arena.freeResident(address, bytes),
