@@ -1,6 +1,7 @@
 /**
  * Every TSDoc `@example` of the package's root exports (`src/index.ts`, the members of its
- * `continual` and `explore` namespaces included), run as written. The examples are found
+ * `continual` and `explore` namespaces included) and of `metagrad/studies` (src/studies.ts),
+ * run as written. The examples are found
  * with the same compiler walk as test/api-docs.test.ts; each ```ts block (or one-line
  * `@example expr`) is transpiled and run in one async scope holding the root's names (and,
  * for a namespace member, the namespace's), what the example imports from `metagrad`,
@@ -71,11 +72,15 @@ function headerExamples(program: ts.Program, file: string): Example[] {
   return (header?.tags ?? []).filter((t) => t.tagName.text === 'example').map((tag) => ({ names: ['(package)'], where, ...codeOf(tag, sf) }));
 }
 
+/** Prefix of the names of `metagrad/studies` exports (its namespaces share the root's names). */
+const STUDIES = 'metagrad/studies:';
+
 function collect(): Example[] {
-  const program = programOf([join(root, 'src', 'index.ts')]);
+  const program = programOf([join(root, 'src', 'index.ts'), join(root, 'src', 'studies.ts')]);
   const byDoc = new Map<string, Example>();
   for (const e of headerExamples(program, join(root, 'src', 'index.ts'))) byDoc.set(e.where, e);
-  for (const { name, decl, where } of walkExports(program, join(root, 'src', 'index.ts'))) {
+  const exported = [...walkExports(program, join(root, 'src', 'index.ts')), ...walkExports(program, join(root, 'src', 'studies.ts'), STUDIES)];
+  for (const { name, decl, where } of exported) {
     const tags = docOf(decl)?.tags?.filter((t) => t.tagName.text === 'example') ?? [];
     tags.forEach((tag, i) => {
       const key = `${where}#${i}`;
@@ -206,7 +211,9 @@ async function run(example: Example): Promise<void> {
   // The root's names, a namespace's members for its own examples, the imports, then the prelude.
   const scope = new Map<string, unknown>(Object.entries(api));
   for (const ns of ['continual', 'explore'] as const) {
-    if (example.names.some((n) => n.startsWith(`${ns}.`))) for (const [k, v] of Object.entries(api[ns])) scope.set(k, v);
+    if (example.names.some((n) => n.startsWith(`${ns}.`) || n.startsWith(`${STUDIES}${ns}.`))) for (const [k, v] of Object.entries(api[ns])) scope.set(k, v);
+    // A study's example sees the study namespace's names as well as the library's.
+    if (example.names.some((n) => n.startsWith(`${STUDIES}${ns}.`))) for (const [k, v] of Object.entries(studies[ns])) scope.set(k, v);
   }
   for (const { from, names } of imports) {
     for (const n of names) {

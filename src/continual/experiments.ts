@@ -76,11 +76,12 @@ export interface ExperimentResult {
  *
  * @example
  * ```ts
- * const deadline = Date.now() + 60_000;
- * const result = await runExperiment(continualExperiment('gridworld'), {
- *   seeds: [0, 1, 2], learners: ['sequential', 'clustered'], shouldStop: () => Date.now() > deadline,
+ * let replays = 0; // a caller's budget: stop after the first seed's two replays
+ * const result = await runExperiment(continualExperiment('gridworld', { steps: 12, period: 4 }), {
+ *   seeds: [0, 1, 2], learners: ['sequential', 'clustered'], shouldStop: () => replays++ >= 2,
  * });
- * result.complete; // false if the deadline cut it short
+ * result.complete; // false
+ * result.seeds; // [0]
  * result.runs['sequential']![0]!.result.metrics.forgetting;
  * ```
  */
@@ -152,7 +153,12 @@ export interface DetectionRecord {
 
 /**
  * Scores one run's novelty flags and change detections against the stream's ground truth.
- * @example detectionOf(result, stream).novelFlagsOnInDistribution // false alarms in the run
+ * @example
+ * ```ts
+ * const result = await runExperiment(continualExperiment('regression', { steps: 12, period: 4 }), { seeds: [0], learners: ['sequential', 'clustered'] });
+ * // in-distribution steps the clustered learner flagged as novel (false alarms):
+ * detectionOf(result.runs['clustered']![0]!.result, result.streams[0]!).novelFlagsOnInDistribution;
+ * ```
  */
 export function detectionOf(run: RunResult, stream: TaskStream): DetectionRecord {
   const steps = stream.steps;
@@ -181,6 +187,7 @@ export function detectionOf(run: RunResult, stream: TaskStream): DetectionRecord
  *
  * @example
  * ```ts
+ * const result = await runExperiment(continualExperiment('regression', { steps: 12, period: 4 }), { seeds: [0], learners: ['sequential', 'clustered'] });
  * const { summaries, detection } = summarizeExperiment(result);
  * summaries['clustered']!['retentionA_afterB']; // { mean, low, high, n, perSeed } over the seeds
  * detection['clustered']![0]!.oodStepsFlagged;  // of detection[…][0].oodSteps, seed 0
@@ -202,6 +209,7 @@ export function summarizeExperiment(result: ExperimentResult): {
  *
  * @example
  * ```ts
+ * const result = await runExperiment(continualExperiment('regression', { steps: 12, period: 4 }), { seeds: [0], learners: ['sequential', 'clustered'] });
  * JSON.stringify(runRecord(result.runs['sequential']![0]!.result));
  * ```
  */
@@ -232,6 +240,7 @@ export interface ExperimentRecord {
  *
  * @example
  * ```ts
+ * const result = await runExperiment(continualExperiment('regression', { steps: 12, period: 4 }), { seeds: [0], learners: ['sequential', 'clustered'] });
  * writeFileSync('continual.json', JSON.stringify(experimentRecord(result), null, 2));
  * ```
  */
@@ -250,7 +259,8 @@ export function experimentRecord(result: ExperimentResult): ExperimentRecord {
  *
  * @example
  * ```ts
- * console.table(targetsOf(experimentRecord(result)));
+ * const result = await runExperiment(continualExperiment('regression', { steps: 12, period: 4 }), { seeds: [0], learners: ['sequential', 'clustered'] });
+ * targetsOf(experimentRecord(result)).experiment; // 'regression'
  * ```
  */
 export function targetsOf(record: ExperimentRecord): Record<string, unknown> {

@@ -25,6 +25,7 @@ function smooth5(xs: readonly number[]): number[] {
  *
  * @example
  * ```ts
+ * const result = await runExperiment(continualExperiment('regression', { steps: 12, period: 4 }), { seeds: [0], learners: ['sequential', 'clustered'] });
  * writeFileSync('stream.svg', streamChart(streamFigure(result)));
  * ```
  */
@@ -47,7 +48,9 @@ export function streamFigure(result: ExperimentResult): StreamChartOptions {
  *
  * @example
  * ```ts
- * for (const { learner, options } of rMatrixFigures(result)) console.log(learner, options.values); // R[i][j]
+ * const result = await runExperiment(continualExperiment('regression', { steps: 12, period: 4 }), { seeds: [0], learners: ['sequential', 'clustered'] });
+ * // one heatmap per learner of R[i][j], the score on type j after stage i:
+ * rMatrixFigures(result).map(({ learner }) => learner); // ['sequential', 'clustered']
  * ```
  */
 export function rMatrixFigures(result: ExperimentResult): { learner: string; key: LearnerKey; seed: number; options: HeatmapOptions }[] {
@@ -71,6 +74,7 @@ export function rMatrixFigures(result: ExperimentResult): { learner: string; key
  *
  * @example
  * ```ts
+ * const result = await runExperiment(continualExperiment('regression', { steps: 12, period: 4 }), { seeds: [0], learners: ['sequential', 'clustered'] });
  * const strip = clusterFigure(result, 1);
  * if (strip !== null) writeFileSync('clusters.svg', clusterStrip(strip));
  * ```

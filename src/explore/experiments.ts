@@ -9,8 +9,8 @@
  * @example
  * ```ts
  * const setup = exploreSetup();
- * const trained = trainExploreAgent('maml', setup, { seed: 0, iterations: 20 });
- * measureAgent(trained.tester, setup, 0).fraction.oodSign.greedy;
+ * const trained = trainExploreAgent('maml', setup, { seed: 0, iterations: 2 }); // the study: 600
+ * measureAgent(trained.tester, setup, 0, { trials: 8, probeTrials: 16 }).fraction.oodSign.greedy;
  * ```
  */
 import { Rng } from '../random/rng.ts';
@@ -90,7 +90,8 @@ export interface TrainExploreOptions {
  *
  * @example
  * ```ts
- * const trained = trainExploreAgent('rl2', exploreSetup(), { seed: 0, iterations: 400, checkpointEvery: 100 });
+ * const trained = trainExploreAgent('rl2', exploreSetup(), { seed: 0, iterations: 4, checkpointEvery: 2, checkpointTrials: 4 }); // the study: 1600, every 50
+ * trained.checkpoints.map((c) => c.iteration); // [2, 4]
  * trained.checkpoints.map((c) => [c.episodes, c.fraction]);
  * ```
  */
@@ -191,8 +192,9 @@ export interface DreamDiagnosis {
  *
  * @example
  * ```ts
- * const trained = trainExploreAgent('dream', setup, { seed: 0, iterations: 1000 });
- * diagnoseDream(trained.dream!, setup, 0).oodGoal.exploitTrue;
+ * const setup = exploreSetup();
+ * const trained = trainExploreAgent('dream', setup, { seed: 0, iterations: 3 }); // the study trains 1000
+ * diagnoseDream(trained.dream!, setup, 0, 8).oodGoal.exploitTrue;
  * ```
  */
 export function diagnoseDream(dream: DreamAgent, setup: ExploreSetup, seed: number, trials = 64): Record<ExploreSplit, DreamDiagnosis> {
@@ -230,7 +232,9 @@ export function diagnoseDream(dream: DreamAgent, setup: ExploreSetup, seed: numb
  *
  * @example
  * ```ts
- * episodesToReach(trainExploreAgent('dream', setup, { seed: 0, iterations: 1000, checkpointEvery: 50 }).checkpoints); // e.g. 19200
+ * const checkpoints = [{ iteration: 50, episodes: 9600, fraction: 0.7 }, { iteration: 100, episodes: 19200, fraction: 0.93 }];
+ * episodesToReach(checkpoints); // 19200
+ * episodesToReach(checkpoints, 0.95); // null
  * ```
  */
 export function episodesToReach(checkpoints: readonly TrainingCheckpoint[], threshold = 0.9): number | null {
@@ -253,8 +257,8 @@ export interface AgentMeasure {
  * @example
  * ```ts
  * const setup = exploreSetup();
- * const { tester } = trainExploreAgent('rl2', setup, { seed: 0, iterations: 200 });
- * const m = measureAgent(tester, setup, 0, { trials: 32 });
+ * const { tester } = trainExploreAgent('rl2', setup, { seed: 0, iterations: 2 }); // the study: 1600
+ * const m = measureAgent(tester, setup, 0, { trials: 8, probeTrials: 16 });
  * m.fraction.oodGoal.greedy; // exploitation return / oracle's, unseen goal placements
  * m.probe;                   // chance is 1 / 4
  * ```
@@ -281,7 +285,11 @@ export function measureAgent(
  *
  * @example
  * ```ts
- * signVisitRate(explorationPaths(evaluation.exploration, env.map), evaluation.exploration.tasks, 'all');
+ * const setup = exploreSetup();
+ * const trained = trainExploreAgent('maml', setup, { seed: 0, iterations: 2 });
+ * const tasks = setup.splits.train.slice(0, 8);
+ * const evaluation = evaluateAgent(trained.tester, setup.config, tasks, { trials: tasks.length, seed: 0 });
+ * signVisitRate(explorationPaths(evaluation.exploration, setup.env.map), tasks, 'all'); // the share of trials whose exploration read every sign
  * ```
  */
 export function signVisitRate(paths: readonly (readonly Position[])[], tasks: readonly SignTask[], mode: 'any' | 'all' = 'any'): number {
@@ -326,7 +334,9 @@ export function sampleTasks(setup: ExploreSetup): { split: ExploreSplit; task: S
  * exploration paths: the data of the report's trajectory figures.
  * @example
  * ```ts
- * for (const s of explorationSamples(trained.tester, setup, 0)) console.log(s.split, s.path.length, s.exploitReturn);
+ * const setup = exploreSetup();
+ * const trained = trainExploreAgent('maml', setup, { seed: 0, iterations: 2 });
+ * explorationSamples(trained.tester, setup, 0).map((s) => s.split); // ['train', 'train', 'oodSign', 'oodGoal']
  * ```
  */
 export function explorationSamples(tester: MetaTester, setup: ExploreSetup, seed: number): ExplorationSample[] {
@@ -340,7 +350,9 @@ export function explorationSamples(tester: MetaTester, setup: ExploreSetup, seed
  * How often the exploration episodes of `trials` training trials read a sign (`'any'`) or every sign (`'all'`).
  * @example
  * ```ts
- * signVisits(trained.tester, setup, 0, 64, 'all'); // on the 'bits' grid both signs are needed
+ * const setup = exploreSetup(EXPLORE_VARIANT_OPTIONS.bits);
+ * const trained = trainExploreAgent('maml', setup, { seed: 0, iterations: 2 });
+ * signVisits(trained.tester, setup, 0, 16, 'all'); // the share of 16 trials whose exploration read both signs
  * ```
  */
 export function signVisits(tester: MetaTester, setup: ExploreSetup, seed: number, trials = 64, mode: 'any' | 'all' = 'any'): number {

@@ -42,8 +42,11 @@ export interface SensitivityOptions {
  *
  * @example
  * ```ts
- * const runs = initSensitivity({ env, tasks: family.train, schemes: ['glorot', 'depthScaled'], seeds: 3, iterations: 100 });
- * summarize(runs)['depthScaled']!.stdReturn;
+ * const family = signGridFamily();
+ * const env = new SignGrid(family.config);
+ * // tiny: the study trains 1600 iterations on 3 seeds
+ * const runs = initSensitivity({ env, tasks: family.train, schemes: ['glorot', 'depthScaled'], seeds: 2, iterations: 2, batchSize: 4 });
+ * runs.map((r) => `${r.scheme} ${r.seed}`); // ['glorot 0', 'glorot 1', 'depthScaled 0', 'depthScaled 1']
  * ```
  */
 export function initSensitivity(options: SensitivityOptions): SensitivityRun[] {
@@ -64,8 +67,10 @@ export function initSensitivity(options: SensitivityOptions): SensitivityRun[] {
  *
  * @example
  * ```ts
- * const run = sensitivityRun({ env, tasks: family.train, schemes: INIT_SCHEMES, seeds: 1, iterations: 100 }, 'depthScaled', 0);
- * run.finalReturn;
+ * const family = signGridFamily();
+ * const run = sensitivityRun({ env: new SignGrid(family.config), tasks: family.train, iterations: 2, batchSize: 4 }, 'depthScaled', 0);
+ * run.scheme; // 'depthScaled'
+ * run.finalReturn; // the mean trial return of its last (up to 10) training iterations
  * ```
  */
 export function sensitivityRun(options: Omit<SensitivityOptions, 'schemes' | 'seeds' | 'onRun'>, scheme: InitScheme, seed: number): SensitivityRun {
@@ -91,7 +96,10 @@ export function sensitivityRun(options: Omit<SensitivityOptions, 'schemes' | 'se
  * and standard deviation of fractions.
  * @example
  * ```ts
- * const table = summarize(initSensitivity({ env, tasks, schemes: INIT_SCHEMES, seeds: 3, iterations: 200 }));
+ * const family = signGridFamily();
+ * const runs = initSensitivity({ env: new SignGrid(family.config), tasks: family.train, schemes: INIT_SCHEMES, seeds: 2, iterations: 2, batchSize: 4 });
+ * const table = summarizeSensitivity(runs); // `summarize` in src/explore/sensitivity.ts
+ * table['depthScaled']!.n; // 2
  * table['depthScaled']!.meanReturn;
  * ```
  */

@@ -87,7 +87,9 @@ export function exploreSetup(options: SignFamilyOptions = {}): ExploreSetup {
  *
  * @example
  * ```ts
- * trainSequenceAgent(rl2Agent(inputSizeOf(env), 4, 32), { env, tasks, iterations: 1600, ...sequenceTraining(1600) });
+ * sequenceTraining(1600); // { batchSize: 16, lr: 0.003, entropyCoef: 0.05, penaltyWarmup: 800 }
+ * const { env, family } = exploreSetup();
+ * trainSequenceAgent(rl2Agent(inputSizeOf(env), 4, 32), { env, tasks: family.train, iterations: 2, ...sequenceTraining(2), batchSize: 4 }); // the study: 1600
  * ```
  */
 export function sequenceTraining(iterations: number): { batchSize: number; lr: number; entropyCoef: number; penaltyWarmup: number } {

@@ -37,7 +37,9 @@ export interface ParallelExploreStudyOptions extends ExploreStudyOptions {
  *
  * @example
  * ```ts
- * const study = await runExploreStudyParallel({ seeds: 2, scale: 0.1, variants: ['bits'], only: ['dream', 'rl2'], log: console.log, workers: 2 });
+ * const study = await runExploreStudyParallel({
+ *   seeds: 2, scale: 1, variants: ['bits'], only: ['dream', 'rl2'], iterations: { dream: 2, rl2: 2 }, log: () => {}, workers: 2, // tiny
+ * });
  * study.variants.bits?.summary.dream?.train.greedy.mean;
  * ```
  */

@@ -11,6 +11,7 @@ import type { StudySummary } from './study.ts';
  * CI whiskers, as a standalone SVG string.
  * @example
  * ```ts
+ * const study = runExploreStudy({ seeds: 1, scale: 1, variants: ['standard'], only: ['maml'], iterations: { maml: 2 }, log: () => {} }); // tiny
  * writeFileSync('explore.svg', studyBarChart(study.variants.standard!.summary));
  * ```
  */

@@ -192,8 +192,10 @@ export function runExploreStudyUnit(unit: ExploreStudyUnit): ExploreUnitOutcome 
  * CIs over seeds of every number of each agent.
  * @example
  * ```ts
+ * const study = runExploreStudy({ ...{ seeds: 1, scale: 1, variants: ['standard'], only: ['maml'], iterations: { maml: 2 }, log: () => {} }, seeds: 2 }); // tiny
  * const summary = summarizeStudy(study.variants.standard!.results);
- * summary['dream']!.oodSign.greedy; // { mean, low, high, perSeed }
+ * summary['maml']!.seeds; // 2
+ * summary['maml']!.oodSign.greedy; // { mean, low, high, n, perSeed }
  * ```
  */
 export function summarizeStudy(results: Record<string, readonly StudySeedResult[]>): StudySummary {
@@ -223,7 +225,9 @@ export function summarizeStudy(results: Record<string, readonly StudySeedResult[
  *
  * @example
  * ```ts
+ * const options = { seeds: 1, scale: 1, variants: ['standard'], only: ['maml'], iterations: { maml: 2 }, log: () => {} };
  * const study = assembleExploreStudy(options, exploreStudyUnits(options).map((u) => runExploreStudyUnit(u).result));
+ * study.variants.standard!.results['maml']!.length; // 1
  * ```
  */
 export function assembleExploreStudy(options: ExploreStudyOptions, results: readonly (StudySeedResult | SensitivityRun)[]): ExploreStudy {
@@ -252,7 +256,8 @@ export function assembleExploreStudy(options: ExploreStudyOptions, results: read
  *
  * @example
  * ```ts
- * const study = runExploreStudy({ seeds: 2, scale: 0.1, variants: ['bits'], only: ['dream', 'rl2'], log: console.log });
+ * // tiny: the study runs 1000 DREAM and 1600 RL² iterations on 5 seeds
+ * const study = runExploreStudy({ seeds: 2, scale: 1, variants: ['bits'], only: ['dream', 'rl2'], iterations: { dream: 2, rl2: 2 }, log: () => {} });
  * study.variants.bits?.summary.dream?.train.greedy.mean;
  * ```
  */
