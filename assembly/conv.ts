@@ -35,10 +35,13 @@ const STAGE: usize = memory.data(32, 16);
   for (let j = 0; j < count; j++) store<f32>(dst + (<usize>j << 2), load<f32>(STAGE + (<usize>j << 2)));
 }
 
-/** Lanes `[0, count)` all ones, the rest zero (count in 0..4). */
+/** Copies `n` floats (rows are short: a loop beats `memory.copy`'s call into the engine). */
 // @ts-ignore: decorator
-@inline function laneMask(count: i32): v128 {
-  return i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(count));
+@inline function copyRow(dst: usize, src: usize, n: i32): void {
+  if (n > 64) { memory.copy(dst, src, <usize>n << 2); return; }
+  let j = 0;
+  for (; j + 4 <= n; j += 4) v128.store(dst + (<usize>j << 2), v128.load(src + (<usize>j << 2)));
+  for (; j < n; j++) store<f32>(dst + (<usize>j << 2), load<f32>(src + (<usize>j << 2)));
 }
 
 /**
@@ -56,7 +59,7 @@ export function convPadF32(src: usize, dst: usize, planes: i32, h: i32, w: i32, 
       const srcRow = src + (<usize>((p * h + r) * w) << 2);
       if (sw == 1) {
         const j0 = max(0, -left), j1 = min(w, wq - left);
-        if (j1 > j0) memory.copy(dst + (<usize>(p * plane + dr * wq + j0 + left) << 2), srcRow + (<usize>j0 << 2), <usize>(j1 - j0) << 2);
+        if (j1 > j0) copyRow(dst + (<usize>(p * plane + dr * wq + j0 + left) << 2), srcRow + (<usize>j0 << 2), j1 - j0);
         continue;
       }
       for (let j = 0; j < w; j++) {
@@ -90,6 +93,29 @@ export function convPackForwardF32(w: usize, dst: usize, groups: i32, og: i32, t
 }
 
 /**
+ * The panels of `convPackForwardF32` for the transposed convolution (the input
+ * gradient at stride 1): output channel `g·cg + ch` over taps `t = (o·kh + i)·kw + j`
+ * holds `w[g·og + o][ch][kh − 1 − i][kw − 1 − j]` (0 past cg).
+ */
+export function convPackFlippedF32(w: usize, dst: usize, groups: i32, og: i32, cg: i32, kh: i32, kw: i32): void {
+  const ncb = (cg + 3) >> 2, k2 = kh * kw, taps = og * k2;
+  for (let g = 0; g < groups; g++) {
+    for (let cb = 0; cb < ncb; cb++) {
+      const panel = dst + (<usize>((g * ncb + cb) * taps) << 4);
+      for (let o = 0; o < og; o++) {
+        for (let k = 0; k < k2; k++) {
+          const t = o * k2 + k, src = k2 - 1 - k;
+          for (let l = 0; l < 4; l++) {
+            const ch = cb * 4 + l;
+            store<f32>(panel + (<usize>(t * 4 + l) << 2), ch < cg ? load<f32>(w + (<usize>(((g * og + o) * cg + ch) * k2 + src) << 2)) : 0);
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
  * The convolution of `n` images: `out[i][g·og + o][y][x]` (NCHW, `groups·og` channels of
  * ho×wo) from padded images `xp` (`c` planes of `plane` floats each, rows `wq` floats)
  * and the panels of `convPackForwardF32`. `taps` holds `nTaps` byte offsets from an
@@ -114,16 +140,19 @@ export function conv2dF32(
           for (let x0 = 0; x0 < wo; x0 += 8) {
             let c00 = zero, c01 = zero, c10 = zero, c11 = zero, c20 = zero, c21 = zero, c30 = zero, c31 = zero;
             const base = rowBase + (<usize>x0 << 2);
-            for (let t = 0; t < nTaps; t++) {
-              const p = base + <usize>load<i32>(taps + (<usize>t << 2));
+            let tp = taps, wp = panel;
+            const tEnd = taps + (<usize>nTaps << 2);
+            for (; tp < tEnd; tp += 4, wp += 16) {
+              const p = base + <usize>load<i32>(tp);
               const a0 = v128.load(p), a1 = v128.load(p, 16);
-              const wp = panel + (<usize>t << 4);
-              const w0 = v128.load32_splat(wp), w1 = v128.load32_splat(wp + 4);
-              const w2 = v128.load32_splat(wp + 8), w3 = v128.load32_splat(wp + 12);
-              c00 = madd(w0, a0, c00); c01 = madd(w0, a1, c01);
-              c10 = madd(w1, a0, c10); c11 = madd(w1, a1, c11);
-              c20 = madd(w2, a0, c20); c21 = madd(w2, a1, c21);
-              c30 = madd(w3, a0, c30); c31 = madd(w3, a1, c31);
+              let wv = v128.load32_splat(wp);
+              c00 = madd(wv, a0, c00); c01 = madd(wv, a1, c01);
+              wv = v128.load32_splat(wp, 4);
+              c10 = madd(wv, a0, c10); c11 = madd(wv, a1, c11);
+              wv = v128.load32_splat(wp, 8);
+              c20 = madd(wv, a0, c20); c21 = madd(wv, a1, c21);
+              wv = v128.load32_splat(wp, 12);
+              c30 = madd(wv, a0, c30); c31 = madd(wv, a1, c31);
             }
             const count = min(8, wo - x0);
             const dst = outCh + (<usize>(y * wo + x0) << 2);
@@ -139,74 +168,104 @@ export function conv2dF32(
 }
 
 /**
- * The output gradient with each group's channels padded to `og4` and rows to `xr`
- * floats, zeros in the padding: `dst[i][g][o][y][x] = src[i][g·og + o][y][x]`.
+ * The output gradient with each group's channels padded to `og4`, its rows `pitch`
+ * floats apart in planes of `planeG` floats, zeros in the padding:
+ * `dst[i][g][o][y·pitch + x] = src[i][g·og + o][y][x]`.
  */
-export function convPadRowsF32(src: usize, dst: usize, n: i32, groups: i32, og: i32, og4: i32, ho: i32, wo: i32, xr: i32): void {
-  memory.fill(dst, 0, <usize>(n * groups * og4 * ho * xr) << 2);
+export function convPadRowsF32(src: usize, dst: usize, n: i32, groups: i32, og: i32, og4: i32, ho: i32, wo: i32, pitch: i32, planeG: i32): void {
+  memory.fill(dst, 0, <usize>(n * groups * og4 * planeG) << 2);
   for (let i = 0; i < n; i++) {
     for (let g = 0; g < groups; g++) {
       for (let o = 0; o < og; o++) {
         const s = src + (<usize>(((i * groups + g) * og + o) * ho * wo) << 2);
-        const d = dst + (<usize>(((i * groups + g) * og4 + o) * ho * xr) << 2);
-        for (let y = 0; y < ho; y++) memory.copy(d + (<usize>(y * xr) << 2), s + (<usize>(y * wo) << 2), <usize>wo << 2);
+        const d = dst + (<usize>(((i * groups + g) * og4 + o) * planeG) << 2);
+        for (let y = 0; y < ho; y++) copyRow(d + (<usize>(y * pitch) << 2), s + (<usize>(y * wo) << 2), wo);
       }
     }
   }
 }
 
+/** Images per block of the weight gradient: their padded input and gradient stay in cache while every tile reads them. */
+const WG_BLOCK: i32 = 4;
+
 /**
  * Accumulates the weight gradient of `n` images into `acc`: for each group, block of 4
  * output channels and pair of taps, 8 vectors (channel l, tap k at vector 2l + k) of
- * partial sums over positions. `gp` is the output gradient of `convPadRowsF32` (rows of
- * `xr`), `xp` the padded input as for `conv2dF32`, `taps` an even count `2·pairs` of byte
- * offsets. Lanes past `wo` are masked out of the input, so they add exact zeros.
+ * partial sums over positions. Positions are `rows` runs of `vecs` vectors: run y starts
+ * at `y·sh` rows of the padded input `xp` (as for `conv2dF32`) and at `y·gPitch` floats of
+ * the output gradient `gp` (planes of `planeG` floats, from `convPadRowsF32`). At stride 1
+ * the host makes the gradient's row pitch the input's, so all positions are one run.
+ * Lanes that are not output positions read zero gradient, so with a finite input they add
+ * exact zeros; `masked` != 0 also zeroes their input (`mask`, `vecs` vectors), which
+ * costs a third more and matters only when the input holds infinities or NaN (0·∞).
+ * `taps` holds an even count `2·pairs` of byte offsets.
  */
 export function conv2dWeightGradF32(
   xp: usize, plane: i32, wq: i32, sh: i32, taps: usize, pairs: i32,
-  gp: usize, og4: i32, ho: i32, xr: i32, wo: i32, acc: usize, n: i32, c: i32, groups: i32,
+  gp: usize, og4: i32, planeG: i32, rows: i32, gPitch: i32, vecs: i32, mask: usize, masked: i32,
+  acc: usize, n: i32, c: i32, groups: i32,
 ): void {
-  const cg = c / groups, nob = og4 >> 2, full = wo >> 2;
-  const mask = laneMask(wo & 3);
-  const gStep = <usize>(ho * xr) << 2;
-  for (let i = 0; i < n; i++) {
+  const cg = c / groups, nob = og4 >> 2;
+  const gStep = <usize>planeG << 2;
+  for (let i0 = 0; i0 < n; i0 += WG_BLOCK) {
+    const i1 = min(n, i0 + WG_BLOCK);
     for (let g = 0; g < groups; g++) {
-      const img = xp + (<usize>((i * c + g * cg) * plane) << 2);
-      const gImg = gp + (<usize>((i * groups + g) * og4 * ho * xr) << 2);
       for (let ob = 0; ob < nob; ob++) {
-        const gb = gImg + <usize>(ob * 4) * gStep;
         for (let tp = 0; tp < pairs; tp++) {
           const a = acc + (<usize>((g * nob + ob) * pairs + tp) << 7);
-          let c00 = v128.load(a), c01 = v128.load(a, 16), c10 = v128.load(a, 32), c11 = v128.load(a, 48);
-          let c20 = v128.load(a, 64), c21 = v128.load(a, 80), c30 = v128.load(a, 96), c31 = v128.load(a, 112);
           const off0 = <usize>load<i32>(taps + (<usize>tp << 3)), off1 = <usize>load<i32>(taps + (<usize>tp << 3) + 4);
-          for (let y = 0; y < ho; y++) {
-            const xrow = img + (<usize>(y * sh * wq) << 2);
-            const grow = gb + (<usize>(y * xr) << 2);
-            for (let v = 0; v <= full; v++) {
-              if (v == full && (wo & 3) == 0) break;
-              const px = xrow + (<usize>v << 4);
-              let p0 = v128.load(px + off0), p1 = v128.load(px + off1);
-              if (v == full) { p0 = v128.and(p0, mask); p1 = v128.and(p1, mask); }
-              const gv = grow + (<usize>v << 4);
-              const g0 = v128.load(gv), g1 = v128.load(gv + gStep), g2 = v128.load(gv + 2 * gStep), g3 = v128.load(gv + 3 * gStep);
-              c00 = madd(g0, p0, c00); c01 = madd(g0, p1, c01);
-              c10 = madd(g1, p0, c10); c11 = madd(g1, p1, c11);
-              c20 = madd(g2, p0, c20); c21 = madd(g2, p1, c21);
-              c30 = madd(g3, p0, c30); c31 = madd(g3, p1, c31);
-            }
-          }
-          v128.store(a, c00); v128.store(a, c01, 16); v128.store(a, c10, 32); v128.store(a, c11, 48);
-          v128.store(a, c20, 64); v128.store(a, c21, 80); v128.store(a, c30, 96); v128.store(a, c31, 112);
+          const first = xp + (<usize>(g * cg * plane) << 2), gFirst = gp + (<usize>(g * og4 + ob * 4) * gStep);
+          const rowStep = <usize>(sh * wq) << 2, gRowStep = <usize>gPitch << 2;
+          // Two copies of the loop, so the common one carries no mask.
+          if (masked != 0) weightTile(a, first, off0, off1, gFirst, gStep, rowStep, gRowStep, <usize>(c * plane) << 2, <usize>(groups * og4) * gStep, i0, i1, rows, vecs, mask, true);
+          else weightTile(a, first, off0, off1, gFirst, gStep, rowStep, gRowStep, <usize>(c * plane) << 2, <usize>(groups * og4) * gStep, i0, i1, rows, vecs, mask, false);
         }
       }
     }
   }
 }
 
-/** Sums each accumulator of `conv2dWeightGradF32` into `out[g·og + o][t]` (`[O, C/G·kh·kw]`). */
-export function convWeightGradReduceF32(acc: usize, out: usize, groups: i32, og: i32, pairs: i32, nTaps: i32): void {
+/** One accumulator tile of `conv2dWeightGradF32` over images `[i0, i1)` (`imageStep`, `gImageStep` bytes apart). */
+// @ts-ignore: decorator
+@inline function weightTile(
+  a: usize, first: usize, off0: usize, off1: usize, gFirst: usize, gStep: usize, rowStep: usize, gRowStep: usize,
+  imageStep: usize, gImageStep: usize, i0: i32, i1: i32, rows: i32, vecs: i32, mask: usize, masked: bool,
+): void {
+  let c00 = v128.load(a), c01 = v128.load(a, 16), c10 = v128.load(a, 32), c11 = v128.load(a, 48);
+  let c20 = v128.load(a, 64), c21 = v128.load(a, 80), c30 = v128.load(a, 96), c31 = v128.load(a, 112);
+  const runBytes = <usize>vecs << 4;
+  for (let i = i0; i < i1; i++) {
+    const img = first + <usize>i * imageStep, gb = gFirst + <usize>i * gImageStep;
+    for (let y = 0; y < rows; y++) {
+      const xrow = img + <usize>y * rowStep;
+      const x0 = xrow + off0, x1 = xrow + off1;
+      const grow = gb + <usize>y * gRowStep;
+      for (let v: usize = 0; v < runBytes; v += 16) {
+        let p0 = v128.load(x0 + v), p1 = v128.load(x1 + v);
+        if (masked) {
+          const m = v128.load(mask + v);
+          p0 = v128.and(p0, m); p1 = v128.and(p1, m);
+        }
+        const gv = grow + v;
+        let gl = v128.load(gv);
+        c00 = madd(gl, p0, c00); c01 = madd(gl, p1, c01);
+        gl = v128.load(gv + gStep);
+        c10 = madd(gl, p0, c10); c11 = madd(gl, p1, c11);
+        gl = v128.load(gv + 2 * gStep);
+        c20 = madd(gl, p0, c20); c21 = madd(gl, p1, c21);
+        gl = v128.load(gv + 3 * gStep);
+        c30 = madd(gl, p0, c30); c31 = madd(gl, p1, c31);
+      }
+    }
+  }
+  v128.store(a, c00); v128.store(a, c01, 16); v128.store(a, c10, 32); v128.store(a, c11, 48);
+  v128.store(a, c20, 64); v128.store(a, c21, 80); v128.store(a, c30, 96); v128.store(a, c31, 112);
+}
+
+/** Sums each accumulator of `conv2dWeightGradF32` into `out[g·og + o][t]` (`[O, C/G·kh·kw]`); 1 if a sum is not finite, else 0. */
+export function convWeightGradReduceF32(acc: usize, out: usize, groups: i32, og: i32, pairs: i32, nTaps: i32): i32 {
   const nob = (og + 3) >> 2;
+  let finite = true;
   for (let g = 0; g < groups; g++) {
     for (let ob = 0; ob < nob; ob++) {
       for (let tp = 0; tp < pairs; tp++) {
@@ -219,12 +278,14 @@ export function convWeightGradReduceF32(acc: usize, out: usize, groups: i32, og:
             if (t >= nTaps) break;
             const v = v128.load(a + (<usize>(l * 2 + k) << 4));
             const s = (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
+            finite = finite && s - s == 0;
             store<f32>(out + (<usize>((g * og + o) * nTaps + t) << 2), s);
           }
         }
       }
     }
   }
+  return finite ? 0 : 1;
 }
 
 /**
@@ -324,7 +385,7 @@ export function conv2dInputGradF32(
 export function convCropF32(src: usize, dst: usize, planes: i32, hp: i32, wpx: i32, top: i32, left: i32, h: i32, w: i32): void {
   for (let p = 0; p < planes; p++) {
     for (let r = 0; r < h; r++) {
-      memory.copy(dst + (<usize>((p * h + r) * w) << 2), src + (<usize>((p * hp + r + top) * wpx + left) << 2), <usize>w << 2);
+      copyRow(dst + (<usize>((p * h + r) * w) << 2), src + (<usize>((p * hp + r + top) * wpx + left) << 2), w);
     }
   }
 }

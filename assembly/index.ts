@@ -7,6 +7,6 @@ export { actGradF32, axpyF32, biasActF32 } from './fused';
 export { sumMiddleF32 } from './reduce';
 export { COPY_DESC, COPY_MAX_RANK, copyStridedF32 } from './copy';
 export {
-  conv2dF32, conv2dInputGradF32, conv2dWeightGradF32, convCropF32, convPackForwardF32, convPackInputF32, convPadF32,
+  conv2dF32, conv2dInputGradF32, conv2dWeightGradF32, convCropF32, convPackFlippedF32, convPackForwardF32, convPackInputF32, convPadF32,
   convPadRowsF32, convWeightGradReduceF32,
 } from './conv';

@@ -87,6 +87,22 @@ test('wasm conv kernels: images too many for one scratch chunk go through in chu
   got.forEach((a, k) => allclose(Array.from(a), Array.from(want[k]!), 1e-4, 1e-4, `${NAMES[k]} chunked`));
 });
 
+test('wasm conv kernels: an infinity the windows never read stays out of the weight gradient', () => {
+  // Output columns 0..2 of a 5-wide image; the kernel's tile also reads columns 3 and 4
+  // past the last output (with zero gradient). An infinity at column 4 is read for real
+  // only by the tap in kernel column 2.
+  const c: Case = [[1, 1, 2, 5, 5], 3, [3, 3], [1, 1], [0, 0], [1, 1], 1];
+  for (const stride of [[1, 1], [2, 1]] as Pair[]) {
+    const s = specOf([c[0], c[1], c[2], stride, c[4], c[5], c[6]]);
+    const { x, w, g } = operands(s, 8);
+    x.data[4] = Infinity;
+    const ts = onBackend('ts', () => getBackend()), wasm = onBackend('wasm', () => getBackend());
+    const want = run(ts, s, x, w, g, 'float64'), got = run(wasm, s, x, w, g, 'float32');
+    assert.ok(want[2]!.some((v) => v === Infinity || v === -Infinity) && want[2]!.some((v) => Number.isFinite(v)), 'the reference has both');
+    got.forEach((a, k) => allclose(Array.from(a), Array.from(want[k]!), 1e-4, 1e-4, `${NAMES[k]} with an infinity, stride ${stride}`));
+  }
+});
+
 test('wasm conv kernels: a compiled program (buffers in linear memory) gives eager\'s bits', () => onBackend('wasm', () => {
   const conv = primitives.conv2d as PrimitiveDef<unknown>, dx = primitives.conv2dInputGrad as PrimitiveDef<unknown>;
   const dw = primitives.conv2dWeightGrad as PrimitiveDef<unknown>;

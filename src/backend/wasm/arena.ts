@@ -35,16 +35,18 @@ export interface KernelExports {
   // The direct convolution kernels of assembly/conv.ts (see src/backend/wasm/conv.ts).
   convPadF32(src: number, dst: number, planes: number, h: number, w: number, hp: number, wq: number, top: number, left: number, sw: number): void;
   convPackForwardF32(w: number, dst: number, groups: number, og: number, taps: number): void;
+  convPackFlippedF32(w: number, dst: number, groups: number, og: number, cg: number, kh: number, kw: number): void;
   conv2dF32(
     xp: number, plane: number, wq: number, sh: number, panels: number, taps: number, nTaps: number,
     out: number, n: number, c: number, groups: number, og: number, ho: number, wo: number,
   ): void;
-  convPadRowsF32(src: number, dst: number, n: number, groups: number, og: number, og4: number, ho: number, wo: number, xr: number): void;
+  convPadRowsF32(src: number, dst: number, n: number, groups: number, og: number, og4: number, ho: number, wo: number, pitch: number, planeG: number): void;
   conv2dWeightGradF32(
     xp: number, plane: number, wq: number, sh: number, taps: number, pairs: number,
-    gp: number, og4: number, ho: number, xr: number, wo: number, acc: number, n: number, c: number, groups: number,
+    gp: number, og4: number, planeG: number, rows: number, gPitch: number, vecs: number, mask: number, masked: number,
+    acc: number, n: number, c: number, groups: number,
   ): void;
-  convWeightGradReduceF32(acc: number, out: number, groups: number, og: number, pairs: number, nTaps: number): void;
+  convWeightGradReduceF32(acc: number, out: number, groups: number, og: number, pairs: number, nTaps: number): number;
   convPackInputF32(w: number, dst: number, groups: number, og: number, cg: number, k2: number): void;
   conv2dInputGradF32(
     gp: number, og4: number, ho: number, xr: number, wo: number, panels: number, dxp: number, hp: number, wpx: number,
@@ -54,7 +56,7 @@ export interface KernelExports {
 }
 
 const FUNCTIONS = ['arenaBase', 'arenaReserve', 'matmulF32', 'unaryF32', 'binaryF32', 'biasActF32', 'actGradF32', 'sumMiddleF32', 'copyStridedF32', 'axpyF32',
-  'convPadF32', 'convPackForwardF32', 'conv2dF32', 'convPadRowsF32', 'conv2dWeightGradF32', 'convWeightGradReduceF32', 'convPackInputF32',
+  'convPadF32', 'convPackForwardF32', 'convPackFlippedF32', 'conv2dF32', 'convPadRowsF32', 'conv2dWeightGradF32', 'convWeightGradReduceF32', 'convPackInputF32',
   'conv2dInputGradF32', 'convCropF32'] as const;
 
 /** Checks that an instance exports what the glue calls; throws naming what is missing. */

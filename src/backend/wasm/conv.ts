@@ -24,6 +24,32 @@ interface Geometry {
   readonly wpx: number;
   /** Byte offset of each tap (channel, row, column) from an output row's base; `pairTaps` repeats the last to an even count. */
   readonly taps: Int32Array; readonly pairTaps: Int32Array;
+  /**
+   * At stride 1 the input gradient is the forward convolution of the output gradient,
+   * padded by (k − 1)·d − p, with the weight flipped and transposed: its padded image
+   * (rows, row length, floats per channel) and tap offsets.
+   */
+  readonly weightRuns: WeightRuns;
+  readonly transposed: { readonly hp: number; readonly wq: number; readonly plane: number; readonly top: number; readonly left: number; readonly taps: Int32Array } | null;
+}
+
+/**
+ * How the weight gradient walks the output positions: `rows` runs of `vecs` vectors,
+ * the output gradient's rows `pitch` floats apart in planes of `planeG`, and the lane
+ * mask of the positions that are outputs (-1) or padding (0).
+ */
+interface WeightRuns { readonly rows: number; readonly vecs: number; readonly pitch: number; readonly planeG: number; readonly mask: Int32Array }
+
+/** At row stride 1 the gradient takes the input's row pitch, and all positions are one long run. */
+function weightRunsOf(ho: number, wo: number, sh: number, wq: number, xr: number): WeightRuns {
+  if (sh === 1) {
+    const vecs = Math.ceil((ho * wq) / 4), mask = new Int32Array(4 * vecs);
+    for (let f = 0; f < ho * wq; f++) if (f % wq < wo) mask[f] = -1;
+    return { rows: 1, vecs, pitch: wq, planeG: 4 * vecs, mask };
+  }
+  const vecs = Math.ceil(wo / 4), mask = new Int32Array(4 * vecs);
+  mask.fill(-1, 0, wo);
+  return { rows: ho, vecs, pitch: xr, planeG: ho * xr, mask };
 }
 
 const geometries = new WeakMap<Conv2dSpec, Geometry>();
@@ -51,9 +77,18 @@ function geometryOf(s: Conv2dSpec): Geometry {
   const pairTaps = new Int32Array(2 * pairs);
   pairTaps.set(taps);
   if (nTaps % 2 === 1) pairTaps[nTaps] = taps[nTaps - 1]!;
+  let transposed: Geometry['transposed'] = null;
+  if (sh === 1 && sw === 1) {
+    const tHp = s.h + (s.kh - 1) * dh, tWq = Math.ceil(s.w / 8) * 8 + (s.kw - 1) * dw, tPlane = tHp * tWq;
+    const tTaps = new Int32Array(og * k2);
+    for (let o = 0; o < og; o++) {
+      for (let ki = 0; ki < s.kh; ki++) for (let kj = 0; kj < s.kw; kj++) tTaps[(o * s.kh + ki) * s.kw + kj] = 4 * (o * tPlane + ki * dh * tWq + kj * dw);
+    }
+    transposed = { hp: tHp, wq: tWq, plane: tPlane, top: (s.kh - 1) * dh - ph, left: (s.kw - 1) * dw - pw, taps: tTaps };
+  }
   g = {
     cg, og, og4, nob: og4 / 4, ncb: Math.ceil(cg / 4), k2, nTaps, pairs, xr, hp, wq, plane,
-    wpx: Math.max(s.w + 2 * pw, xr + (s.kw - 1) * dw), taps, pairTaps,
+    wpx: Math.max(s.w + 2 * pw, xr + (s.kw - 1) * dw), taps, pairTaps, transposed, weightRuns: weightRunsOf(s.ho, s.wo, sh, wq, xr),
   };
   geometries.set(s, g);
   return g;
@@ -111,6 +146,10 @@ export class WasmConv {
 
   inputGrad(g: Float32Array, w: Float32Array, out: Float32Array, s: Conv2dSpec): void {
     const G = geometryOf(s), k = this.arena.kernels;
+    if (G.transposed !== null) {
+      this.transposedInputGrad(g, w, out, s, G, G.transposed);
+      return;
+    }
     const { n, c, h, w: wd, o, ho, wo } = s;
     const xSize = c * h * wd, wSize = o * G.nTaps, gSize = o * ho * wo;
     const gAt = inPlace(this.arena, g), wAt = inPlace(this.arena, w), oAt = inPlace(this.arena, out);
@@ -125,7 +164,7 @@ export class WasmConv {
       k.convPackInputF32(this.operand(f32, w, wAt, wInAt, t * wSize, wSize), panelsAt, s.groups, G.og, G.cg, G.k2);
       for (let i0 = 0; i0 < n; i0 += chunk) {
         const count = Math.min(chunk, n - i0), first = t * n + i0;
-        k.convPadRowsF32(this.operand(f32, g, gAt, gInAt, first * gSize, count * gSize), gpAt, count, s.groups, G.og, G.og4, ho, wo, G.xr);
+        k.convPadRowsF32(this.operand(f32, g, gAt, gInAt, first * gSize, count * gSize), gpAt, count, s.groups, G.og, G.og4, ho, wo, G.xr, ho * G.xr);
         k.conv2dInputGradF32(
           gpAt, G.og4, ho, G.xr, wo, panelsAt, dxpAt, G.hp, G.wpx,
           count, c, s.groups, G.og, s.kh, s.kw, s.stride[0], s.stride[1], s.dilation[0], s.dilation[1],
@@ -137,30 +176,63 @@ export class WasmConv {
     }
   }
 
+  /** The stride-1 input gradient as the forward kernel over the padded output gradient. */
+  private transposedInputGrad(g: Float32Array, w: Float32Array, out: Float32Array, s: Conv2dSpec, G: Geometry, T: NonNullable<Geometry['transposed']>): void {
+    const k = this.arena.kernels;
+    const { n, c, h, w: wd, o, ho, wo } = s;
+    const xSize = c * h * wd, wSize = o * G.nTaps, gSize = o * ho * wo, nTaps = G.og * G.k2;
+    const gAt = inPlace(this.arena, g), wAt = inPlace(this.arena, w), oAt = inPlace(this.arena, out);
+    const chunk = chunkOf(n, 4 * (o * T.plane + (gAt < 0 ? gSize : 0) + (oAt < 0 ? xSize : 0)));
+    const L = new Layout(this.arena.base);
+    const tapsAt = L.take(4 * nTaps), panelsAt = L.take(16 * s.groups * G.ncb * nTaps), wInAt = L.take(4 * wSize, wAt >= 0);
+    const gInAt = L.take(4 * chunk * gSize, gAt >= 0), padAt = L.take(4 * chunk * o * T.plane), outAt = L.take(4 * chunk * xSize, oAt >= 0);
+    const f32 = this.arena.reserve(L.bytes, 'conv2dInputGrad');
+    new Int32Array(f32.buffer, tapsAt, nTaps).set(T.taps);
+    for (let t = 0; t < s.tasks; t++) {
+      k.convPackFlippedF32(this.operand(f32, w, wAt, wInAt, t * wSize, wSize), panelsAt, s.groups, G.og, G.cg, s.kh, s.kw);
+      for (let i0 = 0; i0 < n; i0 += chunk) {
+        const count = Math.min(chunk, n - i0), first = t * n + i0;
+        k.convPadF32(this.operand(f32, g, gAt, gInAt, first * gSize, count * gSize), padAt, count * o, ho, wo, T.hp, T.wq, T.top, T.left, 1);
+        const dst = oAt >= 0 ? oAt + 4 * first * xSize : outAt;
+        k.conv2dF32(padAt, T.plane, T.wq, 1, panelsAt, tapsAt, nTaps, dst, count, o, s.groups, G.cg, h, wd);
+        if (oAt < 0) copyInto(out, first * xSize, f32, outAt >>> 2, count * xSize);
+      }
+    }
+  }
+
   weightGrad(x: Float32Array, g: Float32Array, out: Float32Array, s: Conv2dSpec): void {
-    const G = geometryOf(s), k = this.arena.kernels;
+    const G = geometryOf(s), k = this.arena.kernels, R = G.weightRuns;
     const { n, c, h, w: wd, o, ho, wo } = s;
     const xSize = c * h * wd, gSize = o * ho * wo, wSize = o * G.nTaps;
     const xAt = inPlace(this.arena, x), gAt = inPlace(this.arena, g), oAt = inPlace(this.arena, out);
-    const gpSize = s.groups * G.og4 * ho * G.xr;
+    const gpSize = s.groups * G.og4 * R.planeG;
     const chunk = chunkOf(n, 4 * (c * G.plane + gpSize + (xAt < 0 ? xSize : 0) + (gAt < 0 ? gSize : 0)));
     const L = new Layout(this.arena.base);
     const accBytes = 128 * s.groups * G.nob * G.pairs;
-    const tapsAt = L.take(8 * G.pairs), accAt = L.take(accBytes), outAt = L.take(4 * wSize, oAt >= 0);
-    const xInAt = L.take(4 * chunk * xSize, xAt >= 0), padAt = L.take(4 * chunk * c * G.plane);
+    const tapsAt = L.take(8 * G.pairs), maskAt = L.take(16 * R.vecs), accAt = L.take(accBytes), outAt = L.take(4 * wSize, oAt >= 0);
+    // The last runs read up to a row's column shift and a vector past the padded image (masked out).
+    const xInAt = L.take(4 * chunk * xSize, xAt >= 0), padAt = L.take(4 * (chunk * c * G.plane + G.wq + 4));
     const gInAt = L.take(4 * chunk * gSize, gAt >= 0), gpAt = L.take(4 * chunk * gpSize);
     const f32 = this.arena.reserve(L.bytes, 'conv2dWeightGrad');
     new Int32Array(f32.buffer, tapsAt, 2 * G.pairs).set(G.pairTaps);
+    new Int32Array(f32.buffer, maskAt, 4 * R.vecs).set(R.mask);
+    const dstOf = (t: number): number => (oAt >= 0 ? oAt + 4 * t * wSize : outAt);
     for (let t = 0; t < s.tasks; t++) {
-      f32.fill(0, accAt >>> 2, (accAt + accBytes) >>> 2);
-      for (let i0 = 0; i0 < n; i0 += chunk) {
-        const count = Math.min(chunk, n - i0), first = t * n + i0;
-        k.convPadF32(this.operand(f32, x, xAt, xInAt, first * xSize, count * xSize), padAt, count * c, h, wd, G.hp, G.wq, s.padding[0], s.padding[1], s.stride[1]);
-        k.convPadRowsF32(this.operand(f32, g, gAt, gInAt, first * gSize, count * gSize), gpAt, count, s.groups, G.og, G.og4, ho, wo, G.xr);
-        k.conv2dWeightGradF32(padAt, G.plane, G.wq, s.stride[0], tapsAt, G.pairs, gpAt, G.og4, ho, G.xr, wo, accAt, count, c, s.groups);
+      // Unmasked first: a sum that is not finite may come from 0·∞ in a padding lane, so
+      // only then is the task redone with the input's padding lanes masked to zero.
+      for (let masked = 0; masked < 2; masked++) {
+        f32.fill(0, accAt >>> 2, (accAt + accBytes) >>> 2);
+        for (let i0 = 0; i0 < n; i0 += chunk) {
+          const count = Math.min(chunk, n - i0), first = t * n + i0;
+          k.convPadF32(this.operand(f32, x, xAt, xInAt, first * xSize, count * xSize), padAt, count * c, h, wd, G.hp, G.wq, s.padding[0], s.padding[1], s.stride[1]);
+          k.convPadRowsF32(this.operand(f32, g, gAt, gInAt, first * gSize, count * gSize), gpAt, count, s.groups, G.og, G.og4, ho, wo, R.pitch, R.planeG);
+          k.conv2dWeightGradF32(
+            padAt, G.plane, G.wq, s.stride[0], tapsAt, G.pairs, gpAt, G.og4, R.planeG, R.rows, R.pitch, R.vecs, maskAt, masked,
+            accAt, count, c, s.groups,
+          );
+        }
+        if (k.convWeightGradReduceF32(accAt, dstOf(t), s.groups, G.og, G.pairs, G.nTaps) === 0) break;
       }
-      const dst = oAt >= 0 ? oAt + 4 * t * wSize : outAt;
-      k.convWeightGradReduceF32(accAt, dst, s.groups, G.og, G.pairs, G.nTaps);
       if (oAt < 0) copyInto(out, t * wSize, f32, outAt >>> 2, wSize);
     }
   }
