@@ -35,6 +35,46 @@ test('convPolicy: shifting agent and goal together leaves the logits unchanged (
   assert.ok(logits[0]!.some((v, a) => Math.abs(v - logits[3]![a]!) > 1e-4), 'the relative goal position matters');
 });
 
+test('convPolicy with dilations 1, 2, 4: the agent cell sees a goal 7 cells away, and still only its relative position', () => {
+  const policy = convPolicy({ height: H, width: W, numActions: 4, hidden: [4, 4, 4], dilations: [1, 2, 4], outputScale: 1 });
+  assert.match(policy.name, /dilations 1,2,4/);
+  const params = policy.init(new Rng(3));
+  const near = convPolicy({ height: H, width: W, numActions: 4, hidden: [4, 4, 4], outputScale: 1 }); // receptive field radius 3
+  const nearParams = near.init(new Rng(3));
+  // Agent at (1, 1), the goal 7 cells down-right or nowhere: only the wide field can tell.
+  const obs = tensor([...planes([1, 1], [8, 8]), ...planes([1, 1], [1, 1]).map((v, i) => (i >= 2 * H * W && i < 3 * H * W ? 0 : v))], [2, 4 * H * W]);
+  const wide = policy.logits(params, obs).toArray() as number[][];
+  const narrow = near.logits(nearParams, obs).toArray() as number[][];
+  assert.ok(wide[0]!.some((v, a) => Math.abs(v - wide[1]![a]!) > 1e-4), 'the far goal changes the wide policy');
+  for (let a = 0; a < 4; a++) assert.ok(Math.abs(narrow[0]![a]! - narrow[1]![a]!) < 1e-7, 'the narrow policy cannot see it');
+  // Translation equivariance where no padding is in reach of either position (wide field: radius 7, so a 17×17 map).
+  const big = convPolicy({ height: 17, width: 17, numActions: 4, hidden: [4, 4, 4], dilations: [1, 2, 4], outputScale: 1 });
+  const bigParams = big.init(new Rng(3));
+  const at = (agent: [number, number], goal: [number, number]): number[] => {
+    const x = new Array<number>(4 * 17 * 17).fill(0);
+    x[1 * 289 + agent[0] * 17 + agent[1]] = 1;
+    x[2 * 289 + goal[0] * 17 + goal[1]] = 1;
+    return x;
+  };
+  const shifted = big.logits(bigParams, tensor([...at([7, 7], [9, 4]), ...at([9, 9], [11, 6])], [2, 4 * 289])).toArray() as number[][];
+  for (let a = 0; a < 4; a++) assert.ok(Math.abs(shifted[0]![a]! - shifted[1]![a]!) < 1e-6, `shift (2, 2), action ${a}`);
+  throwsRl(() => convPolicy({ height: 5, width: 5, numActions: 4, hidden: [4, 4], dilations: [1] }), /convPolicy: dilations needs one entry per hidden layer \(2\), got 1/);
+  throwsRl(() => convPolicy({ height: 5, width: 5, numActions: 4, hidden: [4], dilations: [0] }), /convPolicy: dilations\[0\] must be an integer ≥ 1, got 0/);
+});
+
+test('convPolicy with dilations: first- and second-order gradients in every parameter (float64)', () => {
+  const policy = convPolicy({ height: 5, width: 4, numActions: 3, hidden: [2, 2], dilations: [1, 2], activation: 'tanh', outputScale: 1 });
+  const p = policy.init(new Rng(4));
+  const obs = tensor(Array.from({ length: 2 * 4 * 20 }, (_, i) => ((i * 7) % 5) / 4), [2, 80]);
+  const f = (w0: Tensor, b0: Tensor, w1: Tensor, b1: Tensor, wh: Tensor, bh: Tensor): Tensor =>
+    sum(tanh(policy.logits({ layers: [{ weight: w0, bias: b0 }, { weight: w1, bias: b1 }], head: { weight: wh, bias: bh } }, obs)));
+  const inputs = [p.layers[0]!.weight, p.layers[0]!.bias, p.layers[1]!.weight, p.layers[1]!.bias, p.head.weight, p.head.bias].map((t) => cast(t, 'float64'));
+  for (const order of [1, 2] as const) {
+    const r = checkGrad(f, inputs, { order, atol: 1e-7, rtol: 1e-6 });
+    assert.ok(r.ok, `order ${order}: ${r.message}`);
+  }
+});
+
 test('convPolicy: stateLogits equal the logits of the encoded states; sampler gives their softmax', () => {
   const env = new VecEnv({ map: openRoom(5), numEnvs: 3, maxSteps: 8, observation: { kind: 'gridChannels' } });
   const family = goalFamily({ size: 5, seed: 0 });

@@ -45,6 +45,12 @@ export interface ConvPolicyOptions {
   readonly hidden?: readonly number[];
   /** Odd kernel size of the hidden convolutions (default 3; same padding). */
   readonly kernel?: number;
+  /**
+   * Dilation of each hidden convolution (default 1 for every layer). Growing dilations
+   * (1, 2, 4) widen the receptive field to 1 + (kernel − 1)·Σ dilations cells, so the cell
+   * the agent stands on can see a goal across the grid at the cost of one layer each.
+   */
+  readonly dilations?: readonly number[];
   readonly activation?: 'relu' | 'tanh';
   /** Scale of the head's initial weights: small starts near the uniform policy (default 0.01). */
   readonly outputScale?: number;
@@ -74,11 +80,15 @@ export function convPolicy(options: ConvPolicyOptions): CategoricalPolicy<ConvPo
   hidden.forEach((h, i) => checkInteger('convPolicy', `hidden[${i}]`, h));
   const kernel = checkInteger('convPolicy', 'kernel', options.kernel ?? 3);
   if (kernel % 2 !== 1) throw new RlError(`convPolicy: kernel must be odd (same padding keeps the grid's size), got ${kernel}`);
+  const dilations = options.dilations ?? hidden.map(() => 1);
+  if (dilations.length !== hidden.length) throw new RlError(`convPolicy: dilations needs one entry per hidden layer (${hidden.length}), got ${dilations.length}`);
+  dilations.forEach((d, i) => checkInteger('convPolicy', `dilations[${i}]`, d));
   const activation = checkChoice('convPolicy', 'activation', options.activation ?? 'relu', ['relu', 'tanh']);
   const outputScale = options.outputScale ?? 0.01;
   const act = activation === 'tanh' ? tanh : relu;
   const obsSize = channels * height * width;
-  const padding = (kernel - 1) / 2;
+  // Same padding for each layer's dilated kernel.
+  const paddings = dilations.map((d) => (d * (kernel - 1)) / 2);
 
   const forward = (params: ConvPolicyParams, obs: Tensor): Tensor => {
     if (!Array.isArray(params?.layers) || params.layers.length !== hidden.length || params.head === undefined) {
@@ -88,7 +98,7 @@ export function convPolicy(options: ConvPolicyOptions): CategoricalPolicy<ConvPo
     const dtype = params.head.weight.dtype;
     let planes = reshape(obs.dtype === dtype ? obs : cast(obs, dtype), [n, channels, height, width]);
     const agent = slice(planes, [0, agentChannel, 0, 0], [n, 1, height, width]);
-    for (const layer of params.layers) planes = act(conv2d(planes, layer.weight, { padding, bias: layer.bias }));
+    params.layers.forEach((layer, i) => { planes = act(conv2d(planes, layer.weight, { padding: paddings[i]!, dilation: dilations[i]!, bias: layer.bias })); });
     const perCell = conv2d(planes, params.head.weight, { bias: params.head.bias });
     // The agent plane is one-hot: the readout picks the logits of the agent's cell.
     return sum(mul(perCell, agent), [2, 3]);
@@ -102,7 +112,7 @@ export function convPolicy(options: ConvPolicyOptions): CategoricalPolicy<ConvPo
   };
 
   return {
-    name: `conv ${[channels, ...hidden].join('-')} k${kernel} ${activation} → ${numActions} at the agent`,
+    name: `conv ${[channels, ...hidden].join('-')} k${kernel}${dilations.some((d) => d !== 1) ? ` dilations ${dilations.join(',')}` : ''} ${activation} → ${numActions} at the agent`,
     numActions,
     obsSize,
     init(rng) {

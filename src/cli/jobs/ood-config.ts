@@ -12,11 +12,12 @@ export type OodFamily = (typeof OOD_FAMILIES)[number];
  * Architectures, each a policy on its own observation: `tabular` (state id), `mlp` (MLP
  * over the agent's coordinates: position only), `mlpGrid` (MLP over the absolute
  * `gridChannels` planes: sees the goal, no structure), `conv` (translation-equivariant
- * convolutions read out at the agent), `egocentric` (the planes re-centred on the agent,
+ * convolutions read out at the agent), `convWide` (the same with dilated layers 1, 2, 4,
+ * whose receptive field spans the grid: the agent's cell sees a far goal), `egocentric` (the planes re-centred on the agent,
  * their row/column axis features, MLP) and `egocentricWindow` (the same with the whole
  * window as well: a weight per relative cell).
  */
-export const OOD_ARCHS = ['tabular', 'mlp', 'mlpGrid', 'conv', 'egocentric', 'egocentricWindow'] as const;
+export const OOD_ARCHS = ['tabular', 'mlp', 'mlpGrid', 'conv', 'convWide', 'egocentric', 'egocentricWindow'] as const;
 export type OodArch = (typeof OOD_ARCHS)[number];
 
 /** DREAM exploitation heads on the sign grid (unseen goal placements). */
@@ -66,6 +67,7 @@ export const OOD_INNER_LR: Readonly<Record<OodArch, Readonly<Record<'goal' | 'st
   mlp: { goal: 0.1, start: 0.1, layout: 0.1 },
   mlpGrid: { goal: 0.1, start: 0.1, layout: 0.1 },
   conv: { goal: 0.1, start: 0.1, layout: 0.1 },
+  convWide: { goal: 0.1, start: 0.1, layout: 0.1 },
   egocentric: { goal: 0.1, start: 0.1, layout: 0.1 },
   egocentricWindow: { goal: 0.1, start: 0.1, layout: 0.1 },
 };
@@ -74,7 +76,7 @@ export const OOD_INNER_LR: Readonly<Record<OodArch, Readonly<Record<'goal' | 'st
  * Adam step of the outer loop per architecture: the grid-world study's 0.1 for tabular
  * logits; a network's weights all move with every step, so 0.1 saturates them at once.
  */
-export const OOD_OUTER_LR: Readonly<Record<OodArch, number>> = { tabular: 0.1, mlp: 0.01, mlpGrid: 0.01, conv: 0.01, egocentric: 0.01, egocentricWindow: 0.01 };
+export const OOD_OUTER_LR: Readonly<Record<OodArch, number>> = { tabular: 0.1, mlp: 0.01, mlpGrid: 0.01, conv: 0.01, convWide: 0.01, egocentric: 0.01, egocentricWindow: 0.01 };
 
 /** The study's configuration, stored in results.json. */
 export interface OodConfig {

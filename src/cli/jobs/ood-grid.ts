@@ -82,7 +82,7 @@ function familyOf(family: OodFamily, seed: number): TaskFamily {
 }
 
 const OBSERVATION: Readonly<Record<OodArch, ObservationSpec>> = {
-  tabular: { kind: 'stateIndex' }, mlp: { kind: 'oneHot' }, mlpGrid: { kind: 'gridChannels' }, conv: { kind: 'gridChannels' }, egocentric: { kind: 'gridChannels' }, egocentricWindow: { kind: 'gridChannels' },
+  tabular: { kind: 'stateIndex' }, mlp: { kind: 'oneHot' }, mlpGrid: { kind: 'gridChannels' }, conv: { kind: 'gridChannels' }, convWide: { kind: 'gridChannels' }, egocentric: { kind: 'gridChannels' }, egocentricWindow: { kind: 'gridChannels' },
 };
 
 /** The policy of an architecture on `H × W` maps, and how its inputs are keyed for the `novel` diagnostic. */
@@ -94,6 +94,8 @@ function architecture(arch: OodArch, H: number, W: number, numStates: number, nu
     case 'mlpGrid': return { policy: mlpPolicy({ obsSize: 4 * H * W, numActions, hidden }), novelty: 'units' as const };
     // Two 3×3 layers: receptive field radius 2 (the `novel` patches below).
     case 'conv': return { policy: convPolicy({ height: H, width: W, numActions, hidden: [8, 8] }), novelty: 'patch' as const, radius: 2 };
+    // Receptive field 1 + 2·(1 + 2 + 4) = 15 cells: radius 7 covers any 8×8 grid from any cell.
+    case 'convWide': return { policy: convPolicy({ height: H, width: W, numActions, hidden: [8, 8, 8], dilations: [1, 2, 4] }), novelty: 'patch' as const, radius: 7 };
     case 'egocentric': return { policy: egocentricPolicy({ height: H, width: W, numActions, hidden, features: ['axes'] }), novelty: 'units' as const };
     case 'egocentricWindow': return { policy: egocentricPolicy({ height: H, width: W, numActions, hidden, features: ['window', 'axes'] }), novelty: 'units' as const };
   }
