@@ -289,21 +289,19 @@ export function convWeightGradReduceF32(acc: usize, out: usize, groups: i32, og:
 }
 
 /**
- * Input-gradient panels: `dst[g][cb][k][o][l] = w[g·og + o][4·cb + l][k]` (0 past cg),
- * `k` a tap of the kh×kw window, so one output channel's weights for 4 input channels are
- * one vector.
+ * Input-gradient panels over targets `t` (a tap of an input channel, `t = ch·kh·kw + k`,
+ * as the weight stores them): `dst[g][tb][o][l] = w[g·og + o][4·tb + l]` (0 past the last
+ * target), so one output channel's weights for 4 targets are one vector.
  */
-export function convPackInputF32(w: usize, dst: usize, groups: i32, og: i32, cg: i32, k2: i32): void {
-  const ncb = (cg + 3) >> 2;
+export function convPackInputF32(w: usize, dst: usize, groups: i32, og: i32, nTaps: i32): void {
+  const ntb = (nTaps + 3) >> 2;
   for (let g = 0; g < groups; g++) {
-    for (let cb = 0; cb < ncb; cb++) {
-      for (let k = 0; k < k2; k++) {
-        const panel = dst + (<usize>(((g * ncb + cb) * k2 + k) * og) << 4);
-        for (let o = 0; o < og; o++) {
-          for (let l = 0; l < 4; l++) {
-            const ch = cb * 4 + l;
-            store<f32>(panel + (<usize>(o * 4 + l) << 2), ch < cg ? load<f32>(w + (<usize>(((g * og + o) * cg + ch) * k2 + k) << 2)) : 0);
-          }
+    for (let tb = 0; tb < ntb; tb++) {
+      const panel = dst + (<usize>((g * ntb + tb) * og) << 4);
+      for (let o = 0; o < og; o++) {
+        for (let l = 0; l < 4; l++) {
+          const t = tb * 4 + l;
+          store<f32>(panel + (<usize>(o * 4 + l) << 2), t < nTaps ? load<f32>(w + (<usize>((g * og + o) * nTaps + t) << 2)) : 0);
         }
       }
     }
@@ -311,52 +309,54 @@ export function convPackInputF32(w: usize, dst: usize, groups: i32, og: i32, cg:
 }
 
 /**
- * The input gradient of `n` images, in padded coordinates: `dxp[i][ch]` (planes of
- * hp×wpx, zeroed here) gets, at row `y·sh + ki·dh` and column `x·sw + kj·dw`, the sum over
- * output channels of weight × output gradient (`gp` from `convPadRowsF32`, rows of `xr`).
- * The host crops the padding off (`convCropF32`).
+ * The input gradient of `n` images at any stride, in padded coordinates: `dxp[i][ch]`
+ * (planes of hp×wpx, zeroed here) gets, at row `y·sh + ki·dh` and column `x·sw + kj·dw`,
+ * the sum over output channels of weight × output gradient (`gp` from `convPadRowsF32`,
+ * rows of `xr`). A tile is 4 targets (channel, tap) × 8 positions, summed over output
+ * channels in registers, then added at each target's byte offset `dOff[t]` from the row's
+ * base. The host crops the padding off (`convCropF32`).
  */
 export function conv2dInputGradF32(
-  gp: usize, og4: i32, ho: i32, xr: i32, wo: i32, panels: usize, dxp: usize, hp: i32, wpx: i32,
-  n: i32, c: i32, groups: i32, og: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32,
+  gp: usize, og4: i32, ho: i32, xr: i32, wo: i32, panels: usize, dOff: usize, nTaps: i32, dxp: usize, hp: i32, wpx: i32,
+  n: i32, c: i32, groups: i32, og: i32, sh: i32, sw: i32,
 ): void {
-  const cg = c / groups, ncb = (cg + 3) >> 2, k2 = kh * kw;
+  const cg = c / groups, ntb = (nTaps + 3) >> 2;
   const gStep = <usize>(ho * xr) << 2, dStep = <usize>(hp * wpx) << 2;
   const zero = f32x4.splat(0);
   memory.fill(dxp, 0, <usize>(n * c * hp * wpx) << 2);
   for (let i = 0; i < n; i++) {
     for (let g = 0; g < groups; g++) {
       const gImg = gp + (<usize>((i * groups + g) * og4 * ho * xr) << 2);
-      for (let cb = 0; cb < ncb; cb++) {
-        const lanes = min(4, cg - cb * 4);
-        const dImg = dxp + <usize>(i * c + g * cg + cb * 4) * dStep;
-        for (let k = 0; k < k2; k++) {
-          const ki = k / kw, kj = k - ki * kw;
-          const panel = panels + (<usize>(((g * ncb + cb) * k2 + k) * og) << 4);
-          for (let y = 0; y < ho; y++) {
-            const grow = gImg + (<usize>(y * xr) << 2);
-            const drow = dImg + (<usize>((y * sh + ki * dh) * wpx + kj * dw) << 2);
-            for (let x0 = 0; x0 < wo; x0 += 8) {
-              let c00 = zero, c01 = zero, c10 = zero, c11 = zero, c20 = zero, c21 = zero, c30 = zero, c31 = zero;
-              const gx = grow + (<usize>x0 << 2);
-              for (let o = 0; o < og; o++) {
-                const p = gx + <usize>o * gStep;
-                const a0 = v128.load(p), a1 = v128.load(p, 16);
-                const wp = panel + (<usize>o << 4);
-                const w0 = v128.load32_splat(wp), w1 = v128.load32_splat(wp + 4);
-                const w2 = v128.load32_splat(wp + 8), w3 = v128.load32_splat(wp + 12);
-                c00 = madd(w0, a0, c00); c01 = madd(w0, a1, c01);
-                c10 = madd(w1, a0, c10); c11 = madd(w1, a1, c11);
-                c20 = madd(w2, a0, c20); c21 = madd(w2, a1, c21);
-                c30 = madd(w3, a0, c30); c31 = madd(w3, a1, c31);
-              }
-              const count = min(8, wo - x0);
-              const d = drow + (<usize>(x0 * sw) << 2);
-              addRow(d, c00, c01, count, sw);
-              if (lanes > 1) addRow(d + dStep, c10, c11, count, sw);
-              if (lanes > 2) addRow(d + 2 * dStep, c20, c21, count, sw);
-              if (lanes > 3) addRow(d + 3 * dStep, c30, c31, count, sw);
+      const dImg = dxp + <usize>(i * c + g * cg) * dStep;
+      for (let tb = 0; tb < ntb; tb++) {
+        const lanes = min(4, nTaps - tb * 4);
+        const panel = panels + (<usize>((g * ntb + tb) * og) << 4);
+        const offs = dOff + (<usize>(tb * 4) << 2);
+        for (let y = 0; y < ho; y++) {
+          const grow = gImg + (<usize>(y * xr) << 2);
+          const drow = dImg + (<usize>(y * sh * wpx) << 2);
+          for (let x0 = 0; x0 < wo; x0 += 8) {
+            let c00 = zero, c01 = zero, c10 = zero, c11 = zero, c20 = zero, c21 = zero, c30 = zero, c31 = zero;
+            const gx = grow + (<usize>x0 << 2);
+            for (let o = 0; o < og; o++) {
+              const p = gx + <usize>o * gStep;
+              const a0 = v128.load(p), a1 = v128.load(p, 16);
+              const wp = panel + (<usize>o << 4);
+              let wv = v128.load32_splat(wp);
+              c00 = madd(wv, a0, c00); c01 = madd(wv, a1, c01);
+              wv = v128.load32_splat(wp, 4);
+              c10 = madd(wv, a0, c10); c11 = madd(wv, a1, c11);
+              wv = v128.load32_splat(wp, 8);
+              c20 = madd(wv, a0, c20); c21 = madd(wv, a1, c21);
+              wv = v128.load32_splat(wp, 12);
+              c30 = madd(wv, a0, c30); c31 = madd(wv, a1, c31);
             }
+            const count = min(8, wo - x0);
+            const d = drow + (<usize>(x0 * sw) << 2);
+            addRow(d + <usize>load<i32>(offs), c00, c01, count, sw);
+            if (lanes > 1) addRow(d + <usize>load<i32>(offs, 4), c10, c11, count, sw);
+            if (lanes > 2) addRow(d + <usize>load<i32>(offs, 8), c20, c21, count, sw);
+            if (lanes > 3) addRow(d + <usize>load<i32>(offs, 12), c30, c31, count, sw);
           }
         }
       }

@@ -47,10 +47,10 @@ export interface KernelExports {
     acc: number, n: number, c: number, groups: number,
   ): void;
   convWeightGradReduceF32(acc: number, out: number, groups: number, og: number, pairs: number, nTaps: number): number;
-  convPackInputF32(w: number, dst: number, groups: number, og: number, cg: number, k2: number): void;
+  convPackInputF32(w: number, dst: number, groups: number, og: number, nTaps: number): void;
   conv2dInputGradF32(
-    gp: number, og4: number, ho: number, xr: number, wo: number, panels: number, dxp: number, hp: number, wpx: number,
-    n: number, c: number, groups: number, og: number, kh: number, kw: number, sh: number, sw: number, dh: number, dw: number,
+    gp: number, og4: number, ho: number, xr: number, wo: number, panels: number, dOff: number, nTaps: number, dxp: number, hp: number, wpx: number,
+    n: number, c: number, groups: number, og: number, sh: number, sw: number,
   ): void;
   convCropF32(src: number, dst: number, planes: number, hp: number, wpx: number, top: number, left: number, h: number, w: number): void;
 }

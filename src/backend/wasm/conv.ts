@@ -30,6 +30,8 @@ interface Geometry {
    * (rows, row length, floats per channel) and tap offsets.
    */
   readonly weightRuns: WeightRuns;
+  /** Byte offset of each target (channel, tap) of the strided input gradient from a padded row's base. */
+  readonly scatterOffsets: Int32Array;
   readonly transposed: { readonly hp: number; readonly wq: number; readonly plane: number; readonly top: number; readonly left: number; readonly taps: Int32Array } | null;
 }
 
@@ -86,9 +88,14 @@ function geometryOf(s: Conv2dSpec): Geometry {
     }
     transposed = { hp: tHp, wq: tWq, plane: tPlane, top: (s.kh - 1) * dh - ph, left: (s.kw - 1) * dw - pw, taps: tTaps };
   }
+  const wpx = Math.max(s.w + 2 * pw, xr + (s.kw - 1) * dw);
+  const scatterOffsets = new Int32Array(nTaps);
+  for (let c = 0; c < cg; c++) {
+    for (let ki = 0; ki < s.kh; ki++) for (let kj = 0; kj < s.kw; kj++) scatterOffsets[(c * s.kh + ki) * s.kw + kj] = 4 * ((c * hp + ki * dh) * wpx + kj * dw);
+  }
   g = {
-    cg, og, og4, nob: og4 / 4, ncb: Math.ceil(cg / 4), k2, nTaps, pairs, xr, hp, wq, plane,
-    wpx: Math.max(s.w + 2 * pw, xr + (s.kw - 1) * dw), taps, pairTaps, transposed, weightRuns: weightRunsOf(s.ho, s.wo, sh, wq, xr),
+    scatterOffsets, cg, og, og4, nob: og4 / 4, ncb: Math.ceil(cg / 4), k2, nTaps, pairs, xr, hp, wq, plane,
+    wpx, taps, pairTaps, transposed, weightRuns: weightRunsOf(s.ho, s.wo, sh, wq, xr),
   };
   geometries.set(s, g);
   return g;
@@ -156,18 +163,19 @@ export class WasmConv {
     const gpSize = s.groups * G.og4 * ho * G.xr, dxpSize = c * G.hp * G.wpx;
     const chunk = chunkOf(n, 4 * (gpSize + dxpSize + (gAt < 0 ? gSize : 0) + (oAt < 0 ? xSize : 0)));
     const L = new Layout(this.arena.base);
-    const panelsAt = L.take(16 * s.groups * G.ncb * G.k2 * G.og), wInAt = L.take(4 * wSize, wAt >= 0);
+    const offsAt = L.take(4 * G.nTaps), panelsAt = L.take(16 * s.groups * Math.ceil(G.nTaps / 4) * G.og), wInAt = L.take(4 * wSize, wAt >= 0);
     const gInAt = L.take(4 * chunk * gSize, gAt >= 0), gpAt = L.take(4 * chunk * gpSize), dxpAt = L.take(4 * chunk * dxpSize);
     const outAt = L.take(4 * chunk * xSize, oAt >= 0);
     const f32 = this.arena.reserve(L.bytes, 'conv2dInputGrad');
+    new Int32Array(f32.buffer, offsAt, G.nTaps).set(G.scatterOffsets);
     for (let t = 0; t < s.tasks; t++) {
-      k.convPackInputF32(this.operand(f32, w, wAt, wInAt, t * wSize, wSize), panelsAt, s.groups, G.og, G.cg, G.k2);
+      k.convPackInputF32(this.operand(f32, w, wAt, wInAt, t * wSize, wSize), panelsAt, s.groups, G.og, G.nTaps);
       for (let i0 = 0; i0 < n; i0 += chunk) {
         const count = Math.min(chunk, n - i0), first = t * n + i0;
         k.convPadRowsF32(this.operand(f32, g, gAt, gInAt, first * gSize, count * gSize), gpAt, count, s.groups, G.og, G.og4, ho, wo, G.xr, ho * G.xr);
         k.conv2dInputGradF32(
-          gpAt, G.og4, ho, G.xr, wo, panelsAt, dxpAt, G.hp, G.wpx,
-          count, c, s.groups, G.og, s.kh, s.kw, s.stride[0], s.stride[1], s.dilation[0], s.dilation[1],
+          gpAt, G.og4, ho, G.xr, wo, panelsAt, offsAt, G.nTaps, dxpAt, G.hp, G.wpx,
+          count, c, s.groups, G.og, s.stride[0], s.stride[1],
         );
         const dst = oAt >= 0 ? oAt + 4 * first * xSize : outAt;
         k.convCropF32(dxpAt, dst, count * c, G.hp, G.wpx, s.padding[0], s.padding[1], h, wd);
