@@ -32,7 +32,7 @@ export { treeMap, treeLeaves, treeZip, treeCopy, type Tree } from './autodiff/tr
 export { checkGrad, type CheckGradOptions, type CheckGradReport } from './autodiff/checkgrad.ts';
 export {
   saveTree, loadTree, treeToJSON, treeFromJSON, saveOptimizerState, loadOptimizerState, SerializationError,
-  type SaveableTree, type TreeJSON, type LoadTreeOptions, type SavedContent,
+  type SaveableTree, type Saveable, type TreeJSON, type LoadTreeOptions, type SavedContent,
 } from './io/tree-codec.ts';
 
 export * from './nn/index.ts';

@@ -4,10 +4,10 @@
  *
  * @example
  * ```ts
- * import { tensor, grad, sum, pow } from 'metagrad';
- * const f = (x) => sum(pow(x, 3));
+ * import { tensor, grad, sum, pow, type Tensor } from 'metagrad';
+ * const f = (x: Tensor) => sum(pow(x, 3));
  * // Third derivative of Σx³: each grad's result is summed back to a scalar first.
- * grad((x) => sum(grad((y) => sum(grad(f)(y)))(x)))(tensor([1, 2])).toArray(); // [6, 6]
+ * grad((x: Tensor) => sum(grad((y: Tensor) => sum(grad(f)(y)))(x)))(tensor([1, 2])).toArray(); // [6, 6]
  * ```
  * @packageDocumentation
  */

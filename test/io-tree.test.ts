@@ -267,4 +267,14 @@ test('the library path uses no Node-only API', async () => {
   }
 });
 
+// Compile-time only (never called): interface-typed trees are accepted, unsaveable members are not.
+export function typeChecks(): void {
+  interface Layer { weight: Tensor; bias: Tensor }
+  const layers: Layer[] = [];
+  saveTree(layers);
+  loadTree(saveTree(layers), { like: layers });
+  // @ts-expect-error a function member cannot be saved
+  saveTree({ step: 1, f: () => 1 });
+}
+
 test.run();

@@ -16,12 +16,11 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { join, relative } from 'node:path';
 import ts from 'typescript';
 import * as api from '../src/index.ts';
 import * as core from '../src/core.ts';
 import * as studies from '../src/studies.ts';
-import { docOf, programOf, root, walkExports } from './api-walk.ts';
+import { collect, STUDIES, type Example } from './tsdoc-collect.ts';
 import { mismatch, parseAssignments, parseStated, parseThrows, plain, type Expected } from './tsdoc-expect.ts';
 import { PRELUDE_NAMES, prelude } from './tsdoc-prelude.ts';
 
@@ -30,67 +29,6 @@ const SKIP: Record<string, string> = {};
 
 /** The modules an example may import from, by specifier. */
 const ENTRIES: Record<string, Record<string, unknown>> = { metagrad: api, 'metagrad/core': core, 'metagrad/studies': studies };
-
-interface Example {
-  /** Every export name documented by this block (a re-export shares its declaration's doc). */
-  names: string[];
-  where: string;
-  code: string;
-  /** The source file's line of each line of `code` (1-based). */
-  lines: number[];
-}
-
-/**
- * The code of one `@example` (its fenced blocks, or the whole tag text when it has none),
- * with the source line of each of its lines, found by matching the comment's lines in order.
- */
-function codeOf(tag: ts.JSDocTag, sf: ts.SourceFile): { code: string; lines: number[] } {
-  const text = ts.getTextOfJSDocComment(tag.comment) ?? '';
-  const fences = [...text.matchAll(/```(?:ts|typescript|js)?[^\n]*\n([\s\S]*?)```/g)].map((m) => m[1]!);
-  const code = fences.length > 0 ? fences.join('\n') : text;
-  const source = sf.text.split('\n').map((l) => l.replace(/^\s*\*\s?/, '').trimEnd());
-  let at = sf.getLineAndCharacterOfPosition(tag.getStart(sf)).line;
-  const lines = code.split('\n').map((l) => {
-    const line = l.trimEnd();
-    const found = source.findIndex((s, i) => i >= at && (s === line || s.endsWith(`@example ${line}`)));
-    if (found >= 0) at = found;
-    return at + 1;
-  });
-  return { code, lines };
-}
-
-/** The examples of an entry's file header (`@packageDocumentation` / `@module`), which `docOf` leaves out. */
-function headerExamples(program: ts.Program, file: string): Example[] {
-  const text = program.getSourceFile(file)!.text;
-  const range = ts.getLeadingCommentRanges(text, 0)?.find((c) => text.startsWith('/**', c.pos));
-  if (range === undefined) return [];
-  // The header alone, before a stand-in declaration it documents (the lines stay the file's).
-  const sf = ts.createSourceFile(file, `${text.slice(0, range.end)}\nconst header = 0;`, ts.ScriptTarget.ES2022, true);
-  const docs = ts.getJSDocCommentsAndTags(sf.statements[0]!).filter(ts.isJSDoc);
-  const header = docs.find((d) => d.tags?.some((t) => t.tagName.text === 'packageDocumentation' || t.tagName.text === 'module'));
-  const where = `${relative(root, file)}:1`;
-  return (header?.tags ?? []).filter((t) => t.tagName.text === 'example').map((tag) => ({ names: ['(package)'], where, ...codeOf(tag, sf) }));
-}
-
-/** Prefix of the names of `metagrad/studies` exports (its namespaces share the root's names). */
-const STUDIES = 'metagrad/studies:';
-
-function collect(): Example[] {
-  const program = programOf([join(root, 'src', 'index.ts'), join(root, 'src', 'studies.ts')]);
-  const byDoc = new Map<string, Example>();
-  for (const e of headerExamples(program, join(root, 'src', 'index.ts'))) byDoc.set(e.where, e);
-  const exported = [...walkExports(program, join(root, 'src', 'index.ts')), ...walkExports(program, join(root, 'src', 'studies.ts'), STUDIES)];
-  for (const { name, decl, where } of exported) {
-    const tags = docOf(decl)?.tags?.filter((t) => t.tagName.text === 'example') ?? [];
-    tags.forEach((tag, i) => {
-      const key = `${where}#${i}`;
-      const known = byDoc.get(key);
-      if (known !== undefined) { known.names.push(name); return; }
-      byDoc.set(key, { names: [name], where, ...codeOf(tag, decl.getSourceFile()) });
-    });
-  }
-  return [...byDoc.values()];
-}
 
 /** A check the instrumented code calls, by index. `line`: the line in the example's code (0-based). */
 type Check =

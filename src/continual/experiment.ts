@@ -205,7 +205,7 @@ export function recoveryStats(result: RunResult, options: { type?: number; skip?
  * const stream = taskStream({ length: 8, types: [0, 1], switching: { kind: 'periodic', period: 4 }, seed: 1 });
  * const sampleTask = regressionTasks([sineFamily(), lineFamily()], { K: 5 });
  * const runs = [0, 1].map((seed) => runStream(sequentialLearner({ problem, optimizer: adam({ lr: 0.01 }), seed }), { stream, sampleTask, numTypes: 2, evalTasks: 2 }));
- * summarize(runs, { bwt: (r) => r.metrics.backwardTransfer }).bwt.n; // 2 seeds
+ * summarize(runs, { bwt: (r) => r.metrics.backwardTransfer }).bwt!.n; // 2 seeds
  * ```
  */
 export function summarize(runs: readonly RunResult[], fields: Record<string, (run: RunResult) => number>): Record<string, Interval> {

@@ -225,7 +225,7 @@ export function summarizeStudy(results: Record<string, readonly StudySeedResult[
  *
  * @example
  * ```ts
- * const options = { seeds: 1, scale: 1, variants: ['standard'], only: ['maml'], iterations: { maml: 2 }, log: () => {} };
+ * const options = { seeds: 1, scale: 1, variants: ['standard'], only: ['maml'], iterations: { maml: 2 }, log: () => {} } as const;
  * const study = assembleExploreStudy(options, exploreStudyUnits(options).map((u) => runExploreStudyUnit(u).result));
  * study.variants.standard!.results['maml']!.length; // 1
  * ```

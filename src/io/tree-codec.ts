@@ -43,6 +43,25 @@ export type SavedContent = 'tree' | 'optimizer';
 export type SaveableTree = State;
 
 /**
+ * `T` checked member by member against what {@link saveTree} accepts, so a tree typed
+ * with interfaces (`LinearParams[]`, which has no index signature) qualifies; a member
+ * that cannot be saved (a function, a class instance's method) becomes `never` and the
+ * call does not compile.
+ * @example
+ * ```ts
+ * const params: LinearParams[] = MLP({ sizes: [2, 3, 1] }).init(new Rng(0));
+ * const ok: Saveable<typeof params> = params; // an interface-typed tree is accepted
+ * ```
+ */
+export type Saveable<T> = T extends Tensor | number | string | boolean | null ? T
+  : T extends (...args: never[]) => unknown ? never
+  : T extends object ? { readonly [K in keyof T]: Saveable<T[K]> }
+  : never;
+
+/** `unknown` when `T` is {@link Saveable} (so `T & SaveableCheck<T>` is `T`), else the shape it fails. */
+type SaveableCheck<T> = [T] extends [State] ? unknown : T extends Saveable<T> ? unknown : Saveable<T>;
+
+/**
  * The JSON form of a saved tree ({@link treeToJSON}); `JSON.stringify` it to store text.
  * @example const json: TreeJSON = treeToJSON({ w: tensor([1, 2]) });
  */
@@ -80,7 +99,7 @@ export class SerializationError extends Error {
  * loadTree(bytes, { like: MLP({ sizes: [2, 4, 1] }).init(new Rng(0)) }); // throws SerializationError
  * ```
  */
-export interface LoadTreeOptions<T extends State = State> {
+export interface LoadTreeOptions<T = State> {
   /**
    * A tree of the expected structure (e.g. freshly initialised parameters): the same
    * object keys, array lengths, tensor dtypes and shapes; values are ignored.
@@ -255,11 +274,11 @@ function checkLike(op: string, tree: State, like: State | undefined): void {
  * const params = { layers: [{ w: tensor([[1, 2], [3, 4]]), b: tensor([0.5, -1]) }] };
  * const bytes = saveTree(params);                   // Uint8Array
  * const back = loadTree(bytes, { like: params });   // same structure, same bits
- * back.layers[0].w.toArray();                       // [[1, 2], [3, 4]]
+ * back.layers[0]!.w.toArray();                      // [[1, 2], [3, 4]]
  * ```
  */
-export function saveTree(tree: SaveableTree): Uint8Array {
-  return pack('saveTree', 'tree', tree);
+export function saveTree<T>(tree: T & SaveableCheck<T>): Uint8Array {
+  return pack('saveTree', 'tree', tree as unknown as State);
 }
 
 /**
@@ -276,7 +295,7 @@ export function saveTree(tree: SaveableTree): Uint8Array {
  * back.w.toArray(); // [1.5, -2]
  * ```
  */
-export function loadTree<T extends SaveableTree>(bytes: Uint8Array | ArrayBuffer, options: LoadTreeOptions<T> & { readonly like: T }): T;
+export function loadTree<T>(bytes: Uint8Array | ArrayBuffer, options: LoadTreeOptions<T> & { readonly like: T & SaveableCheck<T> }): T;
 export function loadTree(bytes: Uint8Array | ArrayBuffer, options?: LoadTreeOptions): SaveableTree;
 export function loadTree(bytes: Uint8Array | ArrayBuffer, options: LoadTreeOptions = {}): SaveableTree {
   const tree = unpack('loadTree', bytes, 'tree');
@@ -295,8 +314,8 @@ export function loadTree(bytes: Uint8Array | ArrayBuffer, options: LoadTreeOptio
  * const back = treeFromJSON(text); // { w: Tensor [1, 2], step: 3 }
  * ```
  */
-export function treeToJSON(tree: SaveableTree): TreeJSON {
-  return toJSONForm('treeToJSON', 'tree', tree);
+export function treeToJSON<T>(tree: T & SaveableCheck<T>): TreeJSON {
+  return toJSONForm('treeToJSON', 'tree', tree as unknown as State);
 }
 
 /**
@@ -310,7 +329,7 @@ export function treeToJSON(tree: SaveableTree): TreeJSON {
  * back.w.toArray(); // [1, 2]
  * ```
  */
-export function treeFromJSON<T extends SaveableTree>(json: unknown, options: LoadTreeOptions<T> & { readonly like: T }): T;
+export function treeFromJSON<T>(json: unknown, options: LoadTreeOptions<T> & { readonly like: T & SaveableCheck<T> }): T;
 export function treeFromJSON(json: unknown, options?: LoadTreeOptions): SaveableTree;
 export function treeFromJSON(json: unknown, options: LoadTreeOptions = {}): SaveableTree {
   const tree = fromJSONForm('treeFromJSON', json, 'tree');

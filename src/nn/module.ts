@@ -156,7 +156,7 @@ export function MLP(options: MLPOptions): Module<LinearParams[]> {
  * @example
  * ```ts
  * const params = MLP({ sizes: [1, 40, 1] }).init(new Rng(0));
- * batchOverTasks(params, 25)[0].weight.shape; // [25, 1, 40]
+ * batchOverTasks(params, 25)[0]!.weight.shape; // [25, 1, 40]
  * ```
  */
 export function batchOverTasks<P>(params: P, numTasks: number): P {
