@@ -50,6 +50,25 @@ test('egocentricView: the window is centred on the agent, off-map cells read as 
   assert.equal(h.slice(30 + 9, 45), [0, 0, 1, 1, 1, 0], 'lava: row +1 only (a maximum, not a count), columns −1 and 0');
 });
 
+test('egocentricView rays: 1/d to the nearest cell of each plane up, right, down and left; 0 when none in the window', () => {
+  // A wall row 2 with a doorway at column 3; the agent at (4, 3) under the doorway, goal at (0, 3).
+  const walls = (r: number, c: number): boolean => r === 2 && c !== 3;
+  const view = egocentricView({ height: H, width: W, radius: 6, features: ['rays'] });
+  assert.is(view.outputSize, 3 * 4);
+  const under = Array.from(view.apply(planes(walls, [4, 3], [0, 3]), 1));
+  // Walls: up through the doorway to the map's edge (off-map reads as wall: 5 cells), right/left off the map at 4, down off the map at 3.
+  assert.equal(under.slice(0, 4), [1 / 5, 1 / 4, 1 / 3, 1 / 4].map(Math.fround), 'walls from under the doorway');
+  assert.equal(under.slice(4, 8), [Math.fround(1 / 4), 0, 0, 0], 'goal: 4 up, nothing in the other directions');
+  assert.equal(under.slice(8, 12), [0, 0, 0, 0], 'lava: none');
+  const beside = Array.from(view.apply(planes(walls, [3, 1], [0, 3]), 1));
+  assert.equal(beside.slice(0, 4), [1, 1 / 6, 1 / 4, 1 / 2].map(Math.fround), 'walls one column off the doorway: the wall is right above');
+  assert.equal(beside.slice(4, 8), [0, 0, 0, 0], 'the goal is not in line');
+  // A radius-1 window sees only neighbours.
+  const near = egocentricView({ height: H, width: W, radius: 1, features: ['axes', 'rays'] });
+  assert.is(near.outputSize, 3 * (6 + 4));
+  assert.equal(Array.from(near.apply(planes(walls, [4, 3], [0, 3]), 1)).slice(6, 10), [0, 0, 0, 0], 'no wall next to the agent under the doorway');
+});
+
 test('egocentricPolicy: shifting the grid and the agent together leaves the action probabilities unchanged', () => {
   const policy = egocentricPolicy({ height: H, width: W, numActions: 5, features: ['window', 'axes'], hidden: [8], outputScale: 1 });
   const params = policy.init(new Rng(0));
@@ -116,7 +135,7 @@ test('egocentricPolicy: bad options and observations throw RlErrors naming them'
   throwsRl(() => egocentricPolicy({ height: 5, width: 5, numActions: 4, radius: -1 }), /egocentricView: radius must be an integer ≥ 0, got -1/);
   throwsRl(() => egocentricPolicy({ height: 5, width: 5, numActions: 4, agentChannel: 4 }), /egocentricView: agentChannel 4 is not one of the 4 channels/);
   throwsRl(() => egocentricPolicy({ height: 5, width: 5, numActions: 4, wallChannel: 1 }), /egocentricView: wallChannel 1 must be one of the 4 channels other than agentChannel 1/);
-  throwsRl(() => egocentricPolicy({ height: 5, width: 5, numActions: 4, features: ['window', 'window'] }), /egocentricView: features must be a non-empty list without repeats of 'window', 'axes', got \["window","window"\]/);
+  throwsRl(() => egocentricPolicy({ height: 5, width: 5, numActions: 4, features: ['window', 'window'] }), /egocentricView: features must be a non-empty list without repeats of 'window', 'axes', 'rays', got \["window","window"\]/);
   throwsRl(() => egocentricPolicy({ height: 5, width: 5, numActions: 4, features: ['rows' as 'axes'] }), /egocentricView: features must be/);
   throwsRl(() => egocentricPolicy({ height: 5, width: 5, numActions: 0 }), /egocentricPolicy: numActions must be an integer ≥ 1, got 0/);
   throwsRl(() => egocentricPolicy({ height: 5, width: 5, numActions: 4, hidden: [0] }), /egocentricPolicy: hidden\[0\] must be an integer ≥ 1, got 0/);

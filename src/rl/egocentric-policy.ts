@@ -15,6 +15,10 @@
  *   separately in training, but never together, still reads as "up" and "right" — the
  *   out-of-distribution case of the goal family, whose OOD quadrant puts goals at
  *   relative positions no training task produces.
+ * - `'rays'`: per plane, 1/d for the nearest cell of this kind straight up, right, down
+ *   and left of the agent within the window (0 if none): "a wall right above me", "the
+ *   way up is open for 5 cells". The axes of the wall plane are all 1 in a walled map;
+ *   rays tell a doorway (the up ray grows long under it) from a wall.
  *
  * Rotation: the grid worlds here have absolute actions (up, right, down, left, stay) and
  * no heading, so there is no orientation to rotate the window into; a rotated view would
@@ -30,9 +34,9 @@ import { checkInteger, RlError } from './errors.ts';
 import { mlpPolicy, type CategoricalPolicy, type InputTransform, type MlpParams } from './policy.ts';
 
 /** Feature groups of {@link egocentricView}; see the module comment. */
-export type EgocentricFeature = 'window' | 'axes';
+export type EgocentricFeature = 'window' | 'axes' | 'rays';
 /** Every {@link EgocentricFeature}. */
-export const EGOCENTRIC_FEATURES: readonly EgocentricFeature[] = ['window', 'axes'];
+export const EGOCENTRIC_FEATURES: readonly EgocentricFeature[] = ['window', 'axes', 'rays'];
 
 /** Options of {@link egocentricView}. */
 export interface EgocentricViewOptions {
@@ -80,7 +84,7 @@ export function egocentricView(options: EgocentricViewOptions): InputTransform {
   }
   const k = 2 * radius + 1, plane = height * width;
   const planes = Array.from({ length: channels }, (_v, c) => c).filter((c) => c !== agentChannel);
-  const perPlane = (features.includes('window') ? k * k : 0) + (features.includes('axes') ? 2 * k : 0);
+  const perPlane = (features.includes('window') ? k * k : 0) + (features.includes('axes') ? 2 * k : 0) + (features.includes('rays') ? 4 : 0);
   const outputSize = planes.length * perPlane;
   const inputSize = channels * plane;
   const window = new Float32Array(k * k);
@@ -110,6 +114,15 @@ export function egocentricView(options: EgocentricViewOptions): InputTransform {
             if (group === 'window') {
               out.set(window, o);
               o += k * k;
+            } else if (group === 'rays') {
+              // Up, right, down, left from the window's centre (the agent).
+              const steps = [[-1, 0], [0, 1], [1, 0], [0, -1]] as const;
+              steps.forEach(([sy, sx], d) => {
+                for (let dist = 1; dist <= radius; dist++) {
+                  if (window[(radius + sy * dist) * k + radius + sx * dist]! > 0) { out[o + d] = 1 / dist; break; }
+                }
+              });
+              o += 4;
             } else {
               for (let dy = 0; dy < k; dy++) {
                 for (let dx = 0; dx < k; dx++) {

@@ -82,7 +82,7 @@ function familyOf(family: OodFamily, seed: number): TaskFamily {
 }
 
 const OBSERVATION: Readonly<Record<OodArch, ObservationSpec>> = {
-  tabular: { kind: 'stateIndex' }, mlp: { kind: 'oneHot' }, mlpGrid: { kind: 'gridChannels' }, conv: { kind: 'gridChannels' }, convWide: { kind: 'gridChannels' }, egocentric: { kind: 'gridChannels' }, egocentricWindow: { kind: 'gridChannels' },
+  tabular: { kind: 'stateIndex' }, mlp: { kind: 'oneHot' }, mlpGrid: { kind: 'gridChannels' }, conv: { kind: 'gridChannels' }, convWide: { kind: 'gridChannels' }, egocentric: { kind: 'gridChannels' }, egocentricWindow: { kind: 'gridChannels' }, egocentricRays: { kind: 'gridChannels' },
 };
 
 /** The policy of an architecture on `H × W` maps, and how its inputs are keyed for the `novel` diagnostic. */
@@ -98,6 +98,7 @@ function architecture(arch: OodArch, H: number, W: number, numStates: number, nu
     case 'convWide': return { policy: convPolicy({ height: H, width: W, numActions, hidden: [8, 8, 8], dilations: [1, 2, 4] }), novelty: 'patch' as const, radius: 7 };
     case 'egocentric': return { policy: egocentricPolicy({ height: H, width: W, numActions, hidden, features: ['axes'] }), novelty: 'units' as const };
     case 'egocentricWindow': return { policy: egocentricPolicy({ height: H, width: W, numActions, hidden, features: ['window', 'axes'] }), novelty: 'units' as const };
+    case 'egocentricRays': return { policy: egocentricPolicy({ height: H, width: W, numActions, hidden, features: ['axes', 'rays'] }), novelty: 'units' as const };
   }
 }
 
