@@ -25,8 +25,8 @@ import type { Rng } from '../random/rng.ts';
 import { grad, valueAndGrad } from '../autodiff/transforms.ts';
 import { treeMap, treeZip } from '../autodiff/tree.ts';
 import { stopGradient } from '../autodiff/stop.ts';
-import type { Tensor } from '../tensor/tensor.ts';
-import { scalar, tensor } from '../tensor/create.ts';
+import { Tensor } from '../tensor/tensor.ts';
+import { scalar } from '../tensor/create.ts';
 import { add, exp, gather, logSoftmax, mul, reshape, sum } from '../ops/index.ts';
 import { jit, type Jitted } from '../jit/jit.ts';
 import { JitError } from '../jit/errors.ts';
@@ -183,13 +183,25 @@ function batchInputs<P>(
   for (let k = 0; k < steps; k++) picks[k] = (form.table ? features[k]! : k) * A + batch.actions[k]!;
   const baseline = fitBaseline(batch, kind, discount, crossFit);
   const data = surrogateWeights(name, batch, baseline ? { discount, baseline } : { discount });
+  // Wrapped, not copied (`tensor` copies element by element, with a type check each):
+  // these arrays are this batch's own and nothing writes them afterwards. The features
+  // come from the policy, which may reuse its buffer, so they are copied (a memcpy).
   return {
-    features: tensor(features, [steps, form.featureSize]),
-    picks: tensor(picks, [steps]),
-    mask: tensor(batch.mask, [N, T]),
-    weights: tensor(data.weights, [N, T]),
-    baselineTerm: data.baselineTerm && tensor(data.baselineTerm, [N, T]),
+    features: wrap(features.slice(), [steps, form.featureSize]),
+    picks: wrap(picks, [steps]),
+    mask: wrap(batch.mask, [N, T]),
+    weights: wrap(data.weights, [N, T]),
+    baselineTerm: data.baselineTerm && wrap(data.baselineTerm, [N, T]),
   };
+}
+
+/** A float32 tensor over `data` itself (see `batchInputs`). */
+function wrap(data: Float32Array, shape: number[]): Tensor {
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (!(data instanceof Float32Array) || data.length !== size) {
+    throw new RlError(`metaTrainStep: batch data must be a Float32Array of ${size} values ([${shape.join(', ')}]), got ${Object.prototype.toString.call(data)} of ${data.length}`);
+  }
+  return new Tensor(data, shape);
 }
 
 function meanOf(values: ArrayLike<number>): number {

@@ -211,34 +211,34 @@ export class LinearFeatureBaseline {
   }
 
   /**
-   * {@link accumulate} for one-hot states, unrolled: the same products added to each
-   * sum in the same (step) order, so the same bits, without the per-step feature
-   * vector. Features `[e_s, τ, τ², τ³, 1]`, τ = t/100, their products precomputed per t.
+   * {@link accumulate} for one-hot states, unrolled, into the parts of the normal
+   * equations that {@link solveStates} reads: the same products added to each sum in
+   * the same (step) order, so the same bits, without the per-step feature vector or the
+   * dense `F × F` matrix. Features `[e_s, τ, τ², τ³, 1]`, τ = t/100.
    */
-  private accumulateStates(batch: EpisodeBatch, targets: Float32Array, gram: Float64Array, rhs: Float64Array): void {
+  private accumulateStates(batch: EpisodeBatch, targets: Float32Array, system: StateSystem): void {
     const { numEpisodes: N, horizon: T } = batch;
-    const S = this.numStates, F = rhs.length;
-    const time = timeFeatures(T);
-    const outer = new Float64Array(T * 16);
-    for (let t = 0; t < T; t++) for (let p = 0; p < 4; p++) for (let q = 0; q < 4; q++) outer[t * 16 + p * 4 + q] = time[t * 4 + p]! * time[t * 4 + q]!;
+    const S = this.numStates;
+    const { time, outer } = timeTables(T);
     const { mask, states } = batch;
+    const { diag, cross, timeBlock, rhs } = system;
     for (let i = 0; i < N; i++) {
       for (let t = 0, k = i * T; t < T; t++, k++) {
         if (!mask[k]) continue;
         const s = states[k]!;
         if (s >= S) throw new RlError(`LinearFeatureBaseline: state ${s} is out of range 0..${S - 1} (numStates)`);
         const y = targets[k]!;
-        const f0 = time[t * 4]!, f1 = time[t * 4 + 1]!, f2 = time[t * 4 + 2]!, f3 = time[t * 4 + 3]!;
-        // Row s: 1·y, 1·1 and 1·f (products by the one-hot's 1 are exact).
-        const row = s * F;
+        // Row s: 1·y and 1·1 (products by the one-hot's 1 are exact).
         rhs[s]! += 1 * y;
-        gram[row + s]! += 1;
-        gram[row + S]! += 1 * f0; gram[row + S + 1]! += 1 * f1; gram[row + S + 2]! += 1 * f2; gram[row + S + 3]! += 1 * f3;
+        diag[s]! += 1;
         // Rows of the time features; τ, τ² and τ³ are 0 at t = 0, skipped as accumulate skips zeros.
-        if (f0 !== 0) accumulateTimeRow(gram, rhs, outer, t * 16, S, S, s, f0, y);
-        if (f1 !== 0) accumulateTimeRow(gram, rhs, outer, t * 16 + 4, S + 1, S, s, f1, y);
-        if (f2 !== 0) accumulateTimeRow(gram, rhs, outer, t * 16 + 8, S + 2, S, s, f2, y);
-        if (f3 !== 0) accumulateTimeRow(gram, rhs, outer, t * 16 + 12, S + 3, S, s, f3, y);
+        for (let p = 0; p < 4; p++) {
+          const x = time[t * 4 + p]!;
+          if (x === 0) continue;
+          rhs[S + p]! += x * y;
+          cross[p * S + s]! += x * 1;
+          for (let q = 0; q <= p; q++) timeBlock[p * 4 + q]! += outer[t * 16 + p * 4 + q]!;
+        }
       }
     }
   }
@@ -248,13 +248,21 @@ export class LinearFeatureBaseline {
     const { numEpisodes: N, horizon: T } = batch;
     checkLength('LinearFeatureBaseline.fit', targets, N * T);
     const F = this.featureCount(batch.obsSize);
-    const gram = new Float64Array(F * F);
-    const rhs = new Float64Array(F);
-    if (this.kind === 'state') this.accumulateStates(batch, targets, gram, rhs);
-    else this.accumulate(batch, targets, gram, rhs);
+    let solve: (reg: number) => Float64Array | null;
+    if (this.kind === 'state') {
+      const system = stateSystem(this.numStates);
+      this.accumulateStates(batch, targets, system);
+      solve = (reg) => solveStates(system, reg);
+    } else {
+      // Scratch reused between fits (the matrix is F² doubles: 37 KB at F = 68).
+      const gram = scratch('gram', F * F).fill(0);
+      const rhs = new Float64Array(F);
+      this.accumulate(batch, targets, gram, rhs);
+      solve = (reg) => solveRidge(gram, rhs, F, reg);
+    }
     let reg = this.regularization;
     for (let attempt = 0; attempt < 8; attempt++, reg = Math.max(reg * 10, 1e-8)) {
-      const solution = solveRidge(gram, rhs, F, reg);
+      const solution = solve(reg);
       if (solution) {
         this.weights = solution;
         return;
@@ -273,7 +281,7 @@ export class LinearFeatureBaseline {
     if (w.length !== F) throw new RlError(`LinearFeatureBaseline.predict: fitted on ${w.length} features, this batch gives ${F}`);
     if (this.kind === 'state') {
       // Unrolled as the fit: the same terms summed in the same order (state, then time).
-      const S = this.numStates, time = timeFeatures(T);
+      const S = this.numStates, { time } = timeTables(T);
       for (let k = 0; k < N * T; k++) {
         if (!batch.mask[k]) continue;
         const s = batch.states[k]!;
@@ -300,36 +308,129 @@ export class LinearFeatureBaseline {
   }
 }
 
+/** Scratch buffers reused between fits, by purpose (fits run one at a time). */
+const scratchBuffers = new Map<string, Float64Array>();
+
+/** Scratch `purpose` with at least `length` doubles (contents left from the last use). */
+function scratch(purpose: string, length: number): Float64Array {
+  let buffer = scratchBuffers.get(purpose);
+  if (!buffer || buffer.length < length) scratchBuffers.set(purpose, buffer = new Float64Array(length));
+  return buffer.subarray(0, length);
+}
+
 /**
- * One time feature's row of the normal equations at one step (see
- * `accumulateStates`): `rhs[feature] += x·y`, column s (the state's) `+= x·1`, and the
- * time columns S..S+3 `+= x·f_q` (`outer[o + q]`, the products precomputed).
+ * The normal equations of one-hot states, `F = S + 4` features: of the lower triangle
+ * that the Cholesky factorisation reads, only the state diagonal (two different states
+ * never share a step), the time rows' state columns and the 4 × 4 time block are
+ * nonzero; with the factorisation's parts (see {@link solveStates}). Views of scratch.
  */
-function accumulateTimeRow(
-  gram: Float64Array, rhs: Float64Array, outer: Float64Array, o: number, feature: number, S: number, s: number, x: number, y: number,
-): void {
-  const row = feature * rhs.length;
-  rhs[feature]! += x * y;
-  gram[row + s]! += x * 1;
-  gram[row + S]! += outer[o]!; gram[row + S + 1]! += outer[o + 1]!; gram[row + S + 2]! += outer[o + 2]!; gram[row + S + 3]! += outer[o + 3]!;
+interface StateSystem {
+  readonly S: number;
+  /** `[S]`: visits per state. */
+  readonly diag: Float64Array;
+  /** `[4, S]`: time row p, state column s. */
+  readonly cross: Float64Array;
+  /** `[4, 4]`, lower triangle: time row p, time column q ≤ p. */
+  readonly timeBlock: Float64Array;
+  /** `[S + 4]`. */
+  readonly rhs: Float64Array;
+  /** `[S]`: the factor's state diagonal. */
+  readonly stateFactor: Float64Array;
+  /** `[4, S + 4]`: the factor's time rows. */
+  readonly timeFactor: Float64Array;
+  /** `[S + 4]`: the forward substitution's result. */
+  readonly forward: Float64Array;
 }
 
-/** `[τ, τ², τ³, 1]` for t = 0..T−1, τ = t/100, `[T, 4]`: the time features, as `writeFeatures` computes them. */
-function timeFeatures(T: number): Float64Array {
-  const out = new Float64Array(T * 4);
-  for (let t = 0; t < T; t++) {
-    const time = t / 100;
-    out[t * 4] = time;
-    out[t * 4 + 1] = time * time;
-    out[t * 4 + 2] = time * time * time;
-    out[t * 4 + 3] = 1;
+/** A zeroed {@link StateSystem} for S states, in scratch. */
+function stateSystem(S: number): StateSystem {
+  const F = S + 4;
+  const buffer = scratch('states', 6 * S + 16 + 6 * F);
+  let at = 0;
+  const take = (n: number): Float64Array => buffer.subarray(at, at += n);
+  const system = {
+    S, diag: take(S), cross: take(4 * S), timeBlock: take(16), rhs: take(F),
+    stateFactor: take(S), timeFactor: take(4 * F), forward: take(F),
+  };
+  buffer.fill(0, 0, 6 * S + 16 + F);
+  return system;
+}
+
+/**
+ * {@link solveRidge} on a {@link StateSystem}: the same operations in the same order on
+ * every entry that can be nonzero, and none of the rest. What is skipped changes no bit:
+ * the factor's state block is diagonal (its off-diagonal entries come out exactly +0),
+ * so the skipped terms are products with +0, i.e. ±0, subtracted from sums that start at
+ * a value that is not −0 (sums of `+=` from +0) — which leaves them as they are.
+ */
+function solveStates(system: StateSystem, reg: number): Float64Array | null {
+  const { S, diag, cross, timeBlock, rhs, stateFactor: D, timeFactor: L, forward: y } = system;
+  const F = S + 4;
+  for (let i = 0; i < S; i++) {
+    const s = diag[i]! + reg;
+    if (!(s > 0)) return null;
+    D[i] = Math.sqrt(s);
   }
-  return out;
+  for (let p = 0; p < 4; p++) {
+    const row = p * F;
+    for (let j = 0; j < S; j++) L[row + j] = cross[p * S + j]! / D[j]!;
+    for (let q = 0; q <= p; q++) {
+      const other = q * F;
+      let s = timeBlock[p * 4 + q]! + (p === q ? reg : 0);
+      for (let k = 0; k < S + q; k++) s -= L[row + k]! * L[other + k]!;
+      if (p === q) {
+        if (!(s > 0)) return null;
+        L[row + S + p] = Math.sqrt(s);
+      } else {
+        L[row + S + q] = s / L[other + S + q]!;
+      }
+    }
+  }
+  for (let i = 0; i < S; i++) y[i] = rhs[i]! / D[i]!;
+  for (let p = 0; p < 4; p++) {
+    let s = rhs[S + p]!;
+    for (let k = 0; k < S + p; k++) s -= L[p * F + k]! * y[k]!;
+    y[S + p] = s / L[p * F + S + p]!;
+  }
+  const w = new Float64Array(F);
+  for (let p = 3; p >= 0; p--) {
+    let s = y[S + p]!;
+    for (let k = S + p + 1; k < F; k++) s -= L[(k - S) * F + S + p]! * w[k]!;
+    w[S + p] = s / L[p * F + S + p]!;
+  }
+  for (let i = S - 1; i >= 0; i--) {
+    let s = y[i]!;
+    for (let k = S; k < F; k++) s -= L[(k - S) * F + i]! * w[k]!;
+    w[i] = s / D[i]!;
+  }
+  return w;
 }
 
-/** Solves `(G + reg·I) w = b` by Cholesky; null when not positive definite. */
+let lastTimeTables: { T: number; time: Float64Array; outer: Float64Array } | null = null;
+
+/**
+ * `time`: `[τ, τ², τ³, 1]` for t = 0..T−1, τ = t/100, `[T, 4]` (the time features, as
+ * `writeFeatures` computes them); `outer`: their products `[T, 4, 4]`. Kept for the last T.
+ */
+function timeTables(T: number): { time: Float64Array; outer: Float64Array } {
+  if (lastTimeTables?.T === T) return lastTimeTables;
+  const time = new Float64Array(T * 4);
+  for (let t = 0; t < T; t++) {
+    const tau = t / 100;
+    time[t * 4] = tau;
+    time[t * 4 + 1] = tau * tau;
+    time[t * 4 + 2] = tau * tau * tau;
+    time[t * 4 + 3] = 1;
+  }
+  const outer = new Float64Array(T * 16);
+  for (let t = 0; t < T; t++) for (let p = 0; p < 4; p++) for (let q = 0; q < 4; q++) outer[t * 16 + p * 4 + q] = time[t * 4 + p]! * time[t * 4 + q]!;
+  lastTimeTables = { T, time, outer };
+  return lastTimeTables;
+}
+
+/** Solves `(G + reg·I) w = b` by Cholesky (the factor in scratch); null when not positive definite. */
 function solveRidge(gram: Float64Array, rhs: Float64Array, n: number, reg: number): Float64Array | null {
-  const L = new Float64Array(n * n);
+  const L = scratch('factor', n * n);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j <= i; j++) {
       let s = gram[i * n + j]! + (i === j ? reg : 0);
