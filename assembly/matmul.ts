@@ -343,6 +343,176 @@ function outer(a: usize, b: usize, m: i32, n: i32, out: usize): void {
   }
 }
 
+// Small products read both operands in place (no packing, no padding): B row-major with
+// row pitch n (a Bᵀ operand is transposed into scratch first), A through its two strides
+// with one splat load per row and step of p. Each tile is exactly R rows × 4V columns of
+// C with R·V ≤ 8 accumulators (more make V8 spill on x64's 15 allocatable xmm registers),
+// so an m or n that is not a multiple of the 4×8 tile wastes no lanes. Every output still
+// sums over p in order from +0, as the packed tile does: the bits are the same.
+
+/** Largest k·n (floats of B) read in place: B stays in L1 while every row strip of C walks it. */
+const DIRECT_KN_MAX: i32 = 4096;
+
+// @ts-ignore: decorator
+@inline function storeVec(dst: usize, v: v128, epi: i32, alpha: v128, c0Delta: usize): void {
+  if (epi & EPI_SCALE) v = f32x4.mul(v, alpha);
+  if (epi & EPI_ADD) v = f32x4.add(v128.load(dst + c0Delta), v);
+  v128.store(dst, v);
+}
+
+/**
+ * C[r, 4v..4v+3] for r < R, v < V (R, V constants after inlining) = Σ_p A(r, p)·B(p, ..):
+ * A(r, p) at `a + r·aR + p·aP` bytes, B(p, j) at `b + p·bP + 4j`, C row pitch `ldc` bytes.
+ */
+// @ts-ignore: decorator
+@inline function directTile(
+  R: i32, V: i32, a: usize, aR: usize, aP: usize, b: usize, bP: usize, kc: i32,
+  c: usize, ldc: usize, epi: i32, alpha: v128, c0Delta: usize,
+): void {
+  let x00 = f32x4.splat(0), x01 = f32x4.splat(0), x02 = f32x4.splat(0), x03 = f32x4.splat(0);
+  let x10 = f32x4.splat(0), x11 = f32x4.splat(0), x12 = f32x4.splat(0), x13 = f32x4.splat(0);
+  let x20 = f32x4.splat(0), x21 = f32x4.splat(0);
+  let x30 = f32x4.splat(0), x31 = f32x4.splat(0);
+  let a0 = a, a1 = a + aR, a2 = a + 2 * aR, a3 = a + 3 * aR;
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(b);
+    let b1 = b0, b2 = b0, b3 = b0;
+    if (V > 1) b1 = v128.load(b, 16);
+    if (V > 2) b2 = v128.load(b, 32);
+    if (V > 3) b3 = v128.load(b, 48);
+    let s = v128.load32_splat(a0);
+    x00 = madd(s, b0, x00);
+    if (V > 1) x01 = madd(s, b1, x01);
+    if (V > 2) x02 = madd(s, b2, x02);
+    if (V > 3) x03 = madd(s, b3, x03);
+    if (R > 1) {
+      s = v128.load32_splat(a1);
+      x10 = madd(s, b0, x10);
+      if (V > 1) x11 = madd(s, b1, x11);
+      if (V > 2) x12 = madd(s, b2, x12);
+      if (V > 3) x13 = madd(s, b3, x13);
+    }
+    if (R > 2) {
+      s = v128.load32_splat(a2);
+      x20 = madd(s, b0, x20);
+      if (V > 1) x21 = madd(s, b1, x21);
+    }
+    if (R > 3) {
+      s = v128.load32_splat(a3);
+      x30 = madd(s, b0, x30);
+      if (V > 1) x31 = madd(s, b1, x31);
+    }
+    a0 += aP;
+    if (R > 1) a1 += aP;
+    if (R > 2) a2 += aP;
+    if (R > 3) a3 += aP;
+    b += bP;
+  }
+  storeVec(c, x00, epi, alpha, c0Delta);
+  if (V > 1) storeVec(c + 16, x01, epi, alpha, c0Delta);
+  if (V > 2) storeVec(c + 32, x02, epi, alpha, c0Delta);
+  if (V > 3) storeVec(c + 48, x03, epi, alpha, c0Delta);
+  if (R > 1) {
+    const c1 = c + ldc;
+    storeVec(c1, x10, epi, alpha, c0Delta);
+    if (V > 1) storeVec(c1 + 16, x11, epi, alpha, c0Delta);
+    if (V > 2) storeVec(c1 + 32, x12, epi, alpha, c0Delta);
+    if (V > 3) storeVec(c1 + 48, x13, epi, alpha, c0Delta);
+  }
+  if (R > 2) {
+    const c2 = c + 2 * ldc;
+    storeVec(c2, x20, epi, alpha, c0Delta);
+    if (V > 1) storeVec(c2 + 16, x21, epi, alpha, c0Delta);
+  }
+  if (R > 3) {
+    const c3 = c + 3 * ldc;
+    storeVec(c3, x30, epi, alpha, c0Delta);
+    if (V > 1) storeVec(c3 + 16, x31, epi, alpha, c0Delta);
+  }
+}
+
+// One row strip of C (R = 4, 3, 2 or 1 rows) across all n columns (n a multiple of 4):
+// the widest tile with ≤ 8 accumulators, then one narrower tile for the remaining columns.
+
+function directStrip4(a: usize, aR: usize, aP: usize, b: usize, bP: usize, kc: i32, n: i32, c: usize, ldc: usize, epi: i32, alpha: v128, c0Delta: usize): void {
+  let j = 0;
+  for (; j + 8 <= n; j += 8) {
+    const off = <usize>j << 2;
+    directTile(4, 2, a, aR, aP, b + off, bP, kc, c + off, ldc, epi, alpha, c0Delta);
+  }
+  if (j < n) directTile(4, 1, a, aR, aP, b + (<usize>j << 2), bP, kc, c + (<usize>j << 2), ldc, epi, alpha, c0Delta);
+}
+
+function directStrip3(a: usize, aR: usize, aP: usize, b: usize, bP: usize, kc: i32, n: i32, c: usize, ldc: usize, epi: i32, alpha: v128, c0Delta: usize): void {
+  let j = 0;
+  for (; j + 8 <= n; j += 8) {
+    const off = <usize>j << 2;
+    directTile(3, 2, a, aR, aP, b + off, bP, kc, c + off, ldc, epi, alpha, c0Delta);
+  }
+  if (j < n) directTile(3, 1, a, aR, aP, b + (<usize>j << 2), bP, kc, c + (<usize>j << 2), ldc, epi, alpha, c0Delta);
+}
+
+function directStrip2(a: usize, aR: usize, aP: usize, b: usize, bP: usize, kc: i32, n: i32, c: usize, ldc: usize, epi: i32, alpha: v128, c0Delta: usize): void {
+  let j = 0;
+  for (; j + 16 <= n; j += 16) {
+    const off = <usize>j << 2;
+    directTile(2, 4, a, aR, aP, b + off, bP, kc, c + off, ldc, epi, alpha, c0Delta);
+  }
+  const off = <usize>j << 2;
+  const rest = n - j;
+  if (rest == 12) directTile(2, 3, a, aR, aP, b + off, bP, kc, c + off, ldc, epi, alpha, c0Delta);
+  else if (rest == 8) directTile(2, 2, a, aR, aP, b + off, bP, kc, c + off, ldc, epi, alpha, c0Delta);
+  else if (rest == 4) directTile(2, 1, a, aR, aP, b + off, bP, kc, c + off, ldc, epi, alpha, c0Delta);
+}
+
+function directStrip1(a: usize, aR: usize, aP: usize, b: usize, bP: usize, kc: i32, n: i32, c: usize, ldc: usize, epi: i32, alpha: v128, c0Delta: usize): void {
+  let j = 0;
+  for (; j + 16 <= n; j += 16) {
+    const off = <usize>j << 2;
+    directTile(1, 4, a, aR, aP, b + off, bP, kc, c + off, ldc, epi, alpha, c0Delta);
+  }
+  const off = <usize>j << 2;
+  const rest = n - j;
+  if (rest == 12) directTile(1, 3, a, aR, aP, b + off, bP, kc, c + off, ldc, epi, alpha, c0Delta);
+  else if (rest == 8) directTile(1, 2, a, aR, aP, b + off, bP, kc, c + off, ldc, epi, alpha, c0Delta);
+  else if (rest == 4) directTile(1, 1, a, aR, aP, b + off, bP, kc, c + off, ldc, epi, alpha, c0Delta);
+}
+
+/** C (m×n, n a multiple of 4) = op(A)·B with B row-major (pitch n) and op(A)(i, p) at `a + 4(i·ars + p·acs)`. */
+function directProduct(a: usize, ars: i32, acs: i32, b: usize, m: i32, k: i32, n: i32, c: usize, epi: i32, alpha: v128, c0Delta: usize): void {
+  const aR = <usize>ars << 2, aP = <usize>acs << 2;
+  const ldc = <usize>n << 2;
+  let i = 0;
+  for (; i + 4 <= m; i += 4) directStrip4(a + <usize>i * aR, aR, aP, b, ldc, k, n, c + <usize>i * ldc, ldc, epi, alpha, c0Delta);
+  const rest = m - i;
+  const ai = a + <usize>i * aR, ci = c + <usize>i * ldc;
+  if (rest == 3) directStrip3(ai, aR, aP, b, ldc, k, n, ci, ldc, epi, alpha, c0Delta);
+  else if (rest == 2) directStrip2(ai, aR, aP, b, ldc, k, n, ci, ldc, epi, alpha, c0Delta);
+  else if (rest == 1) directStrip1(ai, aR, aP, b, ldc, k, n, ci, ldc, epi, alpha, c0Delta);
+}
+
+/** dst (k×n row-major, n a multiple of 4) = the transpose of src (n×k row-major). */
+function transposeInto(src: usize, k: i32, n: i32, dst: usize): void {
+  const srcRow = <usize>k << 2, dstRow = <usize>n << 2;
+  for (let j = 0; j < n; j += 4) {
+    const s = src + <usize>j * srcRow;
+    const d = dst + (<usize>j << 2);
+    let p = 0;
+    for (; p + 4 <= k; p += 4) {
+      const sp = s + (<usize>p << 2);
+      storeTransposed(
+        v128.load(sp), v128.load(sp + srcRow), v128.load(sp + 2 * srcRow), v128.load(sp + 3 * srcRow),
+        d + <usize>p * dstRow, dstRow,
+      );
+    }
+    for (; p < k; p++) {
+      const sp = s + (<usize>p << 2);
+      const dp = d + <usize>p * dstRow;
+      for (let q = 0; q < 4; q++) store<f32>(dp + (<usize>q << 2), load<f32>(sp + <usize>q * srcRow));
+    }
+  }
+}
+
 /**
  * Batched product `C[t] = op(A[t]) · op(B[t])` for t < batch, all in one call.
  * Pointers are byte addresses; strides and sizes count f32 elements. `A[t]` starts at
@@ -380,6 +550,23 @@ export function matmulF32(
       );
     }
     epiloguePass(c, batch * m * n, epi, alpha, c0Delta);
+    return;
+  }
+  if (k <= KC && (n & 3) == 0 && k * n <= DIRECT_KN_MAX) {
+    let haveT: usize = 0;
+    for (let t = 0; t < batch; t++) {
+      let bt = b + (<usize>t * <usize>bBatchStride << 2);
+      if (transB) {
+        // Bᵀ stored: transpose it into scratch once per distinct B (a broadcast B once per call).
+        if (t == 0 || bt != haveT) transposeInto(bt, k, n, packedB);
+        haveT = bt;
+        bt = packedB;
+      }
+      directProduct(
+        a + (<usize>t * <usize>aBatchStride << 2), ars, acs, bt, m, k, n,
+        c + (<usize>t * <usize>m * <usize>n << 2), epi, alphaV, c0Delta,
+      );
+    }
     return;
   }
   // A block is identified by its first element plus its extent. Broadcast operands
