@@ -62,12 +62,14 @@ export function convPadF32(src: usize, dst: usize, planes: i32, h: i32, w: i32, 
         if (j1 > j0) copyRow(dst + (<usize>(p * plane + dr * wq + j0 + left) << 2), srcRow + (<usize>j0 << 2), j1 - j0);
         continue;
       }
-      for (let j = 0; j < w; j++) {
-        const pc = j + left;
-        if (pc < 0) continue;
-        const q = pc / sw;
-        if (q >= wq) break;
-        store<f32>(dst + (<usize>(p * plane + ((pc - q * sw) * hp + dr) * wq + q) << 2), load<f32>(srcRow + (<usize>j << 2)));
+      // Phase φ takes columns j = q·sw + φ − left for q in [q0, q1): no division per element.
+      for (let phase = 0; phase < sw; phase++) {
+        let q0 = 0;
+        while (q0 * sw + phase - left < 0) q0++;
+        const jEnd = w - phase + left;
+        const q1 = min(wq, jEnd <= 0 ? 0 : (jEnd + sw - 1) / sw);
+        const dRow = dst + (<usize>(p * plane + (phase * hp + dr) * wq) << 2);
+        for (let q = q0, j = q0 * sw + phase - left; q < q1; q++, j += sw) store<f32>(dRow + (<usize>q << 2), load<f32>(srcRow + (<usize>j << 2)));
       }
     }
   }
@@ -388,4 +390,195 @@ export function convCropF32(src: usize, dst: usize, planes: i32, hp: i32, wpx: i
       copyRow(dst + (<usize>((p * h + r) * w) << 2), src + (<usize>((p * hp + r + top) * wpx + left) << 2), w);
     }
   }
+}
+
+// Winograd F(2×2, 3×3) for 3×3 kernels at stride 1, dilation 1, one group: each 2×2
+// block of outputs ("tile") is Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A over its 4×4 input window d, so
+// the products are 16 per (tile, input channel, output channel) instead of 36. The host
+// pads the images with `convPadF32` at column stride 2: tile column tx then reads phase
+// columns tx and tx + 1 of both phases, so 4 neighbouring tiles' values are one vector.
+// Tiles are numbered per block of tile rows (`tw4` tiles per row, a multiple of 4; tiles
+// past the last are computed from padding and never stored). Per block: transformed
+// inputs V[ξ][c][t], 16 products U[ξ] · V[ξ] into M[ξ][o][t], then the output transform.
+// The host spaces V's and M's 16 planes a cache line more than their size apart: planes
+// 4 KB apart would put all 16 loads of a tile's transform in one L1 set.
+
+/** G g (4×3) of one kernel in `winogradWeightF32`. */
+const WINO_STAGE: usize = memory.data(48, 16);
+
+/**
+ * Transformed weights `dst[ξ][ob][ch][l] = (G g Gᵀ)[ξ]` for output channel `4·ob + l`
+ * (0 past `o`) and input channel `ch`, of the 3×3 kernel g = `w[o][ch]` (`[o, c, 3, 3]`);
+ * with `flip` != 0, of `w[ch][o]` turned by 180° (`w` is `[c, o, 3, 3]`: the kernel of the
+ * stride-1 input gradient).
+ */
+export function winogradWeightF32(w: usize, dst: usize, o: i32, c: i32, flip: i32): void {
+  const t = WINO_STAGE, nob = (o + 3) >> 2;
+  memory.fill(dst, 0, <usize>(16 * nob * c) << 4);
+  for (let oc = 0; oc < o; oc++) {
+    for (let ch = 0; ch < c; ch++) {
+      const g = w + (<usize>((flip != 0 ? ch * o + oc : oc * c + ch) * 9) << 2);
+      // t = G g (4×3), rows 0 and 3 are g's first and last rows.
+      for (let j = 0; j < 3; j++) {
+        const k0 = flip != 0 ? 8 - j : j, k1 = flip != 0 ? 5 - j : 3 + j, k2 = flip != 0 ? 2 - j : 6 + j;
+        const g0 = load<f32>(g + (<usize>k0 << 2)), g1 = load<f32>(g + (<usize>k1 << 2)), g2 = load<f32>(g + (<usize>k2 << 2));
+        store<f32>(t + (<usize>j << 2), g0);
+        store<f32>(t + (<usize>(3 + j) << 2), <f32>0.5 * (g0 + g1 + g2));
+        store<f32>(t + (<usize>(6 + j) << 2), <f32>0.5 * (g0 - g1 + g2));
+        store<f32>(t + (<usize>(9 + j) << 2), g2);
+      }
+      for (let r = 0; r < 4; r++) {
+        const t0 = load<f32>(t + (<usize>(3 * r) << 2)), t1 = load<f32>(t + (<usize>(3 * r + 1) << 2)), t2 = load<f32>(t + (<usize>(3 * r + 2) << 2));
+        const u0 = t0, u1 = <f32>0.5 * (t0 + t1 + t2), u2 = <f32>0.5 * (t0 - t1 + t2), u3 = t2;
+        const at = dst + (<usize>(((4 * r) * nob + (oc >> 2)) * c + ch) << 4) + (<usize>(oc & 3) << 2);
+        const xiStep = <usize>(nob * c) << 4;
+        store<f32>(at, u0);
+        store<f32>(at + xiStep, u1);
+        store<f32>(at + 2 * xiStep, u2);
+        store<f32>(at + 3 * xiStep, u3);
+      }
+    }
+  }
+}
+
+/**
+ * Input transform of tile rows `[r0, r0 + rows)` (row r: image `r / th`, tile row `r % th`)
+ * of padded images `xp` (`c` planes of `plane` floats, 2 phases of `hp` rows of `wq`):
+ * `v[ξ][ch][(r − r0)·tw4 + tx] = (Bᵀ d B)[ξ]`, rows of `v` `tb` floats apart, planes ξ `vXi`.
+ */
+export function winogradInputF32(xp: usize, plane: i32, hp: i32, wq: i32, c: i32, r0: i32, rows: i32, th: i32, tw4: i32, v: usize, tb: i32, vXi: i32): void {
+  const rowBytes = <usize>wq << 2, phase = <usize>(hp * wq) << 2;
+  const xiStep = <usize>vXi << 2;
+  for (let rr = 0; rr < rows; rr++) {
+    const r = r0 + rr, i = r / th, ty = r - i * th;
+    for (let ch = 0; ch < c; ch++) {
+      const top = xp + (<usize>((i * c + ch) * plane + 2 * ty * wq) << 2);
+      const vRow = v + (<usize>(ch * tb + rr * tw4) << 2);
+      for (let tx = 0; tx < tw4; tx += 4) {
+        const p = top + (<usize>tx << 2);
+        // Columns j = 0..3 of the window: phase 0 and 1 at tx, then at tx + 1.
+        const c0 = p, c1 = p + phase, c2 = p + 4, c3 = p + phase + 4;
+        // Bᵀ d down each column: (d0 − d2, d1 + d2, d2 − d1, d1 − d3).
+        let a = v128.load(c0), b = v128.load(c0 + rowBytes), e = v128.load(c0 + 2 * rowBytes), f = v128.load(c0 + 3 * rowBytes);
+        const t00 = f32x4.sub(a, e), t10 = f32x4.add(b, e), t20 = f32x4.sub(e, b), t30 = f32x4.sub(b, f);
+        a = v128.load(c1); b = v128.load(c1 + rowBytes); e = v128.load(c1 + 2 * rowBytes); f = v128.load(c1 + 3 * rowBytes);
+        const t01 = f32x4.sub(a, e), t11 = f32x4.add(b, e), t21 = f32x4.sub(e, b), t31 = f32x4.sub(b, f);
+        a = v128.load(c2); b = v128.load(c2 + rowBytes); e = v128.load(c2 + 2 * rowBytes); f = v128.load(c2 + 3 * rowBytes);
+        const t02 = f32x4.sub(a, e), t12 = f32x4.add(b, e), t22 = f32x4.sub(e, b), t32 = f32x4.sub(b, f);
+        a = v128.load(c3); b = v128.load(c3 + rowBytes); e = v128.load(c3 + 2 * rowBytes); f = v128.load(c3 + 3 * rowBytes);
+        const t03 = f32x4.sub(a, e), t13 = f32x4.add(b, e), t23 = f32x4.sub(e, b), t33 = f32x4.sub(b, f);
+        // Then B along each row.
+        const o = vRow + (<usize>tx << 2);
+        inputRow(o, xiStep, t00, t01, t02, t03);
+        inputRow(o + 4 * xiStep, xiStep, t10, t11, t12, t13);
+        inputRow(o + 8 * xiStep, xiStep, t20, t21, t22, t23);
+        inputRow(o + 12 * xiStep, xiStep, t30, t31, t32, t33);
+      }
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function inputRow(o: usize, step: usize, t0: v128, t1: v128, t2: v128, t3: v128): void {
+  v128.store(o, f32x4.sub(t0, t2));
+  v128.store(o + step, f32x4.add(t1, t2));
+  v128.store(o + 2 * step, f32x4.sub(t2, t1));
+  v128.store(o + 3 * step, f32x4.sub(t1, t3));
+}
+
+/**
+ * The 16 products `m[ξ][4·ob + l][t] = Σ_ch u[ξ][ob][ch][l] · v[ξ][ch][t]` over `cols`
+ * tiles (a multiple of 8), a tile of 4 output channels × 8 tiles at a time; rows `tb`
+ * floats apart, planes ξ `vXi` (v) and `mXi` (m).
+ */
+export function winogradGemmF32(u: usize, v: usize, m: usize, c: i32, nob: i32, tb: i32, vXi: i32, mXi: i32, cols: i32): void {
+  const zero = f32x4.splat(0);
+  const vRowBytes = <usize>tb << 2;
+  for (let xi = 0; xi < 16; xi++) {
+    const vx = v + (<usize>(xi * vXi) << 2);
+    for (let ob = 0; ob < nob; ob++) {
+      const panel = u + (<usize>((xi * nob + ob) * c) << 4);
+      const mo = m + (<usize>(xi * mXi) << 2) + <usize>(ob * 4) * vRowBytes;
+      for (let t0 = 0; t0 < cols; t0 += 8) {
+        let c00 = zero, c01 = zero, c10 = zero, c11 = zero, c20 = zero, c21 = zero, c30 = zero, c31 = zero;
+        let p = vx + (<usize>t0 << 2), wp = panel;
+        const wEnd = panel + (<usize>c << 4);
+        for (; wp < wEnd; wp += 16, p += vRowBytes) {
+          const a0 = v128.load(p), a1 = v128.load(p, 16);
+          let wv = v128.load32_splat(wp);
+          c00 = madd(wv, a0, c00); c01 = madd(wv, a1, c01);
+          wv = v128.load32_splat(wp, 4);
+          c10 = madd(wv, a0, c10); c11 = madd(wv, a1, c11);
+          wv = v128.load32_splat(wp, 8);
+          c20 = madd(wv, a0, c20); c21 = madd(wv, a1, c21);
+          wv = v128.load32_splat(wp, 12);
+          c30 = madd(wv, a0, c30); c31 = madd(wv, a1, c31);
+        }
+        const d = mo + (<usize>t0 << 2);
+        v128.store(d, c00); v128.store(d, c01, 16);
+        v128.store(d + vRowBytes, c10); v128.store(d + vRowBytes, c11, 16);
+        v128.store(d + 2 * vRowBytes, c20); v128.store(d + 2 * vRowBytes, c21, 16);
+        v128.store(d + 3 * vRowBytes, c30); v128.store(d + 3 * vRowBytes, c31, 16);
+      }
+    }
+  }
+}
+
+/**
+ * Output transform of the tile rows of `winogradInputF32`: `out[i][oc]` (NCHW, `o`
+ * channels of ho×wo, images counted from the chunk's first) gets `(Aᵀ M A)` of each tile
+ * at rows 2·ty, 2·ty + 1 and columns 2·tx, 2·tx + 1, cut at the image's edge.
+ */
+export function winogradOutputF32(m: usize, tb: i32, mXi: i32, o: i32, r0: i32, rows: i32, th: i32, tw4: i32, out: usize, ho: i32, wo: i32): void {
+  const xiStep = <usize>mXi << 2;
+  for (let rr = 0; rr < rows; rr++) {
+    const r = r0 + rr, i = r / th, ty = r - i * th;
+    const y0 = 2 * ty, second = y0 + 1 < ho;
+    for (let oc = 0; oc < o; oc++) {
+      const mRow = m + (<usize>(oc * tb + rr * tw4) << 2);
+      const dst = out + (<usize>(((i * o + oc) * ho + y0) * wo) << 2);
+      for (let tx = 0; tx < tw4; tx += 4) {
+        const count = min(8, wo - 2 * tx);
+        if (count <= 0) break;
+        const p = mRow + (<usize>tx << 2);
+        // Aᵀ M down each column: (m0 + m1 + m2, m1 − m2 − m3).
+        let s00 = zero4(), s01 = s00, s02 = s00, s03 = s00, s10 = s00, s11 = s00, s12 = s00, s13 = s00;
+        {
+          const m0 = v128.load(p), m1 = v128.load(p + 4 * xiStep), m2 = v128.load(p + 8 * xiStep), m3 = v128.load(p + 12 * xiStep);
+          s00 = f32x4.add(f32x4.add(m0, m1), m2); s10 = f32x4.sub(f32x4.sub(m1, m2), m3);
+        }
+        {
+          const q = p + xiStep;
+          const m0 = v128.load(q), m1 = v128.load(q + 4 * xiStep), m2 = v128.load(q + 8 * xiStep), m3 = v128.load(q + 12 * xiStep);
+          s01 = f32x4.add(f32x4.add(m0, m1), m2); s11 = f32x4.sub(f32x4.sub(m1, m2), m3);
+        }
+        {
+          const q = p + 2 * xiStep;
+          const m0 = v128.load(q), m1 = v128.load(q + 4 * xiStep), m2 = v128.load(q + 8 * xiStep), m3 = v128.load(q + 12 * xiStep);
+          s02 = f32x4.add(f32x4.add(m0, m1), m2); s12 = f32x4.sub(f32x4.sub(m1, m2), m3);
+        }
+        {
+          const q = p + 3 * xiStep;
+          const m0 = v128.load(q), m1 = v128.load(q + 4 * xiStep), m2 = v128.load(q + 8 * xiStep), m3 = v128.load(q + 12 * xiStep);
+          s03 = f32x4.add(f32x4.add(m0, m1), m2); s13 = f32x4.sub(f32x4.sub(m1, m2), m3);
+        }
+        // Then A along each row, and the two columns of 4 tiles interleaved into 8 outputs.
+        const d = dst + (<usize>(2 * tx) << 2);
+        outputRow(d, s00, s01, s02, s03, count);
+        if (second) outputRow(d + (<usize>wo << 2), s10, s11, s12, s13, count);
+      }
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function zero4(): v128 {
+  return f32x4.splat(0);
+}
+
+// @ts-ignore: decorator
+@inline function outputRow(d: usize, s0: v128, s1: v128, s2: v128, s3: v128, count: i32): void {
+  const y0 = f32x4.add(f32x4.add(s0, s1), s2), y1 = f32x4.sub(f32x4.sub(s1, s2), s3);
+  const lo = v128.shuffle<f32>(y0, y1, 0, 4, 1, 5), hi = v128.shuffle<f32>(y0, y1, 2, 6, 3, 7);
+  storeRow(d, lo, hi, count);
 }

@@ -8,5 +8,5 @@ export { sumMiddleF32 } from './reduce';
 export { COPY_DESC, COPY_MAX_RANK, copyStridedF32 } from './copy';
 export {
   conv2dF32, conv2dInputGradF32, conv2dWeightGradF32, convCropF32, convPackFlippedF32, convPackForwardF32, convPackInputF32, convPadF32,
-  convPadRowsF32, convWeightGradReduceF32,
+  convPadRowsF32, convWeightGradReduceF32, winogradGemmF32, winogradInputF32, winogradOutputF32, winogradWeightF32,
 } from './conv';

@@ -12,12 +12,14 @@
  * point the bench at it, e.g.
  *   mkdir -p /tmp/tfjs && cd /tmp/tfjs && npm init -y && npm install @tensorflow/tfjs @tensorflow/tfjs-backend-wasm
  *   taskset -c 0 node --import tsx bench/conv.bench.ts --tfjs /tmp/tfjs
- * Without `--tfjs` only metagrad's figures are printed.
+ * Without `--tfjs` only metagrad's figures are printed; `--direct` turns the Winograd
+ * path off, so the direct kernels can be timed against it on the same build.
  */
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Rng, conv2d, getBackend, grad, jit, randomNormal, sum, type Tensor } from '../src/index.ts';
+import { setConvWinograd } from '../src/backend/wasm/conv.ts';
 import { cpuTime } from './timing.ts';
 
 interface Case { readonly label: string; readonly x: [number, number, number, number]; readonly w: [number, number, number, number]; readonly stride: number; readonly padding: number }
@@ -59,7 +61,10 @@ async function loadTfjs(dir: string): Promise<Tf> {
 export async function runConvBench(args: readonly string[] = []): Promise<void> {
   const at = args.indexOf('--tfjs');
   const tf = at >= 0 ? await loadTfjs(args[at + 1]!) : undefined;
-  console.log(`conv.bench: metagrad backend ${getBackend().name}${tf ? `, TF.js ${tf.version_core} wasm (1 thread)` : ''}, Node ${process.version}, ${new Date().toISOString()}`);
+  // `--direct`: the direct kernels for the 3×3 stride-1 shapes too (before/after on one build).
+  const direct = args.includes('--direct');
+  setConvWinograd(direct ? 'never' : 'auto');
+  console.log(`conv.bench: metagrad backend ${getBackend().name}${direct ? ' (direct kernels only)' : ''}${tf ? `, TF.js ${tf.version_core} wasm (1 thread)` : ''}, Node ${process.version}, ${new Date().toISOString()}`);
   console.log('cpu ms per call, median');
   const head = ['case', 'fwd eager', 'fwd jit', ...(tf ? ['fwd TF.js', 'TF.js/eager', 'TF.js/jit'] : []), 'fwd+bwd eager', 'fwd+bwd jit'];
   console.log(head.map((h, i) => (i === 0 ? h.padEnd(30) : h.padStart(13))).join(' '));

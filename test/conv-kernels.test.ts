@@ -3,7 +3,9 @@
  * weight gradient): the wasm kernels against the TypeScript reference on awkward
  * geometries (1, 3 and 17 channels and sizes, strides, dilation, groups, padding wider
  * than the kernel, several tasks), eagerly and on a compiled program's in-place buffers,
- * which must give eager's bits.
+ * which must give eager's bits. 3×3 stride-1 convolutions with enough channels run on
+ * Winograd F(2×2, 3×3): checked against the reference and the direct kernels on its own
+ * awkward geometries (ragged tiles, 1-channel and 1-pixel images).
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -11,6 +13,7 @@ import { Rng, getBackend, jit, listBackends, randomNormal, type Tensor } from '.
 import type { Backend, Conv2dSpec } from '../src/backend/backend.ts';
 import { bind, type PrimitiveDef } from '../src/autodiff/primitive.ts';
 import { primitives } from '../src/ops/primitives.ts';
+import { setConvWinograd, usesWinograd } from '../src/backend/wasm/conv.ts';
 import { allclose, onBackend } from './helpers.ts';
 
 type Pair = [number, number];
@@ -28,6 +31,9 @@ const CASES: Case[] = [
   [[1, 1, 2, 4, 4], 3, [2, 2], [1, 1], [3, 3], [1, 1], 1],
   [[1, 2, 3, 3, 40], 4, [1, 1], [3, 3], [0, 0], [1, 1], 1],
   [[2, 3, 8, 8, 8], 16, [3, 3], [1, 1], [1, 1], [1, 1], 2],
+  // Chosen for Winograd: forward only (5 → 17; the input gradient's 17 → 5 runs direct), and both passes.
+  [[2, 3, 5, 7, 9], 17, [3, 3], [1, 1], [1, 1], [1, 1], 1],
+  [[1, 2, 9, 5, 5], 8, [3, 3], [1, 1], [2, 2], [1, 1], 1],
 ];
 
 function specOf([[tasks, n, c, h, w], o, kernel, stride, padding, dilation, groups]: Case): Conv2dSpec {
@@ -121,5 +127,74 @@ test('wasm conv kernels: a compiled program (buffers in linear memory) gives eag
     ts.forEach((t, k) => allclose(eager[k]!, t, 1e-4, 1e-4, `${NAMES[k]} ts vs wasm ${JSON.stringify(c)}`));
   });
 }));
+
+/** 3×3, stride 1: [tasks, n, c, h, w], o, padding — 1, 3, 5, 17 channels and sides, odd outputs (ragged 2×2 tiles), padding 0–2 (3: a cropped input gradient). */
+const WINOGRAD: [[number, number, number, number, number], number, number][] = [
+  [[1, 1, 1, 1, 1], 1, 1], [[1, 2, 3, 5, 5], 5, 0], [[2, 1, 5, 3, 17], 3, 1], [[1, 3, 17, 17, 3], 17, 2],
+  [[3, 2, 1, 5, 3], 1, 1], [[1, 1, 17, 17, 17], 5, 0], [[2, 2, 5, 7, 4], 17, 2], [[1, 1, 3, 4, 4], 3, 3],
+];
+
+const maxError = (a: Float64Array, b: Float64Array): number => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
+
+test('wasm Winograd F(2×2, 3×3): forward and stride-1 input gradient equal the TS reference on awkward geometries', () => {
+  const ts = onBackend('ts', () => getBackend()), wasm = onBackend('wasm', () => getBackend());
+  try {
+    WINOGRAD.forEach(([dims, o, p], i) => {
+      const c: Case = [dims, o, [3, 3], [1, 1], [p, p], [1, 1], 1];
+      const s = specOf(c);
+      const { x, w, g } = operands(s, 200 + i);
+      const want = run(ts, s, x, w, g, 'float64');
+      setConvWinograd('always');
+      assert.ok(usesWinograd(s, 'forward') && usesWinograd(s, 'inputGrad'), 'forced onto the Winograd path');
+      const wino = run(wasm, s, x, w, g, 'float32');
+      setConvWinograd('never');
+      const direct = run(wasm, s, x, w, g, 'float32');
+      for (const k of [0, 1]) {
+        const label = `${NAMES[k]} ${JSON.stringify(c)}`;
+        // The direct kernels' tolerance, not widened: the transforms' coefficients are 0, ±1
+        // and ±½ (exact in float32), so each output is a float32 sum of c·16 products of
+        // transformed values, each rounded a few times more than the direct kernel's c·9
+        // products; with unit-normal operands its error stays ~1e-6, the tolerance's 1e-4
+        // is for sums of a few hundred such products.
+        allclose(Array.from(wino[k]!), Array.from(want[k]!), 1e-4, 1e-4, `winograd ${label}`);
+        // And within a small factor of the direct kernel's own rounding error (a floor of a
+        // few ulps of the largest output for cases the direct sum gets exact).
+        const scale = want[k]!.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+        const bound = 4 * maxError(direct[k]!, want[k]!) + 8 * 2 ** -24 * scale;
+        assert.ok(maxError(wino[k]!, want[k]!) <= bound, `${label}: Winograd error ${maxError(wino[k]!, want[k]!)} vs direct ${maxError(direct[k]!, want[k]!)}`);
+      }
+      // The weight gradient has no Winograd path: the same bits either way.
+      assert.equal(Array.from(wino[2]!), Array.from(direct[2]!), `weight gradient ${JSON.stringify(c)}`);
+    });
+  } finally {
+    setConvWinograd('auto');
+  }
+});
+
+test('wasm Winograd: chosen by channel counts where it is faster, and then it is what runs', () => {
+  const grid = specOf([[1, 40, 16, 8, 8], 16, [3, 3], [1, 1], [1, 1], [1, 1], 1]);
+  assert.ok(usesWinograd(grid, 'forward') && usesWinograd(grid, 'inputGrad'));
+  const narrow = specOf([[1, 40, 4, 8, 8], 16, [3, 3], [1, 1], [1, 1], [1, 1], 1]);
+  assert.ok(usesWinograd(narrow, 'forward') && !usesWinograd(narrow, 'inputGrad'), '4 → 16 forward; its gradient 16 → 4 direct');
+  assert.not.ok(usesWinograd(specOf([[1, 4, 1, 8, 8], 4, [3, 3], [1, 1], [1, 1], [1, 1], 1]), 'forward'), '1 → 4 direct');
+  assert.not.ok(usesWinograd(specOf([[1, 4, 16, 8, 8], 16, [3, 3], [2, 2], [1, 1], [1, 1], 1]), 'forward'), 'stride 2 direct');
+  assert.not.ok(usesWinograd(specOf([[1, 4, 16, 8, 8], 16, [3, 3], [1, 1], [2, 2], [2, 2], 1]), 'forward'), 'dilation 2 direct');
+  assert.not.ok(usesWinograd(specOf([[1, 4, 16, 8, 8], 16, [3, 3], [1, 1], [1, 1], [1, 1], 2]), 'forward'), 'groups direct');
+  const wasm = onBackend('wasm', () => getBackend());
+  const { x, w, g } = operands(grid, 300);
+  const auto = run(wasm, grid, x, w, g, 'float32');
+  try {
+    setConvWinograd('always');
+    const wino = run(wasm, grid, x, w, g, 'float32');
+    setConvWinograd('never');
+    const direct = run(wasm, grid, x, w, g, 'float32');
+    assert.equal(Array.from(auto[0]!), Array.from(wino[0]!));
+    assert.equal(Array.from(auto[1]!), Array.from(wino[1]!));
+    // Different roundings: the bits show which kernel ran.
+    assert.ok(auto[0]!.some((v, i) => v !== direct[0]![i]), 'the forward is not the direct kernel\'s');
+  } finally {
+    setConvWinograd('auto');
+  }
+});
 
 test.run();

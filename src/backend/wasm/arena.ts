@@ -53,11 +53,15 @@ export interface KernelExports {
     n: number, c: number, groups: number, og: number, sh: number, sw: number,
   ): void;
   convCropF32(src: number, dst: number, planes: number, hp: number, wpx: number, top: number, left: number, h: number, w: number): void;
+  winogradWeightF32(w: number, dst: number, o: number, c: number, flip: number): void;
+  winogradInputF32(xp: number, plane: number, hp: number, wq: number, c: number, r0: number, rows: number, th: number, tw4: number, v: number, tb: number, vXi: number): void;
+  winogradGemmF32(u: number, v: number, m: number, c: number, nob: number, tb: number, vXi: number, mXi: number, cols: number): void;
+  winogradOutputF32(m: number, tb: number, mXi: number, o: number, r0: number, rows: number, th: number, tw4: number, out: number, ho: number, wo: number): void;
 }
 
 const FUNCTIONS = ['arenaBase', 'arenaReserve', 'matmulF32', 'unaryF32', 'binaryF32', 'biasActF32', 'actGradF32', 'sumMiddleF32', 'copyStridedF32', 'axpyF32',
   'convPadF32', 'convPackForwardF32', 'convPackFlippedF32', 'conv2dF32', 'convPadRowsF32', 'conv2dWeightGradF32', 'convWeightGradReduceF32', 'convPackInputF32',
-  'conv2dInputGradF32', 'convCropF32'] as const;
+  'conv2dInputGradF32', 'convCropF32', 'winogradWeightF32', 'winogradInputF32', 'winogradGemmF32', 'winogradOutputF32'] as const;
 
 /** Checks that an instance exports what the glue calls; throws naming what is missing. */
 export function asKernelExports(exports: WebAssembly.Exports): KernelExports {

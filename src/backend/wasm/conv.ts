@@ -101,6 +101,59 @@ function geometryOf(s: Conv2dSpec): Geometry {
   return g;
 }
 
+/**
+ * Winograd F(2×2, 3×3) (assembly/conv.ts) for the 3×3, stride-1, dilation-1, one-group
+ * convolutions: 16 products per 2×2 outputs and channel pair instead of 36. Its sums are
+ * not the direct kernel's (the transforms round differently), so the choice depends on
+ * the spec only: eager and compiled calls of one spec run the same kernel.
+ */
+let winogradMode: WinogradMode = 'auto';
+
+/** `'auto'`: where it applies and is faster (the default); `'never'`: the direct kernels only; `'always'`: wherever it applies (tests). */
+export type WinogradMode = 'auto' | 'never' | 'always';
+
+/** Sets when the Winograd path runs (the bench times the direct kernels on the same build; tests force it onto tiny shapes). */
+export function setConvWinograd(mode: WinogradMode): void {
+  winogradMode = mode;
+}
+
+/**
+ * Whether the convolution of `s` (`'forward'`, or its stride-1 input gradient: a
+ * convolution of o → c channels) runs on the Winograd kernels. With few channels the
+ * transforms cost more than the products save (measured: 1→4, 3→3, 1→16 and 16→4 run
+ * faster direct; 4→16, 8→8 and up faster on Winograd).
+ */
+export function usesWinograd(s: Conv2dSpec, pass: 'forward' | 'inputGrad'): boolean {
+  const [cin, cout] = pass === 'forward' ? [s.c, s.o] : [s.o, s.c];
+  if (winogradMode === 'never') return false;
+  const applies = s.kh === 3 && s.kw === 3 && s.groups === 1 && s.stride[0] === 1 && s.stride[1] === 1 && s.dilation[0] === 1 && s.dilation[1] === 1;
+  return applies && (winogradMode === 'always' || (cin >= 4 && cout >= 8));
+}
+
+/** Bytes of transformed inputs and products per block of tile rows: they stay in cache between the three passes. */
+const WINOGRAD_BLOCK_BYTES = 128 * 1024;
+
+/** Layout of one Winograd convolution of c → o channels onto ho×wo outputs. */
+interface WinogradGeometry {
+  /** Tile rows per image, tiles per row (a multiple of 4). */
+  readonly th: number; readonly tw4: number;
+  /** Padded input split into 2 column phases: rows, floats per phase row, floats per channel. */
+  readonly hp: number; readonly wq: number; readonly plane: number;
+  readonly nob: number;
+  /** Tile rows per block and the block's tile count rounded up to the 8-wide product tile. */
+  readonly rowsPerBlock: number; readonly tb: number;
+  /** Floats between the 16 planes of the transformed inputs and of the products (a cache line of slack: see assembly/conv.ts). */
+  readonly vXi: number; readonly mXi: number;
+}
+
+function winogradGeometry(c: number, o: number, ho: number, wo: number): WinogradGeometry {
+  const th = Math.ceil(ho / 2), tw4 = Math.ceil(Math.ceil(wo / 2) / 4) * 4, hp = 2 * th + 2, wq = tw4 + 1, nob = Math.ceil(o / 4);
+  const tiles = Math.max(8, Math.floor(WINOGRAD_BLOCK_BYTES / (64 * (c + 4 * nob))));
+  const rowsPerBlock = Math.max(1, Math.floor(tiles / tw4));
+  const tb = Math.ceil((rowsPerBlock * tw4) / 8) * 8;
+  return { th, tw4, hp, wq, plane: 2 * hp * wq, nob, rowsPerBlock, tb, vXi: c * tb + 16, mXi: 4 * nob * tb + 16 };
+}
+
 /** Images per chunk when one image takes `perImage` bytes of scratch. */
 function chunkOf(n: number, perImage: number): number {
   return Math.max(1, Math.min(n, Math.floor(CHUNK_BYTES / Math.max(1, perImage))));
@@ -129,6 +182,10 @@ export class WasmConv {
   constructor(private readonly arena: Arena) {}
 
   forward(x: Float32Array, w: Float32Array, out: Float32Array, s: Conv2dSpec): void {
+    if (usesWinograd(s, 'forward')) {
+      this.winograd(x, w, false, out, s.tasks, s.n, s.c, s.h, s.w, s.o, s.ho, s.wo, s.padding[0], s.padding[1], 'conv2d');
+      return;
+    }
     const G = geometryOf(s), k = this.arena.kernels;
     const { n, c, h, w: wd, o, ho, wo } = s;
     const xSize = c * h * wd, wSize = o * G.nTaps, oSize = o * ho * wo;
@@ -186,6 +243,10 @@ export class WasmConv {
 
   /** The stride-1 input gradient as the forward kernel over the padded output gradient. */
   private transposedInputGrad(g: Float32Array, w: Float32Array, out: Float32Array, s: Conv2dSpec, G: Geometry, T: NonNullable<Geometry['transposed']>): void {
+    if (usesWinograd(s, 'inputGrad')) {
+      this.winograd(g, w, true, out, s.tasks, s.n, s.o, s.ho, s.wo, s.c, s.h, s.w, 2 - s.padding[0], 2 - s.padding[1], 'conv2dInputGrad');
+      return;
+    }
     const k = this.arena.kernels;
     const { n, c, h, w: wd, o, ho, wo } = s;
     const xSize = c * h * wd, wSize = o * G.nTaps, gSize = o * ho * wo, nTaps = G.og * G.k2;
@@ -242,6 +303,40 @@ export class WasmConv {
         if (k.convWeightGradReduceF32(accAt, dstOf(t), s.groups, G.og, G.pairs, G.nTaps) === 0) break;
       }
       if (oAt < 0) copyInto(out, t * wSize, f32, outAt >>> 2, wSize);
+    }
+  }
+
+  /**
+   * A 3×3 stride-1 convolution of `tasks`·`n` images (c channels of h×w, padded by top and
+   * left) into o channels of ho×wo on the Winograd kernels; the weight is `[o, c, 3, 3]`
+   * per task, or with `flip` `[c, o, 3, 3]` turned by 180° (the input gradient's).
+   */
+  private winograd(
+    x: Float32Array, w: Float32Array, flip: boolean, out: Float32Array,
+    tasks: number, n: number, c: number, h: number, wd: number, o: number, ho: number, wo: number, top: number, left: number, label: string,
+  ): void {
+    const k = this.arena.kernels, W = winogradGeometry(c, o, ho, wo);
+    const xSize = c * h * wd, wSize = o * c * 9, oSize = o * ho * wo;
+    const xAt = inPlace(this.arena, x), wAt = inPlace(this.arena, w), oAt = inPlace(this.arena, out);
+    const chunk = chunkOf(n, 4 * (c * W.plane + (xAt < 0 ? xSize : 0) + (oAt < 0 ? oSize : 0)));
+    const L = new Layout(this.arena.base);
+    const uAt = L.take(16 * 16 * W.nob * c), wInAt = L.take(4 * wSize, wAt >= 0), xInAt = L.take(4 * chunk * xSize, xAt >= 0);
+    const padAt = L.take(4 * chunk * c * W.plane), vAt = L.take(64 * W.vXi), mAt = L.take(64 * W.mXi), outAt = L.take(4 * chunk * oSize, oAt >= 0);
+    const f32 = this.arena.reserve(L.bytes, label);
+    for (let t = 0; t < tasks; t++) {
+      k.winogradWeightF32(this.operand(f32, w, wAt, wInAt, t * wSize, wSize), uAt, o, c, flip ? 1 : 0);
+      for (let i0 = 0; i0 < n; i0 += chunk) {
+        const count = Math.min(chunk, n - i0), first = t * n + i0;
+        k.convPadF32(this.operand(f32, x, xAt, xInAt, first * xSize, count * xSize), padAt, count * c, h, wd, W.hp, W.wq, top, left, 2);
+        const dst = oAt >= 0 ? oAt + 4 * first * oSize : outAt, rowsTotal = count * W.th;
+        for (let r0 = 0; r0 < rowsTotal; r0 += W.rowsPerBlock) {
+          const rows = Math.min(W.rowsPerBlock, rowsTotal - r0);
+          k.winogradInputF32(padAt, W.plane, W.hp, W.wq, c, r0, rows, W.th, W.tw4, vAt, W.tb, W.vXi);
+          k.winogradGemmF32(uAt, vAt, mAt, c, W.nob, W.tb, W.vXi, W.mXi, Math.ceil((rows * W.tw4) / 8) * 8);
+          k.winogradOutputF32(mAt, W.tb, W.mXi, o, r0, rows, W.th, W.tw4, dst, ho, wo);
+        }
+        if (oAt < 0) copyInto(out, first * oSize, f32, outAt >>> 2, count * oSize);
+      }
     }
   }
 
