@@ -527,10 +527,15 @@ export function winogradGemmF32(u: usize, v: usize, m: usize, c: i32, nob: i32, 
 /**
  * Output transform of the tile rows of `winogradInputF32`: `out[i][oc]` (NCHW, `o`
  * channels of ho×wo, images counted from the chunk's first) gets `(Aᵀ M A)` of each tile
- * at rows 2·ty, 2·ty + 1 and columns 2·tx, 2·tx + 1, cut at the image's edge.
+ * at rows 2·ty, 2·ty + 1 and columns 2·tx, 2·tx + 1, cut at the image's edge. Returns 1
+ * if an output may not be finite (lanes of the edge tiles included), else 0: with an
+ * infinite input, ∞ − ∞ in the transforms gives NaN where the direct sum gives ±∞, so the
+ * host then redoes the call on the direct kernel.
  */
-export function winogradOutputF32(m: usize, tb: i32, mXi: i32, o: i32, r0: i32, rows: i32, th: i32, tw4: i32, out: usize, ho: i32, wo: i32): void {
+export function winogradOutputF32(m: usize, tb: i32, mXi: i32, o: i32, r0: i32, rows: i32, th: i32, tw4: i32, out: usize, ho: i32, wo: i32): i32 {
   const xiStep = <usize>mXi << 2;
+  // y − y is 0 for a finite y and NaN otherwise, and NaN stays in the sum.
+  let bad = f32x4.splat(0);
   for (let rr = 0; rr < rows; rr++) {
     const r = r0 + rr, i = r / th, ty = r - i * th;
     const y0 = 2 * ty, second = y0 + 1 < ho;
@@ -564,11 +569,12 @@ export function winogradOutputF32(m: usize, tb: i32, mXi: i32, o: i32, r0: i32, 
         }
         // Then A along each row, and the two columns of 4 tiles interleaved into 8 outputs.
         const d = dst + (<usize>(2 * tx) << 2);
-        outputRow(d, s00, s01, s02, s03, count);
-        if (second) outputRow(d + (<usize>wo << 2), s10, s11, s12, s13, count);
+        bad = f32x4.add(bad, outputRow(d, s00, s01, s02, s03, count));
+        if (second) bad = f32x4.add(bad, outputRow(d + (<usize>wo << 2), s10, s11, s12, s13, count));
       }
     }
   }
+  return v128.any_true(f32x4.ne(bad, f32x4.splat(0))) ? 1 : 0;
 }
 
 // @ts-ignore: decorator
@@ -577,8 +583,9 @@ export function winogradOutputF32(m: usize, tb: i32, mXi: i32, o: i32, r0: i32, 
 }
 
 // @ts-ignore: decorator
-@inline function outputRow(d: usize, s0: v128, s1: v128, s2: v128, s3: v128, count: i32): void {
+@inline function outputRow(d: usize, s0: v128, s1: v128, s2: v128, s3: v128, count: i32): v128 {
   const y0 = f32x4.add(f32x4.add(s0, s1), s2), y1 = f32x4.sub(f32x4.sub(s1, s2), s3);
   const lo = v128.shuffle<f32>(y0, y1, 0, 4, 1, 5), hi = v128.shuffle<f32>(y0, y1, 2, 6, 3, 7);
   storeRow(d, lo, hi, count);
+  return f32x4.add(f32x4.sub(y0, y0), f32x4.sub(y1, y1));
 }

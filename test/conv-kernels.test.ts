@@ -171,6 +171,28 @@ test('wasm Winograd F(2×2, 3×3): forward and stride-1 input gradient equal the
   }
 });
 
+test('wasm Winograd: an infinite input gives the direct sum\'s infinities, not the transforms\' NaN', () => {
+  // ∞ − ∞ inside the transforms would turn ±∞ outputs into NaN; such calls run direct.
+  const c: Case = [[2, 1, 8, 6, 5], 8, [3, 3], [1, 1], [1, 1], [1, 1], 1];
+  const s = specOf(c);
+  const { x, w, g } = operands(s, 400);
+  x.data[14] = Infinity;
+  g.data[7] = -Infinity;
+  const ts = onBackend('ts', () => getBackend()), wasm = onBackend('wasm', () => getBackend());
+  const want = run(ts, s, x, w, g, 'float64');
+  assert.ok(want[0]!.some((v) => v === Infinity || v === -Infinity) && want[1]!.some((v) => v === Infinity || v === -Infinity), 'the reference has infinities');
+  try {
+    for (const mode of ['always', 'auto'] as const) {
+      setConvWinograd(mode);
+      assert.ok(usesWinograd(s, 'forward') && usesWinograd(s, 'inputGrad'), mode);
+      const got = run(wasm, s, x, w, g, 'float32');
+      for (const k of [0, 1]) allclose(Array.from(got[k]!), Array.from(want[k]!), 1e-4, 1e-4, `${NAMES[k]} ${mode} with infinities`);
+    }
+  } finally {
+    setConvWinograd('auto');
+  }
+});
+
 test('wasm Winograd: chosen by channel counts where it is faster, and then it is what runs', () => {
   const grid = specOf([[1, 40, 16, 8, 8], 16, [3, 3], [1, 1], [1, 1], [1, 1], 1]);
   assert.ok(usesWinograd(grid, 'forward') && usesWinograd(grid, 'inputGrad'));

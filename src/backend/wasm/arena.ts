@@ -56,7 +56,7 @@ export interface KernelExports {
   winogradWeightF32(w: number, dst: number, o: number, c: number, flip: number): void;
   winogradInputF32(xp: number, plane: number, hp: number, wq: number, c: number, r0: number, rows: number, th: number, tw4: number, v: number, tb: number, vXi: number): void;
   winogradGemmF32(u: number, v: number, m: number, c: number, nob: number, tb: number, vXi: number, mXi: number, cols: number): void;
-  winogradOutputF32(m: number, tb: number, mXi: number, o: number, r0: number, rows: number, th: number, tw4: number, out: number, ho: number, wo: number): void;
+  winogradOutputF32(m: number, tb: number, mXi: number, o: number, r0: number, rows: number, th: number, tw4: number, out: number, ho: number, wo: number): number;
 }
 
 const FUNCTIONS = ['arenaBase', 'arenaReserve', 'matmulF32', 'unaryF32', 'binaryF32', 'biasActF32', 'actGradF32', 'sumMiddleF32', 'copyStridedF32', 'axpyF32',

@@ -182,10 +182,8 @@ export class WasmConv {
   constructor(private readonly arena: Arena) {}
 
   forward(x: Float32Array, w: Float32Array, out: Float32Array, s: Conv2dSpec): void {
-    if (usesWinograd(s, 'forward')) {
-      this.winograd(x, w, false, out, s.tasks, s.n, s.c, s.h, s.w, s.o, s.ho, s.wo, s.padding[0], s.padding[1], 'conv2d');
-      return;
-    }
+    // An output that is not finite (from an infinite input) is redone on the direct kernel: see `winograd`.
+    if (usesWinograd(s, 'forward') && this.winograd(x, w, false, out, s.tasks, s.n, s.c, s.h, s.w, s.o, s.ho, s.wo, s.padding[0], s.padding[1], 'conv2d')) return;
     const G = geometryOf(s), k = this.arena.kernels;
     const { n, c, h, w: wd, o, ho, wo } = s;
     const xSize = c * h * wd, wSize = o * G.nTaps, oSize = o * ho * wo;
@@ -243,10 +241,7 @@ export class WasmConv {
 
   /** The stride-1 input gradient as the forward kernel over the padded output gradient. */
   private transposedInputGrad(g: Float32Array, w: Float32Array, out: Float32Array, s: Conv2dSpec, G: Geometry, T: NonNullable<Geometry['transposed']>): void {
-    if (usesWinograd(s, 'inputGrad')) {
-      this.winograd(g, w, true, out, s.tasks, s.n, s.o, s.ho, s.wo, s.c, s.h, s.w, 2 - s.padding[0], 2 - s.padding[1], 'conv2dInputGrad');
-      return;
-    }
+    if (usesWinograd(s, 'inputGrad') && this.winograd(g, w, true, out, s.tasks, s.n, s.o, s.ho, s.wo, s.c, s.h, s.w, 2 - s.padding[0], 2 - s.padding[1], 'conv2dInputGrad')) return;
     const k = this.arena.kernels;
     const { n, c, h, w: wd, o, ho, wo } = s;
     const xSize = c * h * wd, wSize = o * G.nTaps, gSize = o * ho * wo, nTaps = G.og * G.k2;
@@ -310,11 +305,14 @@ export class WasmConv {
    * A 3×3 stride-1 convolution of `tasks`·`n` images (c channels of h×w, padded by top and
    * left) into o channels of ho×wo on the Winograd kernels; the weight is `[o, c, 3, 3]`
    * per task, or with `flip` `[c, o, 3, 3]` turned by 180° (the input gradient's).
+   * Returns false, at the first block with an output that may not be finite, if some
+   * input is not: ∞ − ∞ in the transforms makes NaN where the direct sum makes ±∞, so the
+   * caller redoes the whole call on the direct kernel (which overwrites every output).
    */
   private winograd(
     x: Float32Array, w: Float32Array, flip: boolean, out: Float32Array,
     tasks: number, n: number, c: number, h: number, wd: number, o: number, ho: number, wo: number, top: number, left: number, label: string,
-  ): void {
+  ): boolean {
     const k = this.arena.kernels, W = winogradGeometry(c, o, ho, wo);
     const xSize = c * h * wd, wSize = o * c * 9, oSize = o * ho * wo;
     const xAt = inPlace(this.arena, x), wAt = inPlace(this.arena, w), oAt = inPlace(this.arena, out);
@@ -333,11 +331,12 @@ export class WasmConv {
           const rows = Math.min(W.rowsPerBlock, rowsTotal - r0);
           k.winogradInputF32(padAt, W.plane, W.hp, W.wq, c, r0, rows, W.th, W.tw4, vAt, W.tb, W.vXi);
           k.winogradGemmF32(uAt, vAt, mAt, c, W.nob, W.tb, W.vXi, W.mXi, Math.ceil((rows * W.tw4) / 8) * 8);
-          k.winogradOutputF32(mAt, W.tb, W.mXi, o, r0, rows, W.th, W.tw4, dst, ho, wo);
+          if (k.winogradOutputF32(mAt, W.tb, W.mXi, o, r0, rows, W.th, W.tw4, dst, ho, wo) !== 0) return false;
         }
         if (oAt < 0) copyInto(out, first * oSize, f32, outAt >>> 2, count * oSize);
       }
     }
+    return true;
   }
 
   /** The address of `len` floats of `src` from `start`: in place, or copied to `scratchAt`. */
