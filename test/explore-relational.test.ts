@@ -38,7 +38,7 @@ test('relationalInputs: the believed goal\'s offset and the dead flag; a uniform
   const obs = observe();
   const x = tensor([...obs, ...obs], [2, env.obsSize]);
   // Identity readout of a one-hot-like z: row 0 believes goal 2, row 1 is uniform.
-  const goal = { w: tensor(Array.from({ length: 16 }, (_v, i) => (i % 5 === 0 ? 30 : 0)), [4, 4]), b: tensor([0, 0, 0, 0]) };
+  const goal = { weight: tensor(Array.from({ length: 16 }, (_v, i) => (i % 5 === 0 ? 30 : 0)), [4, 4]), bias: tensor([0, 0, 0, 0]) };
   const z = tensor([0, 0, 1, 0, 0, 0, 0, 0], [2, 4]);
   const out = relationalInputs(goal, x, z, layout).toArray() as number[][];
   assert.is(out[0]!.length, RELATIONAL_INPUT_SIZE);
@@ -54,10 +54,10 @@ test('relationalInputs: first- and second-order gradients in the readout and z (
   const obs = [observe(family.train[1]!, [0]), observe(family.oodGoal[2]!, [1, 1])];
   const x = cast(tensor([...obs[0]!, ...obs[1]!], [2, env.obsSize]), 'float64');
   const init = initDense(new Rng(1), 3, 4, 1, 'float64');
-  const f = (w: Tensor, b: Tensor, z: Tensor): Tensor => sum(tanh(relationalInputs({ w, b }, x, z, layout).mul(3)));
+  const f = (w: Tensor, b: Tensor, z: Tensor): Tensor => sum(tanh(relationalInputs({ weight: w, bias: b }, x, z, layout).mul(3)));
   const z = cast(tensor([0.3, -0.2, 0.5, 1.1, 0.4, -0.7], [2, 3]), 'float64');
   for (const order of [1, 2] as const) {
-    const r = checkGrad(f, [init.w, init.b, z], { order, atol: 1e-7, rtol: 1e-6 });
+    const r = checkGrad(f, [init.weight, init.bias, z], { order, atol: 1e-7, rtol: 1e-6 });
     assert.ok(r.ok, `order ${order}: ${r.message}`);
   }
 });
@@ -66,9 +66,9 @@ test('trainDream with the relational view: the policy ignores the absolute cell;
   const dream = trainDream({ config: family.config, tasks: family.train, iterations: 30, seed: 2, exploitView: 'relational', batchSize: 16, hidden: 16 });
   const again = trainDream({ config: family.config, tasks: family.train, iterations: 30, seed: 2, exploitView: 'relational', batchSize: 16, hidden: 16 });
   const goal = dream.params.exploit.goal!;
-  assert.equal(goal.w.shape, [8, 4]);
-  assert.equal(Array.from(goal.w.data), Array.from(again.params.exploit.goal!.w.data), 'deterministic');
-  assert.equal(dream.params.exploit.l1.w.shape, [RELATIONAL_INPUT_SIZE, 32]);
+  assert.equal(goal.weight.shape, [8, 4]);
+  assert.equal(Array.from(goal.weight.data), Array.from(again.params.exploit.goal!.weight.data), 'deterministic');
+  assert.equal(dream.params.exploit.l1.weight.shape, [RELATIONAL_INPUT_SIZE, 32]);
   // Two cells with the same goal offsets: move the whole task and the agent by one column.
   const a = observe();
   const b = new Float32Array(a);

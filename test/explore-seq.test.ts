@@ -49,7 +49,7 @@ test('layer norm: normalises, and gradients of order 1 and 2', () => {
 test('causal self-attention: gradients of order 1 and 2 for input and weights', () => {
   const qkv = initDense(rng, 4, 12, 1, 'float64'), out = initDense(rng, 4, 4, 1, 'float64');
   const w = n([2, 3, 4]);
-  assertGrads('attention', (x, q, o, b) => sum(mul(causalSelfAttention({ qkv: { w: q, b }, out: { w: o, b: out.b } }, x, 2), w)), [n([2, 3, 4]), qkv.w, out.w, n([12], 0.1)]);
+  assertGrads('attention', (x, q, o, b) => sum(mul(causalSelfAttention({ qkv: { weight: q, bias: b }, out: { weight: o, bias: out.bias } }, x, 2), w)), [n([2, 3, 4]), qkv.weight, out.weight, n([12], 0.1)]);
 });
 
 test('attention is causal: changing a later position leaves earlier outputs unchanged', () => {
@@ -63,8 +63,8 @@ test('attention is causal: changing a later position leaves earlier outputs unch
 test('transformer block: order-1 gradients (input, gain, output projection); the cached step equals the full pass', () => {
   const block = initBlock(rng, 4, 8, 'depthScaled', 2, 'float64');
   const w = n([1, 3, 4]);
-  assertGrads('transformerBlock', (x, g1, wo) => sum(mul(transformerBlock({ ...block, ln1: { gamma: g1, beta: block.ln1.beta }, attn: { ...block.attn, out: { w: wo, b: block.attn.out.b } } }, x, 2), w)),
-    [n([1, 3, 4]), n([4], 0.3).add(1), block.attn.out.w], [1]);
+  assertGrads('transformerBlock', (x, g1, wo) => sum(mul(transformerBlock({ ...block, ln1: { gamma: g1, beta: block.ln1.beta }, attn: { ...block.attn, out: { weight: wo, bias: block.attn.out.bias } } }, x, 2), w)),
+    [n([1, 3, 4]), n([4], 0.3).add(1), block.attn.out.weight], [1]);
   const b32 = initBlock(rng, 16, 32, 'glorot');
   const x = randomNormal(rng, [2, 6, 16]).add(positionalEncoding(6, 16));
   const full = transformerBlock(b32, x, 4);
@@ -77,9 +77,9 @@ test('transformer block: order-1 gradients (input, gain, output projection); the
 });
 
 /** A block's thirteen tensors in a fixed order, and back. */
-const blockLeaves = (p: BlockParams): Tensor[] => [p.ln1.gamma, p.ln1.beta, p.attn.qkv.w, p.attn.qkv.b, p.attn.out.w, p.attn.out.b, p.ln2.gamma, p.ln2.beta, p.mlp1.w, p.mlp1.b, p.mlp2.w, p.mlp2.b];
+const blockLeaves = (p: BlockParams): Tensor[] => [p.ln1.gamma, p.ln1.beta, p.attn.qkv.weight, p.attn.qkv.bias, p.attn.out.weight, p.attn.out.bias, p.ln2.gamma, p.ln2.beta, p.mlp1.weight, p.mlp1.bias, p.mlp2.weight, p.mlp2.bias];
 const blockFrom = ([g1, b1, qw, qb, ow, ob, g2, b2, w1, c1, w2, c2]: Tensor[]): BlockParams => ({
-  ln1: { gamma: g1!, beta: b1! }, attn: { qkv: { w: qw!, b: qb! }, out: { w: ow!, b: ob! } }, ln2: { gamma: g2!, beta: b2! }, mlp1: { w: w1!, b: c1! }, mlp2: { w: w2!, b: c2! },
+  ln1: { gamma: g1!, beta: b1! }, attn: { qkv: { weight: qw!, bias: qb! }, out: { weight: ow!, bias: ob! } }, ln2: { gamma: g2!, beta: b2! }, mlp1: { weight: w1!, bias: c1! }, mlp2: { weight: w2!, bias: c2! },
 });
 
 test('transformer block: second-order gradients w.r.t. the input and every parameter', () => {

@@ -296,7 +296,7 @@ export function trainDream(options: DreamOptions): DreamAgent {
     const rewards = noGrad(() => {
       const dec = decoderTrainer.params;
       const errs = sum(square(sub(decoderPredictions(dec, explore), expandDims(target, 1))), -1).data;
-      const prior = sum(square(sub(target, dec.out.b)), -1).data; // q(z | empty trajectory)
+      const prior = sum(square(sub(target, dec.out.bias)), -1).data; // q(z | empty trajectory)
       const r = new Float32Array(B * L);
       for (let b = 0; b < B; b++) {
         let before = prior[b]!;

@@ -67,7 +67,7 @@ export const INIT_SCHEMES: readonly InitScheme[] = ['glorot', 'normal', 'depthSc
  * ```
  */
 export function initDenseScheme(rng: Rng, i: number, o: number, scheme: InitScheme, numBlocks: number, residual = false, dtype: DType = 'float32'): DenseLayer {
-  if (scheme === 'normal') return { w: randomNormal(rng, [i, o], 0, 0.02, dtype), b: zeros([o], dtype) };
+  if (scheme === 'normal') return { weight: randomNormal(rng, [i, o], 0, 0.02, dtype), bias: zeros([o], dtype) };
   return initDense(rng, i, o, scheme === 'depthScaled' && residual ? 1 / Math.sqrt(2 * numBlocks) : 1, dtype);
 }
 

@@ -18,24 +18,21 @@ import {
   add, sub, mul, sigmoid, tanh, dense, split, reshape, transpose, stack, unstack,
   matmul, matmulT, softmax,
 } from '../ops/index.ts';
-import type { Module } from './module.ts';
+import type { LinearParams, Module } from './module.ts';
 
-/** A dense layer `x·w + b`: w `[I, O]`, b `[O]`. */
-export interface DenseLayer {
-  readonly w: Tensor;
-  readonly b: Tensor;
-}
+/** A dense layer `x·weight + bias`: weight `[I, O]`, bias `[O]` — the parameters of `Linear` ({@link LinearParams}). */
+export type DenseLayer = LinearParams;
 
 /**
  * Glorot-uniform weights (times `scale`) and zero biases.
  * @example
  * ```ts
- * const head = initDense(new Rng(0), 16, 4, 0.1); // w: [16, 4], small initial logits
+ * const head = initDense(new Rng(0), 16, 4, 0.1); // weight: [16, 4], small initial logits
  * ```
  */
 export function initDense(rng: Rng, inputSize: number, outputSize: number, scale = 1, dtype: DType = 'float32'): DenseLayer {
   const limit = Math.sqrt(6 / (inputSize + outputSize)) * scale;
-  return { w: randomUniform(rng, [inputSize, outputSize], -limit, limit, dtype), b: zeros([outputSize], dtype) };
+  return { weight: randomUniform(rng, [inputSize, outputSize], -limit, limit, dtype), bias: zeros([outputSize], dtype) };
 }
 
 /**
@@ -46,10 +43,10 @@ export function initDense(rng: Rng, inputSize: number, outputSize: number, scale
  * ```
  */
 export function applyDense(p: DenseLayer, x: Tensor, activation: 'identity' | 'relu' | 'tanh' = 'identity'): Tensor {
-  if (x.rank === 2) return dense(x, p.w, p.b, activation);
+  if (x.rank === 2) return dense(x, p.weight, p.bias, activation);
   const lead = x.shape.slice(0, -1);
-  const y = dense(reshape(x, [-1, x.shape[x.rank - 1]!]), p.w, p.b, activation);
-  return reshape(y, [...lead, p.w.shape[1]!]);
+  const y = dense(reshape(x, [-1, x.shape[x.rank - 1]!]), p.weight, p.bias, activation);
+  return reshape(y, [...lead, p.weight.shape[1]!]);
 }
 
 // --- GRU ------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import { tensor, zeros } from '../tensor/create.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import { noGrad } from '../autodiff/primitive.ts';
 import type { Rng } from '../random/rng.ts';
+import type { LinearParams } from '../nn/module.ts';
 import type { ObservationEncoder, TabularModel } from './env/index.ts';
 import { checkChoice, checkInteger, RlError } from './errors.ts';
 
@@ -183,8 +184,8 @@ function checkTabularParams(params: TabularParams, numStates: number, numActions
   }
 }
 
-/** One dense layer's parameters. */
-export interface DenseParams { readonly weight: Tensor; readonly bias: Tensor }
+/** One dense layer's parameters: the same as `Linear`'s ({@link LinearParams}). */
+export type DenseParams = LinearParams;
 /** Parameters of {@link mlpPolicy}: dense layers, input first. */
 export interface MlpParams { readonly layers: readonly DenseParams[] }
 
