@@ -94,6 +94,18 @@ test('matmul: few rows of A against whole 8-wide panels of B (B read in place, u
   }
 });
 
+test('matmul: the unpacked small-product path (k ≤ 256, n a multiple of 4, k·n ≤ 4096): every row tile and the 4-wide column edge', () => {
+  let seed = 500;
+  for (const m of [1, 2, 3, 4, 5, 7, 10, 11]) {
+    for (const [k, n] of [[1, 4], [10, 12], [40, 20], [3, 36], [100, 40], [17, 44], [64, 60], [256, 16], [257, 12], [64, 68]] as const) {
+      for (const [transA, transB] of TRANSPOSES) {
+        checkParity({ batch: 3, m, k, n, transA, transB }, seed++);
+        checkParity({ batch: 3, m, k, n, transA, transB, bBatchStride: 0 }, seed++);
+      }
+    }
+  }
+});
+
 test('matmul: sizes around the tile and cache blocks (63, 65, 129, k > 256, n > 1024)', () => {
   const shapes: Array<[number, number, number]> = [
     [63, 129, 65], [129, 63, 129], [129, 129, 129], [130, 300, 33], [5, 257, 9], [3, 7, 1030], [2, 520, 1025],
