@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Rng, tensor, grad, sum, square, mul, randomNormal, type Tensor } from '../src/index.ts';
-import { sgd, adam, adamw, clipByGlobalNorm, clipByGlobalNormPerTask, globalNorm, withGradientClipping, type Optimizer, type OptimizerState } from '../src/optim/index.ts';
+import { sgd, adam, adamw, clipByGlobalNorm, clipByGlobalNormEager, clipByGlobalNormPerTask, globalNorm, withGradientClipping, type Optimizer, type OptimizerState } from '../src/optim/index.ts';
 import { allclose } from './helpers.ts';
 
 // float64 throughout the hand-computed checks, so the expected values are exact to ~1e-15.
@@ -168,6 +168,35 @@ clipping('clipping is differentiable: d‖clip(g)‖/dg vanishes above the thres
   // Above maxNorm, clip(g) = maxNorm·g/‖g‖ (up to the 1e-6 guard), whose norm is constant.
   const g = grad((x: Tensor) => globalNorm(clipByGlobalNorm([x], 1).grads))(tensor([3, 4], [2], 'float64')) as Tensor;
   allclose(g, [0, 0], 0, 1e-6);
+});
+
+clipping('clipByGlobalNormEager: float64 norm, each entry scaled in float64 and rounded once, dtypes kept', () => {
+  const rng = new Rng(9);
+  const values = (n: number): number[] => Array.from({ length: n }, () => 3 * rng.normal());
+  const grads = { a: tensor(values(7), [7]), b: [tensor(values(6), [2, 3], 'float64'), tensor(values(1), [1])] };
+  const leaves = [grads.a, grads.b[0]!, grads.b[1]!];
+  let total = 0;
+  for (const g of leaves) for (const x of g.data) total += x * x;
+  const norm = Math.sqrt(total), maxNorm = norm / 3;
+  const out = clipByGlobalNormEager(grads, maxNorm);
+  assert.is(out.norm, norm);
+  const scale = maxNorm / norm;
+  const clipped = [out.grads.a, out.grads.b[0]!, out.grads.b[1]!];
+  clipped.forEach((c, i) => {
+    assert.is(c.dtype, leaves[i]!.dtype);
+    assert.equal(c.shape, leaves[i]!.shape);
+    const expected = Array.from(leaves[i]!.data, (x) => (leaves[i]!.dtype === 'float64' ? x * scale : Math.fround(x * scale)));
+    assert.equal(Array.from(c.data), expected, `leaf ${i}`);
+  });
+  // The same clip as the differentiable form (float32 trees only), up to its float32 sums and 1e-6 guard.
+  const f32 = [grads.a, grads.b[1]!], eager = clipByGlobalNormEager(f32, 1).grads, graph = clipByGlobalNorm(f32, 1).grads;
+  f32.forEach((_, i) => allclose(eager[i]!, graph[i]!, 1e-6, 1e-6));
+  // Within the norm (and at it) the tree comes back as it is.
+  const within = clipByGlobalNormEager(grads, norm);
+  assert.ok(within.grads === grads);
+  assert.ok(clipByGlobalNormEager([tensor([0, 0])], 1).norm === 0);
+  assert.throws(() => clipByGlobalNormEager(grads, 0), /clip: maxNorm must be positive, got 0/);
+  assert.throws(() => clipByGlobalNormEager(grads, NaN), /maxNorm must be positive, got NaN/);
 });
 
 clipping('withGradientClipping steps the wrapped optimizer on the clipped gradient and keeps its state format', () => {

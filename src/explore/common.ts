@@ -3,12 +3,11 @@
  * features, categorical sampling, generalised advantage estimation over (possibly
  * dead-padded) trials, the masked actor-critic loss and an Adam step.
  */
-import { Tensor } from '../tensor/tensor.ts';
+import type { Tensor } from '../tensor/tensor.ts';
 import { tensor } from '../tensor/create.ts';
 import type { Rng } from '../random/rng.ts';
 import { add, mul, sub, neg, sum, square, exp, logSoftmax, takeAlongAxis, reshape } from '../ops/index.ts';
-import { treeMap } from '../autodiff/tree.ts';
-import { adam, type AdamState, type Optimizer } from '../optim/index.ts';
+import { adam, clipByGlobalNormEager, type AdamState, type Optimizer } from '../optim/index.ts';
 import type { SignGrid, SignTask } from './env.ts';
 import { advantageRecursion, type CutAt } from '../rl/advantages.ts';
 
@@ -289,15 +288,12 @@ export class AdamTrainer<P> {
     this.optimizer = adam({ lr });
     this.state = this.optimizer.init(params);
   }
-  /** One Adam step on `grads` (clipped to global norm `maxNorm`). */
+  /**
+   * One Adam step on `grads`, first clipped to global norm `maxNorm` on the host in
+   * float64 (`clipByGlobalNormEager`: this outer step is never differentiated).
+   */
   step(grads: P, maxNorm = 1): P {
-    let total = 0;
-    treeMap(grads, (g) => { for (const x of g.data) total += x * x; return g; });
-    const norm = Math.sqrt(total);
-    const scale = norm > maxNorm ? maxNorm / norm : 1;
-    // Scaled in float64 and rounded once per entry, in the gradient's own dtype.
-    const scaled = (g: Tensor): Tensor => new Tensor(g.data instanceof Float64Array ? Float64Array.from(g.data, (x) => x * scale) : Float32Array.from(g.data, (x) => x * scale), g.shape);
-    const clipped = scale === 1 ? grads : treeMap(grads, scaled);
+    const clipped = clipByGlobalNormEager(grads, maxNorm).grads;
     ({ params: this.params, state: this.state } = this.optimizer.update(clipped, this.state, this.params));
     return this.params;
   }

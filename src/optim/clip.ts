@@ -1,8 +1,17 @@
 /**
- * Gradient clipping by global norm, written with differentiable ops so that it can sit
- * inside a MAML inner loop (and be differentiated through in second order).
+ * Gradient clipping by global norm, scale = min(1, maxNorm / ‖g‖), in two forms that
+ * cannot be one code path:
+ *
+ * - {@link clipByGlobalNorm} (and the per-task and optimizer-wrapping forms) is written
+ *   with differentiable ops so that it can sit inside a MAML inner loop (and be
+ *   differentiated through in second order): float32 sums of squares, and an ε in the
+ *   divisor so that the gradient of a zero tree stays finite.
+ * - {@link clipByGlobalNormEager} is for an outer step, where nothing differentiates the
+ *   clip: on the host, the norm accumulated in float64 and each entry scaled in float64
+ *   and rounded once. Graph ops would round every partial sum and the scale to float32,
+ *   and the ε would move the scale, so results recorded with it would not reproduce.
  */
-import type { Tensor } from '../tensor/tensor.ts';
+import { Tensor } from '../tensor/tensor.ts';
 import { add, div, minimum, mul, sqrt, square } from '../ops/elementwise.ts';
 import { sum } from '../ops/reduce.ts';
 import { reshape } from '../ops/movement.ts';
@@ -40,6 +49,33 @@ export function clipByGlobalNorm<T>(grads: T, maxNorm: number): { grads: T; norm
   const norm = globalNorm(grads);
   const scale = minimum(div(maxNorm, add(norm, NORM_EPSILON)), 1);
   return { grads: treeMap(grads, (g) => mul(g, scale)), norm };
+}
+
+/**
+ * {@link clipByGlobalNorm} computed eagerly on the host, for an optimizer step outside
+ * any differentiated computation: `‖g‖² = Σ g²` accumulated in float64 over every entry
+ * of every leaf, `scale = maxNorm / ‖g‖` when `‖g‖ > maxNorm` (no ε: the scale is never
+ * differentiated), each entry multiplied in float64 and rounded once into its leaf's
+ * dtype. A tree within the norm is returned as it is (the same tensors). Not
+ * differentiable: the result has no graph.
+ *
+ * @example
+ * ```ts
+ * const { grads, norm } = clipByGlobalNormEager({ a: tensor([3]), b: tensor([4]) }, 1);
+ * norm;                // 5
+ * grads.a.toArray();   // [0.6]: 3 · 0.2 in float64, rounded once to float32
+ * ```
+ */
+export function clipByGlobalNormEager<T>(grads: T, maxNorm: number): { grads: T; norm: number } {
+  checkMaxNorm(maxNorm);
+  let total = 0;
+  for (const g of treeLeaves(grads)) for (const x of g.data) total += x * x;
+  const norm = Math.sqrt(total);
+  if (!(norm > maxNorm)) return { grads, norm };
+  const scale = maxNorm / norm;
+  const scaled = (g: Tensor): Tensor =>
+    new Tensor(g.data instanceof Float64Array ? Float64Array.from(g.data, (x) => x * scale) : Float32Array.from(g.data, (x) => x * scale), g.shape);
+  return { grads: treeMap(grads, scaled), norm };
 }
 
 /**
