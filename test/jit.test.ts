@@ -20,6 +20,7 @@ import { anil, maml, metaSgd, pretraining, reptile, sinusoidTasks, type MetaLear
 import { assertGrads, eachBackend } from './engine-helpers.ts';
 import { bind } from '../src/autodiff/primitive.ts';
 import { mulPrim, subPrim, tanhPrim } from '../src/ops/elementwise.ts';
+import { gemm } from '../src/ops/gemm.ts';
 import { chainPrim, type ChainStep } from '../src/jit/chain.ts';
 
 /** Same dtype, shape and every bit (NaN payloads aside), or within `rtol` if given. */
@@ -210,6 +211,18 @@ eachBackend('jit: a product scaled by a constant and added to a tensor becomes o
   // A product read twice keeps its own block: no fusion that would compute it twice.
   const twice = jit((a: Tensor, b: Tensor) => { const p = matmul(a, b); return [mul(p, 3), p]; });
   assert.is(twice.lower(a, b).opCounts['gemm'] ?? 0, 0);
+  // An inner step θ − lr·g with g a product and θ of g's shape (steps 2.. of an inner loop).
+  const step = (a: Tensor, b: Tensor, c: Tensor) => [addScaled(c, matmul(a, b), -0.01), addScaled(c, gemm(a, d, null, 2), 0.3), addScaled(c, gemm(a, d, null, 1), 0.3)];
+  const js = jit(step);
+  const lowStep = js.lower(a, b, c);
+  assert.is(lowStep.opCounts['gemm'], 3, lowStep.listing);
+  // The product already scaled by 2 keeps its addScaled (one scale per gemm); the other two fuse.
+  assert.is(lowStep.opCounts['addScaled'] ?? 0, 1, `addScaled of a product becomes a gemm:\n${lowStep.listing}`);
+  assertBits(js(a, b, c), step(a, b, c), 'addScaled epilogue');
+  // θ broadcast over the tasks (the first inner step) stays an addScaled: the addend must have the product's shape.
+  const first = jit((a: Tensor, b: Tensor, c: Tensor) => addScaled(reshape(slice(c, [0, 0, 0], [1, 17, 3]), [17, 3]), matmul(a, b), -0.01));
+  assert.is(first.lower(a, b, c).opCounts['addScaled'], 1, first.lower(a, b, c).listing);
+  assert.is(first.lower(a, b, c).opCounts['gemm'] ?? 0, 0);
 });
 
 test('jit: an elementwise chain becomes one op run block by block, the eager bits, intermediates in registers', () => {

@@ -57,6 +57,7 @@ tasksSuite('sinusoidTasks draws y = A·sin(x − φ) with the standard ranges, b
   }
   const again = sinusoidTasks(new Rng(1), { numTasks: 50, K: 5, queryK: 7, dtype: 'float64' });
   assert.equal(Array.from(again.query.x.data), Array.from(batch.query.x.data));
+  assert.throws(() => sinusoidTasks(new Rng(1), { dtype: 'int32' as never }), /sinusoidTasks: unsupported dtype 'int32'/);
 });
 
 tasksSuite('taskAt returns one task unbatched', () => {

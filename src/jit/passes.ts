@@ -215,6 +215,7 @@ export function fuseMatmulEpilogue(g: Graph): Graph {
     if (v.kind !== 'op') return v;
     const inputs = v.inputs.map(id);
     const name = v.prim.name;
+    if (name === 'addScaled' && v.dtype === 'float32' && typeof v.params === 'number') return addScaledEpilogue(v, inputs, values, uses) ?? { ...v, inputs };
     if ((name !== 'mul' && name !== 'add') || v.dtype !== 'float32') return { ...v, inputs };
     for (let k = 0; k < 2; k++) {
       const product = values[inputs[k]!]!, other = values[inputs[1 - k]!]!;
@@ -233,6 +234,25 @@ export function fuseMatmulEpilogue(g: Graph): Graph {
     }
     return { ...v, inputs };
   });
+}
+
+/**
+ * `addScaled(C, P, α)` = C + α·P (an inner step θ − lr·g whose gradient g is a product
+ * read only there, from the second inner step on, where θ has g's shape): the same `gemm`,
+ * which rounds α·P and the sum as the axpy kernel does.
+ */
+function addScaledEpilogue(v: OpValue, inputs: number[], values: readonly Value[], uses: Int32Array): Value | null {
+  const addend = values[inputs[0]!]!, product = values[inputs[1]!]!;
+  if (product.kind !== 'op' || uses[v.inputs[1]!] !== 1 || !sameShape(product.shape, v.shape)) return null;
+  if (!sameShape(addend.shape, v.shape) || addend.dtype !== 'float32') return null;
+  const p = product.prim.name === 'matmul'
+    ? product.params as { transA: boolean; transB: boolean }
+    : product.prim.name === 'gemm' && product.inputs.length === 2 && (product.params as GemmParams).alpha === 1 ? product.params as GemmParams : null;
+  if (p === null) return null;
+  return {
+    ...product, prim: gemmPrim as PrimitiveDef<unknown>, params: { transA: p.transA, transB: p.transB, alpha: v.params as number },
+    inputs: [...product.inputs, inputs[0]!], shape: v.shape, fusedFrom: [...(product.fusedFrom ?? [product.prim.name]), 'addScaled'],
+  };
 }
 
 /** Elementwise primitives a chain may hold: one output element from the same element of each operand (or a scalar). */

@@ -4,9 +4,8 @@
  * task axis: inputs [T, K, I], targets [T, K, O].
  */
 import type { DType } from '../backend/backend.ts';
-import type { Tensor } from '../tensor/tensor.ts';
-import { ShapeError } from '../tensor/errors.ts';
-import { tensor } from '../tensor/create.ts';
+import { Tensor } from '../tensor/tensor.ts';
+import { DTypeError, ShapeError } from '../tensor/errors.ts';
 import { reshape, slice } from '../ops/movement.ts';
 import type { Rng } from '../random/rng.ts';
 
@@ -119,6 +118,7 @@ export function sinusoidTasks(rng: Rng, options: SinusoidTaskOptions = {}): Sinu
   for (const [name, v] of [['numTasks', T], ['K', K], ['queryK', queryK]] as const) {
     if (!Number.isInteger(v) || v <= 0) throw new RangeError(`sinusoidTasks: ${name} must be a positive integer, got ${v}`);
   }
+  if (dtype !== 'float32' && dtype !== 'float64') throw new DTypeError(`sinusoidTasks: unsupported dtype '${String(dtype)}' (use 'float32' or 'float64')`);
   const amplitudes: number[] = [], phases: number[] = [];
   // Typed arrays of the tensors' dtype: the values round exactly as tensor() would round
   // them, without its walk over nested arrays (a training loop draws a batch per step).
@@ -130,22 +130,26 @@ export function sinusoidTasks(rng: Rng, options: SinusoidTaskOptions = {}): Sinu
     const p = rng.uniformIn(phase[0], phase[1]);
     amplitudes.push(a);
     phases.push(p);
-    const draw = (xs: Float32Array | Float64Array, ys: Float32Array | Float64Array, n: number): void => {
-      for (let k = 0; k < n; k++) {
-        const x = rng.uniformIn(xRange[0], xRange[1]);
-        xs[t * n + k] = x;
-        ys[t * n + k] = a * Math.sin(x - p);
-      }
-    };
-    draw(sx, sy, K);
-    draw(qx, qy, queryK);
+    drawSinusoid(rng, a, p, xRange, sx, sy, t * K, K);
+    drawSinusoid(rng, a, p, xRange, qx, qy, t * queryK, queryK);
   }
   return {
-    support: { x: tensor(sx, [T, K, 1], dtype), y: tensor(sy, [T, K, 1], dtype) },
-    query: { x: tensor(qx, [T, queryK, 1], dtype), y: tensor(qy, [T, queryK, 1], dtype) },
+    // The arrays are fresh and of the dtype: the tensors own them (no copy).
+    support: { x: new Tensor(sx, [T, K, 1]), y: new Tensor(sy, [T, K, 1]) },
+    query: { x: new Tensor(qx, [T, queryK, 1]), y: new Tensor(qy, [T, queryK, 1]) },
     amplitude: amplitudes,
     phase: phases,
   };
+}
+
+// Module-level rather than a closure per task: a training loop draws a batch per step.
+function drawSinusoid(rng: Rng, a: number, p: number, xRange: readonly [number, number], xs: Float32Array | Float64Array, ys: Float32Array | Float64Array, at: number, n: number): void {
+  const low = xRange[0], high = xRange[1];
+  for (let k = 0; k < n; k++) {
+    const x = rng.uniformIn(low, high);
+    xs[at + k] = x;
+    ys[at + k] = a * Math.sin(x - p);
+  }
 }
 
 /**
