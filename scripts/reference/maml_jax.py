@@ -20,6 +20,11 @@ Setup (no network; the wheels are in pip's configured local index):
 Run on one core, single-threaded XLA:
     XLA_FLAGS=--xla_cpu_multi_thread_eigen=false JAX_PLATFORMS=cpu taskset -c 0 \
         /tmp/jaxenv/bin/python scripts/reference/maml_jax.py --json /tmp/jax.json
+
+With --serve, it compiles every variant, prints one JSON line (versions and first-call
+times), then answers requests on stdin, one per line, `<variant> <rounds>`, with one JSON
+line of figures each: the bench interleaves these with its own rounds, so both sides see
+the same machine load (a shared machine's load drifts over a run of minutes).
 """
 import argparse
 import json
@@ -38,6 +43,7 @@ p.add_argument('--json', help='write the figures here as JSON')
 p.add_argument('--rounds', type=int, default=21)
 p.add_argument('--tasks', type=int, default=25)
 p.add_argument('--K', type=int, default=10)
+p.add_argument('--serve', action='store_true', help='answer `<variant> <rounds>` requests on stdin (see above)')
 args = p.parse_args()
 
 INNER_LR = 0.01
@@ -120,6 +126,21 @@ def timing(call, rounds):
     return {'median_ms': at(0.5), 'q1_ms': at(0.25), 'q3_ms': at(0.75), 'calls_per_round': per_round}
 
 
+def serve(out, params, data):
+    calls = {}
+    for name, loss in VARIANTS.items():
+        g = jax.jit(jax.grad(loss))
+        t0 = time.perf_counter()
+        jax.block_until_ready(g(params, *data))
+        out['variants'][name] = {'compile_ms': (time.perf_counter() - t0) * 1000}
+        calls[name] = (lambda g=g: jax.block_until_ready(g(params, *data)))
+    print(json.dumps(out), flush=True)
+    import sys
+    for line in sys.stdin:
+        name, rounds = line.split()
+        print(json.dumps({'variant': name, **timing(calls[name], int(rounds))}), flush=True)
+
+
 def main():
     rng = np.random.default_rng(1)
     T, K = args.tasks, args.K
@@ -140,6 +161,9 @@ def main():
         'tasks': T, 'K': K, 'inner_lr': INNER_LR, 'sizes': SIZES,
         'variants': {},
     }
+    if args.serve:
+        serve(out, params, data)
+        return
     for name, loss in VARIANTS.items():
         g = jax.jit(jax.grad(loss))
         t0 = time.perf_counter()
