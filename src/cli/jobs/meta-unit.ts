@@ -8,7 +8,7 @@ import type { JobContext } from '../../parallel/types.ts';
 import type { FigureSpec } from '../../report/figures.ts';
 import type { SummaryTable } from '../../report/run-report.ts';
 import { yieldToEventLoop } from '../interrupt.ts';
-import type { CurveLabel, MetaJob } from '../job.ts';
+import type { CurveLabel, EvalContext, MetaJob, TrainState } from '../job.ts';
 import type { Curves } from '../run.ts';
 
 /** What one seed's run gives back. */
@@ -24,8 +24,8 @@ export interface SeedRun {
 /** Thrown inside a cancelled in-process unit (the pool has already settled it as cancelled). */
 class Cancelled extends Error {}
 
-/** Trains `job` (whose config holds the seed) to `iterations`, then evaluates it. */
-export async function runMetaUnit(job: MetaJob, seed: number, iterations: number, ctx: JobContext): Promise<SeedRun> {
+/** Trains `job` to `iterations` from its initial state (reporting each as progress); its final state and curves. */
+export async function trainMetaUnit(job: MetaJob, iterations: number, ctx: JobContext): Promise<{ state: TrainState; curves: Curves }> {
   let state = job.init();
   const curves: Curves = { [job.curve.key]: [] };
   while (state.iteration < iterations) {
@@ -37,7 +37,23 @@ export async function runMetaUnit(job: MetaJob, seed: number, iterations: number
     ctx.progress(state.iteration);
     await yieldToEventLoop();
   }
-  const evaluation = await job.evaluate(state, { log: () => {}, shouldStop: async () => { await yieldToEventLoop(); return ctx.cancelled; } });
+  return { state, curves };
+}
+
+/** The context a unit's evaluation runs with: no log lines, stops once the pool cancels the unit. */
+export function unitEvalContext(ctx: JobContext): EvalContext {
+  return { log: () => {}, shouldStop: async () => { await yieldToEventLoop(); return ctx.cancelled; } };
+}
+
+/** Throws (the unit settles as cancelled) when an evaluation was cut short. */
+export function requireComplete(evaluation: { readonly complete: boolean }): void {
   if (!evaluation.complete) throw new Cancelled('cancelled');
+}
+
+/** Trains `job` (whose config holds the seed) to `iterations`, then evaluates it. */
+export async function runMetaUnit(job: MetaJob, seed: number, iterations: number, ctx: JobContext): Promise<SeedRun> {
+  const { state, curves } = await trainMetaUnit(job, iterations, ctx);
+  const evaluation = await job.evaluate(state, unitEvalContext(ctx));
+  requireComplete(evaluation);
   return { seed, curve: job.curve, curves, metrics: evaluation.metrics, tables: evaluation.tables, figures: evaluation.figures };
 }

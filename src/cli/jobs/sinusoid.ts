@@ -18,16 +18,14 @@ import {
 import { CheckpointError, type Checkpoint } from '../../io/checkpoint.ts';
 import { compareStructure, type State } from '../../io/codec.ts';
 import { meanInterval } from '../../stats/interval.ts';
-import type { FigureSpec, LineFigure } from '../../report/figures.ts';
-import type { SummaryTable } from '../../report/run-report.ts';
 import type { Series } from '../../report/line-chart.ts';
 import type { EvalContext, Evaluation, MetaJob, StepResult, TrainState } from '../job.ts';
 import type { SinusoidConfig } from './sinusoid-config.ts';
+import { SINUSOID_SPLITS, sinusoidEvaluation, type ModelCurve, type SinusoidEvalData } from './sinusoid-eval.ts';
 
 export { SINUSOID_ALGORITHMS, SINUSOID_DEFAULTS, type SinusoidAlgorithm, type SinusoidConfig } from './sinusoid-config.ts';
 
-const TRAIN_AMPLITUDE: [number, number] = [0.1, 5];
-const OOD_AMPLITUDE: [number, number] = [5, 10];
+const TRAIN_AMPLITUDE = SINUSOID_SPLITS[0]![2];
 
 /** The learner, the baseline and how to predict with adapted parameters, for a config. */
 interface Parts {
@@ -108,11 +106,34 @@ function summarise(curves: readonly number[][], steps: number): { mean: number[]
   return out;
 }
 
-/** Creates the job; `config` must already be validated (the CLI's option table does it). */
-export function createSinusoidJob(config: SinusoidConfig): MetaJob<SinusoidConfig> {
+/**
+ * Which models a run trains and evaluates: `'all'` (a single run: the meta-learner, the
+ * pretrained baseline when `baselines`, and the from-scratch model), or one of a study
+ * seed's finer units — `'meta'` (the meta-learner) or `'baseline'` (the pretrained and
+ * scratch models). Every part draws the same initial parameters and task batches from the
+ * seed's generator, so its models end with the bits they have in the `'all'` run.
+ */
+export type SinusoidPart = 'all' | 'meta' | 'baseline';
+
+export const SINUSOID_PARTS: readonly SinusoidPart[] = ['all', 'meta', 'baseline'];
+
+/** The sinusoid job, plus its evaluation as data (what a study unit sends back, see `sinusoid-eval.ts`). */
+export interface SinusoidJob extends MetaJob<SinusoidConfig> {
+  readonly part: SinusoidPart;
+  evaluateData(state: TrainState, ctx: EvalContext): Promise<SinusoidEvalData>;
+}
+
+/** Creates the job (of `part`, default all models); `config` must already be validated (the CLI's option table does it). */
+export function createSinusoidJob(config: SinusoidConfig, part: SinusoidPart = 'all'): SinusoidJob {
+  if (!SINUSOID_PARTS.includes(part)) throw new RangeError(`createSinusoidJob: part must be one of ${SINUSOID_PARTS.join(', ')} (got ${JSON.stringify(part)})`);
   const parts = buildParts(config);
   const baseOpt = baselineOptimizer(config);
-  /** Fresh state: initial parameters draw first from the seeded generator, then every task batch. */
+  const trainsMeta = part !== 'baseline';
+  const trainsBaseline = part !== 'meta';
+  /**
+   * Fresh state: initial parameters draw first from the seeded generator, then every task
+   * batch. A part initialises the models it does not train too, so its generator stays in step.
+   */
   const fresh = (): { params: Params; optimizer: OptStates; rng: Rng } => {
     const rng = new Rng(config.seed);
     const meta = parts.learner.init(rng);
@@ -124,13 +145,12 @@ export function createSinusoidJob(config: SinusoidConfig): MetaJob<SinusoidConfi
     };
   };
 
+  const names = { loss: `${config.algorithm} (after adaptation)`, pretrainedLoss: 'pretrained (no adaptation)' };
   return {
     kind: 'sinusoid',
     config,
-    curve: {
-      key: 'loss', label: 'query MSE on the meta-batch',
-      names: { loss: `${config.algorithm} (after adaptation)`, pretrainedLoss: 'pretrained (no adaptation)' },
-    },
+    part,
+    curve: { key: 'loss', label: 'query MSE on the meta-batch', names },
     init() {
       const t = fresh();
       return { iteration: 0, params: t.params as unknown as State, optimizer: t.optimizer as unknown as State, rng: t.rng };
@@ -139,12 +159,18 @@ export function createSinusoidJob(config: SinusoidConfig): MetaJob<SinusoidConfi
       const p = state.params as unknown as Params;
       const o = state.optimizer as unknown as OptStates;
       const tasks = sinusoidTasks(state.rng, { numTasks: config.metaBatch, K: config.shots, amplitude: TRAIN_AMPLITUDE });
-      const { loss, grads } = parts.learner.metaGradient(p.meta, tasks);
-      const m = parts.optimizer.update(grads, o.meta as unknown as OptimizerState, p.meta);
+      let meta = p.meta, metaOpt = o.meta, loss = NaN;
+      if (trainsMeta) {
+        const g = parts.learner.metaGradient(p.meta, tasks);
+        const m = parts.optimizer.update(g.grads, o.meta as unknown as OptimizerState, p.meta);
+        meta = m.params;
+        metaOpt = m.state as unknown as State;
+        loss = g.loss;
+      }
       let pretrained = p.pretrained;
       let pretrainedOpt = o.pretrained;
       let baselineLoss = NaN;
-      if (p.pretrained !== null) {
+      if (trainsBaseline && p.pretrained !== null) {
         const b = parts.baseline.metaGradient(p.pretrained, tasks);
         const u = baseOpt.update(b.grads, o.pretrained as unknown as OptimizerState, p.pretrained);
         pretrained = u.params;
@@ -154,10 +180,11 @@ export function createSinusoidJob(config: SinusoidConfig): MetaJob<SinusoidConfi
       return {
         state: {
           iteration: state.iteration + 1,
-          params: { meta: m.params, pretrained } as unknown as State,
-          optimizer: { meta: m.state as unknown as State, pretrained: pretrainedOpt } as unknown as State,
+          params: { meta, pretrained } as unknown as State,
+          optimizer: { meta: metaOpt, pretrained: pretrainedOpt } as unknown as State,
           rng: state.rng,
         },
+        // The baseline part's `loss` is NaN (it does not train the meta-learner); the study takes that curve from the meta part.
         value: loss,
         ...(Number.isFinite(baselineLoss) && { extra: { pretrainedLoss: baselineLoss } }),
       };
@@ -170,85 +197,87 @@ export function createSinusoidJob(config: SinusoidConfig): MetaJob<SinusoidConfi
       }
       return { iteration: ck.iteration, params: ck.params, optimizer: ck.optimizer, rng: new Rng(ck.rng) };
     },
-    evaluate(state, ctx): Promise<Evaluation> {
-      return evaluateSinusoid(config, parts, state, ctx);
+    evaluateData(state, ctx) {
+      return evaluateSinusoid(config, parts, part, state, ctx);
+    },
+    async evaluate(state, ctx): Promise<Evaluation> {
+      return sinusoidEvaluation(config, await evaluateSinusoid(config, parts, part, state, ctx));
     },
   };
 }
 
-async function evaluateSinusoid(config: SinusoidConfig, parts: Parts, state: TrainState, ctx: EvalContext): Promise<Evaluation> {
+/** A model evaluated: its adaptation curve on a batch of tasks, and its series in the fit figure. */
+interface Evaluated {
+  readonly name: string;
+  readonly curve: (tasks: TaskBatch) => number[];
+  readonly fit: (support: TaskBatch['support'], x: Tensor, xs: number[]) => Series[];
+}
+
+async function evaluateSinusoid(config: SinusoidConfig, parts: Parts, part: SinusoidPart, state: TrainState, ctx: EvalContext): Promise<SinusoidEvalData> {
   const p = state.params as unknown as Params;
   const k = config.evalSteps;
   // Evaluation has its own generator: its tasks do not depend on how long training ran.
+  // Every part draws the scratch model and both splits, so each sees the same tasks.
   const evalRng = new Rng([0x5eed, config.seed >>> 0, 0xe7a1, 1]);
   const scratch = parts.baseline.init(evalRng);
-  const splits: [string, string, SinusoidTaskBatch][] = [
-    ['test', 'held-out tasks, amplitude 0.1–5 (in distribution)', sinusoidTasks(evalRng, { numTasks: config.evalTasks, K: config.shots, queryK: 100, amplitude: TRAIN_AMPLITUDE })],
-    ['ood', 'amplitude 5–10 (out of distribution)', sinusoidTasks(evalRng, { numTasks: config.evalTasks, K: config.shots, queryK: 100, amplitude: OOD_AMPLITUDE })],
-  ];
-  const methods: [string, (tasks: TaskBatch) => number[]][] = [
-    [config.algorithm, (tasks) => parts.learner.adaptationCurve(p.meta, tasks, k)],
-    ...(p.pretrained !== null ? [['pretrained', (tasks: TaskBatch) => parts.baseline.adaptationCurve(p.pretrained!, tasks, k)] as [string, (t: TaskBatch) => number[]]] : []),
-    ['scratch', (tasks) => parts.baseline.adaptationCurve(scratch, tasks, k)],
-  ];
-  const metrics: Record<string, number | null> = {};
-  const figures: Record<string, FigureSpec> = {};
-  const rows: (string | number | null)[][] = [];
-  let complete = true;
-  const steps = Array.from({ length: k + 1 }, (_v, i) => i);
-  const summaries: Record<string, Record<string, ReturnType<typeof summarise>>> = {};
-  for (const [split, description, tasks] of splits) {
-    const series: Series[] = [];
-    summaries[split] = {};
-    for (const [name, curveOf] of methods) {
-      if (await ctx.shouldStop()) { complete = false; break; }
-      ctx.log(`evaluating ${name} on ${config.evalTasks} ${split} tasks (${k} steps)`);
-      const curves = await perTaskCurves(curveOf, tasks, config.evalTasks, ctx);
-      if (curves.length < config.evalTasks) complete = false;
-      const s = summarise(curves, k);
-      summaries[split]![name] = s;
-      series.push({ name, x: steps, y: s.mean, lo: s.lo, hi: s.hi, markers: true, dashed: name === 'scratch' });
-      metrics[`${split}/${name}/step0`] = s.mean[0] ?? null;
-      metrics[`${split}/${name}/step1`] = s.mean[1] ?? null;
-      metrics[`${split}/${name}/step${k}`] = s.mean[k] ?? null;
-      rows.push([split, name, ...(k > 1 ? [0, 1, k] : [0, k]).map((i) => s.mean[i] ?? null), curves.length]);
-    }
-    const figure: LineFigure = {
-      type: 'line', title: `Adaptation, ${split === 'test' ? 'in distribution' : 'out of distribution'}`,
-      caption: `Query MSE (mean over ${config.evalTasks} tasks, 95% CI) after 0..${k} gradient steps of size ${config.innerLr} on ${config.shots} support points; ${description}.`,
-      xLabel: 'adaptation steps', yLabel: 'query MSE', series, integerX: true,
-    };
-    if (series.length > 0) figures[`adaptation-${split}`] = figure;
+  const splits = SINUSOID_SPLITS.map(([, , amplitude]) => sinusoidTasks(evalRng, { numTasks: config.evalTasks, K: config.shots, queryK: 100, amplitude }));
+  const flat = (t: Tensor): number[] => Array.from(t.data);
+  const models: Evaluated[] = [];
+  if (part !== 'baseline') {
+    models.push({
+      name: config.algorithm,
+      curve: (tasks) => parts.learner.adaptationCurve(p.meta, tasks, k),
+      fit: (s, x, xs) => [
+        { name: `${config.algorithm}, 0 steps`, x: xs, y: flat(parts.predict(p.meta, s, x, 0)), color: '#9ecae9' },
+        { name: `${config.algorithm}, ${k} steps`, x: xs, y: flat(parts.predict(p.meta, s, x, k)), color: '#4c78a8' },
+      ],
+    });
   }
-  if (complete) figures['fit'] = fitFigure(config, parts, p, scratch, splits[0]![2], k);
-  const table: SummaryTable = {
-    title: 'Query MSE after adaptation (mean over tasks)',
-    header: ['split', 'model', ...(k > 1 ? [0, 1, k] : [0, k]).map((i) => `step ${i}`), 'tasks'],
-    rows,
-  };
-  return { metrics, tables: [table], figures, complete };
+  if (part !== 'meta') {
+    const pretrained = p.pretrained;
+    if (pretrained !== null) {
+      models.push({
+        name: 'pretrained',
+        curve: (tasks) => parts.baseline.adaptationCurve(pretrained, tasks, k),
+        fit: (s, x, xs) => [{ name: `pretrained, ${k} steps`, x: xs, y: flat(parts.predictPlain(pretrained, s, x, k)), color: '#f58518' }],
+      });
+    }
+    models.push({
+      name: 'scratch',
+      curve: (tasks) => parts.baseline.adaptationCurve(scratch, tasks, k),
+      fit: (s, x, xs) => [{ name: `scratch, ${k} steps`, x: xs, y: flat(parts.predictPlain(scratch, s, x, k)), color: '#54a24b' }],
+    });
+  }
+  let complete = true;
+  const curves: ModelCurve[][] = [];
+  for (const [i, [split]] of SINUSOID_SPLITS.entries()) {
+    const done: ModelCurve[] = [];
+    curves.push(done);
+    for (const model of models) {
+      if (await ctx.shouldStop()) { complete = false; break; }
+      ctx.log(`evaluating ${model.name} on ${config.evalTasks} ${split} tasks (${k} steps)`);
+      const c = await perTaskCurves(model.curve, splits[i]!, config.evalTasks, ctx);
+      if (c.length < config.evalTasks) complete = false;
+      done.push({ name: model.name, ...summarise(c, k), tasks: c.length });
+    }
+  }
+  return { splits: curves, fit: complete ? fitData(config, models, splits[0]!) : null, complete };
 }
 
-/** Predictions on one in-distribution test task before and after k steps. */
-function fitFigure(config: SinusoidConfig, parts: Parts, p: Params, scratch: State, tasks: SinusoidTaskBatch, k: number): LineFigure {
+/** The fit figure's data: predictions of `models` on one in-distribution test task. */
+function fitData(config: SinusoidConfig, models: readonly Evaluated[], tasks: SinusoidTaskBatch): NonNullable<SinusoidEvalData['fit']> {
   const task = sliceTasks(tasks, 0, 1);
   const support = { x: reshape(task.support.x, [config.shots, 1]), y: reshape(task.support.y, [config.shots, 1]) };
   const grid = linspace(-5, 5, 101);
   const x = reshape(grid, [101, 1]);
   const xs = Array.from(grid.data);
   const a = tasks.amplitude[0]!, ph = tasks.phase[0]!;
-  const flat = (t: Tensor): number[] => Array.from(t.data);
-  const series: Series[] = [
-    { name: 'true function', x: xs, y: xs.map((v) => a * Math.sin(v - ph)), color: '#222', dashed: true },
-    { name: 'support points', x: Array.from(support.x.data), y: Array.from(support.y.data), style: 'points', color: '#222' },
-    { name: `${config.algorithm}, 0 steps`, x: xs, y: flat(parts.predict(p.meta, support, x, 0)), color: '#9ecae9' },
-    { name: `${config.algorithm}, ${k} steps`, x: xs, y: flat(parts.predict(p.meta, support, x, k)), color: '#4c78a8' },
-  ];
-  if (p.pretrained !== null) series.push({ name: `pretrained, ${k} steps`, x: xs, y: flat(parts.predictPlain(p.pretrained, support, x, k)), color: '#f58518' });
-  series.push({ name: `scratch, ${k} steps`, x: xs, y: flat(parts.predictPlain(scratch, support, x, k)), color: '#54a24b' });
   return {
-    type: 'line', title: 'Fit to one held-out task',
+    task: [
+      { name: 'true function', x: xs, y: xs.map((v) => a * Math.sin(v - ph)), color: '#222', dashed: true },
+      { name: 'support points', x: Array.from(support.x.data), y: Array.from(support.y.data), style: 'points', color: '#222' },
+    ],
     caption: `y = ${a.toFixed(2)}·sin(x − ${ph.toFixed(2)}), ${config.shots} support points.`,
-    xLabel: 'x', yLabel: 'y', series,
+    models: models.flatMap((m) => m.fit(support, x, xs)),
   };
 }
