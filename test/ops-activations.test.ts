@@ -8,7 +8,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  Rng, Tensor, tensor, ones, grad, sum, mul, jit, JitError, ShapeError,
+  Rng, Tensor, tensor, ones, grad, sum, mul, jit, JitError, ShapeError, vmap, VmapError,
   leakyRelu, gelu, softplus, dropout, dropoutMask, embedding, Embedding,
 } from '../src/index.ts';
 import { allclose } from './helpers.ts';
@@ -175,7 +175,7 @@ test('dropout: inverted scaling, keep rate, explicit Rng, identity at 0, zeros a
   assert.is(dropout(ones([2, 2]), 0.5, new Rng(0)).dtype, 'float32');
 });
 
-test('dropout rejects a bad rate, a missing Rng and tracing under jit', () => {
+test('dropout rejects a bad rate, a missing Rng, tracing under jit and running under vmap', () => {
   const x = ones([3]);
   for (const bad of [-0.1, 1.5, NaN, '0.5' as never]) throwsWith(() => dropout(x, bad, new Rng(0)), RangeError, 'dropout: rate must be a number in [0, 1]', String(bad));
   throwsWith(() => dropout(x, 0.5, undefined as never), TypeError, 'dropout: rng must be an Rng');
@@ -186,6 +186,13 @@ test('dropout rejects a bad rate, a missing Rng and tracing under jit', () => {
   const step = jit((t: Tensor, m: Tensor) => mul(t, m));
   const m = dropoutMask(new Rng(5), [3], 0.5);
   assert.equal(Array.from(step(x, m).data), Array.from(dropout(x, 0.5, new Rng(5)).data));
+  // Under vmap one per-example mask would be shared by the batch: refused, and the
+  // documented way (a batch of masks, vmapped with x) gives each example its own.
+  const xs = ones([4, 3]);
+  throwsWith(() => vmap((t: Tensor) => dropout(t, 0.5, new Rng(0)))(xs), VmapError, 'dropout', 'shared by every example', '[3]', 'dropoutMask');
+  const masks = dropoutMask(new Rng(6), [4, 3], 0.5);
+  assert.equal(Array.from(vmap((t: Tensor, mk: Tensor) => mul(t, mk))(xs, masks).data), Array.from(masks.data));
+  assert.equal(Array.from(dropout(xs, 0.5, new Rng(6)).data), Array.from(masks.data), 'outside vmap: the same draws');
 });
 
 eachBackend('embedding looks up rows; the gradient scatter-adds into the used rows', () => {

@@ -18,6 +18,7 @@ import { fmt, sizeOf } from '../tensor/shape.ts';
 import { activeReadGuard, withReadGuard } from '../tensor/read-guard.ts';
 import { concreteOf, installBatcher, newLevel, type Batcher, type MultiPrimitiveDef, type PrimitiveDef } from './primitive.ts';
 import { batchingRuleOf, VmapError } from './batching.ts';
+import { runningVmaps } from './vmap-state.ts';
 import { broadcastTo, reshape, transpose } from '../ops/movement.ts';
 
 export { VmapError };
@@ -61,8 +62,7 @@ function readError(t: Tensor, what: string): VmapError {
   );
 }
 
-/** Batch sizes of the vmaps running now, by trace level. */
-const running = new Map<number, number>();
+const running = runningVmaps;
 
 function applyRule(prim: PrimitiveDef<unknown> | MultiPrimitiveDef<unknown>, inputs: readonly Tensor[], params: unknown, level: number): Tensor | readonly Tensor[] | null {
   if (level === 0) return null;

@@ -10,6 +10,8 @@ import { Tensor, type Operand } from '../tensor/tensor.ts';
 import { ShapeError } from '../tensor/errors.ts';
 import { Rng } from '../random/rng.ts';
 import { activeStager } from '../autodiff/primitive.ts';
+import { insideVmap } from '../autodiff/vmap-state.ts';
+import { VmapError } from '../autodiff/batching.ts';
 import { JitError } from '../jit/errors.ts';
 import { add, div, exp, ge, gt, log, mul, neg, sub, square, tanh, where } from './elementwise.ts';
 import { take, type Indices } from './movement.ts';
@@ -152,8 +154,9 @@ function checkRate(op: string, rate: number): void {
  * `rate` and scales the kept ones by 1/(1 − rate), so the expectation is `x`. Rate 0
  * returns `x` itself and draws nothing; rate 1 gives zeros. The gradient is the same
  * mask. Randomness is explicit: the mask comes from `rng` ({@link dropoutMask}). Inside
- * `jit` it throws, since a mask drawn at trace time would be reused by every call:
- * draw the mask outside and pass it in (`mul(x, mask)`).
+ * `jit` it throws, since a mask drawn at trace time would be reused by every call, and
+ * inside `vmap` too, since one per-example mask would be shared by the whole batch:
+ * draw the mask outside and pass it in (`mul(x, mask)`, the mask vmapped with x).
  *
  * @example
  * ```ts
@@ -169,6 +172,9 @@ export function dropout(x: Tensor, rate: number, rng: Rng): Tensor {
   if (rate === 0) return x;
   if (activeStager() !== null) {
     throw new JitError('dropout: inside jit the random mask would be drawn once, at trace time, and reused by every call; draw dropoutMask(rng, shape, rate) outside and pass it in as an argument (then mul(x, mask))');
+  }
+  if (insideVmap()) {
+    throw new VmapError(`dropout: inside vmap one mask of the per-example shape [${x.shape.join(', ')}] would be shared by every example; draw dropoutMask(rng, [batch, ...shape], rate) outside and pass it in as a vmapped argument (then mul(x, mask))`);
   }
   return mul(x, dropoutMask(rng, x.shape, rate, x.dtype));
 }
