@@ -73,7 +73,7 @@ test('GAE: padded episodes and one-episode trials give the same advantages', () 
       if (len < T || rng.uniform() < 0.5) terminated[i * T + len - 1] = 1;
     }
     const episodes = { numEpisodes: N, horizon: T, mask, terminated, truncated: new Uint8Array(N * T), rewards } as unknown as EpisodeBatch;
-    const trials = { numTrials: N, length: T, horizon: T, alive: mask, terminated, rewards } as unknown as TrialBatch;
+    const trials = { ...episodes, episodeHorizon: T } as unknown as TrialBatch;
     const options = { discount: rng.uniform(), lambda: rng.uniform() };
     const fromEpisodes = generalizedAdvantages(episodes, values, options);
     for (const resetAtEpisodes of [true, false]) {
@@ -85,7 +85,9 @@ test('GAE: padded episodes and one-episode trials give the same advantages', () 
 
 test('GAE over trials: a sum restarts where an episode ends, even when its last steps are dead', () => {
   // horizon 2, two episodes; step 1 (end of episode 0) is dead, so step 0 is the last live step of its episode
-  const trials = { numTrials: 1, length: 4, horizon: 2, alive: Float32Array.of(1, 0, 1, 1), terminated: new Uint8Array(4), rewards: Float32Array.of(1, 0, 1, 1) } as unknown as TrialBatch;
+  const trials = {
+    numEpisodes: 1, horizon: 4, episodeHorizon: 2, mask: Float32Array.of(1, 0, 1, 1), terminated: new Uint8Array(4), truncated: Uint8Array.of(0, 0, 0, 1), rewards: Float32Array.of(1, 0, 1, 1),
+  } as unknown as TrialBatch;
   const values = Float32Array.of(0, 0, 0, 0);
   const reset = trialAdvantages(trials, trials.rewards, values, { discount: 1, lambda: 1, resetAtEpisodes: true }).advantages;
   const through = trialAdvantages(trials, trials.rewards, values, { discount: 1, lambda: 1 }).advantages;

@@ -65,7 +65,7 @@ test('penalty curriculum: only wrong-goal entries are rescaled', () => {
   const env = new SignGrid({ ...config, episodes: 2 });
   // Random play on every training task: some trials enter the correct goal, some a wrong one.
   const batch = rolloutTrials(env, [...family.train, ...family.train], () => new Float32Array(64 * 4), new Rng(3));
-  const wrong = -1, L = batch.length;
+  const wrong = -1, L = batch.horizon;
   let wrongEntries = 0, rightEntries = 0;
   for (const scale of [0, 0.25, 1]) {
     const r = scaleWrongGoalRewards(batch, wrong, scale);

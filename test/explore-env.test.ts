@@ -2,9 +2,12 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Rng } from '../src/index.ts';
 import {
-  SignGrid, signGridFamily, oracleReturn, rolloutTrials, rl2Agent, inputSizeOf, keepMask, trialAdvantages,
-  type SignTask,
+  SignGrid, signGridFamily, oracleReturn, rolloutTrials, rl2Agent, inputSizeOf, keepMask, trialAdvantages, firstEpisode, sliceTrials,
+  episodeReturnsOf, type SignTask,
 } from '../src/explore/index.ts';
+import { generalizedAdvantages } from '../src/rl/returns.ts';
+import { episodeLogProbs } from '../src/rl/rollout.ts';
+import { mlpPolicy } from '../src/rl/policy.ts';
 
 const family = signGridFamily();
 const config = family.config; // 5×5, start (2, 2), goals in the corners, horizon 8, 3 episodes
@@ -138,6 +141,76 @@ test('rollouts are deterministic under a seed; GAE and keep mask have the trial 
   let total = 0;
   for (let t = 0; t < env.trialLength; t++) total += a.rewards[t]!;
   assert.ok(Math.abs(advantages[0]! - total) < 1e-5);
+});
+
+test('a trial batch is an EpisodeBatch: observations, cells, log-probs, episode ends and GAE agree with the trial view', () => {
+  const env = new SignGrid(config);
+  const O = env.obsSize, I = inputSizeOf(env), H = config.horizon, L = env.trialLength, W = env.map.width;
+  const policy = mlpPolicy({ obsSize: O, numActions: 4, hidden: [8] });
+  const params = policy.init(new Rng(2));
+  const logitsOf = new Map<number, Float32Array>();
+  const sample = policy.sampler(params);
+  const tasks = [...family.train.slice(0, 6), ...family.train.slice(0, 6)];
+  const B = tasks.length;
+  const batch = rolloutTrials(env, tasks, (t, x) => {
+    const obs = new Float32Array(B * O);
+    for (let b = 0; b < B; b++) obs.set(x.subarray(b * I, b * I + O), b * O);
+    const probs = new Float64Array(B * 4);
+    sample(obs, B, probs);
+    const logits = Float32Array.from(probs, (p) => 2 * Math.log(p)); // softmax of these is not the policy's: log-probs must follow the logits
+    logitsOf.set(t, logits);
+    return logits;
+  }, new Rng(4));
+  assert.is(batch.numEpisodes, B);
+  assert.is(batch.horizon, L);
+  assert.is(batch.episodeHorizon, H);
+  let truncations = 0, terminations = 0;
+  for (let b = 0; b < B; b++) {
+    let last = -1;
+    for (let t = 0; t < L; t++) {
+      const k = b * L + t;
+      assert.equal(Array.from(batch.obs.subarray(k * O, (k + 1) * O)), Array.from(batch.inputs.subarray((b * (L + 1) + t) * I, (b * (L + 1) + t) * I + O)), `obs ${b}, ${t}`);
+      if (batch.mask[k]) {
+        last = t;
+        // the cell acted from is the one the observation's row and column one-hots show
+        const s = batch.states[k]!;
+        assert.is(batch.obs[k * O + Math.floor(s / W)], 1);
+        assert.is(batch.obs[k * O + env.map.height + (s % W)], 1);
+        const l = logitsOf.get(t)!, a = batch.actions[k]!;
+        const m = Math.max(...l.subarray(b * 4, b * 4 + 4));
+        const lse = m + Math.log(Array.from(l.subarray(b * 4, b * 4 + 4)).reduce((acc, v) => acc + Math.exp(v - m), 0));
+        assert.is(batch.logProbs[k], Math.fround(l[b * 4 + a]! - lse));
+      }
+      const endsAlive = batch.mask[k] === 1 && !batch.terminated[k] && (t + 1) % H === 0;
+      assert.is(batch.truncated[k], endsAlive ? 1 : 0, `truncated ${b}, ${t}`);
+      truncations += batch.truncated[k]!;
+      terminations += batch.terminated[k]!;
+    }
+    assert.is(batch.lengths[b], last + 1);
+    assert.equal(Array.from(batch.finalObs.subarray(b * O, (b + 1) * O)), Array.from(batch.inputs.subarray((b * (L + 1) + L) * I, (b * (L + 1) + L) * I + O)));
+  }
+  assert.ok(truncations > 0 && terminations > 0, `both endings occur: ${truncations} truncated, ${terminations} terminated`);
+  // rl's GAE over the batch (restarting at every episode end) is the trial GAE with resets, bit for bit.
+  const rng = new Rng(6);
+  const values = Float32Array.from({ length: B * L }, () => rng.normal());
+  const options = { discount: 0.9, lambda: 0.8 };
+  assert.equal(Array.from(generalizedAdvantages(batch, values, options)), Array.from(trialAdvantages(batch, batch.rewards, values, { ...options, resetAtEpisodes: true }).advantages));
+  // rl's log-probs read the batch as it is.
+  assert.equal(episodeLogProbs(policy, params, batch).shape, [B, L]);
+  // Windows: the first episode and single trials keep the trial's own arrays in step.
+  const first = firstEpisode(batch);
+  assert.is(first.horizon, H);
+  assert.equal(Array.from(first.rewards), Array.from({ length: B * H }, (_, k) => batch.rewards[Math.floor(k / H) * L + (k % H)]!));
+  assert.equal(Array.from(first.entered), Array.from({ length: B * H }, (_, k) => batch.entered[Math.floor(k / H) * L + (k % H)]!));
+  assert.equal(first.inputs.length, B * (H + 1) * I);
+  assert.equal(Array.from(first.finalObs.subarray(0, O)), Array.from(batch.obs.subarray(H * O, (H + 1) * O)), 'ends on the next episode\'s first observation');
+  assert.equal(Array.from(episodeReturnsOf(batch, 0, 1)), Array.from(episodeReturnsOf(first, 0, 1)));
+  const one = sliceTrials(batch, 7, 2);
+  assert.equal(one.tasks, tasks.slice(7, 9));
+  assert.equal(Array.from(one.inputs), Array.from(batch.inputs.subarray(7 * (L + 1) * I, 9 * (L + 1) * I)));
+  assert.equal(Array.from(one.entered), Array.from(batch.entered.subarray(7 * L, 9 * L)));
+  assert.equal(Array.from(one.states), Array.from(batch.states.subarray(7 * L, 9 * L)));
+  assert.equal(Array.from(episodeReturnsOf(one, 1, 3)), Array.from(episodeReturnsOf(batch, 1, 3).subarray(7, 9)));
 });
 
 test.run();

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { checkGrad, grad, logSoftmax, Rng, Tensor, tensor, zeros, type NestedArray } from '../src/index.ts';
 import { openRoom, tabularModel, VecEnv } from '../src/rl/env/index.ts';
 import { actionLogProbs, mlpPolicy, oneHotCoordinates, positionFeatures, spatialPolicy, tabularPolicy, type MlpParams } from '../src/rl/policy.ts';
-import { collectEpisodes, episodeLogProbs, episodeReturns, type EpisodeBatch } from '../src/rl/rollout.ts';
+import { collectEpisodes, episodeLogProbs, episodeReturns, sliceEpisodes, sliceSteps, type EpisodeBatch } from '../src/rl/rollout.ts';
 import { discountByTime, generalizedAdvantages, LinearFeatureBaseline, rewardToGo } from '../src/rl/returns.ts';
 import { throwsRl } from './rl-helpers.ts';
 import { allclose as allcloseNested } from './helpers.ts';
@@ -188,6 +188,55 @@ Rollout('zero logits give the uniform policy through the sampler', () => {
   const out = new Float64Array(8);
   policy.sampler({ logits: zeros([2, 4]) })(Float32Array.of(0, 1), 2, out);
   allclose(Array.from(out), new Array(8).fill(0.25));
+});
+
+Rollout('sliceEpisodes, sliceSteps and step-range returns cut the batch consistently', () => {
+  const map = openRoom(4);
+  const env = new VecEnv({ map, numEnvs: 16, maxSteps: 10 });
+  const policy = tabularPolicy({ numStates: tabularModel(map).numStates, numActions: 4, initScale: 1 });
+  const batch = collectEpisodes(env, policy, policy.init(new Rng(1)), 5);
+  const T = batch.horizon, d = batch.obsSize;
+  // Rows: every [N, …] array is the rows' copy, and the cut batch still holds the invariants.
+  const rows = sliceEpisodes(batch, 3, 5);
+  checkBatchInvariants(rows);
+  assert.is(rows.numEpisodes, 5);
+  assert.equal(Array.from(rows.rewards), Array.from(batch.rewards.subarray(3 * T, 8 * T)));
+  assert.equal(Array.from(rows.obs), Array.from(batch.obs.subarray(3 * T * d, 8 * T * d)));
+  assert.equal(Array.from(rows.lengths), Array.from(batch.lengths.subarray(3, 8)));
+  assert.equal(Array.from(rows.finalObs), Array.from(batch.finalObs.subarray(3 * d, 8 * d)));
+  assert.ok(rows.rewards.buffer !== batch.rewards.buffer, 'a copy');
+  // Steps: a window of every row; a live, non-terminal last step is marked truncated.
+  const from = 2, count = 4, win = sliceSteps(batch, from, count);
+  assert.is(win.horizon, count);
+  for (let i = 0; i < batch.numEpisodes; i++) {
+    for (let t = 0; t < count; t++) {
+      const k = i * count + t, src = i * T + from + t;
+      assert.is(win.mask[k], batch.mask[src]);
+      assert.is(win.actions[k], batch.actions[src]);
+      assert.is(win.terminated[k], batch.terminated[src]);
+      const cut = t === count - 1 && batch.mask[src] === 1 && !batch.terminated[src];
+      assert.is(win.truncated[k], cut ? 1 : batch.truncated[src], `truncated ${i}, ${t}`);
+    }
+    const live = Array.from(win.mask.subarray(i * count, (i + 1) * count)).lastIndexOf(1) + 1;
+    assert.is(win.lengths[i], live, `length ${i}`);
+    assert.equal(Array.from(win.finalObs.subarray(i * d, (i + 1) * d)), Array.from(batch.obs.subarray((i * T + from + count) * d, (i * T + from + count + 1) * d)));
+  }
+  assert.equal(Array.from(sliceSteps(batch, T - 3, 3).finalObs), Array.from(batch.finalObs), 'a window reaching the end ends on the batch\'s finalObs');
+  // Returns over a step range sum exactly those steps; all steps by default.
+  const part = episodeReturns(batch, from, from + count);
+  const inWindow = episodeReturns(win);
+  assert.equal(Array.from(part), Array.from(inWindow));
+  const whole = episodeReturns(batch);
+  for (let i = 0; i < batch.numEpisodes; i++) {
+    let total = 0;
+    for (let t = 0; t < T; t++) total += batch.rewards[i * T + t]!;
+    assert.is(whole[i], total);
+  }
+  throwsRl(() => sliceEpisodes(batch, 14, 3), /sliceEpisodes: episodes 14..16 are out of range: the batch has 16/);
+  throwsRl(() => sliceEpisodes(batch, -1, 2), /sliceEpisodes: first episode must be an integer ≥ 0, got -1/);
+  throwsRl(() => sliceSteps(batch, 8, 3), /sliceSteps: steps 8..10 are out of range: the batch has 10/);
+  throwsRl(() => sliceSteps(batch, 2, 0), /sliceSteps: count must be an integer ≥ 1, got 0/);
+  throwsRl(() => episodeReturns(batch, 4, 2.5), /episodeReturns: end step must be an integer ≥ 4, got 2.5/);
 });
 
 Rollout.run();

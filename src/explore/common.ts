@@ -10,26 +10,26 @@ import { add, mul, sub, neg, sum, square, exp, logSoftmax, takeAlongAxis, reshap
 import { adam, clipByGlobalNormEager, type AdamState, type Optimizer } from '../optim/index.ts';
 import type { SignGrid, SignTask } from './env.ts';
 import { advantageRecursion, type CutAt } from '../rl/advantages.ts';
+import { episodeReturns, type EpisodeBatch } from '../rl/rollout.ts';
+import { episodeEnds } from '../rl/returns.ts';
 
 /**
- * The recorded trials of a batch, `[B, L]` per tick (L = the trial length).
- * `inputs[b, t]` is what a memory-based agent read before acting at tick t: the
- * observation, the previous action one-hot, the previous reward and a new-episode flag.
+ * The recorded trials of a batch: an `src/rl` {@link EpisodeBatch} whose rows are
+ * trials (`numEpisodes` trials of `horizon` = L ticks, L = episodes × `episodeHorizon`),
+ * so `adaptPolicy`, the surrogates, `episodeLogProbs` and `generalizedAdvantages` read it
+ * as it is, plus what memory-based agents read. `inputs[b, t]` is what such an agent
+ * read before acting at tick t: the observation, the previous action one-hot, the
+ * previous reward and a new-episode flag. `mask` is 1 on live ticks (the action
+ * counted), `terminated` where a tick ended an episode on a goal, `truncated` where an
+ * episode reached its horizon alive, `states` the cell acted from, `logProbs` the
+ * log-softmax of the logits acted on.
  */
-export interface TrialBatch {
-  readonly numTrials: number;
-  readonly length: number;
-  readonly horizon: number;
+export interface TrialBatch extends EpisodeBatch {
+  /** Ticks per episode (the environment's `config.horizon`); `horizon` is the whole trial's. */
+  readonly episodeHorizon: number;
   readonly inputSize: number;
-  readonly obsSize: number;
   /** `[B, L + 1, inputSize]`: row L is what was observed after the last tick. */
   readonly inputs: Float32Array;
-  readonly actions: Int32Array;
-  readonly rewards: Float32Array;
-  /** `[B, L]` 1 on live ticks (the action counted). */
-  readonly alive: Float32Array;
-  /** `[B, L]` 1 where the tick ended an episode on a goal. */
-  readonly terminated: Uint8Array;
   /** `[B, L]` goal entered on the tick, −1 if none. */
   readonly entered: Int32Array;
   readonly tasks: readonly SignTask[];
@@ -61,16 +61,17 @@ export type StepPolicy = (t: number, inputs: Float32Array) => ArrayLike<number>;
  * ```ts
  * const env = new SignGrid(signGridFamily().config), tasks = signGridFamily().train.slice(0, 4);
  * const batch = rolloutTrials(env, tasks, (_t, x) => new Float32Array(tasks.length * 4), new Rng(0)); // uniform logits
- * batch.length; // 24: episodes × horizon ticks
+ * batch.horizon; // 24: the trial's ticks, episodes × episodeHorizon
  * ```
  */
 export function rolloutTrials(env: SignGrid, tasks: readonly SignTask[], policy: StepPolicy, rng: Rng, greedy = false): TrialBatch {
   env.reset(tasks);
-  const B = tasks.length, L = env.trialLength, A = env.numActions, O = env.obsSize;
+  const B = tasks.length, L = env.trialLength, A = env.numActions, O = env.obsSize, H = env.config.horizon;
   const I = inputSizeOf(env);
-  const inputs = new Float32Array(B * (L + 1) * I);
-  const actions = new Int32Array(B * L), rewards = new Float32Array(B * L), alive = new Float32Array(B * L);
-  const terminated = new Uint8Array(B * L), entered = new Int32Array(B * L);
+  const inputs = new Float32Array(B * (L + 1) * I), obsOut = new Float32Array(B * L * O), finalObs = new Float32Array(B * O);
+  const actions = new Int32Array(B * L), rewards = new Float32Array(B * L), mask = new Float32Array(B * L);
+  const states = new Int32Array(B * L), logProbs = new Float32Array(B * L), lengths = new Int32Array(B);
+  const terminated = new Uint8Array(B * L), truncated = new Uint8Array(B * L), entered = new Int32Array(B * L);
   const obs = new Float32Array(B * O);
   const prevA = new Int32Array(B).fill(-1), prevR = new Float32Array(B);
   const row = new Float32Array(B * I);
@@ -82,7 +83,7 @@ export function rolloutTrials(env: SignGrid, tasks: readonly SignTask[], policy:
       row.set(obs.subarray(b * O, (b + 1) * O), o);
       if (prevA[b]! >= 0) row[o + O + prevA[b]!] = 1;
       row[o + O + A] = prevR[b]!;
-      row[o + O + A + 1] = t % env.config.horizon === 0 && t < L ? 1 : 0;
+      row[o + O + A + 1] = t % H === 0 && t < L ? 1 : 0;
       inputs.set(row.subarray(o, o + I), (b * (L + 1) + t) * I);
     }
   };
@@ -91,21 +92,44 @@ export function rolloutTrials(env: SignGrid, tasks: readonly SignTask[], policy:
     const logits = policy(t, row);
     const chosen = new Int32Array(B);
     for (let b = 0; b < B; b++) chosen[b] = greedy ? argmax(logits, b * A, A) : sampleLogits(logits, b * A, A, rng);
+    const cells = env.cells;
+    for (let b = 0; b < B; b++) {
+      const k = b * L + t;
+      obsOut.set(obs.subarray(b * O, (b + 1) * O), k * O);
+      states[k] = cells[b]!;
+      logProbs[k] = logSoftmaxAt(logits, b * A, A, chosen[b]!);
+    }
     const step = env.step(chosen, rng);
     for (let b = 0; b < B; b++) {
       const k = b * L + t;
       actions[k] = chosen[b]!;
       rewards[k] = step.rewards[b]!;
-      alive[k] = step.alive[b]!;
+      mask[k] = step.alive[b]!;
       terminated[k] = step.terminated[b]!;
+      // An episode that reached its horizon alive was cut by the time limit.
+      truncated[k] = step.alive[b] && !step.terminated[b] && (t + 1) % H === 0 ? 1 : 0;
       entered[k] = step.entered[b]!;
+      if (step.alive[b]) lengths[b] = t + 1;
       prevA[b] = step.alive[b] ? chosen[b]! : -1;
       prevR[b] = step.rewards[b]!;
     }
-    if ((t + 1) % env.config.horizon === 0) { prevA.fill(-1); prevR.fill(0); }
+    if ((t + 1) % H === 0) { prevA.fill(-1); prevR.fill(0); }
   }
   fill(L);
-  return { numTrials: B, length: L, horizon: env.config.horizon, inputSize: I, obsSize: O, inputs, actions, rewards, alive, terminated, entered, tasks };
+  finalObs.set(obs);
+  return {
+    numEpisodes: B, horizon: L, obsSize: O, numActions: A, obs: obsOut, states, actions, rewards, logProbs, mask, terminated, truncated,
+    lengths, finalObs, episodeHorizon: H, inputSize: I, inputs, entered, tasks,
+  };
+}
+
+/** log softmax(values[offset .. offset+n))[i], in float64. */
+function logSoftmaxAt(values: ArrayLike<number>, offset: number, n: number, i: number): number {
+  let m = -Infinity;
+  for (let j = 0; j < n; j++) m = Math.max(m, values[offset + j]!);
+  let total = 0;
+  for (let j = 0; j < n; j++) total += Math.exp(values[offset + j]! - m);
+  return values[offset + i]! - m - Math.log(total);
 }
 
 /**
@@ -119,8 +143,8 @@ export function rolloutTrials(env: SignGrid, tasks: readonly SignTask[], policy:
  * inputTensor(batch, 0, 8).shape;  // [4, 8, 31]: the first episode's ticks (horizon 8)
  * ```
  */
-export function inputTensor(batch: TrialBatch, from = 0, count = batch.length): Tensor {
-  const { numTrials: B, length: L, inputSize: I } = batch;
+export function inputTensor(batch: TrialBatch, from = 0, count = batch.horizon): Tensor {
+  const { numEpisodes: B, horizon: L, inputSize: I } = batch;
   const out = new Float32Array(B * count * I);
   for (let b = 0; b < B; b++) out.set(batch.inputs.subarray((b * (L + 1) + from) * I, (b * (L + 1) + from + count) * I), b * count * I);
   return tensor(out, [B, count, I]);
@@ -136,18 +160,18 @@ export function inputTensor(batch: TrialBatch, from = 0, count = batch.length): 
  * const agent = rl2Agent(inputSizeOf(env), 4, 16);
  * const params = agent.init(new Rng(0));
  * const batch = rolloutTrials(env, tasks, agent.stepper(params, tasks.length), new Rng(1));
- * const keep = tensor(keepMask(batch), [batch.numTrials, batch.length]);
- * const hs = gruSequence(params.gru, inputTensor(batch, 0, batch.length), zeros([4, 16]), keep); // dead ticks keep the state
+ * const keep = tensor(keepMask(batch), [batch.numEpisodes, batch.horizon]);
+ * const hs = gruSequence(params.gru, inputTensor(batch, 0, batch.horizon), zeros([4, 16]), keep); // dead ticks keep the state
  * hs.shape; // [4, 24, 16]
  * ```
  */
 export function keepMask(batch: TrialBatch): Float32Array {
-  const { numTrials: B, length: L } = batch;
+  const { numEpisodes: B, horizon: L, mask } = batch;
   const keep = new Float32Array(B * L);
   for (let b = 0; b < B; b++) {
     for (let t = 0; t < L; t++) {
       const k = b * L + t;
-      keep[k] = batch.alive[k] || (t > 0 && batch.alive[k - 1]) || t % batch.horizon === 0 ? 1 : 0;
+      keep[k] = mask[k] || (t > 0 && mask[k - 1]) || t % batch.episodeHorizon === 0 ? 1 : 0;
     }
   }
   return keep;
@@ -188,10 +212,11 @@ export function argmax(values: ArrayLike<number>, offset: number, n: number): nu
 }
 
 /**
- * GAE over `[B, L]` ticks, skipping dead ticks. With `resetAtEpisodes`, no value is
- * bootstrapped across an episode boundary (each episode is its own problem, as for an
- * exploitation policy); otherwise the whole trial is one episode (RL²: exploring in
- * episode 1 is paid by episodes 2..E). Returns advantages and value targets.
+ * GAE over `[B, L]` ticks, skipping dead ticks, with value targets. With
+ * `resetAtEpisodes`, no value is bootstrapped across an episode boundary (each episode
+ * is its own problem, as for an exploitation policy): the sums restart where `src/rl`'s
+ * `generalizedAdvantages` restarts them ({@link episodeEnds}). Otherwise the whole
+ * trial is one episode (RL²: exploring in episode 1 is paid by episodes 2..E).
  *
  * @example
  * ```ts
@@ -208,14 +233,10 @@ export function trialAdvantages(
   batch: TrialBatch, rewards: Float32Array, values: ArrayLike<number>,
   options: { readonly discount: number; readonly lambda: number; readonly resetAtEpisodes?: boolean },
 ): { advantages: Float32Array; targets: Float32Array } {
-  const { numTrials: B, length: L, horizon } = batch;
+  const { numEpisodes: B, horizon: L } = batch;
   const advantages = new Float32Array(B * L), targets = new Float32Array(B * L);
-  // With resets, a sum restarts (from 0) at a terminal step or where an episode ends
-  // before the next live step; without, it runs through the whole trial.
-  const cutAt: CutAt | (() => null) = options.resetAtEpisodes
-    ? (k, t, nextLive) => (batch.terminated[k] || Math.floor(t / horizon) !== Math.floor(nextLive / horizon) ? 0 : null)
-    : () => null;
-  advantageRecursion(rewards, values, batch.alive, B, L, options.discount, options.lambda, cutAt, advantages, targets);
+  const cutAt: CutAt = options.resetAtEpisodes ? episodeEnds(batch) : () => null;
+  advantageRecursion(rewards, values, batch.mask, B, L, options.discount, options.lambda, cutAt, advantages, targets);
   return { advantages, targets };
 }
 
@@ -240,7 +261,7 @@ export interface ActorCriticOptions {
  * const batch = rolloutTrials(env, tasks, agent.stepper(params, tasks.length), new Rng(1));
  * const { logits, values } = agent.evaluate(params, batch);
  * const { advantages, targets } = trialAdvantages(batch, batch.rewards, values.toTypedArray(), { discount: 0.99, lambda: 0.95 });
- * const loss = actorCriticLoss(logits, values, batch.actions, advantages, targets, batch.alive, { entropyCoef: 0.05 });
+ * const loss = actorCriticLoss(logits, values, batch.actions, advantages, targets, batch.mask, { entropyCoef: 0.05 });
  * loss.shape; // []: a scalar to differentiate in the parameters
  * ```
  */
@@ -300,7 +321,8 @@ export class AdamTrainer<P> {
 }
 
 /**
- * Per trial (`[B]`), the summed rewards of episodes `from .. to−1`.
+ * Per trial (`[B]`), the summed rewards of episodes `from .. to−1`: `src/rl`'s
+ * `episodeReturns` over their ticks.
  * @example
  * ```ts
  * const env = new SignGrid(signGridFamily().config), tasks = signGridFamily().train.slice(0, 4);
@@ -312,12 +334,8 @@ export class AdamTrainer<P> {
  * ```
  */
 export function episodeReturnsOf(batch: TrialBatch, from: number, to: number): Float64Array {
-  const { numTrials: B, length: L, horizon } = batch;
-  const out = new Float64Array(B);
-  for (let b = 0; b < B; b++) {
-    for (let t = from * horizon; t < to * horizon && t < L; t++) out[b] = out[b]! + batch.rewards[b * L + t]!;
-  }
-  return out;
+  const H = batch.episodeHorizon, L = batch.horizon;
+  return episodeReturns(batch, Math.min(from * H, L), Math.min(to * H, L));
 }
 
 /**
@@ -348,7 +366,7 @@ export function drawTasks(tasks: readonly SignTask[], n: number, rng: Rng): Sign
 export function scaleWrongGoalRewards(batch: TrialBatch, wrongGoal: number, scale: number): Float32Array {
   const rewards = Float32Array.from(batch.rewards);
   if (scale === 1) return rewards;
-  const { numTrials: B, length: L } = batch;
+  const { numEpisodes: B, horizon: L } = batch;
   for (let b = 0; b < B; b++) {
     const correct = batch.tasks[b]!.correct;
     for (let t = 0; t < L; t++) {

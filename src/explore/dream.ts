@@ -31,6 +31,7 @@ import {
 import { rl2Agent, type Rl2Params, type SequenceAgent } from './rl2.ts';
 import { SignGrid, type SignGridConfig, type SignTask } from './env.ts';
 import { goalLogits, relationalInputs, relationalLayout, RELATIONAL_INPUT_SIZE, type RelationalLayout } from './relational.ts';
+import { maskTensor } from '../rl/rollout.ts';
 
 /** DREAM's exploitation network: one tanh layer over (observation, z), then policy and value heads. */
 export interface ExploitParams {
@@ -165,10 +166,7 @@ function exploitForward(p: ExploitParams, obs: Tensor, z: Tensor, view: ExploitV
 
 /** Observations `[B·L, obsSize]` of the ticks of `batch`. */
 function obsOf(batch: TrialBatch): Tensor {
-  const { numTrials: B, length: L, inputSize: I, obsSize: O } = batch;
-  const out = new Float32Array(B * L * O);
-  for (let b = 0; b < B; b++) for (let t = 0; t < L; t++) out.set(batch.inputs.subarray((b * (L + 1) + t) * I, (b * (L + 1) + t) * I + O), (b * L + t) * O);
-  return tensor(out, [B * L, O]);
+  return tensor(batch.obs, [batch.numEpisodes * batch.horizon, batch.obsSize]);
 }
 
 /** `z [B, d]` repeated over L ticks: `[B·L, d]`. */
@@ -179,9 +177,9 @@ function perTick(z: Tensor, L: number): Tensor {
 
 /** Decoder predictions `[B, L, d]` after each tick (reading inputs rows 1..L, frozen after death). */
 function decoderPredictions(p: DecoderParams, batch: TrialBatch): Tensor {
-  const { numTrials: B, length: L } = batch;
+  const { numEpisodes: B, horizon: L } = batch;
   const H = p.gru.wh.shape[0]!;
-  const hs = gruSequence(p.gru, inputTensor(batch, 1, L), zeros([B, H]), tensor(batch.alive, [B, L]));
+  const hs = gruSequence(p.gru, inputTensor(batch, 1, L), zeros([B, H]), maskTensor(batch));
   return applyDense(p.out, hs);
 }
 
@@ -268,7 +266,7 @@ export function trainDream(options: DreamOptions): DreamAgent {
       const zb = embedOf(p.embed, batchTasks);
       const { logits, values } = exploitForward(p.exploit, obs, perTick(add(zb, eps), L), view);
       const { advantages, targets } = trialAdvantages(ex, ex.rewards, values.data, { discount: 0.99, lambda: 0.95, resetAtEpisodes: true });
-      const ac = actorCriticLoss(logits, values, ex.actions, advantages, targets, ex.alive, { entropyCoef });
+      const ac = actorCriticLoss(logits, values, ex.actions, advantages, targets, ex.mask, { entropyCoef });
       const loss = add(ac, mul(mean(sum(square(zb), -1)), lambdaIb));
       // The relational head's goal readout learns z → goal directly, on the same noisy z.
       return p.exploit.goal ? add(loss, crossEntropy(goalLogits(p.exploit.goal, add(zb, eps)), batchTasks.map((t) => t.correct))) : loss;
@@ -286,8 +284,8 @@ export function trainDream(options: DreamOptions): DreamAgent {
       const err = sum(square(sub(preds, expandDims(target, 1))), -1); // [B, L]
       const w = new Float32Array(B * L);
       let n = 0;
-      for (let k = 0; k < w.length; k++) if (explore.alive[k]) n++;
-      for (let k = 0; k < w.length; k++) w[k] = explore.alive[k]! / Math.max(n, 1);
+      for (let k = 0; k < w.length; k++) if (explore.mask[k]) n++;
+      for (let k = 0; k < w.length; k++) w[k] = explore.mask[k]! / Math.max(n, 1);
       const loss = sum(mul(err, tensor(w, [B, L])));
       decoderError = loss.data[0]!;
       return loss;
@@ -302,7 +300,7 @@ export function trainDream(options: DreamOptions): DreamAgent {
         let before = prior[b]!;
         for (let t = 0; t < L; t++) {
           const k = b * L + t;
-          if (!explore.alive[k]) continue;
+          if (!explore.mask[k]) continue;
           r[k] = before - errs[k]! - stepCost;
           before = errs[k]!;
         }
@@ -313,7 +311,7 @@ export function trainDream(options: DreamOptions): DreamAgent {
     const [, gExplore] = valueAndGrad((p: Rl2Params): Tensor => {
       const { logits, values } = explorerAgent.evaluate(p, explore);
       const { advantages, targets } = trialAdvantages(explore, rewards, values.data, { discount: 0.99, lambda: 0.95 });
-      return actorCriticLoss(logits, values, explore.actions, advantages, targets, explore.alive, { entropyCoef });
+      return actorCriticLoss(logits, values, explore.actions, advantages, targets, explore.mask, { entropyCoef });
     })(explorerTrainer.params);
     explorerTrainer.step(gExplore as Rl2Params);
 

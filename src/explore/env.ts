@@ -153,6 +153,14 @@ export class SignGrid {
     return this.tasks;
   }
 
+  /**
+   * `[B]` the cell (`row · width + column`) each trial's agent stands on now: the model
+   * state a rollout records with each action. A live view; copy it to keep it.
+   */
+  get cells(): Readonly<Int32Array> {
+    return this.cell;
+  }
+
   /** Ticks taken in the current trial. */
   get ticks(): number {
     return this.tick;

@@ -9,16 +9,17 @@ import { Rng } from '../random/rng.ts';
 import { mul, neg } from '../ops/index.ts';
 import { valueAndGrad } from '../autodiff/transforms.ts';
 import {
-  mlpPolicy, adaptPolicy, episodeLogProbs, surrogateObjective,
+  mlpPolicy, adaptPolicy, episodeLogProbs, surrogateObjective, sliceEpisodes,
   type CategoricalPolicy, type MlpParams, type MetaEstimator, type EpisodeBatch,
 } from '../rl/index.ts';
 import { AdamTrainer, drawTasks, inputSizeOf, penaltyScale, rolloutTrials, scaleWrongGoalRewards, type StepPolicy, type TrialBatch } from './common.ts';
 import { SignGrid, type SignGridConfig, type SignTask } from './env.ts';
 
 /**
- * The observation part of a one-episode-per-trial {@link TrialBatch} as an `src/rl`
- * {@link EpisodeBatch} (so `adaptPolicy` and the surrogates apply unchanged).
+ * A {@link TrialBatch} as an `src/rl` {@link EpisodeBatch}: the batch itself (a trial
+ * batch is one). Kept for callers of the former hand-written conversion.
  *
+ * @deprecated Pass the trial batch where an `EpisodeBatch` is expected.
  * @example
  * ```ts
  * const family = signGridFamily(), tasks = family.train.slice(0, 4);
@@ -27,27 +28,12 @@ import { SignGrid, type SignGridConfig, type SignTask } from './env.ts';
  * const params = policy.init(new Rng(0));
  * const stepper = policyStepper(policy, params, episodeEnv.obsSize, inputSizeOf(episodeEnv), tasks.length);
  * const explored = rolloutTrials(episodeEnv, tasks, stepper, new Rng(1));
- * const adapted = adaptPolicy(policy, params, toEpisodeBatch(explored, 4), { innerLr: 0.5 });
+ * toEpisodeBatch(explored) === explored; // true
+ * const adapted = adaptPolicy(policy, params, explored, { innerLr: 0.5 }); // no conversion needed
  * ```
  */
-export function toEpisodeBatch(batch: TrialBatch, numActions: number): EpisodeBatch {
-  const { numTrials: N, length: T, inputSize: I, obsSize: O } = batch;
-  const obs = new Float32Array(N * T * O), finalObs = new Float32Array(N * O);
-  const lengths = new Int32Array(N), truncated = new Uint8Array(N * T);
-  for (let i = 0; i < N; i++) {
-    for (let t = 0; t < T; t++) {
-      obs.set(batch.inputs.subarray((i * (T + 1) + t) * I, (i * (T + 1) + t) * I + O), (i * T + t) * O);
-      if (batch.alive[i * T + t]) lengths[i] = t + 1;
-    }
-    const last = lengths[i]! - 1;
-    if (last >= 0 && !batch.terminated[i * T + last]) truncated[i * T + last] = 1;
-    finalObs.set(batch.inputs.subarray((i * (T + 1) + T) * I, (i * (T + 1) + T) * I + O), i * O);
-  }
-  return {
-    numEpisodes: N, horizon: T, obsSize: O, numActions, obs, states: new Int32Array(N * T), actions: batch.actions,
-    rewards: batch.rewards, logProbs: new Float32Array(N * T), mask: batch.alive, terminated: batch.terminated,
-    truncated, lengths, finalObs,
-  };
+export function toEpisodeBatch(batch: TrialBatch, _numActions?: number): EpisodeBatch {
+  return batch;
 }
 
 /**
@@ -153,8 +139,8 @@ export function trainMaml(options: MamlOptions): MamlAgent {
     const batchTasks = drawTasks(tasks, M, rng);
     const params = trainer.params;
     const scale = penaltyScale(it, warmup);
-    // The curriculum's rewards, as an src/rl episode batch.
-    const shaped = (tb: TrialBatch): EpisodeBatch => ({ ...toEpisodeBatch(tb, env.numActions), rewards: scaleWrongGoalRewards(tb, env.rewards.wrongGoal, scale) });
+    // The curriculum's rewards.
+    const shaped = (tb: TrialBatch): TrialBatch => ({ ...tb, rewards: scaleWrongGoalRewards(tb, env.rewards.wrongGoal, scale) });
     // Exploration episodes of every task at once (the same parameters for all).
     const explore = rolloutTrials(env, batchTasks, policyStepper(policy, params, O, I, M), rng.split());
     const inner = batchTasks.map((_, i) => shaped(sliceTrials(explore, i, 1)));
@@ -183,20 +169,21 @@ export function trainMaml(options: MamlOptions): MamlAgent {
 }
 
 /**
- * Trials `from .. from+count−1` of a batch (copies of their rows).
+ * Trials `from .. from+count−1` of a batch (copies of their rows): `src/rl`'s
+ * `sliceEpisodes`, plus the trial's own per-row arrays.
  * @example
  * ```ts
  * const env = new SignGrid(signGridFamily().config), tasks = signGridFamily().train.slice(0, 4);
  * const batch = rolloutTrials(env, tasks, () => new Float32Array(tasks.length * 4), new Rng(0));
- * const firstHalf = sliceTrials(batch, 0, batch.numTrials / 2);
+ * const firstHalf = sliceTrials(batch, 0, batch.numEpisodes / 2);
  * firstHalf.tasks.length; // 2
  * ```
  */
 export function sliceTrials(batch: TrialBatch, from: number, count: number): TrialBatch {
-  const { length: L, inputSize: I } = batch;
-  const cut = <T extends Float32Array | Int32Array | Uint8Array>(a: T, per: number): T => a.slice(from * per, (from + count) * per) as T;
+  const { horizon: L, inputSize: I } = batch;
   return {
-    ...batch, numTrials: count, inputs: cut(batch.inputs, (L + 1) * I), actions: cut(batch.actions, L), rewards: cut(batch.rewards, L),
-    alive: cut(batch.alive, L), terminated: cut(batch.terminated, L), entered: cut(batch.entered, L), tasks: batch.tasks.slice(from, from + count),
+    ...batch, ...sliceEpisodes(batch, from, count),
+    inputs: batch.inputs.slice(from * (L + 1) * I, (from + count) * (L + 1) * I), entered: batch.entered.slice(from * L, (from + count) * L),
+    tasks: batch.tasks.slice(from, from + count),
   };
 }

@@ -19,8 +19,8 @@ import { episodeReturnsOf, inputSizeOf, rolloutTrials, AdamTrainer, type TrialBa
 import { SignGrid, oracleReturn, type SignGridConfig, type SignTask } from './env.ts';
 import type { SequenceAgent } from './rl2.ts';
 import { exploitStepper, type DreamAgent } from './dream.ts';
-import { mamlAdaptOptions, policyStepper, sliceTrials, toEpisodeBatch, type MamlAgent } from './maml.ts';
-import { adaptPolicy } from '../rl/index.ts';
+import { mamlAdaptOptions, policyStepper, sliceTrials, type MamlAgent } from './maml.ts';
+import { adaptPolicy, sliceSteps } from '../rl/index.ts';
 import { Cell, type GridMap, type Position } from '../rl/env/index.ts';
 
 /** What a meta-test of a batch of tasks produces. */
@@ -46,24 +46,17 @@ export interface MetaTester {
  * const agent = rl2Agent(inputSizeOf(env), 4, 16);
  * const params = agent.init(new Rng(0));
  * const trial = rolloutTrials(env, tasks, agent.stepper(params, tasks.length), new Rng(0));
- * firstEpisode(trial).length; // 8: env.config.horizon
+ * firstEpisode(trial).horizon; // 8: env.config.horizon
  * ```
  */
 export function firstEpisode(batch: TrialBatch): TrialBatch {
-  const { numTrials: B, length: L, horizon: T, inputSize: I } = batch;
-  const pick = <A extends Float32Array | Int32Array | Uint8Array>(a: A, make: (n: number) => A): A => {
-    const out = make(B * T);
-    for (let b = 0; b < B; b++) out.set(a.subarray(b * L, b * L + T), b * T);
-    return out;
-  };
-  const inputs = new Float32Array(B * (T + 1) * I);
-  for (let b = 0; b < B; b++) inputs.set(batch.inputs.subarray(b * (L + 1) * I, (b * (L + 1) + T + 1) * I), b * (T + 1) * I);
-  return {
-    ...batch, length: T, inputs,
-    actions: pick(batch.actions, (n) => new Int32Array(n)), rewards: pick(batch.rewards, (n) => new Float32Array(n)),
-    alive: pick(batch.alive, (n) => new Float32Array(n)), terminated: pick(batch.terminated, (n) => new Uint8Array(n)),
-    entered: pick(batch.entered, (n) => new Int32Array(n)),
-  };
+  const { numEpisodes: B, horizon: L, episodeHorizon: T, inputSize: I } = batch;
+  const inputs = new Float32Array(B * (T + 1) * I), entered = new Int32Array(B * T);
+  for (let b = 0; b < B; b++) {
+    inputs.set(batch.inputs.subarray(b * (L + 1) * I, (b * (L + 1) + T + 1) * I), b * (T + 1) * I);
+    entered.set(batch.entered.subarray(b * L, b * L + T), b * T);
+  }
+  return { ...batch, ...sliceSteps(batch, 0, T), inputs, entered };
 }
 
 /**
@@ -140,7 +133,7 @@ export function mamlTester(maml: MamlAgent, config: SignGridConfig): MetaTester 
       const exploration = rolloutTrials(env, tasks, policyStepper(maml.policy, maml.params, O, I, B), rng);
       const exploitReturns = new Float64Array(B);
       tasks.forEach((task, i) => {
-        const explored = toEpisodeBatch(sliceTrials(exploration, i, 1), env.numActions);
+        const explored = sliceTrials(exploration, i, 1);
         const adapted = adaptPolicy(maml.policy, maml.params, explored, mamlAdaptOptions(maml));
         const exploit = rolloutTrials(exploitEnv, [task], policyStepper(maml.policy, adapted, O, I, 1), rng, greedy);
         exploitReturns[i] = episodeReturnsOf(exploit, 0, exploitEnv.config.episodes)[0]!;
@@ -213,13 +206,13 @@ export function evaluateAgent(
  * ```
  */
 export function explorationPaths(batch: TrialBatch, map: GridMap): Position[][] {
-  const { numTrials: B, length: T, inputSize: I } = batch;
+  const { numEpisodes: B, horizon: T, inputSize: I } = batch;
   const { height, width } = map;
   const paths: Position[][] = [];
   for (let b = 0; b < B; b++) {
     const path: Position[] = [];
     let last = -1;
-    for (let t = 0; t < T && batch.alive[b * T + t]; t++) {
+    for (let t = 0; t < T && batch.mask[b * T + t]; t++) {
       const o = (b * (T + 1) + t) * I;
       let r = -1, c = -1;
       for (let j = 0; j < height; j++) if (batch.inputs[o + j] === 1) r = j;
@@ -254,11 +247,11 @@ export function explorationPaths(batch: TrialBatch, map: GridMap): Position[][] 
  * const batch = rolloutTrials(env, tasks, agent.stepper(params, tasks.length), new Rng(1));
  * const exploration = firstEpisode(batch);
  * const features = explorationFeatures(exploration, env.map);
- * features.length === exploration.numTrials * (2 * exploration.obsSize + env.map.height * env.map.width); // true
+ * features.length === exploration.numEpisodes * (2 * exploration.obsSize + env.map.height * env.map.width); // true
  * ```
  */
 export function explorationFeatures(batch: TrialBatch, map?: GridMap): Float32Array {
-  const { numTrials: B, length: T, inputSize: I, obsSize: O } = batch;
+  const { numEpisodes: B, horizon: T, inputSize: I, obsSize: O } = batch;
   const cells = map ? map.height * map.width : 0;
   const F = 2 * O + cells;
   const out = new Float32Array(B * F);
@@ -298,14 +291,14 @@ export function explorationFeatures(batch: TrialBatch, map?: GridMap): Float32Ar
  */
 export function probeAccuracy(train: TrialBatch, test: TrialBatch, numGoals: number, steps = 300, map?: GridMap): number {
   const F = 2 * train.obsSize + (map ? map.height * map.width : 0);
-  const x = tensor(explorationFeatures(train, map), [train.numTrials, F]);
+  const x = tensor(explorationFeatures(train, map), [train.numEpisodes, F]);
   const y = train.tasks.map((t) => t.correct);
   const trainer = new AdamTrainer({ w: zeros([F, numGoals]), b: zeros([numGoals]) }, 0.05);
   for (let s = 0; s < steps; s++) {
     const [, g] = valueAndGrad((p: { w: typeof x; b: typeof x }) => crossEntropy(dense(x, p.w, p.b), y))(trainer.params);
     trainer.step(g as typeof trainer.params, 10);
   }
-  const xt = tensor(explorationFeatures(test, map), [test.numTrials, F]);
+  const xt = tensor(explorationFeatures(test, map), [test.numEpisodes, F]);
   const logits = dense(xt, trainer.params.w, trainer.params.b).data;
   let correct = 0;
   test.tasks.forEach((task, i) => {
@@ -313,5 +306,5 @@ export function probeAccuracy(train: TrialBatch, test: TrialBatch, numGoals: num
     for (let k = 1; k < numGoals; k++) if (logits[i * numGoals + k]! > logits[i * numGoals + best]!) best = k;
     if (best === task.correct) correct++;
   });
-  return correct / test.numTrials;
+  return correct / test.numEpisodes;
 }

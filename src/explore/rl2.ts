@@ -64,7 +64,7 @@ export function rl2Agent(inputSize: number, numActions: number, hidden = 64): Se
     name: `RL² (GRU ${hidden})`,
     init: (rng) => ({ gru: initGru(rng, inputSize, hidden), pi: initDense(rng, hidden, numActions, 0.1), v: initDense(rng, hidden, 1) }),
     evaluate(p, batch) {
-      const { numTrials: B, length: L } = batch;
+      const { numEpisodes: B, horizon: L } = batch;
       const hs = reshape(gruSequence(p.gru, inputTensor(batch), zeros([B, hidden]), tensor(keepMask(batch), [B, L])), [B * L, hidden]);
       return { logits: applyDense(p.pi, hs), values: reshape(applyDense(p.v, hs), [B * L]) };
     },
@@ -145,7 +145,7 @@ export function transformerAgent(options: TransformerAgentOptions): SequenceAgen
       v: initDense(rng, D, 1),
     }),
     evaluate(p, batch) {
-      const { numTrials: B, length: L } = batch;
+      const { numEpisodes: B, horizon: L } = batch;
       let h = add(applyDense(p.embed, inputTensor(batch)), slice(pe, [0, 0], [L, D]));
       for (const block of p.blocks) h = transformerBlock(block, h, heads);
       const flat = reshape(head(p, h), [B * L, D]);
@@ -224,7 +224,7 @@ export function trainSequenceAgent<P>(agent: SequenceAgent<P>, options: Sequence
     const loss = (p: P): Tensor => {
       const { logits, values } = agent.evaluate(p, batch);
       const { advantages, targets } = trialAdvantages(batch, rewards, values.data, { discount, lambda });
-      return actorCriticLoss(logits, values, batch.actions, advantages, targets, batch.alive, { ...options, entropyCoef });
+      return actorCriticLoss(logits, values, batch.actions, advantages, targets, batch.mask, { ...options, entropyCoef });
     };
     const [, g] = valueAndGrad(loss)(trainer.params);
     trainer.step(g as P);

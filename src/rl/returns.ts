@@ -99,12 +99,29 @@ export function generalizedAdvantages(
     }
   }
   const out = new Float32Array(N * T);
-  const { terminated, truncated } = batch, finalValues = options.finalValues;
-  // An episode's sum restarts at its last step: from finalValues[i] if truncated, else 0.
-  const cutAt: CutAt = (k, t, nextLive) =>
-    truncated[k] ? (finalValues?.[(k - t) / T] ?? 0) : terminated[k] || nextLive !== t + 1 ? 0 : null;
-  advantageRecursion(batch.rewards, values, batch.mask, N, T, discount, lambda, cutAt, out);
+  advantageRecursion(batch.rewards, values, batch.mask, N, T, discount, lambda, episodeEnds(batch, options.finalValues), out);
   return out;
+}
+
+/**
+ * Where advantage sums restart in a batch (the {@link CutAt} of
+ * {@link generalizedAdvantages}): at the last step of every episode, from
+ * `finalValues[i]` after a truncated step (0 without them) and from 0 after a
+ * terminal one or before a gap in the mask. A row holding several episodes (a trial)
+ * restarts at each of them.
+ *
+ * @example
+ * ```ts
+ * const env = new VecEnv({ map: openRoom(5), numEnvs: 8, maxSteps: 10 });
+ * const policy = tabularPolicy({ numStates: 25, numActions: 4 });
+ * const batch = collectEpisodes(env, policy, policy.init(new Rng(0)), 1);
+ * const adv = new Float32Array(80), values = new Float32Array(80);
+ * advantageRecursion(batch.rewards, values, batch.mask, 8, 10, 0.99, 0.95, episodeEnds(batch), adv); // = generalizedAdvantages(batch, values, …)
+ * ```
+ */
+export function episodeEnds(batch: EpisodeBatch, finalValues?: ArrayLike<number>): CutAt {
+  const { terminated, truncated, horizon: T } = batch;
+  return (k, t, nextLive) => (truncated[k] ? (finalValues?.[(k - t) / T] ?? 0) : terminated[k] || nextLive !== t + 1 ? 0 : null);
 }
 
 /** Options of {@link LinearFeatureBaseline}. */

@@ -1,5 +1,7 @@
 /**
- * Batched rollouts into flat typed-array buffers.
+ * Batched rollouts into flat typed-array buffers, and the one rollout record every
+ * learner reads ({@link EpisodeBatch}; the exploration agents' trials extend it with
+ * their inputs, see `explore`'s `TrialBatch`).
  *
  * {@link collectEpisodes} runs one episode in each copy of a `VecEnv` (so the batch
  * size is the environment's `numEnvs`) for at most `maxSteps` steps and stores them
@@ -17,12 +19,19 @@ import { tensor } from '../tensor/create.ts';
 import { mul, reshape } from '../ops/index.ts';
 import type { VecEnv } from './env/index.ts';
 import { actionLogProbs, type CategoricalPolicy } from './policy.ts';
-import { RlError } from './errors.ts';
+import { checkInteger, RlError } from './errors.ts';
 
-/** `N` episodes padded to `T` steps; all per-step arrays are `[N, T]` row-major. */
+/**
+ * `N` rows of `T` steps; all per-step arrays are `[N, T]` row-major, `mask` marks the
+ * real steps. A row is one episode padded after its end ({@link collectEpisodes}), or
+ * a trial of several episodes back to back (`explore`'s `TrialBatch`, which extends
+ * this record): an episode ends at a `terminated` or `truncated` step, so returns and
+ * advantages restart there either way.
+ */
 export interface EpisodeBatch {
+  /** N, the rows (episodes, or trials of several episodes). */
   readonly numEpisodes: number;
-  /** T, the padded length (the environment's `maxSteps`). */
+  /** T, the padded length (the environment's `maxSteps`, or a trial's ticks). */
   readonly horizon: number;
   readonly obsSize: number;
   readonly numActions: number;
@@ -40,9 +49,9 @@ export interface EpisodeBatch {
   readonly terminated: Uint8Array;
   /** `[N, T]`: 1 on the last step of an episode cut by the time limit. */
   readonly truncated: Uint8Array;
-  /** `[N]`: real steps per episode. */
+  /** `[N]`: one past the last real step of each row (its real steps, when a row is one episode). */
   readonly lengths: Int32Array;
-  /** `[N, obsSize]`: the observation each episode ended on (to bootstrap truncated episodes). */
+  /** `[N, obsSize]`: the observation each row ended on (to bootstrap truncated episodes). */
   readonly finalObs: Float32Array;
 }
 
@@ -178,7 +187,8 @@ export function maskTensor(batch: EpisodeBatch): Tensor {
 }
 
 /**
- * Undiscounted return of each episode, `[N]`.
+ * Undiscounted return of each row, `[N]`: the rewards of steps `from .. to−1` summed
+ * in float64 (all steps by default; a step range picks episodes out of a trial).
  *
  * @example
  * ```ts
@@ -187,14 +197,93 @@ export function maskTensor(batch: EpisodeBatch): Tensor {
  * const params = policy.init(new Rng(0));
  * const batch = collectEpisodes(env, policy, params, 1);
  * const mean = episodeReturns(batch).reduce((a, b) => a + b, 0) / batch.numEpisodes;
+ * episodeReturns(batch, 0, 5).length; // 8: the first 5 steps of each episode
  * ```
  */
-export function episodeReturns(batch: EpisodeBatch): Float64Array {
+export function episodeReturns(batch: EpisodeBatch, from = 0, to = batch.horizon): Float64Array {
+  const T = batch.horizon;
+  checkRange('episodeReturns', 'step', from, to, T);
   const out = new Float64Array(batch.numEpisodes);
   for (let i = 0; i < batch.numEpisodes; i++) {
     let total = 0;
-    for (let t = 0; t < batch.horizon; t++) total += batch.rewards[i * batch.horizon + t]!;
+    for (let t = from; t < to; t++) total += batch.rewards[i * T + t]!;
     out[i] = total;
   }
   return out;
+}
+
+/**
+ * Rows `from .. from+count−1` of `batch`, as a batch of their own (copies). A record
+ * that extends {@link EpisodeBatch} spreads this over itself and cuts its own per-row
+ * arrays (as `explore`'s `sliceTrials` does).
+ *
+ * @example
+ * ```ts
+ * const env = new VecEnv({ map: openRoom(5), numEnvs: 8, maxSteps: 10 });
+ * const policy = tabularPolicy({ numStates: 25, numActions: 4 });
+ * const batch = collectEpisodes(env, policy, policy.init(new Rng(0)), 1);
+ * const two = sliceEpisodes(batch, 3, 2); // episodes 3 and 4
+ * two.numEpisodes; // 2
+ * two.rewards.length; // 20: [2, T]
+ * ```
+ */
+export function sliceEpisodes(batch: EpisodeBatch, from: number, count: number): EpisodeBatch {
+  const { numEpisodes: N, horizon: T, obsSize: d } = batch;
+  checkRange('sliceEpisodes', 'episode', from, from + count, N);
+  const cut = <A extends Float32Array | Int32Array | Uint8Array>(a: A, per: number): A => a.slice(from * per, (from + count) * per) as A;
+  return {
+    numEpisodes: count, horizon: T, obsSize: d, numActions: batch.numActions,
+    obs: cut(batch.obs, T * d), states: cut(batch.states, T), actions: cut(batch.actions, T), rewards: cut(batch.rewards, T),
+    logProbs: cut(batch.logProbs, T), mask: cut(batch.mask, T), terminated: cut(batch.terminated, T), truncated: cut(batch.truncated, T),
+    lengths: cut(batch.lengths, 1), finalObs: cut(batch.finalObs, d),
+  };
+}
+
+/**
+ * Steps `from .. from+count−1` of every row, as a batch of `count`-step rows (copies):
+ * one episode out of a trial, say. A real last step that did not terminate is marked
+ * `truncated` (the window cut its episode there), `lengths` are recounted from the
+ * mask, and `finalObs` is the observation after the window (step `from+count`'s, or
+ * the batch's own `finalObs` when the window reaches the end).
+ *
+ * @example
+ * ```ts
+ * const env = new VecEnv({ map: openRoom(5), numEnvs: 8, maxSteps: 10 });
+ * const policy = tabularPolicy({ numStates: 25, numActions: 4 });
+ * const batch = collectEpisodes(env, policy, policy.init(new Rng(0)), 1);
+ * const firstSteps = sliceSteps(batch, 0, 4);
+ * firstSteps.horizon; // 4
+ * firstSteps.mask.length; // 32: [N, 4]
+ * ```
+ */
+export function sliceSteps(batch: EpisodeBatch, from: number, count: number): EpisodeBatch {
+  const { numEpisodes: N, horizon: T, obsSize: d } = batch;
+  checkRange('sliceSteps', 'step', from, from + count, T);
+  if (count < 1) throw new RlError(`sliceSteps: count must be an integer ≥ 1, got ${count}`);
+  const pick = <A extends Float32Array | Int32Array | Uint8Array>(a: A, per = 1): A => {
+    const out = new (a.constructor as new (n: number) => A)(N * count * per);
+    for (let i = 0; i < N; i++) out.set(a.subarray((i * T + from) * per, (i * T + from + count) * per), i * count * per);
+    return out;
+  };
+  const mask = pick(batch.mask), terminated = pick(batch.terminated), truncated = pick(batch.truncated);
+  const lengths = new Int32Array(N), finalObs = new Float32Array(N * d);
+  for (let i = 0; i < N; i++) {
+    for (let t = 0; t < count; t++) if (mask[i * count + t]) lengths[i] = t + 1;
+    const last = i * count + count - 1;
+    if (mask[last] && !terminated[last]) truncated[last] = 1;
+    const end = from + count;
+    finalObs.set(end < T ? batch.obs.subarray((i * T + end) * d, (i * T + end + 1) * d) : batch.finalObs.subarray(i * d, (i + 1) * d), i * d);
+  }
+  return {
+    numEpisodes: N, horizon: count, obsSize: d, numActions: batch.numActions,
+    obs: pick(batch.obs, d), states: pick(batch.states), actions: pick(batch.actions), rewards: pick(batch.rewards),
+    logProbs: pick(batch.logProbs), mask, terminated, truncated, lengths, finalObs,
+  };
+}
+
+/** Throws unless `from .. to` is an integer range inside `0 .. size`. */
+function checkRange(caller: string, what: string, from: number, to: number, size: number): void {
+  checkInteger(caller, `first ${what}`, from, 0);
+  checkInteger(caller, `end ${what}`, to, from);
+  if (to > size) throw new RlError(`${caller}: ${what}s ${from}..${to - 1} are out of range: the batch has ${size}`);
 }
