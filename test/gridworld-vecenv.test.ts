@@ -119,6 +119,34 @@ test('setTasks switches copies to new tasks, sharing models of the same task', (
   });
 });
 
+test('setTasks reuses a task model across calls, rebuilds it for a task changed since, and one task for all copies steps as per-copy tasks do', () => {
+  const family = goalFamily({ layout: 'fourRooms', size: 11, seed: 2 });
+  const vec = new VecEnv({ map: fourRooms(11), numEnvs: 3, tasks: family.train[0]! });
+  const task = { goals: [family.train[1]!.goals![0]!] };
+  vec.setTasks(task);
+  const first = vec.modelOf(0);
+  vec.setTasks(family.train[2]!);
+  vec.setTasks(task);
+  assert.is(vec.modelOf(0), first, 'the same task object: the model built before');
+  (task as { goals: unknown }).goals = [family.train[2]!.goals![0]!];
+  vec.setTasks(task);
+  assert.is.not(vec.modelOf(0), first, 'a changed task gets a new model');
+  const goal = family.train[2]!.goals![0]!;
+  assert.equal([...vec.modelOf(0).goalStates], [vec.modelOf(0).stateOfCell[goal[0] * 11 + goal[1]]]);
+  // Shared tables (one task) and concatenated ones (the same task per copy, as distinct objects) step alike.
+  const other = new VecEnv({ map: fourRooms(11), numEnvs: 3, tasks: [{ ...task }, { ...task }, { ...task }] });
+  vec.reset(5);
+  other.reset(5);
+  const rng = new Rng(1), actions = new Int32Array(3);
+  for (let t = 0; t < 60; t++) {
+    for (let i = 0; i < 3; i++) actions[i] = rng.int(4);
+    const a = vec.step(actions), b = other.step(actions);
+    assert.equal([...a.obs], [...b.obs]);
+    assert.equal([...a.rewards], [...b.rewards]);
+    assert.equal([...a.terminated], [...b.terminated]);
+  }
+});
+
 test('step returns the same preallocated buffers and allocates nothing', async () => {
   const B = 64;
   const vec = new VecEnv({ map: openRoom(8), numEnvs: B, maxSteps: 20, observation: { kind: 'localView', size: 3 } });

@@ -88,11 +88,12 @@ export class VecEnv {
   private readonly finalObs: Float32Array;
   private readonly finalStates: Int32Array;
   // Flat transition tables of the distinct task models, and each copy's row base in them.
-  private next = new Int32Array(0);
-  private reward = new Float32Array(0);
-  private terminal = new Uint8Array(0);
+  private next: Int32Array = new Int32Array(0);
+  private reward: Float32Array = new Float32Array(0);
+  private terminal: Uint8Array = new Uint8Array(0);
   private readonly stateBase: Int32Array;
   private copyModels: TabularModel[] = [];
+  private readonly modelCache = new WeakMap<Task, { readonly key: string; readonly model: TabularModel }>();
   private copyRngs: Rng[] = [];
   private running = false;
 
@@ -148,7 +149,7 @@ export class VecEnv {
       const task = perCopy ? perCopy[i]! : (tasks as Task);
       let model = modelOfTask.get(task);
       if (!model) {
-        model = modelForTask(this.config, this.map, task, 'VecEnv.setTasks');
+        model = this.modelFor(task);
         modelOfTask.set(task, model);
       }
       models.push(model);
@@ -158,7 +159,30 @@ export class VecEnv {
     this.running = false;
   }
 
+  /**
+   * The task's model, built once per task object (training loops set the same few tasks
+   * every iteration); the task's JSON, compared on every hit, catches a task object
+   * changed since. A WeakMap, so tasks that are dropped take their models with them.
+   */
+  private modelFor(task: Task): TabularModel {
+    const key = JSON.stringify(task);
+    const hit = this.modelCache.get(task);
+    if (hit !== undefined && hit.key === key) return hit.model;
+    const model = modelForTask(this.config, this.map, task, 'VecEnv.setTasks');
+    this.modelCache.set(task, { key, model });
+    return model;
+  }
+
   private buildFlatTables(distinct: TabularModel[]): void {
+    if (distinct.length === 1) {
+      // One task for every copy: its tables as they are (step only reads them).
+      const model = distinct[0]!;
+      this.next = model.next;
+      this.reward = model.reward;
+      this.terminal = model.terminal;
+      this.stateBase.fill(0);
+      return;
+    }
     const A = this.numActions;
     const totalStates = distinct.reduce((n, m) => n + m.numStates, 0);
     const next = new Int32Array(totalStates * A);
