@@ -31,7 +31,7 @@ import {
 import { rl2Agent, type Rl2Params, type SequenceAgent } from './rl2.ts';
 import { SignGrid, type SignGridConfig, type SignTask } from './env.ts';
 import { goalLogits, relationalInputs, relationalLayout, RELATIONAL_INPUT_SIZE, type RelationalLayout } from './relational.ts';
-import { maskTensor } from '../rl/rollout.ts';
+import { maskTensor, observationTensor } from '../rl/rollout.ts';
 
 /** DREAM's exploitation network: one tanh layer over (observation, z), then policy and value heads. */
 export interface ExploitParams {
@@ -164,11 +164,6 @@ function exploitForward(p: ExploitParams, obs: Tensor, z: Tensor, view: ExploitV
   return { logits: applyDense(p.pi, h), values: reshape(applyDense(p.v, h), [N]) };
 }
 
-/** Observations `[B·L, obsSize]` of the ticks of `batch`. */
-function obsOf(batch: TrialBatch): Tensor {
-  return tensor(batch.obs, [batch.numEpisodes * batch.horizon, batch.obsSize]);
-}
-
 /** `z [B, d]` repeated over L ticks: `[B·L, d]`. */
 function perTick(z: Tensor, L: number): Tensor {
   const [B, d] = z.shape as [number, number];
@@ -261,7 +256,7 @@ export function trainDream(options: DreamOptions): DreamAgent {
     const { embed, exploit } = exploitTrainer.params;
     const zNoisy = noGrad(() => add(embedOf(embed, batchTasks), eps));
     const ex = rolloutTrials(env, batchTasks, exploitStepper(exploit, zNoisy, view, I), rng.split());
-    const obs = obsOf(ex);
+    const obs = observationTensor(ex);
     const [, gExploit] = valueAndGrad((p: typeof exploitTrainer.params): Tensor => {
       const zb = embedOf(p.embed, batchTasks);
       const { logits, values } = exploitForward(p.exploit, obs, perTick(add(zb, eps), L), view);

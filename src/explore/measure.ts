@@ -191,10 +191,10 @@ export function evaluateAgent(
 
 /**
  * The cells visited by each exploration episode of a one-episode batch, from the
- * start to where it ended (entering a goal, or the horizon): positions are read from
- * the row and column one-hots of the recorded observations, and the last live tick's
- * move is applied with the environment's rule (into a wall or off the map stays put),
- * since the row after an episode may already show the next episode's start.
+ * start to where it ended (entering a goal, or the horizon): the cells acted from
+ * (`states`), then the last live tick's move applied with the environment's rule (into
+ * a wall or off the map stays put), since the observation after an episode may already
+ * show the next episode's start.
  *
  * @example
  * ```ts
@@ -206,19 +206,15 @@ export function evaluateAgent(
  * ```
  */
 export function explorationPaths(batch: TrialBatch, map: GridMap): Position[][] {
-  const { numEpisodes: B, horizon: T, inputSize: I } = batch;
+  const { numEpisodes: B, horizon: T } = batch;
   const { height, width } = map;
   const paths: Position[][] = [];
   for (let b = 0; b < B; b++) {
     const path: Position[] = [];
     let last = -1;
     for (let t = 0; t < T && batch.mask[b * T + t]; t++) {
-      const o = (b * (T + 1) + t) * I;
-      let r = -1, c = -1;
-      for (let j = 0; j < height; j++) if (batch.inputs[o + j] === 1) r = j;
-      for (let j = 0; j < width; j++) if (batch.inputs[o + height + j] === 1) c = j;
-      if (r < 0 || c < 0) break;
-      path.push([r, c]);
+      const cell = batch.states[b * T + t]!;
+      path.push([Math.floor(cell / width), cell % width]);
       last = t;
     }
     if (last >= 0) {
@@ -251,7 +247,7 @@ export function explorationPaths(batch: TrialBatch, map: GridMap): Position[][] 
  * ```
  */
 export function explorationFeatures(batch: TrialBatch, map?: GridMap): Float32Array {
-  const { numEpisodes: B, horizon: T, inputSize: I, obsSize: O } = batch;
+  const { numEpisodes: B, horizon: T, obsSize: O } = batch;
   const cells = map ? map.height * map.width : 0;
   const F = 2 * O + cells;
   const out = new Float32Array(B * F);
@@ -260,7 +256,7 @@ export function explorationFeatures(batch: TrialBatch, map?: GridMap): Float32Ar
     for (let j = 0; j < O; j++) {
       let mx = -Infinity, total = 0;
       for (let t = 0; t <= T; t++) {
-        const v = batch.inputs[(b * (T + 1) + t) * I + j]!;
+        const v = t < T ? batch.obs[(b * T + t) * O + j]! : batch.finalObs[b * O + j]!;
         mx = Math.max(mx, v);
         total += v;
       }

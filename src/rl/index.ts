@@ -31,7 +31,10 @@ export { convPolicy, type ConvPolicyOptions, type ConvPolicyParams, type ConvLay
 export {
   egocentricPolicy, egocentricView, EGOCENTRIC_FEATURES, type EgocentricFeature, type EgocentricPolicyOptions, type EgocentricViewOptions,
 } from './egocentric-policy.ts';
-export { collectEpisodes, episodeLogProbs, episodeReturns, maskTensor, sliceEpisodes, sliceSteps, type EpisodeBatch } from './rollout.ts';
+export { rotatedEgocentricPolicy, type RotatedEgocentricPolicyOptions, type RotatedPolicyParams } from './rotated-policy.ts';
+export {
+  collectEpisodes, episodeLogProbs, episodeReturns, maskTensor, observationTensor, sliceEpisodes, sliceSteps, type EpisodeBatch,
+} from './rollout.ts';
 export {
   rewardToGo, discountByTime, generalizedAdvantages, LinearFeatureBaseline, crossFittedBaseline, type LinearBaselineOptions,
 } from './returns.ts';

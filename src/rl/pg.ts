@@ -12,7 +12,7 @@ import { tensor } from '../tensor/create.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import type { Task, VecEnv } from './env/index.ts';
 import { meanEntropy, type CategoricalPolicy } from './policy.ts';
-import { collectEpisodes, episodeLogProbs, episodeReturns, maskTensor, type EpisodeBatch } from './rollout.ts';
+import { collectEpisodes, episodeLogProbs, episodeReturns, maskTensor, observationTensor, type EpisodeBatch } from './rollout.ts';
 import { generalizedAdvantages } from './returns.ts';
 import { reinforceSurrogate } from './estimators.ts';
 import { checkCrossFit, fitBaseline, type BaselineKind } from './mamlrl.ts';
@@ -90,11 +90,6 @@ function assignTasks(env: VecEnv, tasks: Task | readonly Task[] | undefined, rng
 function meanReturnOf(batch: EpisodeBatch): number {
   const returns = episodeReturns(batch);
   return returns.reduce((a, b) => a + b, 0) / returns.length;
-}
-
-/** The batch's observations as an `[N·T, obsSize]` tensor. */
-function observationTensor(batch: EpisodeBatch): Tensor {
-  return tensor(batch.obs, [batch.numEpisodes * batch.horizon, batch.obsSize]);
 }
 
 /**

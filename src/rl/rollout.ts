@@ -157,8 +157,23 @@ export function episodeLogProbs<P>(policy: CategoricalPolicy<P>, params: P, batc
   if (obsSize !== policy.obsSize) {
     throw new RlError(`episodeLogProbs: the batch holds ${obsSize}-float observations but policy '${policy.name}' reads obsSize ${policy.obsSize}`);
   }
-  const logp = actionLogProbs(policy, params, tensor(batch.obs, [N * T, obsSize]), batch.actions);
+  const logp = actionLogProbs(policy, params, observationTensor(batch), batch.actions);
   return mul(reshape(logp, [N, T]), maskTensor(batch));
+}
+
+/**
+ * The observation of every step as an `[N·T, obsSize]` tensor (padding rows included:
+ * what a policy or critic reads over the whole batch at once).
+ * @example
+ * ```ts
+ * const env = new VecEnv({ map: openRoom(5), numEnvs: 8, maxSteps: 10 });
+ * const policy = tabularPolicy({ numStates: 25, numActions: 4 });
+ * const batch = collectEpisodes(env, policy, policy.init(new Rng(0)), 1);
+ * observationTensor(batch).shape; // [80, 1]: [N·T, obsSize]
+ * ```
+ */
+export function observationTensor(batch: EpisodeBatch): Tensor {
+  return tensor(batch.obs, [batch.numEpisodes * batch.horizon, batch.obsSize]);
 }
 
 const maskCache = new WeakMap<EpisodeBatch, Tensor>();
