@@ -21,9 +21,10 @@
  *   rays tell a doorway (the up ray grows long under it) from a wall.
  *
  * Rotation: the grid worlds here have absolute actions (up, right, down, left, stay) and
- * no heading, so there is no orientation to rotate the window into; a rotated view would
- * only be a symmetry prior (data augmentation, or averaging over the four rotations),
- * which this policy does not implement.
+ * no heading, so there is no orientation to rotate the window into; the symmetry prior a
+ * rotated view gives (a goal up-right is like a goal down-left) is built by
+ * `rotatedEgocentricPolicy` (rotated-policy.ts), which ties one scorer over the four
+ * rotations of this view.
  *
  * The re-centring reads the observations' values (where the agent is), so it is the
  * policy's feature map: an {@link InputTransform} of {@link mlpPolicy}, which gives the
@@ -67,7 +68,27 @@ export interface EgocentricViewOptions {
  * ```
  */
 export function egocentricView(options: EgocentricViewOptions): InputTransform {
-  const caller = 'egocentricView';
+  const view = viewGeometry('egocentricView', options);
+  const { features, radius, perPlane, inputSize } = view;
+  const outputSize = view.planes.length * perPlane;
+  return {
+    name: `egocentric ${features.join('+')} r${radius}`,
+    inputSize,
+    outputSize,
+    apply(obs, count) {
+      const out = new Float32Array(count * outputSize);
+      forEachWindow(view, obs, count, (i, p, window) => writeWindowFeatures(view, window, out, i * outputSize + p * perPlane));
+      return out;
+    },
+  };
+}
+
+/**
+ * @internal Checks {@link EgocentricViewOptions} (errors name `caller`) and derives the
+ * window side `k = 2r + 1`, the observed `planes` (all but the agent's), the features
+ * per plane and the floats per observation.
+ */
+export function viewGeometry(caller: string, options: EgocentricViewOptions) {
   const height = checkInteger(caller, 'height', options?.height);
   const width = checkInteger(caller, 'width', options.width);
   const channels = checkInteger(caller, 'channels', options.channels ?? 4, 2);
@@ -82,63 +103,74 @@ export function egocentricView(options: EgocentricViewOptions): InputTransform {
   if (!Array.isArray(features) || features.length === 0 || features.some((f) => !EGOCENTRIC_FEATURES.includes(f)) || new Set(features).size !== features.length) {
     throw new RlError(`${caller}: features must be a non-empty list without repeats of ${EGOCENTRIC_FEATURES.map((f) => `'${f}'`).join(', ')}, got ${JSON.stringify(features)}`);
   }
-  const k = 2 * radius + 1, plane = height * width;
+  const k = 2 * radius + 1;
   const planes = Array.from({ length: channels }, (_v, c) => c).filter((c) => c !== agentChannel);
   const perPlane = (features.includes('window') ? k * k : 0) + (features.includes('axes') ? 2 * k : 0) + (features.includes('rays') ? 4 : 0);
-  const outputSize = planes.length * perPlane;
-  const inputSize = channels * plane;
+  return { caller, height, width, agentChannel, wallChannel, radius, k, features, planes, perPlane, inputSize: channels * height * width };
+}
+
+/** @internal What {@link viewGeometry} returns. */
+export type ViewGeometry = ReturnType<typeof viewGeometry>;
+
+/**
+ * @internal Calls `visit(i, p, window)` for each of `count` observation rows and each of
+ * `view.planes` (index p): `window` (k × k, row-major, reused between calls) is plane p
+ * around the agent's cell, off-map cells reading 1 on the wall plane and 0 on the others.
+ */
+export function forEachWindow(view: ViewGeometry, obs: ArrayLike<number>, count: number, visit: (i: number, p: number, window: Float32Array) => void): void {
+  const { caller, height, width, agentChannel, wallChannel, radius, k, planes, inputSize } = view;
+  const plane = height * width;
   const window = new Float32Array(k * k);
-  return {
-    name: `egocentric ${features.join('+')} r${radius}`,
-    inputSize,
-    outputSize,
-    apply(obs, count) {
-      const out = new Float32Array(count * outputSize);
-      for (let i = 0; i < count; i++) {
-        const base = i * inputSize;
-        let cell = -1;
-        for (let j = 0; j < plane; j++) if (obs[base + agentChannel * plane + j] === 1) { cell = j; break; }
-        if (cell < 0) throw new RlError(`${caller}: observation ${i} has no 1 in its agent plane (channel ${agentChannel}); use the 'gridChannels' observation`);
-        const row0 = Math.floor(cell / width) - radius, col0 = (cell % width) - radius;
-        let o = i * outputSize;
-        for (const c of planes) {
-          const outside = c === wallChannel ? 1 : 0;
-          for (let dy = 0; dy < k; dy++) {
-            const r = row0 + dy;
-            for (let dx = 0; dx < k; dx++) {
-              const col = col0 + dx;
-              window[dy * k + dx] = r >= 0 && r < height && col >= 0 && col < width ? obs[base + c * plane + r * width + col]! : outside;
-            }
-          }
-          for (const group of features) {
-            if (group === 'window') {
-              out.set(window, o);
-              o += k * k;
-            } else if (group === 'rays') {
-              // Up, right, down, left from the window's centre (the agent).
-              const steps = [[-1, 0], [0, 1], [1, 0], [0, -1]] as const;
-              steps.forEach(([sy, sx], d) => {
-                for (let dist = 1; dist <= radius; dist++) {
-                  if (window[(radius + sy * dist) * k + radius + sx * dist]! > 0) { out[o + d] = 1 / dist; break; }
-                }
-              });
-              o += 4;
-            } else {
-              for (let dy = 0; dy < k; dy++) {
-                for (let dx = 0; dx < k; dx++) {
-                  const v = window[dy * k + dx]!;
-                  if (v > out[o + dy]!) out[o + dy] = v;
-                  if (v > out[o + k + dx]!) out[o + k + dx] = v;
-                }
-              }
-              o += 2 * k;
-            }
-          }
+  for (let i = 0; i < count; i++) {
+    const base = i * inputSize;
+    let cell = -1;
+    for (let j = 0; j < plane; j++) if (obs[base + agentChannel * plane + j] === 1) { cell = j; break; }
+    if (cell < 0) throw new RlError(`${caller}: observation ${i} has no 1 in its agent plane (channel ${agentChannel}); use the 'gridChannels' observation`);
+    const row0 = Math.floor(cell / width) - radius, col0 = (cell % width) - radius;
+    planes.forEach((c, p) => {
+      const outside = c === wallChannel ? 1 : 0;
+      for (let dy = 0; dy < k; dy++) {
+        const r = row0 + dy;
+        for (let dx = 0; dx < k; dx++) {
+          const col = col0 + dx;
+          window[dy * k + dx] = r >= 0 && r < height && col >= 0 && col < width ? obs[base + c * plane + r * width + col]! : outside;
         }
       }
-      return out;
-    },
-  };
+      visit(i, p, window);
+    });
+  }
+}
+
+/**
+ * @internal Writes the feature groups of one plane's window into `out` from `o` (whose
+ * `view.perPlane` floats must be 0: the axes and rays accumulate into them).
+ */
+export function writeWindowFeatures(view: ViewGeometry, window: Float32Array, out: Float32Array, o: number): void {
+  const { k, radius } = view;
+  for (const group of view.features) {
+    if (group === 'window') {
+      out.set(window, o);
+      o += k * k;
+    } else if (group === 'rays') {
+      // Up, right, down, left from the window's centre (the agent).
+      const steps = [[-1, 0], [0, 1], [1, 0], [0, -1]] as const;
+      steps.forEach(([sy, sx], d) => {
+        for (let dist = 1; dist <= radius; dist++) {
+          if (window[(radius + sy * dist) * k + radius + sx * dist]! > 0) { out[o + d] = 1 / dist; break; }
+        }
+      });
+      o += 4;
+    } else {
+      for (let dy = 0; dy < k; dy++) {
+        for (let dx = 0; dx < k; dx++) {
+          const v = window[dy * k + dx]!;
+          if (v > out[o + dy]!) out[o + dy] = v;
+          if (v > out[o + k + dx]!) out[o + k + dx] = v;
+        }
+      }
+      o += 2 * k;
+    }
+  }
 }
 
 /** Options of {@link egocentricPolicy}: the view's, plus the MLP's. */
