@@ -66,27 +66,37 @@ export async function runConvBench(args: readonly string[] = []): Promise<void> 
   setConvWinograd(direct ? 'never' : 'auto');
   console.log(`conv.bench: metagrad backend ${getBackend().name}${direct ? ' (direct kernels only)' : ''}${tf ? `, TF.js ${tf.version_core} wasm (1 thread)` : ''}, Node ${process.version}, ${new Date().toISOString()}`);
   console.log('cpu ms per call, median');
-  const head = ['case', 'fwd eager', 'fwd jit', ...(tf ? ['fwd TF.js', 'TF.js/eager', 'TF.js/jit'] : []), 'fwd+bwd eager', 'fwd+bwd jit'];
+  // `fwd jit reuse`: jit with `reuseOutputs` (the result overwritten by the next call, as a
+  // TF.js tensor lives in TF.js's own heap); plain jit returns a fresh buffer per call.
+  const head = ['case', 'fwd eager', 'fwd jit', 'fwd jit reuse', ...(tf ? ['fwd TF.js', 'TF.js/eager', 'TF.js/jit', 'TF.js/reuse'] : []), 'fwd+bwd eager', 'fwd+bwd jit'];
   console.log(head.map((h, i) => (i === 0 ? h.padEnd(30) : h.padStart(13))).join(' '));
-  for (const c of CASES) {
+  const setups = CASES.map((c) => {
     const rng = new Rng(0);
     const x = randomNormal(rng, c.x), w = randomNormal(rng, c.w, 0, 0.1);
     const opts = { stride: c.stride, padding: c.padding };
     const fwd = (x: Tensor, w: Tensor): Tensor => conv2d(x, w, opts);
     const both = grad((x: Tensor, w: Tensor) => sum(conv2d(x, w, opts)), { argnums: [0, 1] });
-    const jf = jit(fwd), jb = jit(both);
-    const row: number[] = [cpuMs(() => void fwd(x, w)), cpuMs(() => void jf(x, w))];
-    let tfFwd = NaN;
+    let tfCall: (() => void) | null = null;
     if (tf) {
       const [n, ch, h, wd] = c.x, [o, , kh, kw] = c.w;
       const tx = tf.randomNormal([n, h, wd, ch]), tw = tf.randomNormal([kh, kw, ch, o]);
       // A number is explicit symmetric padding, as metagrad's.
-      tfFwd = cpuMs(() => { const y = tf.conv2d(tx, tw, c.stride, c.padding); y.dataSync(); y.dispose(); });
-      tx.dispose(); tw.dispose();
+      tfCall = () => { const y = tf.conv2d(tx, tw, c.stride, c.padding); y.dataSync(); y.dispose(); };
     }
+    return { c, x, w, fwd, both, jf: jit(fwd), jr: jit(fwd, { reuseOutputs: true }), jb: jit(both), tfCall };
+  });
+  // Every kernel and JS path warm before any timing: V8 runs wasm on its baseline compiler
+  // until the optimising tier has compiled it in the background, which made whichever case
+  // came first look slow (4→16 took longer than 16→16 in earlier runs of this bench).
+  for (let round = 0; round < 3; round++) {
+    for (const s of setups) { s.fwd(s.x, s.w); s.jf(s.x, s.w); s.jr(s.x, s.w); s.both(s.x, s.w); s.jb(s.x, s.w); s.tfCall?.(); }
+  }
+  for (const { c, x, w, fwd, both, jf, jr, jb, tfCall } of setups) {
+    const row: number[] = [cpuMs(() => void fwd(x, w)), cpuMs(() => void jf(x, w)), cpuMs(() => void jr(x, w))];
+    const tfFwd = tfCall === null ? NaN : cpuMs(tfCall);
     const bwd: number[] = [cpuMs(() => void both(x, w)), cpuMs(() => void jb(x, w))];
     const cells = [
-      ...row.map((v) => v.toFixed(3)), ...(tf ? [tfFwd.toFixed(3), (tfFwd / row[0]!).toFixed(2), (tfFwd / row[1]!).toFixed(2)] : []),
+      ...row.map((v) => v.toFixed(3)), ...(tf ? [tfFwd.toFixed(3), (tfFwd / row[0]!).toFixed(2), (tfFwd / row[1]!).toFixed(2), (tfFwd / row[2]!).toFixed(2)] : []),
       ...bwd.map((v) => v.toFixed(3)),
     ];
     console.log([c.label.padEnd(30), ...cells.map((s) => s.padStart(13))].join(' '));
