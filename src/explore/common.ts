@@ -95,7 +95,7 @@ export function rolloutTrials(env: SignGrid, tasks: readonly SignTask[], policy:
     const cells = env.cells;
     for (let b = 0; b < B; b++) {
       const k = b * L + t;
-      obsOut.set(obs.subarray(b * O, (b + 1) * O), k * O);
+      for (let c = 0; c < O; c++) obsOut[k * O + c] = obs[b * O + c]!; // indexed: a view per row costs more than the copy
       states[k] = cells[b]!;
       logProbs[k] = logSoftmaxAt(logits, b * A, A, chosen[b]!);
     }
