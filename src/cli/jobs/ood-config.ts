@@ -15,10 +15,12 @@ export type OodFamily = (typeof OOD_FAMILIES)[number];
  * convolutions read out at the agent), `convWide` (the same with dilated layers 1, 2, 4,
  * whose receptive field spans the grid: the agent's cell sees a far goal), `egocentric` (the planes re-centred on the agent,
  * their row/column axis features, MLP), `egocentricWindow` (the same with the whole
- * window as well: a weight per relative cell) and `egocentricRays` (axes plus the
- * distance to the nearest wall, goal, lava up/right/down/left: sees doorways).
+ * window as well: a weight per relative cell), `egocentricRays` (axes plus the
+ * distance to the nearest wall, goal, lava up/right/down/left: sees doorways) and
+ * `egocentricRot` (the axes through one scorer tied over the window's four quarter turns:
+ * a goal up-right reads as a goal down-left does, turned).
  */
-export const OOD_ARCHS = ['tabular', 'mlp', 'mlpGrid', 'conv', 'convWide', 'egocentric', 'egocentricWindow', 'egocentricRays'] as const;
+export const OOD_ARCHS = ['tabular', 'mlp', 'mlpGrid', 'conv', 'convWide', 'egocentric', 'egocentricWindow', 'egocentricRays', 'egocentricRot'] as const;
 export type OodArch = (typeof OOD_ARCHS)[number];
 
 /** DREAM exploitation heads on the sign grid (unseen goal placements). */
@@ -72,13 +74,14 @@ export const OOD_INNER_LR: Readonly<Record<OodArch, Readonly<Record<'goal' | 'st
   egocentric: { goal: 0.1, start: 0.1, layout: 0.1 },
   egocentricWindow: { goal: 0.1, start: 0.1, layout: 0.1 },
   egocentricRays: { goal: 0.1, start: 0.1, layout: 0.1 },
+  egocentricRot: { goal: 0.1, start: 0.1, layout: 0.1 },
 };
 
 /**
  * Adam step of the outer loop per architecture: the grid-world study's 0.1 for tabular
  * logits; a network's weights all move with every step, so 0.1 saturates them at once.
  */
-export const OOD_OUTER_LR: Readonly<Record<OodArch, number>> = { tabular: 0.1, mlp: 0.01, mlpGrid: 0.01, conv: 0.01, convWide: 0.01, egocentric: 0.01, egocentricWindow: 0.01, egocentricRays: 0.01 };
+export const OOD_OUTER_LR: Readonly<Record<OodArch, number>> = { tabular: 0.1, mlp: 0.01, mlpGrid: 0.01, conv: 0.01, convWide: 0.01, egocentric: 0.01, egocentricWindow: 0.01, egocentricRays: 0.01, egocentricRot: 0.01 };
 
 /** The study's configuration, stored in results.json. */
 export interface OodConfig {

@@ -22,6 +22,7 @@ import {
 import { mlpPolicy, oneHotCoordinates, softmaxRows, tabularPolicy, type CategoricalPolicy } from '../../rl/policy.ts';
 import { convPolicy } from '../../rl/conv-policy.ts';
 import { egocentricPolicy } from '../../rl/egocentric-policy.ts';
+import { rotatedEgocentricPolicy } from '../../rl/rotated-policy.ts';
 import { adaptationPath, metaTrainInit, metaTrainStep, type MetaTrainState } from '../../rl/mamlrl.ts';
 import { expectedReturn, optimalReturn } from '../../rl/oracle.ts';
 import { subsampleTasks } from '../../rl/evaluate.ts';
@@ -82,7 +83,7 @@ function familyOf(family: OodFamily, seed: number): TaskFamily {
 }
 
 const OBSERVATION: Readonly<Record<OodArch, ObservationSpec>> = {
-  tabular: { kind: 'stateIndex' }, mlp: { kind: 'oneHot' }, mlpGrid: { kind: 'gridChannels' }, conv: { kind: 'gridChannels' }, convWide: { kind: 'gridChannels' }, egocentric: { kind: 'gridChannels' }, egocentricWindow: { kind: 'gridChannels' }, egocentricRays: { kind: 'gridChannels' },
+  tabular: { kind: 'stateIndex' }, mlp: { kind: 'oneHot' }, mlpGrid: { kind: 'gridChannels' }, conv: { kind: 'gridChannels' }, convWide: { kind: 'gridChannels' }, egocentric: { kind: 'gridChannels' }, egocentricWindow: { kind: 'gridChannels' }, egocentricRays: { kind: 'gridChannels' }, egocentricRot: { kind: 'gridChannels' },
 };
 
 /** The policy of an architecture on `H × W` maps, and how its inputs are keyed for the `novel` diagnostic. */
@@ -99,6 +100,8 @@ function architecture(arch: OodArch, H: number, W: number, numStates: number, nu
     case 'egocentric': return { policy: egocentricPolicy({ height: H, width: W, numActions, hidden, features: ['axes'] }), novelty: 'units' as const };
     case 'egocentricWindow': return { policy: egocentricPolicy({ height: H, width: W, numActions, hidden, features: ['window', 'axes'] }), novelty: 'units' as const };
     case 'egocentricRays': return { policy: egocentricPolicy({ height: H, width: W, numActions, hidden, features: ['axes', 'rays'] }), novelty: 'units' as const };
+    // Its feature row is 4 rotated views sharing the scorer's weights: a unit is a feature of any view.
+    case 'egocentricRot': return { policy: rotatedEgocentricPolicy({ height: H, width: W, numActions, hidden, features: ['axes'] }), novelty: 'units' as const, views: 4 };
   }
 }
 
@@ -147,7 +150,7 @@ function shortestPathStates(model: TabularModel): number[] {
 }
 
 /** Keys of what the architecture reads at each state of `model`: active input units, or whole patterns. */
-function inputKeys(kind: 'pattern' | 'units' | 'patch', policy: CategoricalPolicy<unknown>, encoder: ObservationEncoder, model: TabularModel, states: readonly number[], radius = 0): string[][] {
+function inputKeys(kind: 'pattern' | 'units' | 'patch', policy: CategoricalPolicy<unknown>, encoder: ObservationEncoder, model: TabularModel, states: readonly number[], radius = 0, views = 1): string[][] {
   const rows = new Float32Array(states.length * encoder.size);
   states.forEach((s, i) => encoder.write(model, s, rows, i * encoder.size));
   if (kind === 'patch') return states.map((s, i) => [convPatch(rows, i * encoder.size, model, s, radius)]);
@@ -158,7 +161,7 @@ function inputKeys(kind: 'pattern' | 'units' | 'patch', policy: CategoricalPolic
     const row = feats.subarray(i * F, (i + 1) * F);
     if (kind === 'pattern') return [Array.from(row).join(',')];
     const active: string[] = [];
-    row.forEach((v, j) => { if (v !== 0) active.push(String(j)); });
+    row.forEach((v, j) => { if (v !== 0) active.push(String(j % (F / views))); });
     return active;
   });
 }
@@ -218,7 +221,7 @@ export async function runOodGrid(config: OodGridRunConfig, onIteration: (i: numb
     env.setTasks(task);
     const model = env.modelOf(0);
     const all = Array.from({ length: model.numStates }, (_v, s) => s);
-    for (const keys of inputKeys(arch.novelty, policy, encoder, model, all, arch.radius)) keys.forEach((k) => seen.add(k));
+    for (const keys of inputKeys(arch.novelty, policy, encoder, model, all, arch.radius, arch.views)) keys.forEach((k) => seen.add(k));
   }
 
   const splits = {} as Record<OodSplit, OodSplitResult>;
@@ -240,7 +243,7 @@ export async function runOodGrid(config: OodGridRunConfig, onIteration: (i: numb
       }
       reach += reachProbability(policy.stateLogits(state.params, model, encoder).data, model, settings.horizon) / tasks.length;
       const path = shortestPathStates(model);
-      const keys = inputKeys(arch.novelty, policy, encoder, model, path, arch.radius);
+      const keys = inputKeys(arch.novelty, policy, encoder, model, path, arch.radius, arch.views);
       novel += (path.length === 0 ? 0 : keys.filter((ks) => ks.some((k) => !seen.has(k))).length / path.length) / tasks.length;
     });
     splits[split] = { fraction, reach, novel, tasks: tasks.length };

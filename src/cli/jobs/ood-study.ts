@@ -42,9 +42,9 @@ export function oodUnits(c: OodConfig): { seed: number; config: OodUnitConfig }[
 }
 
 const ARCH_LABELS: Readonly<Record<OodArch, string>> = {
-  tabular: 'tabular (state id)', mlp: 'MLP over position', mlpGrid: 'MLP over absolute grid channels', conv: 'convolutional, read out at the agent', convWide: 'dilated convolutional (1, 2, 4), read out at the agent', egocentric: 'egocentric axes MLP', egocentricWindow: 'egocentric window + axes MLP', egocentricRays: 'egocentric axes + rays MLP',
+  tabular: 'tabular (state id)', mlp: 'MLP over position', mlpGrid: 'MLP over absolute grid channels', conv: 'convolutional, read out at the agent', convWide: 'dilated convolutional (1, 2, 4), read out at the agent', egocentric: 'egocentric axes MLP', egocentricWindow: 'egocentric window + axes MLP', egocentricRays: 'egocentric axes + rays MLP', egocentricRot: 'egocentric axes, scorer tied over 4 rotations',
 };
-const COLORS: Readonly<Record<OodArch, string>> = { tabular: '#7f7f7f', mlp: '#ff7f0e', mlpGrid: '#9467bd', conv: '#2ca02c', convWide: '#bcbd22', egocentric: '#1f77b4', egocentricWindow: '#17becf', egocentricRays: '#e377c2' };
+const COLORS: Readonly<Record<OodArch, string>> = { tabular: '#7f7f7f', mlp: '#ff7f0e', mlpGrid: '#9467bd', conv: '#2ca02c', convWide: '#bcbd22', egocentric: '#1f77b4', egocentricWindow: '#17becf', egocentricRays: '#e377c2', egocentricRot: '#8c564b' };
 
 const orNull = (i: MeanInterval): number | null => (Number.isFinite(i.mean) ? i.mean : null);
 
