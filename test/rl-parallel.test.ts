@@ -2,12 +2,13 @@
  * MAML-RL on the worker pool (src/rl/mamlrl-parallel.ts): 1, 2 and 3 workers and any
  * chunking give the same bits (eager and jit, with learned step sizes and the entropy
  * bonus); at a given state the episodes and sampled returns are metaTrainStep's bit for
- * bit and the meta-gradient agrees to float32 rounding; bad specs are named.
+ * bit, and so is the jitted meta-gradient (the eager one agrees to float32 rounding); bad
+ * specs are named.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createPool, treeLeaves, type Pool, type Tensor } from '../src/index.ts';
-import { estimateMetaGradient, metaTrainInit, type MetaStepOptions } from '../src/rl/mamlrl.ts';
+import { estimateMetaGradient, metaTrain, metaTrainInit, type MetaStepOptions } from '../src/rl/mamlrl.ts';
 import {
   RL_JOBS, metaTrainPolicyParallel, parallelPolicyMetaGradient, policySetupFromSpec, type ParallelStepOptions, type PolicySetupSpec,
 } from '../src/rl/mamlrl-parallel.ts';
@@ -33,23 +34,36 @@ for (const jit of [false, true]) {
     }
     assert.is(one.history.length, 3);
     assert.ok(one.history.every((r) => Number.isFinite(r.preReturn) && Number.isFinite(r.postReturn)));
+    if (jit) {
+      // With jit the workers only build each task's batches: the serial run, bit for bit.
+      const serial = metaTrain({ ...common, ...(await policySetupFromSpec(setup)), iterations: 3, jit } as never) as typeof one;
+      assert.equal(bits(one.params), bits(serial.params), 'jit: the serial parameters');
+      assert.equal(bits(one.innerLrScale), bits(serial.innerLrScale), 'jit: the serial step multipliers');
+      assert.equal(one.history, serial.history, 'jit: the serial returns');
+    }
   });
 }
 
 /** At one state: the parallel gradient against estimateMetaGradient's (the serial metaTrainStep's). */
-async function compareWithSerial(spec: PolicySetupSpec, jit: boolean): Promise<void> {
+async function compareWithSerial(spec: PolicySetupSpec, jit: boolean, extra: Record<string, unknown> = {}): Promise<void> {
   const { policy, env, tasks } = await policySetupFromSpec(spec);
-  const serialOptions = { ...common, policy, env, tasks, jit, baseline: spec === setup ? 'state' : 'observation' } as MetaStepOptions<unknown>;
+  const serialOptions = { ...common, ...extra, policy, env, tasks, jit, baseline: spec === setup ? 'state' : 'observation' } as MetaStepOptions<unknown>;
   const state = metaTrainInit({ ...serialOptions });
   const serial = estimateMetaGradient(serialOptions, state);
-  const parallel = await parallelPolicyMetaGradient(poolOf(2), { ...common, setup: spec, jit, baseline: serialOptions.baseline } as ParallelStepOptions, state);
+  const parallel = await parallelPolicyMetaGradient(poolOf(2), { ...common, ...extra, setup: spec, jit, baseline: serialOptions.baseline } as ParallelStepOptions, state);
   // The same tasks and episodes: the sampled returns are the serial ones bit for bit.
   assert.ok(Object.is(parallel.preReturn, serial.preReturn), `pre ${parallel.preReturn} vs ${serial.preReturn}`);
   assert.ok(Object.is(parallel.postReturn, serial.postReturn), `post ${parallel.postReturn} vs ${serial.postReturn}`);
   assert.equal(parallel.rng.state(), serial.rng.state());
-  // The gradient sums the same per-task terms in another order: float32 rounding apart.
   const a = treeLeaves(parallel.gradient), b = treeLeaves(serial.gradient);
   assert.is(a.length, b.length);
+  if (jit) {
+    // The serial compiled meta-gradient on the serial inputs: the same bits.
+    assert.equal(bits(parallel.gradient), bits(serial.gradient), 'jit: the serial gradient bit for bit');
+    assert.ok(a.some((t) => t.data.some((v) => v !== 0)), 'a non-trivial gradient');
+    return;
+  }
+  // Eager: the same per-task terms summed in another order, float32 rounding apart.
   let scale = 0, nonzero = 0;
   for (const t of b) for (const v of t.data) { scale = Math.max(scale, Math.abs(v)); if (v !== 0) nonzero++; }
   assert.ok(nonzero > 0, 'a non-trivial gradient');
@@ -59,10 +73,11 @@ async function compareWithSerial(spec: PolicySetupSpec, jit: boolean): Promise<v
   }));
 }
 
-test('parallelPolicyMetaGradient: the serial episodes and returns bit for bit, its gradient to float32 rounding (tabular eager, tabular jit, MLP jit)', async () => {
+test('parallelPolicyMetaGradient: the serial episodes and returns bit for bit; with jit the serial gradient bit for bit (tabular, MLP, 2 inner steps), eager to float32 rounding', async () => {
   await compareWithSerial(setup, false);
   await compareWithSerial(setup, true);
   await compareWithSerial(mlpSetup, true);
+  await compareWithSerial(setup, true, { innerSteps: 2, estimator: 'lvc', learnInnerLr: false });
 });
 
 test('policy setups: unknown names, bad options and chunk counts are named', async () => {

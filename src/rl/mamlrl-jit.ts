@@ -221,36 +221,25 @@ export interface JitStepSettings {
   readonly entropyBonus: number;
 }
 
-/**
- * The meta-gradient of `metaTrainStep` with `jit: true`: rollouts and their data in
- * JS, the adapt steps and the gradient compiled (see the module comment). Consumes
- * `taskRngs` exactly as the eager path does, so both sample the same episodes.
- */
-export function jitMetaGradient<P>(
-  options: MetaStepOptions<P>, settings: JitStepSettings, meta: Meta<P>, tasks: readonly Task[], taskRngs: readonly Rng[],
-): { gradient: Meta<P>; preReturn: number; postReturn: number } {
-  const { policy, env, timings } = options;
+/** What one task's stage gives the compiled meta-gradient: its batches and sampled returns. */
+export interface TaskStage {
+  readonly inputs: TaskInputs;
+  readonly preReturn: number;
+  readonly postReturn: number;
+}
+
+/** The policy's compiled functions and the static configuration of one meta-iteration. */
+function stageContext<P>(options: MetaStepOptions<P>, settings: JitStepSettings, meta: Meta<P>) {
+  const { policy, env } = options;
   const form = policy.traceable;
   if (form === undefined) {
     throw new RlError(`metaTrainStep: jit needs a policy with a traceable form (CategoricalPolicy.traceable), and policy '${policy.name}' has none; pass jit: false`);
   }
-  const compiled = compiledFor(policy, form);
   const surrogateName: SurrogateName = settings.estimator === 'firstOrder' ? 'reinforce' : settings.estimator;
   const config: Config = {
     surrogate: surrogateName, firstOrder: settings.estimator === 'firstOrder', innerLr: settings.innerLr,
     entropyBonus: settings.entropyBonus, numEpisodes: env.numEnvs, horizon: env.maxSteps,
   };
-  const fixedScale = meta.logScale ? undefined : options.innerLrScale;
-  const timed = <T>(phase: 'rolloutMs' | 'innerMs', fn: () => T): T => {
-    if (!timings) return fn();
-    const start = performance.now();
-    try { return fn(); } finally { timings[phase] += performance.now() - start; }
-  };
-  const inputsOf = (batch: EpisodeBatch): BatchInputs =>
-    batchInputs(form, batch, surrogateName, settings.discount, settings.baseline, settings.crossFit);
-  let pre = 0;
-  let post = 0;
-  const taskInputs: TaskInputs[] = [];
   const traced = <T>(fn: () => T): T => {
     try {
       return fn();
@@ -259,33 +248,76 @@ export function jitMetaGradient<P>(
       throw e;
     }
   };
-  tasks.forEach((task, i) => {
-    env.setTasks(task);
-    const rng = taskRngs[i]!;
-    let adapted = meta.params;
-    let preReturn = NaN;
-    let entropyScale: Tensor | undefined;
-    const inner: BatchInputs[] = [];
-    for (let k = 0; k < settings.innerSteps; k++) {
-      const batch = timed('rolloutMs', () => collectEpisodes(env, policy, adapted, rng.split()));
-      if (k === 0) preReturn = meanOf(episodeReturns(batch));
-      if (k === 0 && settings.entropyBonus > 0) {
-        let steps = 0;
-        for (let j = 0; j < batch.mask.length; j++) steps += batch.mask[j]!;
-        entropyScale = scalar(-1 / steps);
-      }
-      const b = timed('innerMs', () => inputsOf(batch));
-      inner.push(b);
-      const from = adapted;
-      adapted = timed('innerMs', () => traced(() => compiled.adapt(from, meta.logScale, fixedScale, b, config)));
+  return { form, compiled: compiledFor(policy, form), surrogateName, config, fixedScale: meta.logScale ? undefined : options.innerLrScale, traced };
+}
+
+/**
+ * One task's eager stage of the jitted meta-gradient: its rollouts (from `rng`, as the
+ * eager path draws them), baseline fits and surrogate data, and the compiled inner steps
+ * it samples with. Depends on the task, its generator and the meta-parameters only, so
+ * it can run on any thread; {@link jitMetaGradientOf} then gives the same gradient as the
+ * serial {@link jitMetaGradient} from the same stages in the same order.
+ */
+export function jitTaskStage<P>(options: MetaStepOptions<P>, settings: JitStepSettings, meta: Meta<P>, task: Task, rng: Rng): TaskStage {
+  const { policy, env, timings } = options;
+  const { form, compiled, surrogateName, config, fixedScale, traced } = stageContext(options, settings, meta);
+  const timed = <T>(phase: 'rolloutMs' | 'innerMs', fn: () => T): T => {
+    if (!timings) return fn();
+    const start = performance.now();
+    try { return fn(); } finally { timings[phase] += performance.now() - start; }
+  };
+  const inputsOf = (batch: EpisodeBatch): BatchInputs =>
+    batchInputs(form, batch, surrogateName, settings.discount, settings.baseline, settings.crossFit);
+  env.setTasks(task);
+  let adapted = meta.params;
+  let preReturn = NaN;
+  let entropyScale: Tensor | undefined;
+  const inner: BatchInputs[] = [];
+  for (let k = 0; k < settings.innerSteps; k++) {
+    const batch = timed('rolloutMs', () => collectEpisodes(env, policy, adapted, rng.split()));
+    if (k === 0) preReturn = meanOf(episodeReturns(batch));
+    if (k === 0 && settings.entropyBonus > 0) {
+      let steps = 0;
+      for (let j = 0; j < batch.mask.length; j++) steps += batch.mask[j]!;
+      entropyScale = scalar(-1 / steps);
     }
-    const outerBatch = timed('rolloutMs', () => collectEpisodes(env, policy, adapted, rng.split()));
-    const postReturn = meanOf(episodeReturns(outerBatch));
-    if (settings.innerSteps === 0) preReturn = postReturn;
-    pre += preReturn / tasks.length;
-    post += postReturn / tasks.length;
-    taskInputs.push({ inner, outer: inputsOf(outerBatch), entropyScale });
-  });
-  const gradient = traced(() => compiled.metaGradient(meta, fixedScale, taskInputs, config));
+    const b = timed('innerMs', () => inputsOf(batch));
+    inner.push(b);
+    const from = adapted;
+    adapted = timed('innerMs', () => traced(() => compiled.adapt(from, meta.logScale, fixedScale, b, config)));
+  }
+  const outerBatch = timed('rolloutMs', () => collectEpisodes(env, policy, adapted, rng.split()));
+  const postReturn = meanOf(episodeReturns(outerBatch));
+  if (settings.innerSteps === 0) preReturn = postReturn;
+  return { inputs: { inner, outer: inputsOf(outerBatch), entropyScale }, preReturn, postReturn };
+}
+
+/**
+ * The compiled meta-gradient over every task's stage (in task order) and the mean
+ * sampled returns, summed in that order.
+ */
+export function jitMetaGradientOf<P>(
+  options: MetaStepOptions<P>, settings: JitStepSettings, meta: Meta<P>, stages: readonly TaskStage[],
+): { gradient: Meta<P>; preReturn: number; postReturn: number } {
+  const { compiled, config, fixedScale, traced } = stageContext(options, settings, meta);
+  let pre = 0;
+  let post = 0;
+  for (const stage of stages) {
+    pre += stage.preReturn / stages.length;
+    post += stage.postReturn / stages.length;
+  }
+  const gradient = traced(() => compiled.metaGradient(meta, fixedScale, stages.map((t) => t.inputs), config));
   return { gradient, preReturn: pre, postReturn: post };
+}
+
+/**
+ * The meta-gradient of `metaTrainStep` with `jit: true`: rollouts and their data in
+ * JS, the adapt steps and the gradient compiled (see the module comment). Consumes
+ * `taskRngs` exactly as the eager path does, so both sample the same episodes.
+ */
+export function jitMetaGradient<P>(
+  options: MetaStepOptions<P>, settings: JitStepSettings, meta: Meta<P>, tasks: readonly Task[], taskRngs: readonly Rng[],
+): { gradient: Meta<P>; preReturn: number; postReturn: number } {
+  const stages = tasks.map((task, i) => jitTaskStage(options, settings, meta, task, taskRngs[i]!));
+  return jitMetaGradientOf(options, settings, meta, stages);
 }

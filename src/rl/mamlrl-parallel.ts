@@ -1,15 +1,20 @@
 /**
- * MAML-RL with the meta-batch's tasks on a worker pool: each job rolls out, adapts and
- * differentiates the outer surrogate for a chunk of tasks, one task at a time, and returns
- * every task's meta-gradient (typed arrays, transferred) and sampled returns; this thread
- * sums them in task order and takes the outer step. Task draws and every task's generator
- * come from the iteration's state exactly as in {@link metaTrainStep} (the meta-batch is a
- * shuffle of the task list, each task gets `rng.split()` in draw order), so a task's
- * episodes depend on its own stream only, never on which worker or chunk ran it. The
- * result therefore has the same bits for any number of workers and any chunking. It
- * differs from `metaTrainStep`'s only in how the tasks' gradients are summed (per task,
- * then in float64 in task order, instead of one backward pass over the batch's sum): the
- * same episodes and returns at a given state, the gradient to float32 rounding.
+ * MAML-RL with the meta-batch's tasks on a worker pool. Task draws and every task's
+ * generator come from the iteration's state exactly as in {@link metaTrainStep} (the
+ * meta-batch is a shuffle of the task list, each task gets `rng.split()` in draw order), so
+ * a task's episodes depend on its own stream only, never on which worker or chunk ran it.
+ *
+ * - With `jit`, a job runs the eager stage of a chunk of tasks (rollouts, baseline fits,
+ *   surrogate data, the compiled inner steps) and returns each task's batch tensors; the
+ *   calling thread runs the first chunk itself meanwhile, then the one compiled
+ *   meta-gradient over every task's batches in task order — the program `metaTrainStep`
+ *   runs, on the inputs it would build, so **the serial step's bits** for any number of
+ *   workers and any chunking.
+ * - Eager, a job also differentiates each task's outer objective and returns its
+ *   meta-gradient (typed arrays); this thread sums them in task order (float64). The same
+ *   bits for any number of workers and chunking, and the serial episodes and returns; the
+ *   gradient differs from `metaTrainStep`'s one backward pass over the batch's sum by
+ *   float32 rounding.
  *
  * Policies and environments are closures and cannot cross threads, so a worker builds its
  * own from a {@link PolicySetupSpec}: a factory registered with {@link registerPolicySetup}
@@ -35,7 +40,7 @@ import {
   metaTrainInit, resolveStep, taskMetaObjective,
   type MamlRlOptions, type MamlRlResult, type MetaIterationRecord, type MetaStepOptions, type MetaStepResult, type MetaTrainState,
 } from './mamlrl.ts';
-import { jitMetaGradient, type JitStepSettings } from './mamlrl-jit.ts';
+import { jitMetaGradientOf, jitTaskStage, type JitStepSettings, type TaskStage } from './mamlrl-jit.ts';
 import { checkInteger, RlError } from './errors.ts';
 
 /** This module's URL (`.ts` under tsx, `.js` in dist/): the job module of MAML-RL pools. */
@@ -150,15 +155,10 @@ interface TaskGradient { readonly leaves: Float32Array[]; readonly preReturn: nu
 
 type Meta = { params: unknown; logScale?: unknown };
 
-/** One task's meta-gradient of its own objective (weight 1), as `estimateMetaGradient` computes every task's. */
+/** One task's eager meta-gradient of its own objective (weight 1), as `estimateMetaGradient` computes every task's. */
 function taskGradient(setup: PolicySetup, settings: ChunkSettings, meta: Meta, fixedScale: unknown, task: Task, rng: Rng): TaskGradient {
   const { policy, env } = setup;
   const leavesOf = (g: Meta): Float32Array[] => treeLeaves(g).map((t) => Float32Array.from(t.data));
-  if (settings.jit) {
-    const options = { policy, env, tasks: setup.tasks, ...(fixedScale !== undefined && { innerLrScale: fixedScale }) } as MetaStepOptions<unknown>;
-    const r = jitMetaGradient(options, settings, meta, [task], [rng]);
-    return { leaves: leavesOf(r.gradient), preReturn: r.preReturn, postReturn: r.postReturn };
-  }
   env.setTasks(task);
   let preReturn = NaN, postReturn = NaN;
   const objective = (m: Meta): Tensor => {
@@ -180,6 +180,45 @@ registerJob('rl.metaChunk', async (args: ChunkArgs): Promise<TaskGradient[]> => 
     const task = setup.tasks[index];
     if (task === undefined) throw new RlError(`rl.metaChunk: task ${index} is not in the setup's ${setup.tasks.length} tasks (do main thread and workers build the same setup?)`);
     return taskGradient(setup, args.settings, meta, fixedScale, task, new Rng(rng));
+  });
+});
+
+/**
+ * A task's jit stage as clonable data: its batch tensors packed, the fields a batch may
+ * lack (`baselineTerm`, `entropyScale`) omitted and restored as `undefined`, so the
+ * compiled meta-gradient sees the tree the serial path builds.
+ */
+function packStage(stage: TaskStage): unknown {
+  type Batch = TaskStage['inputs']['outer'];
+  const batch = (b: Batch) => ({ features: b.features, picks: b.picks, mask: b.mask, weights: b.weights, ...(b.baselineTerm !== undefined && { baselineTerm: b.baselineTerm }) });
+  const { inner, outer, entropyScale } = stage.inputs;
+  return {
+    inputs: pack({ inner: inner.map(batch), outer: batch(outer), ...(entropyScale !== undefined && { entropyScale }) }),
+    preReturn: stage.preReturn, postReturn: stage.postReturn,
+  };
+}
+
+function unpackStage(packed: unknown): TaskStage {
+  type Batch = TaskStage['inputs']['outer'];
+  const { inputs, preReturn, postReturn } = packed as { inputs: unknown; preReturn: number; postReturn: number };
+  const raw = unpack<{ inner: Batch[]; outer: Batch; entropyScale?: Tensor }>(inputs);
+  const batch = (b: Batch): Batch => ({ features: b.features, picks: b.picks, mask: b.mask, weights: b.weights, baselineTerm: b.baselineTerm });
+  return { inputs: { inner: raw.inner.map(batch), outer: batch(raw.outer), entropyScale: raw.entropyScale }, preReturn, postReturn };
+}
+
+/** The step options a thread's setup gives the jit stages. */
+function stageOptions(setup: PolicySetup, fixedScale: unknown): MetaStepOptions<unknown> {
+  return { policy: setup.policy, env: setup.env, tasks: setup.tasks, ...(fixedScale !== undefined && { innerLrScale: fixedScale }) } as MetaStepOptions<unknown>;
+}
+
+registerJob('rl.taskStages', async (args: ChunkArgs): Promise<unknown[]> => {
+  const setup = await policySetupFromSpec(args.setup);
+  const meta = unpack<Meta>(args.meta);
+  const options = stageOptions(setup, args.fixedScale === undefined ? undefined : unpack(args.fixedScale));
+  return args.tasks.map(({ index, rng }) => {
+    const task = setup.tasks[index];
+    if (task === undefined) throw new RlError(`rl.taskStages: task ${index} is not in the setup's ${setup.tasks.length} tasks (do main thread and workers build the same setup?)`);
+    return packStage(jitTaskStage(options, args.settings, meta, task, new Rng(rng)));
   });
 });
 
@@ -232,13 +271,26 @@ export async function parallelPolicyMetaGradient<P>(pool: Pool, options: Paralle
   const fixedScale = state.logScale === undefined && options.innerLrScale !== undefined ? options.innerLrScale : undefined;
   const chunkSettings: ChunkSettings = { ...settings, jit: options.jit === true, recycleMemory: options.recycleMemory === true };
   const ranges = chunkRanges(order.length, chunks);
-  const outcomes = await pool.run<TaskGradient[]>(ranges.map(([begin, end]) => ({
-    name: 'rl.metaChunk',
-    args: {
-      setup: options.setup, settings: chunkSettings, meta: pack(meta), fixedScale: fixedScale === undefined ? undefined : pack(fixedScale),
-      tasks: order.slice(begin, end).map((index, k) => ({ index, rng: taskRngs[begin + k]! })),
-    } satisfies ChunkArgs,
-  })));
+  const argsOf = ([begin, end]: [number, number]): ChunkArgs => ({
+    setup: options.setup, settings: chunkSettings, meta: pack(meta), fixedScale: fixedScale === undefined ? undefined : pack(fixedScale),
+    tasks: order.slice(begin, end).map((index, k) => ({ index, rng: taskRngs[begin + k]! })),
+  });
+  if (chunkSettings.jit) {
+    // The first chunk's stages run here while the pool runs the others; then the one
+    // compiled meta-gradient over every stage in task order: the serial program on the
+    // serial inputs, so the serial bits.
+    const pending = pool.run<unknown[]>(ranges.slice(1).map((range) => ({ name: 'rl.taskStages', args: argsOf(range) })));
+    const local = stageOptions(setup, fixedScale);
+    const [begin, end] = ranges[0]!;
+    const stages: TaskStage[] = order.slice(begin, end).map((index, k) => jitTaskStage(local, settings, meta, setup.tasks[index]!, new Rng(taskRngs[begin + k]!)));
+    for (const outcome of await pending) {
+      if (!outcome.ok) throw outcome.error;
+      for (const packed of outcome.value) stages.push(unpackStage(packed));
+    }
+    const { gradient, preReturn, postReturn } = jitMetaGradientOf(local, settings, meta, stages);
+    return { gradient, meta, preReturn, postReturn, rng };
+  }
+  const outcomes = await pool.run<TaskGradient[]>(ranges.map((range) => ({ name: 'rl.metaChunk', args: argsOf(range) })));
   const template = treeLeaves(meta);
   const sums = template.map((t) => new Float64Array(t.size));
   let preReturn = 0, postReturn = 0;
