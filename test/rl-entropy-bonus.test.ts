@@ -9,8 +9,9 @@
  * - `taskMetaObjective` adds exactly `entropyBonus ·` the mean entropy of the
  *   *initial* policy over the *real* (unpadded) steps of the first inner batch, in value
  *   and in gradient;
+ * - with `entropyTarget` the term is the floor `−bonus · max(0, target − H)`;
  * - the compiled meta-gradient (`jit: true`, a masked sum over padded steps) adds the
- *   same gradient as the eager one.
+ *   same gradient as the eager one, plain and as a floor.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -19,7 +20,8 @@ import { goalFamily, openRoom, VecEnv } from '../src/rl/env/index.ts';
 import { meanEntropy, mlpPolicy, softmaxRows, type CategoricalPolicy } from '../src/rl/policy.ts';
 import { collectEpisodes } from '../src/rl/rollout.ts';
 import { estimateMetaGradient, metaTrainInit, taskMetaObjective, type MetaStepOptions } from '../src/rl/mamlrl.ts';
-import { assertGrads, normal } from './engine-helpers.ts';
+import { RlError } from '../src/rl/errors.ts';
+import { assertGrads, normal, throwsWith } from './engine-helpers.ts';
 
 /** `logits = obs · W`: the smallest policy `meanEntropy` can differentiate (it reads `logits` only). */
 const linear = { logits: (w: Tensor, obs: Tensor) => matmul(obs, w), numActions: 4 } as unknown as CategoricalPolicy<Tensor>;
@@ -91,19 +93,49 @@ test('taskMetaObjective adds entropyBonus × the initial policy\'s mean entropy 
   gH.forEach((v, i) => assert.ok(Math.abs(g1[i]! - g0[i]! - bonus * v) < 1e-4 * scale + 1e-7, `leaf entry ${i}: ${g1[i]! - g0[i]!} vs ${bonus * v}`));
 });
 
-test('metaTrainStep\'s meta-gradient: the bonus adds the same gradient eager and compiled (masked padding)', () => {
+test('entropyTarget makes the bonus a floor: −bonus · max(0, target − H), no gradient above the target', () => {
+  const env = envOf();
+  const rng = new Rng(6);
+  const params = treeMap(policy.init(rng.split()), (t) => randomNormal(rng.split(), t.shape, 0, 1));
+  const bonus = 0.3;
+  const objective = (o: { entropyBonus?: number; entropyTarget?: number }) => (p: unknown) =>
+    taskMetaObjective(policy, p as never, env, new Rng(7), { innerLr: 0.5, baseline: 'observation', ...o }).objective;
+  const first = collectEpisodes(env, policy, params, new Rng(7).split());
+  const h = handEntropy(params, first.obs, first.mask);
+  const plain = objective({})(params).item();
+  const g0 = flat(grad(objective({}))(params));
+  // Below the target (ln 4 ≥ H, so 2 is above any entropy): the floor's value, and the plain bonus's gradient.
+  const below = objective({ entropyBonus: bonus, entropyTarget: 2 });
+  assert.ok(Math.abs(below(params).item() - plain - -bonus * (2 - h)) < 1e-5, `floor value ${below(params).item() - plain}, expected ${-bonus * (2 - h)}`);
+  const gBelow = flat(grad(below)(params)), gBonus = flat(grad(objective({ entropyBonus: bonus }))(params));
+  const scale = Math.max(...gBonus.map((v, i) => Math.abs(v - g0[i]!)));
+  gBelow.forEach((v, i) => assert.ok(Math.abs(v - gBonus[i]!) < 1e-4 * scale + 1e-7, `entry ${i}: floor ${v} vs plain bonus ${gBonus[i]}`));
+  // Above the target: the objective and its gradient are the plain ones.
+  const above = objective({ entropyBonus: bonus, entropyTarget: h / 2 });
+  assert.is(above(params).item(), plain);
+  assert.equal(flat(grad(above)(params)), g0);
+  throwsWith(() => taskMetaObjective(policy, params, env, new Rng(7), { innerLr: 0.5, entropyTarget: 1 }), RlError, 'taskMetaObjective: entropyTarget 1 needs an entropyBonus > 0');
+  throwsWith(() => taskMetaObjective(policy, params, env, new Rng(7), { innerLr: 0.5, entropyBonus: 0.1, entropyTarget: -1 }), RlError, 'entropyTarget must be', 'got -1');
+});
+
+test('metaTrainStep\'s meta-gradient: the bonus (plain, and as a floor) adds the same gradient eager and compiled (masked padding)', () => {
   const env = envOf();
   const options: MetaStepOptions<unknown> = { policy: policy as CategoricalPolicy<unknown>, env, tasks: fam.train, metaBatchSize: 3, innerLr: 0.5, baseline: 'observation' };
   const state = metaTrainInit({ ...options, learnInnerLr: true, seed: 2 });
-  const added = (jit: boolean) => {
-    const g = (b: number) => flat(estimateMetaGradient({ ...options, jit, entropyBonus: b }, state).gradient);
+  const added = (jit: boolean, entropyTarget?: number) => {
+    const g = (b: number) => flat(estimateMetaGradient({ ...options, jit, entropyBonus: b, ...(b > 0 && { entropyTarget }) }, state).gradient);
     const on = g(0.4), off = g(0);
     return on.map((v, i) => v - off[i]!);
   };
-  const eager = added(false), compiled = added(true);
-  const scale = Math.max(...eager.map(Math.abs));
-  assert.ok(scale > 1e-4, `the bonus should move the meta-gradient (${scale})`);
-  compiled.forEach((v, i) => assert.ok(Math.abs(v - eager[i]!) < 1e-4 * scale + 1e-7, `entry ${i}: compiled ${v} vs eager ${eager[i]}`));
+  for (const target of [undefined, 2]) {
+    const eager = added(false, target), compiled = added(true, target);
+    const scale = Math.max(...eager.map(Math.abs));
+    assert.ok(scale > 1e-4, `target ${target}: the bonus should move the meta-gradient (${scale})`);
+    compiled.forEach((v, i) => assert.ok(Math.abs(v - eager[i]!) < 1e-4 * scale + 1e-7, `target ${target}, entry ${i}: compiled ${v} vs eager ${eager[i]}`));
+  }
+  // A floor below every task's entropy adds nothing, compiled too.
+  assert.ok(added(true, 0).every((v) => v === 0), 'a floor at 0 should add no gradient');
+  throwsWith(() => estimateMetaGradient({ ...options, entropyTarget: 1 }, state), RlError, 'metaTrainStep: entropyTarget 1 needs an entropyBonus > 0');
 });
 
 test.run();

@@ -34,7 +34,7 @@ import type { Task } from './env/index.ts';
 import type { CategoricalPolicy, TraceableForm } from './policy.ts';
 import { collectEpisodes, episodeReturns, type EpisodeBatch } from './rollout.ts';
 import { surrogateFromWeights, surrogateWeights, type SurrogateName } from './estimators.ts';
-import { ascentStep, fitBaseline, type BaselineKind, type MetaEstimator, type MetaStepOptions } from './mamlrl.ts';
+import { ascentStep, entropyTerm, fitBaseline, type BaselineKind, type MetaEstimator, type MetaStepOptions } from './mamlrl.ts';
 import { RlError } from './errors.ts';
 
 /** One batch as the compiled functions read it. */
@@ -68,6 +68,7 @@ interface Config {
   readonly firstOrder: boolean;
   readonly innerLr: number;
   readonly entropyBonus: number;
+  readonly entropyTarget: number | undefined;
   readonly numEpisodes: number;
   readonly horizon: number;
 }
@@ -141,7 +142,7 @@ function compiledFor<P>(policy: CategoricalPolicy<P>, form: TraceableForm<P>): C
         let adapted = m.params;
         let entropy: Tensor | null = null;
         t.inner.forEach((b, k) => {
-          if (k === 0 && t.entropyScale !== undefined) entropy = mul(maskedEntropy(form, m.params, b, t.entropyScale), c.entropyBonus);
+          if (k === 0 && t.entropyScale !== undefined) entropy = entropyTerm(maskedEntropy(form, m.params, b, t.entropyScale), c.entropyBonus, c.entropyTarget);
           adapted = innerStep(form, adapted, scale, b, c);
         });
         let objective = surrogate(form, adapted, t.outer, c);
@@ -219,6 +220,7 @@ export interface JitStepSettings {
   readonly crossFit: number | undefined;
   readonly innerSteps: number;
   readonly entropyBonus: number;
+  readonly entropyTarget: number | undefined;
 }
 
 /** What one task's stage gives the compiled meta-gradient: its batches and sampled returns. */
@@ -238,7 +240,7 @@ function stageContext<P>(options: MetaStepOptions<P>, settings: JitStepSettings,
   const surrogateName: SurrogateName = settings.estimator === 'firstOrder' ? 'reinforce' : settings.estimator;
   const config: Config = {
     surrogate: surrogateName, firstOrder: settings.estimator === 'firstOrder', innerLr: settings.innerLr,
-    entropyBonus: settings.entropyBonus, numEpisodes: env.numEnvs, horizon: env.maxSteps,
+    entropyBonus: settings.entropyBonus, entropyTarget: settings.entropyTarget, numEpisodes: env.numEnvs, horizon: env.maxSteps,
   };
   const traced = <T>(fn: () => T): T => {
     try {

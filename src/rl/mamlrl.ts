@@ -26,7 +26,7 @@ import { recycling } from '../autodiff/recycle.ts';
 import { stopGradient } from '../autodiff/stop.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { tensor, zerosLike } from '../tensor/create.ts';
-import { add, exp, mul, neg } from '../ops/index.ts';
+import { add, exp, mul, neg, relu, sub } from '../ops/index.ts';
 import type { Task, VecEnv } from './env/index.ts';
 import { meanEntropy, type CategoricalPolicy } from './policy.ts';
 import { collectEpisodes, episodeLogProbs, episodeReturns, type EpisodeBatch } from './rollout.ts';
@@ -173,6 +173,17 @@ export interface MetaObjectiveOptions extends PolicyAdaptOptions {
    * Default 0 (plain MAML).
    */
   readonly entropyBonus?: number;
+  /**
+   * Makes the bonus a floor: `−entropyBonus · max(0, entropyTarget − H)` instead of
+   * `entropyBonus · H`, so it acts only while the mean entropy H (nats) is below the
+   * target. A plain bonus is maximised by the uniform policy, so from a uniform start
+   * (a zero output layer) on a task no uniform episode is rewarded in, it is the only
+   * gradient, and Adam's scale-free step keeps the policy uniform whatever the bonus's
+   * weight (RESULTS.md, OOD layout family). The floor leaves such a policy free and still
+   * keeps it off the nearly deterministic policies from which no episode is rewarded
+   * either. Needs `entropyBonus` > 0. Default: none (a plain bonus).
+   */
+  readonly entropyTarget?: number;
 }
 
 /** Milliseconds per phase, accumulated across calls. */
@@ -210,6 +221,7 @@ export function taskMetaObjective<P>(
   const resolved = resolveAdapt('taskMetaObjective', options, env.numEnvs);
   const innerSteps = checkInteger('taskMetaObjective', 'innerSteps', options.innerSteps ?? 1, 0);
   const entropyBonus = checkNumber('taskMetaObjective', 'entropyBonus', options.entropyBonus ?? 0, 0);
+  const entropyTarget = checkEntropyTarget('taskMetaObjective', options.entropyTarget, entropyBonus);
   let entropy: Tensor | null = null;
   const timings = options.timings;
   const timed = <T>(phase: 'rolloutMs' | 'innerMs', fn: () => T): T => {
@@ -222,7 +234,7 @@ export function taskMetaObjective<P>(
   for (let k = 0; k < innerSteps; k++) {
     const batch = timed('rolloutMs', () => collectEpisodes(env, policy, adapted, rng.split()));
     if (k === 0) preReturn = meanOf(episodeReturns(batch));
-    if (k === 0 && entropyBonus > 0) entropy = mul(meanEntropy(policy, params, visitedObservations(batch)), entropyBonus);
+    if (k === 0 && entropyBonus > 0) entropy = entropyTerm(meanEntropy(policy, params, visitedObservations(batch)), entropyBonus, entropyTarget);
     adapted = timed('innerMs', () => adaptPolicy(policy, adapted, batch, { ...resolved, innerLrScale: options.innerLrScale }));
   }
   const post = timed('rolloutMs', () => collectEpisodes(env, policy, adapted, rng.split()));
@@ -234,6 +246,22 @@ export function taskMetaObjective<P>(
   );
   if (entropy !== null) objective = add(objective, entropy);
   return { objective, adapted, preReturn, postReturn: meanOf(episodeReturns(post)) };
+}
+
+/**
+ * @internal The entropy term added to a task's objective (shared with `mamlrl-jit.ts`):
+ * `bonus · H`, or with a target the floor `−bonus · max(0, target − H)`.
+ */
+export function entropyTerm(entropy: Tensor, bonus: number, target: number | undefined): Tensor {
+  return target === undefined ? mul(entropy, bonus) : mul(relu(sub(target, entropy)), -bonus);
+}
+
+/** Checks an `entropyTarget` option: absent, or a number ≥ 0 with a bonus to apply it with. */
+function checkEntropyTarget(caller: string, target: number | undefined, entropyBonus: number): number | undefined {
+  if (target === undefined) return undefined;
+  checkNumber(caller, 'entropyTarget', target, 0);
+  if (entropyBonus === 0) throw new RlError(`${caller}: entropyTarget ${target} needs an entropyBonus > 0 to weight the floor, but entropyBonus is 0`);
+  return target;
 }
 
 /** The observations `[steps, obsSize]` of the real (unpadded) steps of a batch. */
@@ -370,9 +398,10 @@ export function resolveStep<P>(caller: string, options: MetaStepOptions<P>) {
   const outerLr = checkNumber(caller, 'outerLr', options.outerLr ?? 0.1, 0);
   const weightDecay = checkNumber(caller, 'weightDecay', options.weightDecay ?? 0, 0);
   const entropyBonus = checkNumber(caller, 'entropyBonus', options.entropyBonus ?? 0, 0);
+  const entropyTarget = checkEntropyTarget(caller, options.entropyTarget, entropyBonus);
   const innerSteps = checkInteger(caller, 'innerSteps', options.innerSteps ?? 1, 0);
   const adapt = resolveAdapt(caller, options, options.env?.numEnvs);
-  return { metaBatchSize, optimizer: outerOptimizer(outerLr, weightDecay), settings: { ...adapt, innerSteps, entropyBonus } };
+  return { metaBatchSize, optimizer: outerOptimizer(outerLr, weightDecay), settings: { ...adapt, innerSteps, entropyBonus, entropyTarget } };
 }
 
 /**

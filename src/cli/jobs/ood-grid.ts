@@ -53,6 +53,8 @@ export interface OodGridRunConfig {
   readonly outerLr?: number;
   /** Overrides the family's entropy bonus (pilots). */
   readonly entropyBonus?: number;
+  /** Makes the bonus a floor at this entropy (MAML-RL's `entropyTarget`; pilots). */
+  readonly entropyTarget?: number;
 }
 
 /** Per split: fraction of the optimum after 0..steps adaptation steps (mean over tasks), and the diagnostics. */
@@ -202,7 +204,7 @@ export async function runOodGrid(config: OodGridRunConfig, onIteration: (i: numb
   const innerLr = config.innerLr ?? OOD_INNER_LR[config.arch][settings.family];
   const options = {
     policy, env, tasks: family.train, innerLr, estimator: 'dice' as const, baseline: 'state' as const,
-    metaBatchSize: Math.min(10, family.train.length), outerLr: config.outerLr ?? OOD_OUTER_LR[config.arch], entropyBonus: config.entropyBonus ?? (config.arch === 'tabular' ? settings.entropyBonus : 0), weightDecay: settings.weightDecay,
+    metaBatchSize: Math.min(10, family.train.length), outerLr: config.outerLr ?? OOD_OUTER_LR[config.arch], entropyBonus: config.entropyBonus ?? (config.arch === 'tabular' ? settings.entropyBonus : 0), entropyTarget: config.entropyTarget, weightDecay: settings.weightDecay,
     learnInnerLr: true, jit: config.jit, recycleMemory: !config.jit, seed: config.seed,
   };
   let state: MetaTrainState<unknown> = metaTrainInit(options);
