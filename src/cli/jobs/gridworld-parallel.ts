@@ -15,7 +15,9 @@
  */
 import { join } from 'node:path';
 import { createPool } from '../../parallel/pool.ts';
-import type { JobContext, JobOutcome } from '../../parallel/types.ts';
+import type { JobContext, JobOutcome, Pool } from '../../parallel/types.ts';
+import { RL_JOBS } from '../../rl/mamlrl-parallel.ts';
+import { GRIDWORLD_SETUP } from './gridworld-setup-url.ts';
 import { pack, unpack } from '../../meta/parallel.ts';
 import { saveCheckpoint } from '../../io/checkpoint.ts';
 import type { State } from '../../io/codec.ts';
@@ -67,13 +69,13 @@ interface PartProgress {
 class Cancelled extends Error {}
 
 /** Trains one part to the config's iterations (reporting each), then evaluates its methods. */
-export async function runGridworldPart(args: GridworldPartArgs, ctx: JobContext): Promise<{ cells: EvalCell[]; state: PackedPart | null }> {
+export async function runGridworldPart(args: GridworldPartArgs, ctx: JobContext, stagePool?: Pool): Promise<{ cells: EvalCell[]; state: PackedPart | null }> {
   await selectBackend(args.backend as BackendChoice);
   const parts = createGridworldParts(args.config);
   let state = args.from === null ? null : unpackPart(args.from);
   while (state !== null && state.iteration < args.config.iterations) {
     if (ctx.cancelled) throw new Cancelled('cancelled');
-    const r = parts.stepPart(args.part, state);
+    const r = stagePool !== undefined && args.part === 'maml' ? await parts.stepMamlOn(stagePool, state) : parts.stepPart(args.part, state);
     state = r.state;
     ctx.progress({ iteration: state.iteration, values: r.values, state: packPart(state) } satisfies PartProgress);
     await yieldToEventLoop();
@@ -151,14 +153,16 @@ export async function trainAndReportParts(config: GridworldConfig, ctx: RunConte
     ({ config, backend: ctx.backend, part, from, log: ctx.progress !== 'none', ...(splits !== undefined && { splits }) });
   // MAML's part in this thread, as a job of its own (the same code a worker runs).
   const here: JobContext = { index: 0, progress: (v) => onProgress(0, v), get cancelled() { return ctx.stop.requested; } };
-  const pool = createPool({ workers: 2, modules: [CLI_JOBS] });
+  // With jit, MAML's meta-iterations also send half their tasks' stages (rollouts, baseline
+  // fits, inner steps) to the worker the baseline leaves free: the serial bits (mamlrl-parallel.ts).
+  const pool = createPool({ workers: 2, modules: [CLI_JOBS, ...(config.jit ? [RL_JOBS, GRIDWORLD_SETUP] : [])] });
   const watch = setInterval(() => { if (ctx.stop.requested) pool.terminate(); }, 25);
   const OOD = 2;
   const outcomes: JobOutcome<{ cells: EvalCell[] }>[] = [];
   try {
     const baseline = pool.run<{ cells: EvalCell[] }>([{ name: 'gridworld.part', args: unit('pretrained', packPart(split.pretrained)) }], { onProgress: (_i, v) => onProgress(1, v) });
     const maml = (async (): Promise<JobOutcome<{ cells: EvalCell[] }>[]> => {
-      const trained = await runGridworldPart(unit('maml', packPart(split.maml), []), here);
+      const trained = await runGridworldPart(unit('maml', packPart(split.maml), []), here, config.jit ? pool : undefined);
       // Evaluation: the OOD split on the worker (idle by now), the others here.
       const [ood, rest] = await Promise.all([
         // A copy for the worker: its arrays are transferred.

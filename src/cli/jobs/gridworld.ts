@@ -18,7 +18,10 @@ import {
 } from '../../rl/env/index.ts';
 import { modelForTask } from '../../rl/env/gridworld.ts';
 import { tabularPolicy, mlpPolicy, type CategoricalPolicy } from '../../rl/policy.ts';
-import { adaptationPath, metaTrainStep, outerOptimizer, type MetaEstimator, type MetaTrainState } from '../../rl/mamlrl.ts';
+import { adaptationPath, metaTrainStep, outerOptimizer, type MetaEstimator, type MetaStepResult, type MetaTrainState } from '../../rl/mamlrl.ts';
+import { metaTrainStepParallel, type ParallelStepOptions, type PolicySetup, type PolicySetupSpec } from '../../rl/mamlrl-parallel.ts';
+import type { Pool } from '../../parallel/types.ts';
+import { GRIDWORLD_SETUP } from './gridworld-setup-url.ts';
 import { expectedReturn, optimalReturn } from '../../rl/oracle.ts';
 import { subsampleTasks } from '../../rl/evaluate.ts';
 import { CheckpointError, type Checkpoint } from '../../io/checkpoint.ts';
@@ -56,6 +59,20 @@ interface Setup {
   readonly observation: ObservationSpec;
   readonly map: GridMap;
   readonly options: { innerLr: number; estimator: MetaEstimator; baseline: 'state' | 'observation'; innerSteps: number; entropyBonus: number; weightDecay: number };
+}
+
+/**
+ * The run's policy, environment and training tasks as a worker builds them (the
+ * `'cli.gridworld'` policy setup, registered by gridworld-setup.ts): what `setup` builds.
+ */
+export function gridworldPolicySetup(c: GridworldConfig): PolicySetup {
+  const s = setup(c);
+  return { policy: s.policy as unknown as CategoricalPolicy<unknown>, env: s.env, tasks: s.family.train };
+}
+
+/** The spec a worker builds the run's setup from. */
+export function gridworldSetupSpec(c: GridworldConfig): PolicySetupSpec {
+  return { name: 'cli.gridworld', options: c as unknown as Record<string, unknown>, modules: [GRIDWORLD_SETUP] };
 }
 
 function setup(c: GridworldConfig): Setup {
@@ -123,6 +140,11 @@ export interface GridworldParts {
   split(state: TrainState): { maml: PartState; pretrained: PartState | null };
   /** One meta-iteration of one part. */
   stepPart(part: GridworldPart, state: PartState): PartStep;
+  /**
+   * MAML's meta-iteration with its tasks' stages shared with `pool` (which must import
+   * `RL_JOBS` and `GRIDWORLD_SETUP`): with `jit`, the same bits as `stepPart('maml', …)`.
+   */
+  stepMamlOn(pool: Pool, state: PartState): Promise<PartStep>;
   /** The run's state from its parts at the same iteration. */
   join(maml: PartState, pretrained: PartState | null): TrainState;
   /** The evaluation methods a part owns: MAML its own; the baseline the pretrained and from-scratch policies. */
@@ -181,15 +203,21 @@ export function createGridworldParts(config: GridworldConfig): GridworldParts {
       pretrained: p.pretrained === null ? null : { iteration: state.iteration, params: p.pretrained, optimizer: o.pretrained!, rng },
     };
   };
-  const stepPart = (part: GridworldPart, ps: PartState): PartStep => {
-    // The baseline trains on the same task draws and random numbers as MAML (innerSteps 0: plain multi-task policy gradient).
-    const r = part === 'maml' ? ascend(ps.params, ps.logScale, ps.optimizer, ps.rng, config.innerSteps) : ascend(ps.params, undefined, ps.optimizer, ps.rng, 0);
+  const partStep = (part: GridworldPart, ps: PartState, r: MetaStepResult<State>): PartStep => {
     const state: PartState = {
       iteration: ps.iteration + 1, params: r.state.params, ...(r.state.logScale === undefined ? {} : { logScale: r.state.logScale }),
       optimizer: r.state.optimizer as unknown as State, rng: r.state.rng,
     };
     return { state, values: part === 'maml' ? { return: r.postReturn, preAdaptation: r.preReturn } : { pretrained: r.postReturn } };
   };
+  // The baseline trains on the same task draws and random numbers as MAML (innerSteps 0: plain multi-task policy gradient).
+  const stepPart = (part: GridworldPart, ps: PartState): PartStep =>
+    partStep(part, ps, part === 'maml' ? ascend(ps.params, ps.logScale, ps.optimizer, ps.rng, config.innerSteps) : ascend(ps.params, undefined, ps.optimizer, ps.rng, 0));
+  const { policy: _policy, env: _env, tasks: _tasks, ...shared } = stepOptions;
+  const parallelOptions: ParallelStepOptions = { ...shared, innerSteps: config.innerSteps, setup: gridworldSetupSpec(config) };
+  const stepMamlOn = async (pool: Pool, ps: PartState): Promise<PartStep> => partStep('maml', ps, await metaTrainStepParallel(pool, parallelOptions, {
+    params: ps.params, ...(ps.logScale === undefined ? {} : { logScale: ps.logScale }), optimizer: ps.optimizer as unknown as OptimizerState, rng: ps.rng,
+  }) as MetaStepResult<State>);
   const join = (m: PartState, b: PartState | null): TrainState => {
     if (b !== null && (b.iteration !== m.iteration || b.rng.some((v, i) => v !== m.rng[i]))) {
       throw new Error(`gridworld: the parts disagree (MAML at iteration ${m.iteration}, the baseline at ${b.iteration}, or their generators differ)`);
@@ -238,7 +266,7 @@ export function createGridworldParts(config: GridworldConfig): GridworldParts {
     },
   };
   return {
-    job, split, stepPart, join, methodsOf,
+    job, split, stepPart, stepMamlOn, join, methodsOf,
     evaluateMethods: (methods, ctx, splits) => evaluateCells(config, s, methods, ctx, splits),
     assemble: (cells) => assembleEvaluation(config, s, cells),
   };
