@@ -9,7 +9,9 @@
  * time on a shared machine), the interquartile range, and for jit the first call's
  * trace + compile time and the program's size (`lower`).
  *
- * Run: `taskset -c 0 node --import tsx bench/jit.bench.ts [--jax /tmp/jaxenv/bin/python] [--pairs N]`
+ * Run: `taskset -c 0 node --import tsx bench/jit.bench.ts [--jax /tmp/jaxenv/bin/python] [--pairs N] [--relaxed]`
+ * `--relaxed` runs the relaxed-SIMD (fused multiply-add) build of the kernels, which Node 20
+ * validates only with `node --experimental-wasm-relaxed-simd` (Deno and Chromium by default).
  * With `--jax`, scripts/reference/maml_jax.py serves on the same core
  * (`XLA_FLAGS=--xla_cpu_multi_thread_eigen=false`, `taskset -c 0`) and the jitted
  * measurements are interleaved with JAX's: N pairs (default 15) per case, each pair a
@@ -20,7 +22,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
-import { Rng, getBackend, grad, jit, mean, type Lowered, type Tensor } from '../src/index.ts';
+import { Rng, getBackend, grad, initWasm, jit, mean, registerBackend, setBackend, type Lowered, type Tensor } from '../src/index.ts';
 import { MLP, perTaskMse, type LinearParams } from '../src/nn/index.ts';
 import { cpuTime, type Timing } from './timing.ts';
 import { maml, sinusoidTasks, type MetaLearner, type TaskBatch } from '../src/meta/index.ts';
@@ -105,9 +107,15 @@ export async function runJitBench(args: readonly string[] = []): Promise<void> {
   const python = jaxAt >= 0 ? args[jaxAt + 1] : undefined;
   const pairs = pairsAt >= 0 ? Number(args[pairsAt + 1]) : 15;
   if (!Number.isInteger(pairs) || pairs < 1) throw new RangeError(`jit.bench: --pairs must be a positive integer, got ${args[pairsAt + 1]}`);
+  if (args.includes('--relaxed')) {
+    const wasm = await initWasm({ relaxedSimd: true });
+    if (wasm === null || wasm.variant !== 'relaxed-simd') throw new Error('jit.bench: --relaxed needs a runtime that validates relaxed SIMD (Node 20: node --experimental-wasm-relaxed-simd)');
+    registerBackend(wasm);
+    setBackend('wasm');
+  }
   const tasks = sinusoidTasks(new Rng(1), { numTasks: 25, K: 10, queryK: 10 });
   const meta = model.init(new Rng(0));
-  console.log(`jit.bench: meta-gradient, 25 tasks, K=10, MLP 1-40-40-1 ReLU, backend ${getBackend().name}, Node ${process.version}, ${new Date().toISOString()}`);
+  console.log(`jit.bench: meta-gradient, 25 tasks, K=10, MLP 1-40-40-1 ReLU, backend ${getBackend().name}${args.includes('--relaxed') ? ' (relaxed SIMD)' : ''}, Node ${process.version}, ${new Date().toISOString()}`);
   const jax = python === undefined ? undefined : await startJax(python);
   if (jax !== undefined) console.log(`JAX: ${JSON.stringify(jax.meta)}`);
   const rows: { v: Variant; eager: Timing; jitted: Timing; firstCallMs: number; ops: number; arenaKiB: number; traceMs: number; compileMs: number; jax?: Timing; ratio?: Timing }[] = [];

@@ -13,7 +13,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { camelCase, type CommandSpec } from '../src/cli/args.ts';
 import { scriptArgs, usageFailure } from './script-args.ts';
-import { Rng, getBackend, setBackend, tensor } from '../src/index.ts';
+import { Rng, getBackend, tensor } from '../src/index.ts';
+import { selectBackend, type BackendChoice } from '../src/cli/runtime.ts';
 import { compareStructure, decodeState, encodeState } from '../src/io/codec.ts';
 import { MLP, Linear, fanInUniform, glorotUniform, heNormal, truncatedNormalInit, zerosInit, type Initializer } from '../src/nn/index.ts';
 import { adam, withGradientClipping } from '../src/optim/index.ts';
@@ -53,7 +54,7 @@ const SPEC: CommandSpec = {
     { name: 'baseline-iters', type: 'int', min: 0, description: 'iterations of the pretrained baseline (default: --iters; 0 skips it)' },
     { name: 'clip', type: 'number', above: 0, placeholder: 'NORM', description: "clip each task's inner-loop gradient to this global norm, in training and evaluation" },
     { name: 'outer-clip', type: 'number', above: 0, placeholder: 'NORM', description: 'clip the meta-gradient to this global norm before Adam' },
-    { name: 'backend', type: 'choice', choices: ['wasm', 'ts'], description: 'compute backend (default: wasm where WebAssembly SIMD works)' },
+    { name: 'backend', type: 'choice', choices: ['wasm', 'wasm-relaxed', 'ts'], description: 'compute backend (default: wasm where WebAssembly SIMD works; wasm-relaxed: fused multiply-add kernels, Node 20 needs --experimental-wasm-relaxed-simd)' },
     { name: 'jit', type: 'boolean', default: true, description: 'compile the meta-gradient and adaptation curves with jit (--no-jit: eager, recycling memory; the same numbers on wasm)' },
     { name: 'write-eval-tasks', type: 'string', placeholder: 'FILE', description: 'write the held-out tasks as JSON and exit (scripts/reference/sinusoid_torch.py --eval-file scores the same tasks)' },
   ],
@@ -63,7 +64,14 @@ const parsed = scriptArgs('scripts/sinusoid.ts', SPEC);
 const values = Object.fromEntries(SPEC.options.map((o) => [o.name, parsed[camelCase(o.name)]])) as Record<string, string | number | boolean | undefined>;
 const file = (name: 'save-meta' | 'load-meta' | 'write-eval-tasks'): string | undefined => values[name] as string | undefined;
 const saveMeta = file('save-meta'), loadMeta = file('load-meta'), writeEvalTasks = file('write-eval-tasks');
-if (values.backend !== undefined) setBackend(values.backend as string);
+let backendName = getBackend().name;
+if (values.backend !== undefined) {
+  try {
+    backendName = await selectBackend(values.backend as BackendChoice);
+  } catch (e) {
+    usageFailure((e as Error).message);
+  }
+}
 const algo = values.algo as string;
 const K = values.K as number, iterations = values.iters as number, seed = values.seed as number;
 // Query points per task in meta-training (the support set always has K).
@@ -232,6 +240,6 @@ console.log(JSON.stringify({
   benchmark: 'sinusoid', K, trainQueryK, evalK, init: values.init, outerLrSchedule: outerSchedule, evalSupport, loadedFrom: loadMeta ?? null, lrInit: lrInitRange, logLr: values['log-lr'], valEvery,
   // The training seed: of this run, or as saved with the loaded meta-parameters (null if not saved).
   seed: saved === null ? seed : saved.seed ?? null, innerLr, innerSteps, metaBatchSize, outerLr, clipNorm: clipNorm ?? null, outerClip,
-  evalTasks: evalTaskCount, evalPoints: evalPoints, backend: getBackend().name, jit: values.jit === true, node: process.version,
+  evalTasks: evalTaskCount, evalPoints: evalPoints, backend: backendName, jit: values.jit === true, node: process.version,
   result, baseline, wallSeconds: round((performance.now() - wallStart) / 1000),
 }, null, 2));

@@ -16,7 +16,7 @@ export function outputOptions(defaultOut: string, { checkpoint = true } = {}): O
     { name: 'out', short: 'o', type: 'string', default: defaultOut, placeholder: 'DIR', description: `output folder for ${files}` },
     { name: 'json', type: 'boolean', description: 'print results as JSON on stdout (progress stays on stderr)' },
     { name: 'progress', type: 'choice', choices: ['auto', 'bar', 'lines', 'none'], default: 'auto', description: 'progress on stderr: live bar on a terminal, plain lines otherwise' },
-    { name: 'backend', type: 'choice', choices: BACKEND_CHOICES, default: 'auto', description: 'compute backend (auto: wasm if it loads, else ts)' },
+    { name: 'backend', type: 'choice', choices: BACKEND_CHOICES, default: 'auto', description: 'compute backend (auto: wasm if it loads, else ts; wasm-relaxed: the fused multiply-add kernels, faster where FMA is, last bits differ from wasm)' },
   ];
 }
 
