@@ -25,6 +25,25 @@ test('results come back in job order, with the same bits for 1, 2 and 3 workers'
   }
 });
 
+test('workers: 1 with inThisThread: false runs every job on one worker thread, in order; inThisThread with more workers is an error', async () => {
+  const jobs = [1, 2, 3].map(() => ({ name: 'threadId', args: {} }));
+  const here = values(await runJobs(jobs, { workers: 1, modules }));
+  assert.equal(here, [0, 0, 0]);
+  const pool = createPool({ workers: 1, inThisThread: false, modules });
+  try {
+    assert.is(pool.size, 1);
+    // Two batches at once still share the one worker.
+    const [a, b] = await Promise.all([pool.run(jobs), pool.run(jobs)]);
+    const ids = [...values(a!), ...values(b!)];
+    assert.ok(ids.every((id) => id === ids[0] && id !== 0), `thread ids ${ids.join(', ')}`);
+    assert.equal(values(await pool.run([{ name: 'square', args: { x: 7 } }])), [49]);
+  } finally {
+    pool.terminate();
+  }
+  assert.throws(() => createPool({ workers: 2, inThisThread: true, modules }), /createPool: inThisThread runs jobs one at a time in the calling thread, so workers must be 1, got 2/);
+  assert.throws(() => createPool({ workers: 1, inThisThread: 'no' as unknown as boolean, modules }), /createPool: inThisThread must be true or false, got "no"/);
+});
+
 test("workers compute on the caller's backend (wasm here), with the same bits as in-process", async () => {
   const { initWasm } = await import('../src/backend/wasm/index.ts');
   const { registerBackend, setBackend, getBackend } = await import('../src/backend/registry.ts');

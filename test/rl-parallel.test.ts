@@ -35,6 +35,15 @@ for (const jit of [false, true]) {
     assert.is(one.history.length, 3);
     assert.ok(one.history.every((r) => Number.isFinite(r.preReturn) && Number.isFinite(r.postReturn)));
     if (jit) {
+      // Any share kept in this thread (none, some, more than the batch), with the stage-times hook called once per iteration.
+      for (const localTasks of [0, 2, 9]) {
+        const calls: number[][] = [];
+        const other = await metaTrainPolicyParallel({ ...common, setup, iterations: 3, jit, pool: poolOf(2), chunks: 2, localTasks, onStagesDone: (a, b) => calls.push([a, b]) });
+        assert.equal(bits(other.params), bits(one.params), `localTasks ${localTasks}: params`);
+        assert.equal(other.history, one.history, `localTasks ${localTasks}: returns`);
+        assert.is(calls.length, 3, `localTasks ${localTasks}: hook calls`);
+        assert.ok(calls.every(([a, b]) => a! >= 0 && b! >= 0));
+      }
       // With jit the workers only build each task's batches: the serial run, bit for bit.
       const serial = metaTrain({ ...common, ...(await policySetupFromSpec(setup)), iterations: 3, jit } as never) as typeof one;
       assert.equal(bits(one.params), bits(serial.params), 'jit: the serial parameters');
@@ -89,6 +98,8 @@ test('policy setups: unknown names, bad options and chunk counts are named', asy
   const state = metaTrainInit({ ...common, ...(await policySetupFromSpec(setup)) } as never);
   await parallelPolicyMetaGradient(poolOf(1), { ...common, setup, chunks: 0 }, state)
     .then(() => assert.unreachable(), (e: Error) => assert.match(e.message, /chunks/));
+  await parallelPolicyMetaGradient(poolOf(1), { ...common, setup, jit: true, localTasks: -1 }, state)
+    .then(() => assert.unreachable(), (e: Error) => assert.match(e.message, /metaTrainStepParallel: localTasks .*-1/));
   await parallelPolicyMetaGradient(poolOf(1), { ...common, setup, metaBatchSize: 999 }, state)
     .then(() => assert.unreachable(), (e: Error) => assert.match(e.message, /metaBatchSize 999 exceeds/));
 });

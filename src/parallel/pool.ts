@@ -64,6 +64,9 @@ function macrotask(): Promise<void> {
  */
 export function createPool(options: PoolOptions): Pool {
   const size = checkWorkers(options.workers);
+  const inThisThread = options.inThisThread ?? size === 1;
+  if (typeof inThisThread !== 'boolean') throw new TypeError(`createPool: inThisThread must be true or false, got ${JSON.stringify(options.inThisThread)}`);
+  if (inThisThread && size !== 1) throw new RangeError(`createPool: inThisThread runs jobs one at a time in the calling thread, so workers must be 1, got ${size}`);
   if (!Array.isArray(options.modules)) throw new TypeError('createPool: modules must be an array of module URLs (the modules that call registerJob)');
   const modules = options.modules.map((m) => String(m));
   const workerUrl = String(options.workerUrl ?? defaultWorkerUrl());
@@ -79,7 +82,7 @@ export function createPool(options: PoolOptions): Pool {
   const fail = (task: Task, kind: JobError['kind'], reason: string, stack?: string): JobOutcome =>
     ({ ok: false, error: new JobError(task.spec.name, task.argsText, task.index, kind, reason, stack) });
 
-  // ---- in-process (workers: 1) ----
+  // ---- in-process (workers: 1, unless inThisThread is false) ----
   const drainInProcess = async (): Promise<void> => {
     if (inProcessBusy) return;
     inProcessBusy = true;
@@ -134,7 +137,7 @@ export function createPool(options: PoolOptions): Pool {
   };
   const dispatch = (): void => {
     if (terminated) return;
-    if (size === 1) { void drainInProcess(); return; }
+    if (inThisThread) { void drainInProcess(); return; }
     while (slots.length < Math.min(size, slots.filter((s) => s.task !== null).length + queue.length)) spawn();
     for (const slot of slots) {
       if (queue.length === 0) return;

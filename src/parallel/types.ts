@@ -77,6 +77,12 @@ export interface PoolOptions {
    */
   readonly workers?: number;
   /**
+   * Run the jobs in the calling thread, one after another (default: `workers === 1`).
+   * `workers: 1, inThisThread: false` gives one worker thread: for a caller that
+   * computes itself while a single worker takes the jobs it hands off.
+   */
+  readonly inThisThread?: boolean;
+  /**
    * Modules (URLs, e.g. `import.meta.url` of a job module) that register the jobs; each
    * worker imports them all before its first job (in-process: the calling thread does).
    */

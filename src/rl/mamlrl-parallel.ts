@@ -230,6 +230,19 @@ export interface ParallelStepOptions extends Omit<MetaStepOptions<unknown>, 'pol
    * every task's gradient is computed alone and summed in task order.
    */
   readonly chunks?: number;
+  /**
+   * With `jit`: how many of the meta-batch's tasks (its first ones; all of them if it is
+   * larger) this thread runs while the pool runs the rest in `chunks − 1` jobs (default: an equal share, the first of
+   * `chunks` slices). Only the scheduling depends on it, not the bits.
+   */
+  readonly localTasks?: number;
+  /**
+   * With `jit`: called once the pool's stages are back, before the compiled meta-gradient
+   * runs here, with the milliseconds this thread spent on its own tasks' stages and then
+   * waiting for the pool's: the moment to balance `localTasks` or hand the pool other work
+   * (scheduling only).
+   */
+  readonly onStagesDone?: (localMs: number, waitMs: number) => void;
 }
 
 /** The chunks' task ranges: `chunks` near-equal consecutive slices (fewer if there are fewer tasks). */
@@ -270,7 +283,10 @@ export async function parallelPolicyMetaGradient<P>(pool: Pool, options: Paralle
   const meta: M = state.logScale ? { params: state.params, logScale: state.logScale } : { params: state.params };
   const fixedScale = state.logScale === undefined && options.innerLrScale !== undefined ? options.innerLrScale : undefined;
   const chunkSettings: ChunkSettings = { ...settings, jit: options.jit === true, recycleMemory: options.recycleMemory === true };
-  const ranges = chunkRanges(order.length, chunks);
+  const localTasks = options.localTasks === undefined ? undefined : Math.min(order.length, checkInteger('metaTrainStepParallel', 'localTasks', options.localTasks, 0));
+  // The first range runs here: an equal slice, or `localTasks` with the rest split over chunks − 1 jobs.
+  const ranges = localTasks === undefined || !options.jit ? chunkRanges(order.length, chunks)
+    : [[0, localTasks] as [number, number], ...chunkRanges(order.length - localTasks, Math.max(1, chunks - 1)).map(([b, e]) => [b + localTasks, e + localTasks] as [number, number])];
   const argsOf = ([begin, end]: [number, number]): ChunkArgs => ({
     setup: options.setup, settings: chunkSettings, meta: pack(meta), fixedScale: fixedScale === undefined ? undefined : pack(fixedScale),
     tasks: order.slice(begin, end).map((index, k) => ({ index, rng: taskRngs[begin + k]! })),
@@ -279,11 +295,16 @@ export async function parallelPolicyMetaGradient<P>(pool: Pool, options: Paralle
     // The first chunk's stages run here while the pool runs the others; then the one
     // compiled meta-gradient over every stage in task order: the serial program on the
     // serial inputs, so the serial bits.
-    const pending = pool.run<unknown[]>(ranges.slice(1).map((range) => ({ name: 'rl.taskStages', args: argsOf(range) })));
+    const remote = ranges.slice(1).filter(([b, e]) => e > b);
+    const pending = pool.run<unknown[]>(remote.map((range) => ({ name: 'rl.taskStages', args: argsOf(range) })));
     const local = stageOptions(setup, fixedScale);
     const [begin, end] = ranges[0]!;
+    const t0 = performance.now();
     const stages: TaskStage[] = order.slice(begin, end).map((index, k) => jitTaskStage(local, settings, meta, setup.tasks[index]!, new Rng(taskRngs[begin + k]!)));
-    for (const outcome of await pending) {
+    const t1 = performance.now();
+    const outcomes = await pending;
+    options.onStagesDone?.(t1 - t0, performance.now() - t1);
+    for (const outcome of outcomes) {
       if (!outcome.ok) throw outcome.error;
       for (const packed of outcome.value) stages.push(unpackStage(packed));
     }

@@ -16,7 +16,7 @@
 import { join } from 'node:path';
 import { createPool } from '../../parallel/pool.ts';
 import type { JobContext, JobOutcome, Pool } from '../../parallel/types.ts';
-import { RL_JOBS } from '../../rl/mamlrl-parallel.ts';
+import { RL_JOBS, type ParallelStepOptions } from '../../rl/mamlrl-parallel.ts';
 import { GRIDWORLD_SETUP } from './gridworld-setup-url.ts';
 import { pack, unpack } from '../../meta/parallel.ts';
 import { saveCheckpoint } from '../../io/checkpoint.ts';
@@ -69,13 +69,13 @@ interface PartProgress {
 class Cancelled extends Error {}
 
 /** Trains one part to the config's iterations (reporting each), then evaluates its methods. */
-export async function runGridworldPart(args: GridworldPartArgs, ctx: JobContext, stagePool?: Pool): Promise<{ cells: EvalCell[]; state: PackedPart | null }> {
+export async function runGridworldPart(args: GridworldPartArgs, ctx: JobContext, stagePool?: Pool, schedule?: StageSchedule): Promise<{ cells: EvalCell[]; state: PackedPart | null }> {
   await selectBackend(args.backend as BackendChoice);
-  const parts = createGridworldParts(args.config);
+  const parts = partsFor(args.config);
   let state = args.from === null ? null : unpackPart(args.from);
   while (state !== null && state.iteration < args.config.iterations) {
     if (ctx.cancelled) throw new Cancelled('cancelled');
-    const r = stagePool !== undefined && args.part === 'maml' ? await parts.stepMamlOn(stagePool, state) : parts.stepPart(args.part, state);
+    const r = stagePool !== undefined && args.part === 'maml' ? await parts.stepMamlOn(stagePool, state, schedule) : parts.stepPart(args.part, state);
     state = r.state;
     ctx.progress({ iteration: state.iteration, values: r.values, state: packPart(state) } satisfies PartProgress);
     await yieldToEventLoop();
@@ -85,6 +85,48 @@ export async function runGridworldPart(args: GridworldPartArgs, ctx: JobContext,
   const cells = await parts.evaluateMethods(parts.methodsOf(args.part, state), stop, args.splits);
   if (ctx.cancelled) throw new Cancelled('cancelled');
   return { cells, state: state === null ? null : packPart(state) };
+}
+
+/**
+ * The parts of the last config this thread ran: a baseline iteration per job must not
+ * rebuild the env and recompile its programs every time (one entry: a thread serves one run).
+ */
+let lastParts: { key: string; parts: GridworldParts } | undefined;
+function partsFor(config: GridworldConfig): GridworldParts {
+  const key = JSON.stringify(config);
+  if (lastParts?.key !== key) lastParts = { key, parts: createGridworldParts(config) };
+  return lastParts.parts;
+}
+
+/** One meta-iteration of a part (the `gridworld.partStep` job): the serial step on plain data. */
+export async function runGridworldPartStep(args: GridworldPartArgs): Promise<PartProgress> {
+  await selectBackend(args.backend as BackendChoice);
+  if (args.from === null) throw new TypeError('gridworld.partStep: needs the state to step from');
+  const r = partsFor(args.config).stepPart(args.part, unpackPart(args.from));
+  return { iteration: r.state.iteration, values: r.values, state: packPart(r.state) };
+}
+
+type StageSchedule = Pick<ParallelStepOptions, 'localTasks' | 'chunks' | 'onStagesDone'>;
+
+/**
+ * How many of MAML's tasks stay in this thread each meta-iteration (the rest go to the
+ * worker): starts at half and moves by one task when this thread waited longer than one of
+ * its tasks takes (the worker is behind) or hardly at all (this thread is); then
+ * `stagesDone` hands the worker its next job. Scheduling only.
+ */
+function stageBalancer(metaBatch: number, stagesDone: () => void): StageSchedule {
+  let localTasks = Math.ceil(metaBatch / 2);
+  let perTask = 0;
+  return {
+    chunks: 2,
+    get localTasks() { return localTasks; },
+    onStagesDone(localMs, waitMs) {
+      if (localTasks > 0) perTask = localMs / localTasks;
+      if (waitMs > perTask) localTasks = Math.min(metaBatch, localTasks + 1);
+      else if (waitMs < 0.1 * perTask) localTasks = Math.max(0, localTasks - 1);
+      stagesDone();
+    },
+  };
 }
 
 const isLog = (v: unknown): v is { log: string } => v !== null && typeof v === 'object' && typeof (v as { log?: unknown }).log === 'string';
@@ -153,26 +195,67 @@ export async function trainAndReportParts(config: GridworldConfig, ctx: RunConte
     ({ config, backend: ctx.backend, part, from, log: ctx.progress !== 'none', ...(splits !== undefined && { splits }) });
   // MAML's part in this thread, as a job of its own (the same code a worker runs).
   const here: JobContext = { index: 0, progress: (v) => onProgress(0, v), get cancelled() { return ctx.stop.requested; } };
-  // With jit, MAML's meta-iterations also send half their tasks' stages (rollouts, baseline
-  // fits, inner steps) to the worker the baseline leaves free: the serial bits (mamlrl-parallel.ts).
-  const pool = createPool({ workers: 2, modules: [CLI_JOBS, ...(config.jit ? [RL_JOBS, GRIDWORLD_SETUP] : [])] });
+  // One worker beside this thread (a third thread would only share the two cores and pay
+  // another start-up). The baseline trains there one iteration per job, then evaluates the
+  // pretrained and from-scratch policies. With jit, MAML's meta-iterations hand the same
+  // worker part of their tasks' stages (the serial bits: mamlrl-parallel.ts), a share
+  // balanced from measured times.
+  const pool = createPool({ workers: 1, inThisThread: false, modules: [CLI_JOBS, ...(config.jit ? [RL_JOBS, GRIDWORLD_SETUP] : [])] });
   const watch = setInterval(() => { if (ctx.stop.requested) pool.terminate(); }, 25);
-  const OOD = 2;
   const outcomes: JobOutcome<{ cells: EvalCell[] }>[] = [];
+  let baselineFailure: JobOutcome<{ cells: EvalCell[] }> | null = null;
   try {
-    const baseline = pool.run<{ cells: EvalCell[] }>([{ name: 'gridworld.part', args: unit('pretrained', packPart(split.pretrained)) }], { onProgress: (_i, v) => onProgress(1, v) });
+    // The baseline's iterations on the worker, one job each, sent the moment one is owed and
+    // the last is back (synchronously: a job sent from a promise callback would wait for
+    // this thread's next await, i.e. after the compiled meta-gradient).
+    let baselineAt: PartState | null = split.pretrained;
+    let owed = 0, inFlight = false;
+    let baselineSettled: () => void = () => {};
+    const baselineTrained = new Promise<void>((resolve) => { baselineSettled = resolve; });
+    const baselineIdle = (): boolean => baselineAt === null || baselineAt.iteration >= total || ctx.stop.requested;
+    const postBaseline = (): void => {
+      if (baselineIdle()) { if (!inFlight) baselineSettled(); return; }
+      if (inFlight || owed === 0) return;
+      owed--;
+      inFlight = true;
+      void pool.run<PartProgress>([{ name: 'gridworld.partStep', args: unit('pretrained', packPart(baselineAt!)) }]).then(([step]) => {
+        inFlight = false;
+        if (!step!.ok) {
+          baselineAt = null;
+          if (!ctx.stop.requested) { baselineFailure = step!; pool.terminate(); }
+        } else {
+          onProgress(1, step!.value);
+          baselineAt = unpackPart(step!.value.state);
+        }
+        postBaseline();
+      }, () => { inFlight = false; baselineAt = null; postBaseline(); });
+    };
+    const oweBaseline = (steps: number): void => { owed += steps; postBaseline(); };
+    // With jit the worker alternates: MAML's stages of iteration i, then the baseline's
+    // iteration i, sent as the stages come back, so it runs while the compiled meta-gradient
+    // runs here. Without jit the baseline runs ahead on its own.
+    const schedule = config.jit ? stageBalancer(config.metaBatch, () => oweBaseline(1)) : undefined;
+    if (!config.jit) oweBaseline(total);
+    const mamlTrained = runGridworldPart(unit('maml', packPart(split.maml), []), here, config.jit ? pool : undefined, schedule);
     const maml = (async (): Promise<JobOutcome<{ cells: EvalCell[] }>[]> => {
-      const trained = await runGridworldPart(unit('maml', packPart(split.maml), []), here, config.jit ? pool : undefined);
-      // Evaluation: the OOD split on the worker (idle by now), the others here.
-      const [ood, rest] = await Promise.all([
-        // A copy for the worker: its arrays are transferred.
-        pool.run<{ cells: EvalCell[] }>([{ name: 'gridworld.part', args: unit('maml', structuredClone(trained.state), [OOD]) }]),
-        runGridworldPart(unit('maml', trained.state, [0, 1]), here),
-      ]);
-      return [{ ok: true, value: rest }, ...ood];
+      const trained = await mamlTrained;
+      return [{ ok: true, value: await runGridworldPart(unit('maml', trained.state), here) }];
+    })().catch((e: unknown) => {
+      if (ctx.stop.requested || baselineFailure !== null) return [];
+      pool.terminate();
+      throw e;
+    });
+    const baseline = (async (): Promise<JobOutcome<{ cells: EvalCell[] }>[]> => {
+      if (config.jit) {
+        await mamlTrained.catch(() => undefined); // its failure is reported by `maml`
+        oweBaseline(total); // whatever MAML's loop did not send (a resumed run's difference)
+      }
+      await baselineTrained;
+      const b = baselineAt;
+      if (b === null || ctx.stop.requested) return baselineFailure !== null ? [baselineFailure] : [];
+      return await pool.run<{ cells: EvalCell[] }>([{ name: 'gridworld.part', args: unit('pretrained', packPart(b)) }], { onProgress: (_i, v) => onProgress(1, v) });
     })().catch((e: unknown) => {
       if (ctx.stop.requested) return [];
-      pool.terminate();
       throw e;
     });
     const [base, own] = await Promise.all([baseline, maml]);

@@ -143,8 +143,10 @@ export interface GridworldParts {
   /**
    * MAML's meta-iteration with its tasks' stages shared with `pool` (which must import
    * `RL_JOBS` and `GRIDWORLD_SETUP`): with `jit`, the same bits as `stepPart('maml', …)`.
+   * `schedule` says how many tasks stay in this thread (`localTasks`, `chunks`) and
+   * reports the stage times; it changes only where the work runs.
    */
-  stepMamlOn(pool: Pool, state: PartState): Promise<PartStep>;
+  stepMamlOn(pool: Pool, state: PartState, schedule?: Pick<ParallelStepOptions, 'localTasks' | 'chunks' | 'onStagesDone'>): Promise<PartStep>;
   /** The run's state from its parts at the same iteration. */
   join(maml: PartState, pretrained: PartState | null): TrainState;
   /** The evaluation methods a part owns: MAML its own; the baseline the pretrained and from-scratch policies. */
@@ -215,7 +217,7 @@ export function createGridworldParts(config: GridworldConfig): GridworldParts {
     partStep(part, ps, part === 'maml' ? ascend(ps.params, ps.logScale, ps.optimizer, ps.rng, config.innerSteps) : ascend(ps.params, undefined, ps.optimizer, ps.rng, 0));
   const { policy: _policy, env: _env, tasks: _tasks, ...shared } = stepOptions;
   const parallelOptions: ParallelStepOptions = { ...shared, innerSteps: config.innerSteps, setup: gridworldSetupSpec(config) };
-  const stepMamlOn = async (pool: Pool, ps: PartState): Promise<PartStep> => partStep('maml', ps, await metaTrainStepParallel(pool, parallelOptions, {
+  const stepMamlOn = async (pool: Pool, ps: PartState, schedule = {}): Promise<PartStep> => partStep('maml', ps, await metaTrainStepParallel(pool, { ...parallelOptions, ...schedule }, {
     params: ps.params, ...(ps.logScale === undefined ? {} : { logScale: ps.logScale }), optimizer: ps.optimizer as unknown as OptimizerState, rng: ps.rng,
   }) as MetaStepResult<State>);
   const join = (m: PartState, b: PartState | null): TrainState => {

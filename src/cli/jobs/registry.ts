@@ -15,6 +15,9 @@ registerJob('gridworld.run', async (args: Parameters<typeof import('./gridworld-
 registerJob('gridworld.part', async (args: Parameters<typeof import('./gridworld-parallel.ts').runGridworldPart>[0], ctx: JobContext) =>
   (await import('./gridworld-parallel.ts')).runGridworldPart(args, ctx));
 
+registerJob('gridworld.partStep', async (args: Parameters<typeof import('./gridworld-parallel.ts').runGridworldPartStep>[0]) =>
+  (await import('./gridworld-parallel.ts')).runGridworldPartStep(args));
+
 registerJob('sinusoid.run', async (args: Parameters<typeof import('./sinusoid-unit.ts').runSinusoidUnit>[0], ctx: JobContext) =>
   (await import('./sinusoid-unit.ts')).runSinusoidUnit(args, ctx));
 
