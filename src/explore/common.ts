@@ -25,7 +25,18 @@ import { episodeEnds } from '../rl/returns.ts';
  * log-softmax of the logits acted on.
  */
 export interface TrialBatch extends EpisodeBatch {
-  /** Ticks per episode (the environment's `config.horizon`); `horizon` is the whole trial's. */
+  /** B, the trials (one row each; before #20 this field was `numTrials`). */
+  readonly numEpisodes: number;
+  /**
+   * L, a whole trial's ticks (`env.trialLength` = episodes × {@link TrialBatch.episodeHorizon}),
+   * the row length of every `[B, L]` array. Before #20 `horizon` meant one episode's
+   * ticks; that is now `episodeHorizon`.
+   */
+  readonly horizon: number;
+  /**
+   * Ticks per episode (the environment's `config.horizon`, what `horizon` meant before
+   * #20); the trial's row length is `horizon`.
+   */
   readonly episodeHorizon: number;
   readonly inputSize: number;
   /** `[B, L + 1, inputSize]`: row L is what was observed after the last tick. */
@@ -171,10 +182,36 @@ export function keepMask(batch: TrialBatch): Float32Array {
   for (let b = 0; b < B; b++) {
     for (let t = 0; t < L; t++) {
       const k = b * L + t;
-      keep[k] = mask[k] || (t > 0 && mask[k - 1]) || t % batch.episodeHorizon === 0 ? 1 : 0;
+      keep[k] = updatesState(mask[k] !== 0, t > 0 && mask[k - 1] !== 0, t % batch.episodeHorizon === 0) ? 1 : 0;
     }
   }
   return keep;
+}
+
+/**
+ * The one rule behind {@link keepMask} and `rl2Agent`'s stepper: a recurrent state
+ * updates at a tick when the agent is alive on it, was alive on the tick before (the
+ * first dead tick's input carries the episode's final reward) or the tick starts an
+ * episode; otherwise it is kept as it was. Internal (not exported by the package).
+ */
+export function updatesState(alive: boolean, wasAlive: boolean, episodeStart: boolean): boolean {
+  return alive || wasAlive || episodeStart;
+}
+
+/**
+ * Weights `mask[i] / n` over a `[N]` mask, `n` its live (non-zero) entries (at least 1,
+ * so an all-dead batch weighs 0 instead of NaN): summing `x · weights` is the mean of `x`
+ * over live ticks. `count` is that `n`. Internal (not exported by the package); used by
+ * {@link actorCriticLoss} and DREAM's decoder loss.
+ */
+export function liveWeights(mask: ArrayLike<number>): { weights: Float32Array; count: number } {
+  const N = mask.length;
+  let live = 0;
+  for (let i = 0; i < N; i++) if (mask[i]) live++;
+  const count = Math.max(live, 1);
+  const weights = new Float32Array(N);
+  for (let i = 0; i < N; i++) weights[i] = mask[i]! / count;
+  return { weights, count };
 }
 
 /**
@@ -271,16 +308,14 @@ export function actorCriticLoss(
 ): Tensor {
   const { valueCoef = 0.5, entropyCoef = 0.01, normalize = true } = options;
   const N = actions.length;
-  let count = 0, m = 0, v = 0;
-  for (let i = 0; i < N; i++) if (mask[i]) { count++; m += advantages[i]!; }
-  count = Math.max(count, 1);
+  const { weights: w, count } = liveWeights(mask.subarray(0, N));
+  let m = 0, v = 0;
+  for (let i = 0; i < N; i++) if (mask[i]) m += advantages[i]!;
   m /= count;
   for (let i = 0; i < N; i++) if (mask[i]) v += (advantages[i]! - m) ** 2;
   const sd = Math.sqrt(v / count) + 1e-6;
   const adv = new Float32Array(N);
   for (let i = 0; i < N; i++) adv[i] = mask[i] ? (normalize ? (advantages[i]! - m) / sd : advantages[i]!) / count : 0;
-  const w = new Float32Array(N);
-  for (let i = 0; i < N; i++) w[i] = mask[i]! / count;
   const logp = logSoftmax(logits, -1);
   const chosen = reshape(takeAlongAxis(logp, tensor(Float32Array.from(actions), [N, 1]), -1), [N]);
   const policyLoss = neg(sum(mul(chosen, tensor(adv, [N]))));

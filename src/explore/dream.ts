@@ -25,7 +25,7 @@ import { valueAndGrad } from '../autodiff/transforms.ts';
 import { noGrad } from '../autodiff/primitive.ts';
 import { applyDense, gruSequence, initDense, initGru, type DenseLayer, type GruParams } from './seq.ts';
 import {
-  actorCriticLoss, AdamTrainer, drawTasks, inputTensor, rolloutTrials, trialAdvantages, inputSizeOf,
+  actorCriticLoss, AdamTrainer, drawTasks, inputTensor, liveWeights, rolloutTrials, trialAdvantages, inputSizeOf,
   type StepPolicy, type TrialBatch,
 } from './common.ts';
 import { rl2Agent, type Rl2Params, type SequenceAgent } from './rl2.ts';
@@ -277,11 +277,7 @@ export function trainDream(options: DreamOptions): DreamAgent {
     const [, gDecoder] = valueAndGrad((p: DecoderParams): Tensor => {
       const preds = decoderPredictions(p, explore); // [B, L, d]
       const err = sum(square(sub(preds, expandDims(target, 1))), -1); // [B, L]
-      const w = new Float32Array(B * L);
-      let n = 0;
-      for (let k = 0; k < w.length; k++) if (explore.mask[k]) n++;
-      for (let k = 0; k < w.length; k++) w[k] = explore.mask[k]! / Math.max(n, 1);
-      const loss = sum(mul(err, tensor(w, [B, L])));
+      const loss = sum(mul(err, tensor(liveWeights(explore.mask).weights, [B, L]))); // mean over live ticks
       decoderError = loss.data[0]!;
       return loss;
     })(decoderTrainer.params);

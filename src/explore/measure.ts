@@ -13,9 +13,10 @@
 import type { Tensor } from '../tensor/tensor.ts';
 import { tensor, zeros } from '../tensor/create.ts';
 import { Rng } from '../random/rng.ts';
-import { crossEntropy, dense } from '../ops/index.ts';
+import { crossEntropy } from '../ops/index.ts';
 import { valueAndGrad } from '../autodiff/transforms.ts';
-import { episodeReturnsOf, inputSizeOf, rolloutTrials, AdamTrainer, type TrialBatch } from './common.ts';
+import { argmax, episodeReturnsOf, inputSizeOf, rolloutTrials, AdamTrainer, type TrialBatch } from './common.ts';
+import { applyDense, type DenseLayer } from './seq.ts';
 import { SignGrid, oracleReturn, type SignGridConfig, type SignTask } from './env.ts';
 import type { SequenceAgent } from './rl2.ts';
 import { exploitStepper, type DreamAgent } from './dream.ts';
@@ -289,18 +290,14 @@ export function probeAccuracy(train: TrialBatch, test: TrialBatch, numGoals: num
   const F = 2 * train.obsSize + (map ? map.height * map.width : 0);
   const x = tensor(explorationFeatures(train, map), [train.numEpisodes, F]);
   const y = train.tasks.map((t) => t.correct);
-  const trainer = new AdamTrainer({ w: zeros([F, numGoals]), b: zeros([numGoals]) }, 0.05);
+  const trainer = new AdamTrainer<DenseLayer>({ weight: zeros([F, numGoals]), bias: zeros([numGoals]) }, 0.05);
   for (let s = 0; s < steps; s++) {
-    const [, g] = valueAndGrad((p: { w: typeof x; b: typeof x }) => crossEntropy(dense(x, p.w, p.b), y))(trainer.params);
-    trainer.step(g as typeof trainer.params, 10);
+    const [, g] = valueAndGrad((p: DenseLayer) => crossEntropy(applyDense(p, x), y))(trainer.params);
+    trainer.step(g as DenseLayer, 10);
   }
   const xt = tensor(explorationFeatures(test, map), [test.numEpisodes, F]);
-  const logits = dense(xt, trainer.params.w, trainer.params.b).data;
+  const logits = applyDense(trainer.params, xt).data;
   let correct = 0;
-  test.tasks.forEach((task, i) => {
-    let best = 0;
-    for (let k = 1; k < numGoals; k++) if (logits[i * numGoals + k]! > logits[i * numGoals + best]!) best = k;
-    if (best === task.correct) correct++;
-  });
+  test.tasks.forEach((task, i) => { if (argmax(logits, i * numGoals, numGoals) === task.correct) correct++; });
   return correct / test.numEpisodes;
 }

@@ -24,7 +24,7 @@ import {
   type BlockParams, type DenseLayer, type GruParams, type InitScheme, type KvCache, type LayerNormParams,
 } from './seq.ts';
 import {
-  actorCriticLoss, AdamTrainer, drawTasks, inputTensor, keepMask, rolloutTrials, trialAdvantages, episodeReturnsOf, penaltyScale, scaleWrongGoalRewards,
+  actorCriticLoss, AdamTrainer, drawTasks, inputTensor, keepMask, updatesState, rolloutTrials, trialAdvantages, episodeReturnsOf, penaltyScale, scaleWrongGoalRewards,
   type ActorCriticOptions, type StepPolicy, type TrialBatch,
 } from './common.ts';
 import type { SignGrid, SignTask } from './env.ts';
@@ -77,7 +77,7 @@ export function rl2Agent(inputSize: number, numActions: number, hidden = 64): Se
         const keep = new Float32Array(B);
         for (let b = 0; b < B; b++) {
           const alive = inputs[b * inputSize + deadFlag] === 0;
-          keep[b] = alive || prevAlive[b] || inputs[b * inputSize + horizonFlag] === 1 ? 1 : 0;
+          keep[b] = updatesState(alive, prevAlive[b] === 1, inputs[b * inputSize + horizonFlag] === 1) ? 1 : 0;
           prevAlive[b] = alive ? 1 : 0;
         }
         const next = gruCell(p.gru, tensor(inputs.slice(), [B, inputSize]), h);
