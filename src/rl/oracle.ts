@@ -21,6 +21,7 @@ import { tensor, zeros } from '../tensor/create.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { grad } from '../autodiff/transforms.ts';
 import { stopGradient } from '../autodiff/stop.ts';
+import { ascentStep } from '../optim/step.ts';
 import type { TabularModel } from './env/index.ts';
 import { checkChoice, checkInteger, checkNumber, RlError } from './errors.ts';
 import { softmaxRows } from './policy.ts';
@@ -236,7 +237,7 @@ export function exactAdapt(logits: Tensor, model: TabularModel, options: ExactMe
   for (let k = 0; k < steps; k++) {
     let gradient = grad(objective)(theta) as Tensor;
     if (estimator === 'firstOrder') gradient = stopGradient(gradient);
-    theta = add(theta, mul(gradient, innerLr));
+    theta = ascentStep(theta, gradient, innerLr);
   }
   return theta;
 }
