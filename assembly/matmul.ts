@@ -149,9 +149,11 @@ function packB(b: usize, rs: i32, cs: i32, kc: i32, nc: i32, dst: usize): void {
   }
 }
 
-// Epilogue flags of `matmulF32`: scale the finished product by alpha, then add C0.
+// Epilogue flags of `matmulF32`: scale the finished product by alpha, then add C0;
+// EPI_SHARED: C0 is one m×n matrix added to every batch element (C0 batch stride 0).
 const EPI_SCALE: i32 = 1;
 const EPI_ADD: i32 = 2;
+const EPI_SHARED: i32 = 4;
 
 /**
  * Stores one 8-wide row of a tile: adds the partial sum already in C when this is not the
@@ -189,6 +191,18 @@ function epiloguePass(c: usize, count: i32, epi: i32, alpha: f32, c0Delta: usize
   for (let i = 0; i < count; i++) {
     const d = c + (<usize>i << 2);
     store<f32>(d, epilogueScalar(load<f32>(d), epi, alpha, d + c0Delta));
+  }
+}
+
+/** `epiloguePass` over a batch of `count`-element products at c: C0 shared by all of them, or contiguous like C. */
+function sharedEpiloguePass(c: usize, c0: usize, c0Delta: usize, shared: bool, batch: i32, count: i32, epi: i32, alpha: f32): void {
+  if (!shared) {
+    epiloguePass(c, batch * count, epi, alpha, c0Delta);
+    return;
+  }
+  for (let t = 0; t < batch; t++) {
+    const ct = c + (<usize>t * <usize>count << 2);
+    epiloguePass(ct, count, epi, alpha, c0 - ct);
   }
 }
 
@@ -521,8 +535,9 @@ function transposeInto(src: usize, k: i32, n: i32, dst: usize): void {
  * broadcasts. C is contiguous batch×m×n and overwritten. `packedA`/`packedB` point at
  * scratch of the sizes given by `MATMUL_BLOCKS`. `epi` (flags `EPI_SCALE | EPI_ADD`)
  * turns the product P into `C0 + alpha·P` with C0 contiguous like C at `c0` (never C
- * itself): each step rounded as separate kernels round it, so the bits are those of
- * matmul, mul and add run one after the other.
+ * itself), or with `EPI_SHARED` one m×n matrix at `c0` added to every batch element:
+ * each step rounded as separate kernels round it, so the bits are those of matmul, mul
+ * and add run one after the other.
  */
 export function matmulF32(
   a: usize, b: usize, c: usize,
@@ -531,10 +546,12 @@ export function matmulF32(
   packedA: usize, packedB: usize, c0: usize, alpha: f32, epi: i32,
 ): void {
   const c0Delta: usize = c0 - c; // wraps: c + c0Delta is c0 wherever C is written
+  const shared = (epi & EPI_SHARED) != 0;
   const alphaV = f32x4.splat(alpha);
+  const mn = <usize>m * <usize>n;
   if (k == 0) {
-    memory.fill(c, 0, <usize>batch * <usize>m * <usize>n * 4);
-    epiloguePass(c, batch * m * n, epi, alpha, c0Delta);
+    memory.fill(c, 0, <usize>batch * mn * 4);
+    sharedEpiloguePass(c, c0, c0Delta, shared, batch, m * n, epi, alpha);
     return;
   }
   const ars = transA ? 1 : k;
@@ -546,10 +563,10 @@ export function matmulF32(
     for (let t = 0; t < batch; t++) {
       thin(
         a + (<usize>t * <usize>aBatchStride << 2), b + (<usize>t * <usize>bBatchStride << 2),
-        c + (<usize>t * <usize>m * <usize>n << 2), m, k, n, ars, acs, brs, bcs,
+        c + (<usize>t * mn << 2), m, k, n, ars, acs, brs, bcs,
       );
     }
-    epiloguePass(c, batch * m * n, epi, alpha, c0Delta);
+    sharedEpiloguePass(c, c0, c0Delta, shared, batch, m * n, epi, alpha);
     return;
   }
   if (k <= KC && (n & 3) == 0 && k * n <= DIRECT_KN_MAX) {
@@ -562,9 +579,10 @@ export function matmulF32(
         haveT = bt;
         bt = packedB;
       }
+      const ct = c + (<usize>t * mn << 2);
       directProduct(
         a + (<usize>t * <usize>aBatchStride << 2), ars, acs, bt, m, k, n,
-        c + (<usize>t * <usize>m * <usize>n << 2), epi, alphaV, c0Delta,
+        ct, epi, alphaV, shared ? c0 - ct : c0Delta,
       );
     }
     return;
@@ -576,7 +594,8 @@ export function matmulF32(
   for (let t = 0; t < batch; t++) {
     const at = a + (<usize>t * <usize>aBatchStride << 2);
     const bt = b + (<usize>t * <usize>bBatchStride << 2);
-    const ct = c + (<usize>t * <usize>m * <usize>n << 2);
+    const ct = c + (<usize>t * mn << 2);
+    const ctDelta = shared ? c0 - ct : c0Delta;
     for (let jc = 0; jc < n; jc += NC) {
       const nc = min(NC, n - jc);
       for (let pc = 0; pc < k; pc += KC) {
@@ -608,7 +627,7 @@ export function matmulF32(
             for (let ir = 0; ir < mc; ir += MR) {
               tile(
                 packedA + (<usize>(ir * kc) << 2), pb, bStep, kc,
-                cCol + <usize>ir * ldc, ldc, min(MR, mc - ir), nr, accumulate, last, alphaV, c0Delta,
+                cCol + <usize>ir * ldc, ldc, min(MR, mc - ir), nr, accumulate, last, alphaV, ctDelta,
               );
             }
           }

@@ -302,7 +302,8 @@ eachBackend('vmap under jit: the compiled program equals eager vmap bit for bit,
   // The batch is one more leading axis of each product, not a loop: one dense and one matmul for 7 examples.
   const counts = jit(vmap(exampleLoss, { inAxes: [null, 0, 0] })).lower(p, xs, ys).opCounts;
   assert.is(counts.dense, 1, JSON.stringify(counts));
-  assert.is(counts.matmul, 1, JSON.stringify(counts));
+  // (the matmul may carry its bias add as a gemm epilogue)
+  assert.is((counts.matmul ?? 0) + (counts.gemm ?? 0), 1, JSON.stringify(counts));
 });
 
 test('vmap of a jitted or checkpointed function (the loop fallback), and grad through it', () => {

@@ -105,18 +105,19 @@ export interface Backend {
 
   /**
    * A product with a scale-and-accumulate epilogue: `out = addend + alpha·P`, P the
-   * {@link MatmulSpec} product, `addend` contiguous like `out` (null: none, and never
-   * `out` itself). P is rounded to the dtype, then `alpha·P`, then the sum, as matmul,
+   * {@link MatmulSpec} product, `addend` contiguous like `out` or one `[m, n]` matrix
+   * added to every batch element (null: none, and never `out` itself). P is rounded to the dtype, then `alpha·P`, then the sum, as matmul,
    * mul and add kernels run one after another round them: the same bits, one pass fewer.
    */
   gemm(a: Storage, b: Storage, addend: Storage | null, out: Storage, spec: MatmulSpec, alpha: number): void;
 
   /**
-   * Fused dense layer: `out[t] = act(op(A[t])·op(B[t]) + bias[t])`, where `bias[t]` is one
+   * Fused dense layer: `out[t] = act(alpha·op(A[t])·op(B[t]) + bias[t])`, where `bias[t]` is one
    * row of `n` values starting at `t * biasBatchStride` (0 shares one row), added to
-   * every row of the product. One pass instead of three (matmul, add, activation).
+   * every row of the product (`alpha·P` rounded before the sum, as in `gemm`). One pass
+   * instead of three (matmul, add, activation).
    */
-  linear(a: Storage, b: Storage, bias: Storage, out: Storage, spec: MatmulSpec, biasBatchStride: number, act: Activation): void;
+  linear(a: Storage, b: Storage, bias: Storage, out: Storage, spec: MatmulSpec, biasBatchStride: number, act: Activation, alpha?: number): void;
 
   /**
    * `out[i] = a[i mod a.length] + alpha·b[i]` (a gradient step θ − lr·g; `a` may be one θ

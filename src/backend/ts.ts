@@ -187,16 +187,19 @@ function matmul(a: Storage, b: Storage, out: Storage, spec: MatmulSpec): void {
 /**
  * @internal `out = addend + alpha·out` over a finished product, each step rounded to the
  * dtype (a Float32Array store rounds; f32 operands make the f64 product and sum exact
- * before that one rounding).
+ * before that one rounding). `addend` has `out`'s length, or repeats over it (one matrix
+ * shared by the batch: its length divides `out`'s).
  */
 export function gemmEpilogue(out: Storage, addend: Storage | null, alpha: number): void {
   const n = out.length;
-  if (addend !== null && addend.length !== n) throw new RangeError(`gemm: addend has ${addend.length} elements, the product ${n}`);
   if (alpha !== 1) {
     const s = out instanceof Float32Array ? Math.fround(alpha) : alpha;
     for (let i = 0; i < n; i++) out[i] = out[i]! * s;
   }
-  if (addend !== null) for (let i = 0; i < n; i++) out[i] = addend[i]! + out[i]!;
+  if (addend === null) return;
+  const period = addend.length;
+  if (period === 0 ? n !== 0 : n % period !== 0) throw new RangeError(`gemm: addend has ${period} elements, which do not repeat over the product's ${n}`);
+  for (let i = 0, j = 0; i < n; i++) { out[i] = addend[j]! + out[i]!; if (++j === period) j = 0; }
 }
 
 function gemm(a: Storage, b: Storage, addend: Storage | null, out: Storage, spec: MatmulSpec, alpha: number): void {
@@ -205,9 +208,10 @@ function gemm(a: Storage, b: Storage, addend: Storage | null, out: Storage, spec
 }
 
 function linear(
-  a: Storage, b: Storage, bias: Storage, out: Storage, spec: MatmulSpec, biasBatchStride: number, act: Activation,
+  a: Storage, b: Storage, bias: Storage, out: Storage, spec: MatmulSpec, biasBatchStride: number, act: Activation, alpha = 1,
 ): void {
   matmul(a, b, out, spec);
+  if (alpha !== 1) gemmEpilogue(out, null, alpha);
   const { batch, m, n } = spec;
   for (let t = 0; t < batch; t++) {
     const bo = t * biasBatchStride;

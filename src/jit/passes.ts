@@ -1,14 +1,15 @@
 /**
  * Graph-to-graph rewrites run before memory planning, each a pure function:
  * algebraic simplification (identities, size-1 broadcasts an elementwise op can
- * splat, batch broadcasts a matmul shares instead, transposes folded into matmul's flags), common-subexpression elimination
- * and dead-code elimination. Constant folding needs no pass: an op on constants only
+ * splat, batch broadcasts a matmul shares instead, transposes folded into matmul's flags), common-subexpression elimination,
+ * product epilogues and elementwise chains (all keeping eager's bits; the one pass that
+ * does not, scale folding, runs only on request) and dead-code elimination. Constant folding needs no pass: an op on constants only
  * is never staged, so tracing already computed it.
  */
 import type { PrimitiveDef } from '../autodiff/primitive.ts';
 import { densePrim } from '../ops/dense.ts';
 import type { PrimitiveName } from '../ops/primitives.ts';
-import { gemmPrim, type GemmParams } from '../ops/gemm.ts';
+import { gemmPrim, isSharedMatrix, type GemmParams } from '../ops/gemm.ts';
 import { chainPrim, type ChainParams, type ChainStep } from './chain.ts';
 import { sizeOfValue, stableKey, type ConstValue, type Graph, type OpValue, type Value } from './graph.ts';
 
@@ -204,10 +205,11 @@ export function fuseBiasAdd(g: Graph): Graph {
 
 /**
  * Matmul epilogues: `mul(P, α)` with α a one-element constant, and `add(C, P)` with C of
- * P's shape, where P is a float32 product (or an already fused `gemm` without addend)
- * read only there, become one `gemm` computing `C + α·P` as the product's tiles are
- * stored — the scaled weight gradients and summed contributions of a second-order
- * backward. The kernel rounds P, α·P and the sum separately, so the bits do not change.
+ * P's shape (or one matrix, possibly through a `broadcastTo`, repeated over P's batch),
+ * where P is a float32 product (or an already fused `gemm` without addend) read only
+ * there, become one `gemm` computing `C + α·P` as the product's tiles are stored — the
+ * scaled weight gradients and summed contributions of a second-order backward. The
+ * kernel rounds P, α·P and the sum separately, so the bits do not change.
  */
 export function fuseMatmulEpilogue(g: Graph): Graph {
   const uses = useCounts(g);
@@ -229,30 +231,103 @@ export function fuseMatmulEpilogue(g: Graph): Graph {
         if (p.alpha !== 1 || other.kind !== 'const' || other.data.length !== 1) continue;
         return { ...product, prim: gemmPrim as PrimitiveDef<unknown>, params: { ...p, alpha: other.data[0]! }, shape: v.shape, fusedFrom };
       }
-      if (!sameShape(other.shape, v.shape) || other.dtype !== 'float32') continue;
-      return { ...product, prim: gemmPrim as PrimitiveDef<unknown>, params: p, inputs: [...product.inputs, inputs[1 - k]!], shape: v.shape, fusedFrom };
+      const addend = addendOf(inputs[1 - k]!, v, values);
+      if (addend === null) continue;
+      return { ...product, prim: gemmPrim as PrimitiveDef<unknown>, params: p, inputs: [...product.inputs, addend], shape: v.shape, fusedFrom };
     }
     return { ...v, inputs };
   });
 }
 
 /**
+ * The id of the float32 addend a `gemm` into `v` can read for value `c`: c itself when it
+ * has v's shape or is one of v's matrices repeated over v's batch (the kernel reads it
+ * with batch stride 0), the source of a `broadcastTo` that repeats one matrix; else null.
+ */
+function addendOf(c: number, v: Value, values: readonly Value[]): number | null {
+  const x = values[c]!;
+  if (x.dtype !== 'float32') return null;
+  if (x.kind === 'op' && x.prim.name === 'broadcastTo' && isSharedMatrix(values[x.inputs[0]!]!.shape, v.shape)) return x.inputs[0]!;
+  if (sameShape(x.shape, v.shape) || isSharedMatrix(x.shape, v.shape)) return c;
+  return null;
+}
+
+/**
  * `addScaled(C, P, α)` = C + α·P (an inner step θ − lr·g whose gradient g is a product
- * read only there, from the second inner step on, where θ has g's shape): the same `gemm`,
- * which rounds α·P and the sum as the axpy kernel does.
+ * read only there): the same `gemm`, which rounds α·P and the sum as the axpy kernel
+ * does. C has g's shape (from the second inner step on), or is the one θ the first step
+ * shares across the tasks' gradients, read by the kernel with batch stride 0.
  */
 function addScaledEpilogue(v: OpValue, inputs: number[], values: readonly Value[], uses: Int32Array): Value | null {
-  const addend = values[inputs[0]!]!, product = values[inputs[1]!]!;
+  const product = values[inputs[1]!]!;
   if (product.kind !== 'op' || uses[v.inputs[1]!] !== 1 || !sameShape(product.shape, v.shape)) return null;
-  if (!sameShape(addend.shape, v.shape) || addend.dtype !== 'float32') return null;
+  const addend = addendOf(inputs[0]!, v, values);
+  if (addend === null) return null;
   const p = product.prim.name === 'matmul'
     ? product.params as { transA: boolean; transB: boolean }
     : product.prim.name === 'gemm' && product.inputs.length === 2 && (product.params as GemmParams).alpha === 1 ? product.params as GemmParams : null;
   if (p === null) return null;
   return {
     ...product, prim: gemmPrim as PrimitiveDef<unknown>, params: { transA: p.transA, transB: p.transB, alpha: v.params as number },
-    inputs: [...product.inputs, inputs[0]!], shape: v.shape, fusedFrom: [...(product.fusedFrom ?? [product.prim.name]), 'addScaled'],
+    inputs: [...product.inputs, addend], shape: v.shape, fusedFrom: [...(product.fusedFrom ?? [product.prim.name]), 'addScaled'],
   };
+}
+
+/** The operand slots of a product consumer that a scale of the operand can move to its α. */
+function scalableSlots(v: OpValue): readonly number[] {
+  const name = v.prim.name;
+  if (name === 'matmul') return [0, 1];
+  if (name === 'gemm' && (v.params as GemmParams).alpha === 1) return [0, 1];
+  if (name === 'dense' && typeof v.params === 'string') return [0, 1];
+  return [];
+}
+
+/**
+ * `mul(X, s)` with s a one-element float32 constant, read only as a matrix operand of
+ * products (`matmul`, `gemm` with α = 1, `dense`; one operand of each) and not returned:
+ * every consumer takes X and α = s instead, so the scaled copy of X is never written (the
+ * inner learning rate times a weight gradient that both the backward's `dense` and `gemm`
+ * read, when the gradient itself is also needed unscaled and no epilogue could absorb the
+ * scale). Kept if any consumer cannot absorb it. NOT the same bits: the consumers compute
+ * s·(op(A)·op(B)) instead of op(A)·op(s·B), equal up to float32 rounding (s·W rounded
+ * once per element, against the product rounded once more: about one ulp of each
+ * product element's Σ|terms|; test/jit-fold.test.ts bounds it), so {@link optimize} runs
+ * it only when asked (`foldScales`).
+ */
+export function foldScalarIntoProducts(g: Graph): Graph {
+  const uses = useCounts(g);
+  const consumers: number[][] = g.values.map(() => []);
+  g.values.forEach((v, i) => { if (v.kind === 'op') for (const x of new Set(v.inputs)) consumers[x]!.push(i); });
+  const returned = new Set(g.outputs);
+  // scaled[id] = [X, s] for every mul every consumer of which can absorb s.
+  const scaled = new Map<number, readonly [number, number]>();
+  g.values.forEach((v, id) => {
+    if (v.kind !== 'op' || v.prim.name !== 'mul' || v.dtype !== 'float32' || returned.has(id) || consumers[id]!.length === 0) return;
+    for (let k = 0; k < 2; k++) {
+      const x = g.values[v.inputs[k]!]!, s = g.values[v.inputs[1 - k]!]!;
+      if (s.kind !== 'const' || s.data.length !== 1 || !Number.isFinite(s.data[0]!) || !sameShape(x.shape, v.shape) || x.dtype !== 'float32') continue;
+      const absorbs = consumers[id]!.every((c) => {
+        const cv = g.values[c] as OpValue;
+        const slots = cv.inputs.flatMap((x2, j) => (x2 === id ? [j] : []));
+        return slots.length === 1 && scalableSlots(cv).includes(slots[0]!);
+      });
+      if (absorbs && uses[id] === consumers[id]!.length) scaled.set(id, [v.inputs[k]!, s.data[0]!]);
+      return;
+    }
+  });
+  if (scaled.size === 0) return g;
+  return rebuild(g, (v, _values, id) => {
+    if (v.kind !== 'op') return v;
+    const inputs = v.inputs.map(id);
+    const k = v.inputs.findIndex((x) => scaled.has(x));
+    if (k < 0 || !scalableSlots(v).includes(k)) return { ...v, inputs };
+    const [x, s] = scaled.get(v.inputs[k]!)!;
+    inputs[k] = id(x);
+    const fusedFrom = ['mul', ...(v.fusedFrom ?? [v.prim.name])];
+    if (v.prim.name === 'dense') return { ...v, inputs, params: { act: v.params as string, alpha: s }, fusedFrom };
+    const p = v.params as { transA: boolean; transB: boolean };
+    return { ...v, prim: gemmPrim as PrimitiveDef<unknown>, inputs, params: { transA: p.transA, transB: p.transB, alpha: s }, fusedFrom };
+  });
 }
 
 /** Elementwise primitives a chain may hold: one output element from the same element of each operand (or a scalar). */
@@ -333,9 +408,20 @@ export function fuseElementwiseChains(g: Graph): Graph {
   return { values, outputs: g.outputs.map((o) => map[o]!) };
 }
 
+/** Options of {@link optimize}. */
+export interface OptimizeOptions {
+  /**
+   * Run {@link foldScalarIntoProducts}: faster, but the results are no longer eager's bits
+   * (equal to float32 rounding), so off by default — `jit` promises eager's bits.
+   */
+  readonly foldScales?: boolean;
+}
+
 /** The standard pipeline: simplify, merge duplicates, fuse, drop the dead. */
-export function optimize(g: Graph): Graph {
-  const fused = eliminateDeadCode(fuseMatmulEpilogue(fuseBiasAdd(eliminateCommonSubexpressions(simplify(g)))));
+export function optimize(g: Graph, options: OptimizeOptions = {}): Graph {
+  let fused = eliminateDeadCode(fuseMatmulEpilogue(fuseBiasAdd(eliminateCommonSubexpressions(simplify(g)))));
+  // After the epilogues: a scale that one product reads alone is fused there, bit for bit.
+  if (options.foldScales) fused = eliminateDeadCode(foldScalarIntoProducts(fused));
   return eliminateDeadCode(fuseElementwiseChains(fused));
 }
 

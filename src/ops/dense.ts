@@ -58,31 +58,47 @@ export function activationGrad(act: Activation, g: Tensor, y: Tensor): Tensor {
   return act === 'identity' ? g : bind(activationGradPrim, coerce('activationGrad', g, y), act);
 }
 
-// dense(x, W, b) = act(x·W + b) =: y, with dz = g ⊙ act'(y):
-//   dx = dz·Wᵀ    dW = xᵀ·dz    db = dz (summed back to b's shape by the autodiff core)
-export const densePrim: PrimitiveDef<Activation> = {
+/**
+ * A dense layer's parameters: its activation, or the activation and a scale α of the
+ * product, `act(α·x·W + b)` (what `jit` makes of `dense(x, α·W, b)` when the scaled W is
+ * needed nowhere else: the scale is applied as the product's tiles are stored).
+ */
+export type DenseParams = Activation | { readonly act: Activation; readonly alpha: number };
+
+/** The activation and product scale of {@link DenseParams}. */
+export function denseParts(p: DenseParams): { act: Activation; alpha: number } {
+  return typeof p === 'string' ? { act: p, alpha: 1 } : p;
+}
+
+// dense(x, W, b) = act(α·x·W + b) =: y, with dz = g ⊙ act'(y):
+//   dx = α·dz·Wᵀ    dW = α·xᵀ·dz    db = dz (summed back to b's shape by the autodiff core)
+export const densePrim: PrimitiveDef<DenseParams> = {
   name: 'dense',
-  forward: (inputs, act) => {
+  forward: (inputs, p) => {
     const [x, w, b] = inputs;
     const batch = broadcastShapes('dense', x!.shape.slice(0, -2), w!.shape.slice(0, -2), b!.shape.slice(0, -2));
     const out = uninitialized(x!.dtype, [...batch, x!.shape[x!.shape.length - 2]!, w!.shape[w!.shape.length - 1]!]);
-    densePrim.into!(inputs, out, act);
+    densePrim.into!(inputs, out, p);
     return out;
   },
-  into: ([x, w, b], out, act) => {
+  into: ([x, w, b], out, p) => {
     const { X, W, B, spec } = denseOperands(x!, w!, b!, out);
-    getBackend().linear(X.t.data, W.t.data, B.t.data, out.data, spec, B.stride, act);
+    const { act, alpha } = denseParts(p);
+    getBackend().linear(X.t.data, W.t.data, B.t.data, out.data, spec, B.stride, act, alpha);
   },
-  prepare: ([x, w, b], out, act) => {
+  prepare: ([x, w, b], out, p) => {
     const { X, W, B, spec } = denseOperands(x!, w!, b!, out);
-    if (X.t !== x || W.t !== w || B.t !== b) return () => densePrim.into!([x!, w!, b!], out, act);
-    return () => getBackend().linear(x!.data, w!.data, b!.data, out.data, spec, B.stride, act);
+    const { act, alpha } = denseParts(p);
+    if (X.t !== x || W.t !== w || B.t !== b) return () => densePrim.into!([x!, w!, b!], out, p);
+    return () => getBackend().linear(x!.data, w!.data, b!.data, out.data, spec, B.stride, act, alpha);
   },
-  vjp: (g, [x, w], y, act, needs) => {
+  vjp: (g, [x, w], y, p, needs) => {
+    const { act, alpha } = denseParts(p);
     const dz = activationGrad(act, g, y);
+    const dp = alpha === 1 ? dz : mul(dz, alpha);
     return [
-      needs[0] ? matmulT(dz, w!, false, true) : null,
-      needs[1] ? (w!.shape.length === 2 ? sharedOperandGrad(x!, dz, false) : null) ?? matmulT(x!, dz, true, false) : null,
+      needs[0] ? matmulT(dp, w!, false, true) : null,
+      needs[1] ? (w!.shape.length === 2 ? sharedOperandGrad(x!, dp, false) : null) ?? matmulT(x!, dp, true, false) : null,
       needs[2] ? dz : null,
     ];
   },

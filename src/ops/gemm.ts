@@ -5,16 +5,19 @@
  * stored instead of in two more passes over memory (second-order backward passes are
  * full of them: the inner learning rate times a weight gradient, gradient
  * contributions summed). The kernel rounds after each step as the unfused ops do, so
- * results are the same bits. Like every primitive, its rule is written in
- * differentiable ops and nests to any order.
+ * results are the same bits. The addend C broadcasts to the product's shape; one matrix
+ * shared by the whole batch (θ + α·gᵢ for every task's gradient gᵢ) is read in place by
+ * the kernel, other broadcasts are copied first. Like every primitive, its rule is
+ * written in differentiable ops and nests to any order.
  */
 import { getBackend } from '../backend/registry.ts';
 import { bind, type PrimitiveDef, type VjpRule } from '../autodiff/primitive.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { ShapeError } from '../tensor/errors.ts';
-import { fmt, sameShape } from '../tensor/shape.ts';
+import { broadcastShapes, fmt, sameShape, sizeOf } from '../tensor/shape.ts';
 import { uninitialized } from './core.ts';
 import { mul } from './elementwise.ts';
+import { broadcastTo } from './movement.ts';
 import { matmulPrim, productOperands, productShape, type MatmulParams } from './matmul.ts';
 
 /** Transpose flags of the product and its scale α. */
@@ -22,7 +25,29 @@ export interface GemmParams extends MatmulParams {
   readonly alpha: number;
 }
 
-// out = C + α·P, P = op(A)·op(B):  dC = g;  dA, dB = matmul's rule applied to α·g.
+/**
+ * The addend's storage for an output of `shape`: C itself when it has the output's size
+ * or is one matrix repeated over the batch (the backends read both in place), else C
+ * broadcast to the output.
+ */
+function addendData(c: Tensor, shape: readonly number[]): Tensor['data'] {
+  // C broadcasts to `shape` (checked by `gemm`), so an equal size means an equal shape.
+  if (sizeOf(c.shape) === sizeOf(shape) || isSharedMatrix(c.shape, shape)) return c.data;
+  return broadcastTo(c, shape).data;
+}
+
+/** Whether `c` (left-padded with ones) is `[1, .., 1, m, n]` for an output `[..., m, n]`. */
+export function isSharedMatrix(c: readonly number[], shape: readonly number[]): boolean {
+  const r = shape.length, lead = r - c.length;
+  if (lead < 0) return false;
+  for (let i = 0; i < r; i++) {
+    const d = i < lead ? 1 : c[i - lead]!;
+    if (d !== (i >= r - 2 ? shape[i] : 1)) return false;
+  }
+  return true;
+}
+
+// out = C + α·P, P = op(A)·op(B):  dC = g (summed to C's shape by the autodiff core);  dA, dB = matmul's rule applied to α·g.
 export const gemmPrim: PrimitiveDef<GemmParams> = {
   name: 'gemm',
   forward: (inputs, p) => {
@@ -32,12 +57,12 @@ export const gemmPrim: PrimitiveDef<GemmParams> = {
   },
   into: ([a, b, c], out, p) => {
     const { aData, bData, spec } = productOperands(a!, b!, out.shape, p);
-    getBackend().gemm(aData, bData, c === undefined ? null : c.data, out.data, spec, p.alpha);
+    getBackend().gemm(aData, bData, c === undefined ? null : addendData(c, out.shape), out.data, spec, p.alpha);
   },
   prepare: ([a, b, c], out, p) => {
     const { aData, bData, spec } = productOperands(a!, b!, out.shape, p);
-    const addend = c === undefined ? null : c.data;
-    if (aData !== a!.data || bData !== b!.data) return () => gemmPrim.into!(c === undefined ? [a!, b!] : [a!, b!, c], out, p);
+    const addend = c === undefined ? null : addendData(c, out.shape);
+    if (aData !== a!.data || bData !== b!.data || (c !== undefined && addend !== c.data)) return () => gemmPrim.into!(c === undefined ? [a!, b!] : [a!, b!, c], out, p);
     return () => getBackend().gemm(aData, bData, addend, out.data, spec, p.alpha);
   },
   vjp: (g, [a, b, c], out, p, needs) => {
@@ -50,8 +75,9 @@ export const gemmPrim: PrimitiveDef<GemmParams> = {
 
 /**
  * `addend + alpha·op(A)·op(B)` (addend `null`: none) in one kernel pass, the same bits as
- * `add(addend, mul(matmulT(a, b, transA, transB), alpha))`. `addend` must have the
- * product's shape. What `jit` fuses those ops into; callable directly too.
+ * `add(addend, mul(matmulT(a, b, transA, transB), alpha))`. `addend` has the product's
+ * shape or broadcasts to it (one `[m, n]` matrix shared by a batch of products costs no
+ * copy). What `jit` fuses those ops into; callable directly too.
  *
  * @example
  * ```ts
@@ -68,6 +94,18 @@ export function gemm(a: Tensor, b: Tensor, addend: Tensor | null, alpha = 1, tra
     throw new ShapeError(`gemm: operands must share one dtype, got ${a.dtype}, ${b.dtype}${addend ? `, ${addend.dtype}` : ''}`);
   }
   if (addend === null) return bind(gemmPrim, [a, b], p);
-  if (!sameShape(addend.shape, shape)) throw new ShapeError(`gemm: addend ${fmt(addend.shape)} must have the product's shape ${fmt(shape)}`);
+  if (!sameShape(addend.shape, shape) && !broadcastsTo(addend.shape, shape)) {
+    throw new ShapeError(`gemm: addend ${fmt(addend.shape)} must have the product's shape ${fmt(shape)} or broadcast to it`);
+  }
   return bind(gemmPrim, [a, b, addend], p);
+}
+
+function broadcastsTo(from: readonly number[], to: readonly number[]): boolean {
+  if (from.length > to.length) return false;
+  try {
+    return sameShape(broadcastShapes('gemm', from, to), to);
+  } catch (e) {
+    if (e instanceof ShapeError) return false;
+    throw e;
+  }
 }

@@ -63,7 +63,7 @@ function checkMatmul(a: Float32Array, b: Float32Array, out: Float32Array, spec: 
 }
 
 /** Epilogue flags of `assembly/matmul.ts`. */
-const EPI_SCALE = 1, EPI_ADD = 2;
+const EPI_SCALE = 1, EPI_ADD = 2, EPI_SHARED = 4;
 
 /** The float32 matmul over one kernel instance: arena layout, chunking and copies. */
 class WasmMatmul {
@@ -94,17 +94,18 @@ class WasmMatmul {
    * `epilogue(f32, cPtr, t0, count, extraPtr)` runs on each chunk's product while it is
    * still in the arena (after the matmul, before the copy out). It may use `extraBytes`
    * set aside at `extraPtr` and must not reserve arena memory (views would detach).
+   * `alpha` ≠ 1 scales the product as its tiles are stored, before the epilogue.
    */
   run(
     a: Float32Array, b: Float32Array, out: Float32Array, spec: MatmulSpec,
-    epilogue?: (f32: Float32Array, cPtr: number, t0: number, count: number, extraPtr: number) => void, extraBytes = 0,
+    epilogue?: (f32: Float32Array, cPtr: number, t0: number, count: number, extraPtr: number) => void, extraBytes = 0, alpha = 1,
   ): void {
     checkMatmul(a, b, out, spec);
     const { batch, m, k, n, transA, transB, aBatchStride, bBatchStride } = spec;
     const outSize = m * n;
     if (batch === 0 || outSize === 0) return;
     if (this.arena.holds(a) && this.arena.holds(b) && this.arena.holds(out)) {
-      this.runInPlace(a, b, out, spec, epilogue);
+      this.runInPlace(a, b, out, spec, epilogue, 0, alpha, alpha !== 1 ? EPI_SCALE : 0);
       return;
     }
 
@@ -130,7 +131,7 @@ class WasmMatmul {
       copyInto(f32, bPtr >>> 2, b, t0 * bBatchStride, spanOf(count, bBatchStride, k * n));
       arena.kernels.matmulF32(
         aPtr, bPtr, cPtr, count, m, k, n, transA ? 1 : 0, transB ? 1 : 0,
-        aBatchStride, bBatchStride, packAPtr, packBPtr, 0, 1, 0,
+        aBatchStride, bBatchStride, packAPtr, packBPtr, 0, alpha, alpha !== 1 ? EPI_SCALE : 0,
       );
       if (epilogue) epilogue(f32, cPtr, t0, count, extraPtr);
       copyInto(out, t0 * outSize, f32, cPtr >>> 2, count * outSize);
@@ -138,24 +139,29 @@ class WasmMatmul {
   }
 
   /** A dense layer on operands outside linear memory: bias and activation on each chunk's product in the arena. */
-  runCopiedLinear(a: Float32Array, b: Float32Array, bias: Float32Array, out: Float32Array, spec: MatmulSpec, biasBatchStride: number, actCode: number): void {
+  runCopiedLinear(
+    a: Float32Array, b: Float32Array, bias: Float32Array, out: Float32Array, spec: MatmulSpec, biasBatchStride: number, actCode: number, alpha: number,
+  ): void {
     const { batch, m, n } = spec;
     this.run(a, b, out, spec, (f32, cPtr, t0, count, extraPtr) => {
       copyInto(f32, extraPtr >>> 2, bias, t0 * biasBatchStride, spanOf(count, biasBatchStride, n));
       this.arena.kernels.biasActF32(cPtr, extraPtr, count, m, n, biasBatchStride, actCode);
-    }, 4 * spanOf(batch, biasBatchStride, n));
+    }, 4 * spanOf(batch, biasBatchStride, n), alpha);
   }
 
   /**
    * `out = addend + alpha·P` with the epilogue applied as the product's tiles are stored,
-   * when every operand is in linear memory; false (nothing done) otherwise.
+   * when every operand is in linear memory; false (nothing done) otherwise. `shared`: the
+   * addend is one m×n matrix added to every batch element.
    */
-  runScaledAccumulate(a: Float32Array, b: Float32Array, addend: Float32Array | null, out: Float32Array, spec: MatmulSpec, alpha: number): boolean {
+  runScaledAccumulate(
+    a: Float32Array, b: Float32Array, addend: Float32Array | null, out: Float32Array, spec: MatmulSpec, alpha: number, shared: boolean,
+  ): boolean {
     checkMatmul(a, b, out, spec);
     const arena = this.arena;
     if (!(arena.holds(a) && arena.holds(b) && arena.holds(out) && (addend === null || arena.holds(addend)))) return false;
     if (spec.batch === 0 || spec.m * spec.n === 0) return true;
-    const flags = (alpha !== 1 ? EPI_SCALE : 0) | (addend !== null ? EPI_ADD : 0);
+    const flags = (alpha !== 1 ? EPI_SCALE : 0) | (addend !== null ? EPI_ADD : 0) | (shared ? EPI_SHARED : 0);
     this.runInPlace(a, b, out, spec, undefined, addend === null ? 0 : addend.byteOffset, alpha, flags);
     return true;
   }
@@ -422,15 +428,21 @@ export function createWasmBackend(arena: Arena, variant: WasmVariant): WasmBacke
         tsBackend.gemm(a, b, addend, out, spec, alpha);
         return;
       }
-      if (addend !== null && addend.length !== out.length) throw new RangeError(`wasm gemm: addend has ${addend.length} elements, out ${out.length}`);
-      spec = foldSharedB(spec);
-      if (mm.runScaledAccumulate(a, b, addend, out, spec, alpha)) return;
+      // An addend of one m×n matrix (out holding more) is shared by the batch (C batch stride 0).
+      const mn = spec.m * spec.n;
+      const shared = addend !== null && addend.length !== out.length && addend.length === mn;
+      if (addend !== null && addend.length !== out.length && !shared) {
+        throw new RangeError(`wasm gemm: addend has ${addend.length} elements, but out ${out.length} (or one m×n = ${mn} matrix shared by the batch)`);
+      }
+      // Folding the batch into A's rows would make a shared addend the first rows' only.
+      if (!shared) spec = foldSharedB(spec);
+      if (mm.runScaledAccumulate(a, b, addend, out, spec, alpha, shared)) return;
       mm.run(a, b, out, spec);
-      gemmEpilogue(out, addend, alpha);
+      gemmEpilogue(shared ? out.subarray(0, spec.batch * mn) : out, addend, alpha);
     },
-    linear(a: Storage, b: Storage, bias: Storage, out: Storage, spec: MatmulSpec, biasBatchStride: number, act: Activation): void {
+    linear(a: Storage, b: Storage, bias: Storage, out: Storage, spec: MatmulSpec, biasBatchStride: number, act: Activation, alpha = 1): void {
       if (!(isF32(a) && isF32(b) && isF32(bias) && isF32(out))) {
-        tsBackend.linear(a, b, bias, out, spec, biasBatchStride, act);
+        tsBackend.linear(a, b, bias, out, spec, biasBatchStride, act, alpha);
         return;
       }
       if (biasBatchStride === 0) spec = foldSharedB(spec);
@@ -441,17 +453,17 @@ export function createWasmBackend(arena: Arena, variant: WasmVariant): WasmBacke
       // Bias and activation run on the product while it is still in the arena.
       const inPlace = arena.holds(a) && arena.holds(b) && arena.holds(out);
       if (inPlace && !arena.holds(bias)) {
-        tsBackend.linear(a, b, bias, out, spec, biasBatchStride, act);
+        tsBackend.linear(a, b, bias, out, spec, biasBatchStride, act, alpha);
         return;
       }
       if (inPlace) {
         // A compiled program's buffers: no copies, and no closure per call.
         checkMatmul(a, b, out, spec);
         if (batch === 0 || m * n === 0) return;
-        mm.runInPlace(a, b, out, spec);
+        mm.runInPlace(a, b, out, spec, undefined, 0, alpha, alpha !== 1 ? EPI_SCALE : 0);
         arena.kernels.biasActF32(out.byteOffset, bias.byteOffset, batch, m, n, biasBatchStride, BIAS_ACT_CODES[act]);
       } else {
-        mm.runCopiedLinear(a, b, bias, out, spec, biasBatchStride, BIAS_ACT_CODES[act]);
+        mm.runCopiedLinear(a, b, bias, out, spec, biasBatchStride, BIAS_ACT_CODES[act], alpha);
       }
       // tanh and sigmoid are transcendental: the host computes them, as for unary maps.
       if (act === 'tanh' || act === 'sigmoid') tsBackend.unary(act, out, out);
