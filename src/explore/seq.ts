@@ -12,13 +12,13 @@ import type { Tensor } from '../tensor/tensor.ts';
 import type { DType } from '../backend/backend.ts';
 import type { Rng } from '../random/rng.ts';
 import { zeros, randomNormal } from '../tensor/create.ts';
-import { add, mul, reshape, transpose, unstack, matmul, matmulT, softmax, concat } from '../ops/index.ts';
-import { applyDense, causalSelfAttention, initDense, type AttentionParams, type DenseLayer } from '../nn/sequence.ts';
+import { add } from '../ops/index.ts';
+import { applyDense, causalSelfAttention, causalSelfAttentionStep, initDense, type AttentionParams, type DenseLayer, type KvCache } from '../nn/sequence.ts';
 
 // The sequence layers live in nn/ (public as nn modules too); the agents import them from here.
 export {
   initDense, applyDense, initGru, gruCell, gruSequence, positionalEncoding, causalMask, causalSelfAttention,
-  type DenseLayer, type GruParams, type AttentionParams,
+  type DenseLayer, type GruParams, type AttentionParams, type KvCache,
 } from '../nn/sequence.ts';
 
 // --- normalisation and positions --------------------------------------------------
@@ -103,16 +103,10 @@ export function transformerBlock(p: BlockParams, x: Tensor, numHeads: number): T
   return add(a, applyDense(p.mlp2, hidden));
 }
 
-/** Keys and values of the ticks seen so far, per block: `[B, h, t, d_h]` each. */
-export interface KvCache {
-  readonly k: Tensor;
-  readonly v: Tensor;
-}
-
 /**
  * One tick of a transformer block for incremental decoding: `x [B, 1, D]` is the new
- * position; its keys and values are appended to `cache` and it attends to all of
- * them. Equal (up to rounding) to row t of {@link transformerBlock} over the full
+ * position; its keys and values are appended to the block's `cache` and it attends to
+ * all of them (nn's {@link causalSelfAttentionStep}). Equal (up to rounding) to row t of {@link transformerBlock} over the full
  * prefix, at O(t) instead of O(t²) cost per tick. Meant for rollouts (no gradient
  * needed); still built from differentiable ops.
  *
@@ -125,15 +119,8 @@ export interface KvCache {
  * ```
  */
 export function transformerBlockStep(p: BlockParams, x: Tensor, cache: KvCache | null, numHeads: number): { y: Tensor; cache: KvCache } {
-  const [B, , D] = x.shape as [number, number, number];
-  const dh = D / numHeads;
-  const qkv = transpose(reshape(applyDense(p.attn.qkv, layerNorm(x, p.ln1)), [B, 1, 3, numHeads, dh]), [2, 0, 3, 1, 4]);
-  const [q, kNew, vNew] = unstack(qkv, 0) as [Tensor, Tensor, Tensor];
-  const k = cache ? concat([cache.k, kNew], 2) : kNew;
-  const v = cache ? concat([cache.v, vNew], 2) : vNew;
-  const weights = softmax(mul(matmulT(q, k, false, true), 1 / Math.sqrt(dh)), -1);
-  const merged = reshape(transpose(matmul(weights, v), [0, 2, 1, 3]), [B, 1, D]);
-  const a = add(x, applyDense(p.attn.out, merged));
+  const { y: attended, cache: next } = causalSelfAttentionStep(p.attn, layerNorm(x, p.ln1), cache, numHeads);
+  const a = add(x, attended);
   const y = add(a, applyDense(p.mlp2, applyDense(p.mlp1, layerNorm(a, p.ln2), 'relu')));
-  return { y, cache: { k, v } };
+  return { y, cache: next };
 }

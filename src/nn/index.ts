@@ -11,6 +11,6 @@ export {
 } from './norm.ts';
 export { Embedding, type EmbeddingParams, type EmbeddingOptions } from './embedding.ts';
 export {
-  GRU, CausalSelfAttention, initGru, gruCell, gruSequence, causalSelfAttention, positionalEncoding, causalMask,
-  type GruParams, type GruOptions, type AttentionParams, type AttentionOptions,
+  GRU, CausalSelfAttention, initGru, gruCell, gruSequence, causalSelfAttention, causalSelfAttentionStep, positionalEncoding, causalMask,
+  type GruParams, type GruOptions, type AttentionParams, type AttentionOptions, type KvCache,
 } from './sequence.ts';

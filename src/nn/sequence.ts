@@ -1,7 +1,8 @@
 /**
  * Sequence layers built only from the engine's differentiable ops: a dense layer over
  * any leading axes, a GRU cell and its unroll over a sequence, sinusoidal positional
- * encodings, the causal mask and multi-head causal self-attention — as functions of
+ * encodings, the causal mask and multi-head causal self-attention (whole sequences, or
+ * one position at a time with a key/value cache) — as functions of
  * explicit parameters, and as {@link Module}s (`GRU`, `CausalSelfAttention`).
  *
  * Nothing here has a derivative rule of its own: every function is a composition of
@@ -16,7 +17,7 @@ import type { Rng } from '../random/rng.ts';
 import { tensor, zeros, randomUniform } from '../tensor/create.ts';
 import {
   add, sub, mul, sigmoid, tanh, dense, split, reshape, transpose, stack, unstack,
-  matmul, matmulT, softmax,
+  matmul, matmulT, softmax, concat,
 } from '../ops/index.ts';
 import type { LinearParams, Module } from './module.ts';
 
@@ -192,9 +193,27 @@ export interface AttentionParams {
   readonly out: DenseLayer;
 }
 
+/** The q, k and v heads of `x [B, L, D]`: one fused projection, each `[B, h, L, d_h]`. */
+function projectHeads(p: AttentionParams, x: Tensor, numHeads: number, op: string): [Tensor, Tensor, Tensor] {
+  const [B, L, D] = x.shape as [number, number, number];
+  if (D % numHeads !== 0) throw new RangeError(`${op}: width ${D} is not divisible by ${numHeads} heads`);
+  // [B, L, 3, h, dh] → [3, B, h, L, dh]
+  const qkv = transpose(reshape(applyDense(p.qkv, x), [B, L, 3, numHeads, D / numHeads]), [2, 0, 3, 1, 4]);
+  return unstack(qkv, 0) as [Tensor, Tensor, Tensor];
+}
+
+/** `softmax(q kᵀ / √d_h + mask) v` per head (`mask` null: every key is visible), then the heads concatenated and projected. */
+function attend(p: AttentionParams, q: Tensor, k: Tensor, v: Tensor, mask: Tensor | null): Tensor {
+  const [B, h, L, dh] = q.shape as [number, number, number, number];
+  const scaled = mul(matmulT(q, k, false, true), 1 / Math.sqrt(dh));
+  const heads = matmul(softmax(mask === null ? scaled : add(scaled, mask), -1), v); // [B, h, L, dh]
+  return applyDense(p.out, reshape(transpose(heads, [0, 2, 1, 3]), [B, L, h * dh]));
+}
+
 /**
  * Multi-head causal self-attention over `x [B, L, D]`: position t attends to 0..t.
  * `softmax(q kᵀ / √d_h + mask) v` per head, heads concatenated and projected.
+ * {@link causalSelfAttentionStep} is the same attention one position at a time.
  *
  * @example
  * ```ts
@@ -204,16 +223,41 @@ export interface AttentionParams {
  * ```
  */
 export function causalSelfAttention(p: AttentionParams, x: Tensor, numHeads: number): Tensor {
-  const [B, L, D] = x.shape as [number, number, number];
-  if (D % numHeads !== 0) throw new RangeError(`causalSelfAttention: width ${D} is not divisible by ${numHeads} heads`);
-  const dh = D / numHeads;
-  // [B, L, 3, h, dh] → [3, B, h, L, dh]
-  const qkv = transpose(reshape(applyDense(p.qkv, x), [B, L, 3, numHeads, dh]), [2, 0, 3, 1, 4]);
-  const [q, k, v] = unstack(qkv, 0) as [Tensor, Tensor, Tensor];
-  const scores = add(mul(matmulT(q, k, false, true), 1 / Math.sqrt(dh)), causalMask(L, x.dtype));
-  const heads = matmul(softmax(scores, -1), v); // [B, h, L, dh]
-  const merged = reshape(transpose(heads, [0, 2, 1, 3]), [B, L, D]);
-  return applyDense(p.out, merged);
+  const [q, k, v] = projectHeads(p, x, numHeads, 'causalSelfAttention');
+  return attend(p, q, k, v, causalMask(x.shape[1]!, x.dtype));
+}
+
+/** Keys and values of the positions seen so far: `[B, h, t, d_h]` each. */
+export interface KvCache {
+  readonly k: Tensor;
+  readonly v: Tensor;
+}
+
+/**
+ * One position of {@link causalSelfAttention} for incremental decoding: `x [B, 1, D]` is
+ * the new position; its key and value are appended to `cache` (null before the first
+ * position) and its query attends to all of them. Over a sequence fed one position at a
+ * time, output t equals row t of `causalSelfAttention` over the prefix 0..t, at O(t)
+ * instead of O(t²) cost per position. Built from the same ops (differentiable too).
+ *
+ * @example
+ * ```ts
+ * const p = CausalSelfAttention({ size: 16, numHeads: 4 }).init(new Rng(0));
+ * const first = causalSelfAttentionStep(p, zeros([2, 1, 16]), null, 4);
+ * const second = causalSelfAttentionStep(p, ones([2, 1, 16]), first.cache, 4);
+ * second.y.shape; // [2, 1, 16]
+ * second.cache.k.shape; // [2, 4, 2, 4]: two positions of 4 heads of width 4
+ * ```
+ */
+export function causalSelfAttentionStep(p: AttentionParams, x: Tensor, cache: KvCache | null, numHeads: number): { y: Tensor; cache: KvCache } {
+  if (x.rank !== 3 || x.shape[1] !== 1) throw new RangeError(`causalSelfAttentionStep: input must be one position [B, 1, D], got [${x.shape.join(', ')}]`);
+  const [q, kNew, vNew] = projectHeads(p, x, numHeads, 'causalSelfAttentionStep');
+  if (cache !== null && (cache.k.rank !== 4 || [0, 1, 3].some((a) => cache.k.shape[a] !== kNew.shape[a]) || cache.v.shape.join() !== cache.k.shape.join())) {
+    throw new RangeError(`causalSelfAttentionStep: cache must hold k and v [${kNew.shape[0]}, ${numHeads}, t, ${kNew.shape[3]}], got k [${cache.k.shape.join(', ')}] and v [${cache.v.shape.join(', ')}]`);
+  }
+  const k = cache ? concat([cache.k, kNew], 2) : kNew;
+  const v = cache ? concat([cache.v, vNew], 2) : vNew;
+  return { y: attend(p, q, k, v, null), cache: { k, v } };
 }
 
 // --- modules ----------------------------------------------------------------------------
