@@ -266,6 +266,17 @@ eachBackend('jit-fold: MAML 1- and 5-step meta-gradients with foldScales equal e
   }
 });
 
+eachBackend('jit-fold: jit(f, { foldScales: true }) compiles the folded program (fewer ops, eager to float32 rounding); a non-boolean is named', () => {
+  const { meta, tasks, metaGradient } = mamlCase(1);
+  const args: [typeof meta, ReturnType<typeof taskTensors>] = [meta, taskTensors(tasks)];
+  const exact = jit(metaGradient), folded = jit(metaGradient, { foldScales: true });
+  assert.ok(folded.lower(...args).ops < exact.lower(...args).ops, 'the folded program has fewer ops');
+  const want = metaGradient(...args);
+  assertClose(folded(...args), want, 'jit foldScales', FOLD_RTOL);
+  assertClose(exact(...args), want, 'jit default');
+  assert.throws(() => jit(metaGradient, { foldScales: 'yes' as unknown as boolean }), /foldScales must be true or false, got "yes"/);
+});
+
 eachBackend('jit-fold: foldScales moves a scale read by dense and gemm/matmul into their α, and keeps it where any reader cannot absorb it', () => {
   const rng = new Rng(21);
   const x = randomNormal(rng, [4, 10, 40]), h = randomNormal(rng, [4, 10, 40]), bias = randomNormal(rng, [4, 1, 40]), c = randomNormal(rng, [4, 10, 40]);

@@ -34,6 +34,13 @@ export interface JitOptions {
   readonly reuseOutputs?: boolean;
   /** Name used in errors and listings. Default `jit(<f.name>)`. */
   readonly name?: string;
+  /**
+   * Move a constant scale that only products read into their α (`x·(s·W)` computed as
+   * `s·(x·W)`), saving a pass over the scaled operand (the inner step's −α·θ̄ of a
+   * second-order meta-gradient). Off by default: results then equal eager execution to
+   * float32 rounding, not bit for bit (test/jit-fold.test.ts bounds the difference).
+   */
+  readonly foldScales?: boolean;
 }
 
 /**
@@ -148,6 +155,8 @@ const now = (): number => (typeof performance !== 'undefined' ? performance.now(
 export function jit<A extends unknown[], R>(f: (...args: A) => R, options: JitOptions = {}): Jitted<A, R> {
   const { cacheSize = 8, reuseOutputs = false } = options;
   const name = options.name ?? (f.name ? `jit(${f.name})` : 'jit');
+  const foldScales = options.foldScales ?? false;
+  if (typeof foldScales !== 'boolean') throw new JitError(`${name}: foldScales must be true or false, got ${JSON.stringify(options.foldScales)}`);
   if (!Number.isInteger(cacheSize) || cacheSize < 1) throw new JitError(`${name}: cacheSize must be a positive integer, got ${cacheSize}`);
   const cache = new Map<string, Entry>();
   // The entry of the latest call: a call with its signature skips key building and the LRU shuffle.
@@ -160,7 +169,7 @@ export function jit<A extends unknown[], R>(f: (...args: A) => R, options: JitOp
     const traced = trace(name, (staged) => f(...rebuildArgs(args, staged)), leaves);
     traces++;
     const t1 = now();
-    const graph = optimize(traced.graph);
+    const graph = optimize(traced.graph, { foldScales });
     const program = new Program(graph, getBackend());
     const entry: Entry = {
       program, rebuild: traced.rebuild, tracedValues: traced.graph.values.length,
@@ -218,7 +227,7 @@ export function jit<A extends unknown[], R>(f: (...args: A) => R, options: JitOp
           back = jit((ls: Tensor[], cts: Tensor[]) => {
             const [, pull] = vjp((...xs: Tensor[]) => flattenOutput(f(...rebuildArgs(args, xs))).leaves, ...ls);
             return pull(cts);
-          }, { name: `${name}.vjp`, cacheSize });
+          }, { name: `${name}.vjp`, cacheSize, foldScales });
           vjps.set(key, back);
         }
         const cts = gs.map((g, k) => g ?? empty(outMeta[k]!.dtype, outMeta[k]!.shape));
