@@ -20,7 +20,7 @@ export interface Example {
  * The code of one `@example` (its fenced blocks, or the whole tag text when it has none),
  * with the source line of each of its lines, found by matching the comment's lines in order.
  */
-function codeOf(tag: ts.JSDocTag, sf: ts.SourceFile): { code: string; lines: number[] } {
+export function codeOf(tag: ts.JSDocTag, sf: ts.SourceFile): { code: string; lines: number[] } {
   const text = ts.getTextOfJSDocComment(tag.comment) ?? '';
   const fences = [...text.matchAll(/```(?:ts|typescript|js)?[^\n]*\n([\s\S]*?)```/g)].map((m) => m[1]!);
   const code = fences.length > 0 ? fences.join('\n') : text;

@@ -1,11 +1,17 @@
 /**
- * Every TSDoc `@example` of the package's root exports (`src/index.ts`, the members of its
- * `continual` and `explore` namespaces included) and of `metagrad/studies` (src/studies.ts),
- * run as written. The examples are found
+ * Every TSDoc `@example` in src/, run as written: those of the package's root exports
+ * (`src/index.ts`, the members of its `continual` and `explore` namespaces included) and of
+ * `metagrad/studies` (src/studies.ts), and those on declarations no entry exports (internal
+ * helpers, module headers). The public examples are found
  * with the same compiler walk as test/api-docs.test.ts; each ```ts block (or one-line
  * `@example expr`) is transpiled and run in one async scope holding the root's names (and,
  * for a namespace member, the namespace's), what the example imports from `metagrad`,
  * `metagrad/core` or `metagrad/studies`, and the few names of test/tsdoc-prelude.ts.
+ * An internal example (every other `/** … *\/` block of src/ with an `@example`) runs the same
+ * way with its own module's exports in scope as well (and, under src/continual/ or
+ * src/explore/, the namespace's names; test/tsdoc-internal.ts finds them).
+ * Examples may also import `node:os` and `node:path`, and from `node:fs` anything besides the
+ * prelude's stand-ins (a temporary directory for an example that writes files).
  *
  * Results an example states in a comment on a top-level statement are asserted
  * (`expr; // [6, 6]`, `const y = …; // y = 2`, `console.log(expr); // 3`,
@@ -16,19 +22,28 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
 import * as api from '../src/index.ts';
 import * as core from '../src/core.ts';
 import * as studies from '../src/studies.ts';
+import { root } from './api-walk.ts';
 import { collect, STUDIES, type Example } from './tsdoc-collect.ts';
+import { collectAll, exampleKey, type InternalExample } from './tsdoc-internal.ts';
 import { mismatch, parseAssignments, parseStated, parseThrows, plain, type Expected } from './tsdoc-expect.ts';
 import { PRELUDE_NAMES, prelude } from './tsdoc-prelude.ts';
 
 /** Examples not run, by export name, each with why. */
 const SKIP: Record<string, string> = {};
 
-/** The modules an example may import from, by specifier. */
-const ENTRIES: Record<string, Record<string, unknown>> = { metagrad: api, 'metagrad/core': core, 'metagrad/studies': studies };
+/** The modules an example may import from, by specifier (from `node:fs`, the prelude's names are its stand-ins). */
+const ENTRIES: Record<string, Record<string, unknown>> = {
+  metagrad: api, 'metagrad/core': core, 'metagrad/studies': studies, 'node:fs': { ...fs }, 'node:os': { ...os }, 'node:path': { ...path },
+};
 
 /** A check the instrumented code calls, by index. `line`: the line in the example's code (0-based). */
 type Check =
@@ -93,8 +108,8 @@ function instrument(code: string): Instrumented {
       const bindings = statement.importClause?.namedBindings;
       const names = bindings !== undefined && ts.isNamedImports(bindings) ? bindings.elements.map((e) => e.name.text) : [];
       if (bindings === undefined || !ts.isNamedImports(bindings) || statement.importClause?.name !== undefined) problems.push(`line ${line}: only named imports are supported: ${statement.getText(sf)}`);
-      else if (from in ENTRIES) imports.push({ from, names });
-      else if (!(from === 'node:fs' && names.every((n) => (PRELUDE_NAMES as readonly string[]).includes(n)))) problems.push(`line ${line}: cannot provide ${statement.getText(sf)}`);
+      else if (from in ENTRIES) imports.push({ from, names: from === 'node:fs' ? names.filter((n) => !(PRELUDE_NAMES as readonly string[]).includes(n)) : names });
+      else problems.push(`line ${line}: cannot provide ${statement.getText(sf)}`);
       edits.push({ start, end, text: '' });
       continue;
     }
@@ -142,12 +157,18 @@ function instrument(code: string): Instrumented {
 
 const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (...args: string[]) => (...values: unknown[]) => Promise<void>;
 
-async function run(example: Example): Promise<void> {
+async function run(example: Example | InternalExample): Promise<void> {
   const { js, checks, imports, identifiers, problems } = instrument(example.code);
   const at = (line: number) => `line ${example.lines[line] ?? '?'}`;
   assert.ok(problems.length === 0, `${example.names[0]} (${example.where}): ${problems.join('; ')}`);
-  // The root's names, a namespace's members for its own examples, the imports, then the prelude.
+  // The root's names, a namespace's members for its own examples (an internal example: its
+  // module's exports), the imports, then the prelude.
   const scope = new Map<string, unknown>(Object.entries(api));
+  if ('module' in example) {
+    // A module of a namespace's folder sees the namespace's names, then its own exports.
+    for (const ns of ['continual', 'explore'] as const) if (example.module.startsWith(`src/${ns}/`)) for (const [k, v] of Object.entries(api[ns])) scope.set(k, v);
+    for (const [k, v] of Object.entries(await import(pathToFileURL(join(root, example.module)).href) as object)) scope.set(k, v);
+  }
   for (const ns of ['continual', 'explore'] as const) {
     if (example.names.some((n) => n.startsWith(`${ns}.`) || n.startsWith(`${STUDIES}${ns}.`))) for (const [k, v] of Object.entries(api[ns])) scope.set(k, v);
     // A study's example sees the study namespace's names as well as the library's.
@@ -193,6 +214,10 @@ async function run(example: Example): Promise<void> {
 }
 
 const examples = collect();
+const everyExample = collectAll();
+const publicKeys = new Set(examples.map(exampleKey));
+/** The examples no entry's walk reaches (on internal declarations, in module headers). */
+const internal = everyExample.filter((e) => !publicKeys.has(exampleKey(e)));
 const only = process.env.TSDOC_ONLY === undefined ? null : new RegExp(process.env.TSDOC_ONLY);
 
 test('tsdoc examples: the walk finds the examples of the root exports', () => {
@@ -205,10 +230,30 @@ test('tsdoc examples: the walk finds the examples of the root exports', () => {
   console.log(`  tsdoc examples: ${examples.length} examples, ${Object.keys(SKIP).length} skipped, ${checks} stated results checked`);
 });
 
+test('tsdoc examples: every @example in src/ is run, the internal ones with their module in scope', () => {
+  // The file walk finds the public examples too, so it misses none the export walk knows.
+  const all = new Set(everyExample.map(exampleKey));
+  const missed = examples.filter((e) => !all.has(exampleKey(e))).map((e) => `${e.names[0]} (${e.where})`);
+  assert.equal(missed, [], 'the walk over src/ files finds every public example');
+  assert.is(everyExample.length, examples.length + internal.length);
+  // #20: the internal examples were never run before; each is a test below.
+  assert.ok(internal.length >= 25, `only ${internal.length} internal examples found`);
+  const checks = internal.reduce((s, e) => s + instrument(e.code).checks.length, 0);
+  console.log(`  tsdoc examples: ${internal.length} internal examples, ${checks} stated results checked`);
+});
+
 for (const example of examples) {
   if (example.names.some((n) => n in SKIP)) continue;
   if (only !== null && !only.test(`${example.names.join(' ')} ${example.where}`)) continue;
   test(`tsdoc example: ${example.names.join(' = ')} (${example.where})`, async () => {
+    const start = performance.now();
+    try { await run(example); } finally { took.push([performance.now() - start, example.names[0]!]); }
+  });
+}
+
+for (const example of internal) {
+  if (only !== null && !only.test(`${example.names.join(' ')} ${example.where}`)) continue;
+  test(`tsdoc example (internal): ${example.names[0]} (${example.where})`, async () => {
     const start = performance.now();
     try { await run(example); } finally { took.push([performance.now() - start, example.names[0]!]); }
   });

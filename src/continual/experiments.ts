@@ -21,7 +21,7 @@
  * const result = await runExperiment(exp, { seeds: [0, 1], learners: ['sequential', 'clustered'] });
  * const { summaries } = summarizeExperiment(result);
  * summaries['clustered']!['purityAB']!.mean; // ≈ 1
- * streamChart(streamFigure(result));         // an SVG string
+ * streamChart(streamFigure(result)).startsWith('<svg'); // true: the score along the stream
  * ```
  */
 import { streamString, type TaskStream } from './streams.ts';

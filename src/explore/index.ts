@@ -7,10 +7,11 @@
  *
  * @example
  * ```ts
- * import { signGridFamily, trainDream, dreamTester, evaluateAgent } from 'metagrad';
- * const family = signGridFamily();
- * const dream = trainDream({ config: family.config, tasks: family.train, iterations: 400 });
- * evaluateAgent(dreamTester(dream, family.config), family.config, family.oodSign, { greedy: true }).fractionOfOracle;
+ * import { explore } from 'metagrad';
+ * const family = explore.signGridFamily();
+ * const dream = explore.trainDream({ config: family.config, tasks: family.train, iterations: 2, batchSize: 4 }); // the study: thousands
+ * const tester = explore.dreamTester(dream, family.config);
+ * explore.evaluateAgent(tester, family.config, family.oodSign, { trials: 8, greedy: true }).fractionOfOracle; // of the oracle's return
  * ```
  */
 export {

@@ -104,6 +104,12 @@ export interface MamlAgent {
  *
  * @example
  * ```ts
+ * const family = signGridFamily();
+ * const agent = trainMaml({ config: family.config, tasks: family.train, iterations: 1, metaBatchSize: 2 });
+ * mamlAdaptOptions(agent); // { innerLr: 0.5, estimator: 'dice', discount: 0.99, baseline: 'none' }
+ * // meta-test: one exploration episode of a new task, then the inner step the agent trained with
+ * const env = agent.episodeEnv;
+ * const explored = rolloutTrials(env, [family.oodSign[0]!], policyStepper(agent.policy, agent.params, env.obsSize, inputSizeOf(env), 1), new Rng(0));
  * const adapted = adaptPolicy(agent.policy, agent.params, explored, mamlAdaptOptions(agent));
  * ```
  */

@@ -6,7 +6,14 @@
  *
  * @example
  * ```ts
- * writeFileAtomic('out/results.json', JSON.stringify(results));
+ * import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * const dir = mkdtempSync(join(tmpdir(), 'metagrad-'));
+ * writeFileAtomic(join(dir, 'results.json'), JSON.stringify({ loss: 0.5 }));
+ * writeFileAtomic(join(dir, 'results.json'), JSON.stringify({ loss: 0.25 })); // replaces the file whole
+ * readFileSync(join(dir, 'results.json'), 'utf8'); // '{"loss":0.25}'
+ * rmSync(dir, { recursive: true });
  * ```
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';

@@ -11,9 +11,19 @@
  *
  * @example
  * ```ts
- * saveCheckpoint('out/checkpoint.json', { kind: 'sinusoid', iteration: 100, config, rng: rng.state(), params, optimizer });
- * const ck = loadCheckpoint('out/checkpoint.json', { kind: 'sinusoid', params: freshParams, optimizer: freshOptState });
- * const rng = new Rng(ck.rng);
+ * import { mkdtempSync, rmSync } from 'node:fs';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * const dir = mkdtempSync(join(tmpdir(), 'metagrad-')), file = join(dir, 'checkpoint.json');
+ * const rng = new Rng(0), params = { w: randomNormal(rng, [2, 3]) }, opt = adam({ lr: 1e-3 });
+ * saveCheckpoint(file, { kind: 'sinusoid', iteration: 100, config: { lr: 1e-3 }, rng: rng.state(), params, optimizer: opt.init(params) });
+ * // resuming: fresh trees give the structure to check; the file gives the values
+ * const fresh = { w: zeros([2, 3]) };
+ * const ck = loadCheckpoint(file, { kind: 'sinusoid', params: fresh, optimizer: opt.init(fresh) });
+ * ck.iteration; // 100
+ * new Rng(ck.rng).uniform() === rng.uniform(); // true: the generator continues where it stopped
+ * loadCheckpoint(file, { kind: 'gridworld' }); // throws CheckpointError: checkpoint
+ * rmSync(dir, { recursive: true });
  * ```
  */
 import { readFileSync } from 'node:fs';

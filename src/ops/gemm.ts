@@ -81,8 +81,9 @@ export const gemmPrim: PrimitiveDef<GemmParams> = {
  *
  * @example
  * ```ts
- * gemm(a, b, c, -0.01);               // c − 0.01·a·b
- * gemm(a, b, null, 2, false, true);   // 2·a·bᵀ
+ * const a = tensor([[1, 2], [3, 4]]), b = tensor([[1, 0], [0, 1]]), c = ones([2, 2]);
+ * gemm(a, b, c, -0.5).toArray();             // [[0.5, 0], [-0.5, -1]]: c − 0.5·a·b
+ * gemm(a, b, null, 2, false, true).toArray(); // [[2, 4], [6, 8]]: 2·a·bᵀ
  * ```
  */
 export function gemm(a: Tensor, b: Tensor, addend: Tensor | null, alpha = 1, transA = false, transB = false): Tensor {

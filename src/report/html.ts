@@ -4,10 +4,13 @@
  *
  * @example
  * ```ts
+ * const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"></svg>'; // e.g. a lineChart(…)
  * const html = renderHtmlReport({
  *   title: 'metagrad gridworld', facts: [['seed', '0']],
- *   sections: [{ heading: 'Meta-training', figures: [{ svg: lineChart(...), caption: 'mean return' }] }],
+ *   sections: [{ heading: 'Meta-training', figures: [{ svg, caption: 'mean return' }] }],
  * });
+ * html.startsWith('<!DOCTYPE html>'); // true
+ * html.includes(svg); // true: figures are inline
  * ```
  */
 import { escapeXml } from './svg.ts';

@@ -3,8 +3,15 @@
  *
  * @example
  * ```ts
- * const results: RunResults = JSON.parse(readFileSync('out/gridworld/results.json', 'utf8'));
- * writeFileSync('report.html', renderRunReport(results, (panel) => mySvgOf(panel)));
+ * // what `metagrad gridworld` writes to results.json (here a finished 2-iteration run with one table)
+ * const results: RunResults = {
+ *   command: 'gridworld', interrupted: false, runtimeSeconds: 1.5, startedAt: '2026-01-01T00:00:00Z', finishedAt: '2026-01-01T00:00:02Z',
+ *   seed: 0, backend: 'wasm', versions: { metagrad: '0.1.0', runtime: 'node', runtimeVersion: '20', platform: 'linux' },
+ *   config: { iterations: 2 }, training: { iterations: 2, completed: 2 }, metrics: { finalReturn: 0.5 },
+ *   tables: [{ title: 'Return after adaptation', header: ['method', 'return'], rows: [['MAML', 0.5]] }], figures: {}, files: {},
+ * };
+ * const html = renderRunReport(results);
+ * html.includes('metagrad gridworld'); // true: the command, among the run's facts
  * ```
  */
 import { renderChart, type FigureSpec, type GridRenderer } from './figures.ts';

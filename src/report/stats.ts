@@ -9,7 +9,12 @@ import { formatValue } from './svg.ts';
  * `0.63 [0.55, 0.71]` for a table cell: the mean and its interval at `digits`
  * significant digits, just the mean for one sample, `–` for none.
  *
- * @example formatInterval(meanInterval([0.6, 0.65, 0.64])) // '0.63 [0.564, 0.696]'
+ * @example
+ * ```ts
+ * formatInterval({ mean: 0.63, low: 0.5643, high: 0.6957, n: 3 }); // '0.63 [0.564, 0.696]'
+ * formatInterval({ mean: 0.63, low: 0.63, high: 0.63, n: 1 }); // '0.63'
+ * formatInterval(undefined); // '–'
+ * ```
  */
 export function formatInterval(i: MeanInterval | undefined, digits = 3): string {
   if (!i || i.n === 0 || !Number.isFinite(i.mean)) return '–';
@@ -29,7 +34,7 @@ export interface BinnedCurve {
  * Groups consecutive points into at most `maxBins` bins of equal count and summarises
  * each; a curve with fewer points than bins keeps one point per bin.
  *
- * @example binCurve([1, 2, 3, 4], [4, 3, 2, 1], 2) // x [1.5, 3.5], mean [3.5, 1.5], …
+ * @example binCurve([1, 2, 3, 4], [4, 3, 2, 1], 2) // { x: [1.5, 3.5], mean: [3.5, 1.5], ... }
  */
 export function binCurve(x: readonly number[], y: readonly number[], maxBins = 50): BinnedCurve {
   const n = Math.min(x.length, y.length);

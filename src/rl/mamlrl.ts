@@ -322,7 +322,10 @@ export interface MetaStepOptions<P> extends MetaObjectiveOptions {
    *
    * @example
    * ```ts
-   * ({ state } = metaTrainStep({ ...options, jit: true }, state));
+   * const env = new VecEnv({ map: openRoom(5), numEnvs: 8, maxSteps: 10 });
+   * const options = { policy: tabularPolicy({ numStates: 25, numActions: 4 }), env, tasks: goalFamily({ size: 5 }).train, innerLr: 2, metaBatchSize: 2, jit: true };
+   * let state = metaTrainInit(options);
+   * ({ state } = metaTrainStep(options, state)); // traced on the first step, replayed after
    * ```
    */
   readonly jit?: boolean;
@@ -410,8 +413,11 @@ export function resolveStep<P>(caller: string, options: MetaStepOptions<P>) {
  *
  * @example
  * ```ts
+ * let params = { w: tensor([1, -2]) };
  * const optimizer = outerOptimizer(0.1, 0.1); // AdamW, lr 0.1, λ 0.1
  * let state = optimizer.init(params);
+ * ({ params, state } = optimizer.update({ w: tensor([0, 0]) }, state, params));
+ * params.w.toArray(); // [0.99, -1.98]: a zero gradient, only the decay 1 − 0.1·0.1
  * ```
  */
 export function outerOptimizer(outerLr: number, weightDecay = 0): Optimizer {

@@ -112,11 +112,13 @@ export function generalizedAdvantages(
  *
  * @example
  * ```ts
- * const env = new VecEnv({ map: openRoom(5), numEnvs: 8, maxSteps: 10 });
- * const policy = tabularPolicy({ numStates: 25, numActions: 4 });
- * const batch = collectEpisodes(env, policy, policy.init(new Rng(0)), 1);
- * const adv = new Float32Array(80), values = new Float32Array(80);
- * advantageRecursion(batch.rewards, values, batch.mask, 8, 10, 0.99, 0.95, episodeEnds(batch), adv); // = generalizedAdvantages(batch, values, …)
+ * // two rows of 3 steps (k = row·3 + t): row 0 reaches a goal at step 1, row 1 hits the time limit at step 2
+ * const ends = { terminated: new Uint8Array([0, 1, 0, 0, 0, 0]), truncated: new Uint8Array([0, 0, 0, 0, 0, 1]), horizon: 3 };
+ * const cut = episodeEnds(ends as EpisodeBatch, [0, 7]); // finalValues: V of the state after each row's truncation
+ * cut(0, 0, 1); // null: the sum runs on into step 1
+ * cut(1, 1, 2); // 0: a terminal step
+ * cut(5, 2, 3); // 7: a truncated step bootstraps from finalValues[1]
+ * cut(3, 0, 2); // 0: the next live step is not t + 1 (a gap in the mask)
  * ```
  */
 export function episodeEnds(batch: EpisodeBatch, finalValues?: ArrayLike<number>): CutAt {

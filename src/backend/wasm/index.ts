@@ -7,9 +7,8 @@
  *
  * @example
  * ```ts
- * import { initWasm } from './backend/wasm/index.ts';
- * const wasm = await initWasm();            // null where wasm SIMD is unavailable
- * if (wasm) registerBackend(wasm);
+ * const wasm = await initWasm();            // a backend, or null where wasm SIMD is unavailable
+ * if (wasm) registerBackend(wasm);          // what importing metagrad does; setBackend('wasm') selects it
  * ```
  */
 import { RELAXED_SIMD_WASM_BASE64, SIMD_WASM_BASE64 } from './generated/bytes.ts';
