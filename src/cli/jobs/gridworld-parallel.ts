@@ -1,8 +1,9 @@
 /**
- * A single `metagrad gridworld` run on two threads: MAML trains in this thread (the
- * longer part, so it pays no worker start-up), while a worker (`gridworld.part`) trains
- * the pretrained baseline and evaluates the pretrained and from-scratch policies; once
- * MAML is trained the worker evaluates it on the OOD split and this thread on the others.
+ * A single `metagrad gridworld` run on two threads: MAML trains and is evaluated in this
+ * thread (the longer part, so it pays no worker start-up), while one worker trains the
+ * pretrained baseline, one iteration per job (`gridworld.partStep`), then evaluates the
+ * pretrained and from-scratch policies (`gridworld.part`); with jit the same worker also
+ * takes some of each MAML iteration's task stages (see `trainAndReportParts`).
  * The two trainings are independent (same task draws, same random numbers; see
  * `GridworldParts`), so each part runs the serial code, and the pieces are put back
  * together in the serial run's order: the
