@@ -1,11 +1,11 @@
 /**
  * Helpers shared by the engine's test files: gradient checks at orders 1 and 2,
- * error assertions, seeded float64 data and a backend-matrix `test` wrapper.
+ * error assertions, tree comparisons, seeded float64 data and a backend-matrix `test` wrapper.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  Rng, Tensor, checkGrad, grad, randomNormal, randomUniform, sum, mul, sin, cast,
+  Rng, Tensor, checkGrad, grad, randomNormal, randomUniform, sum, mul, sin, cast, treeLeaves,
 } from '../src/index.ts';
 import { onBackend, testBackends } from './helpers.ts';
 
@@ -68,4 +68,24 @@ export function minGap(a: Tensor, b: Tensor): number {
   let gap = Infinity;
   for (const x of a.data) for (const y of b.data) gap = Math.min(gap, Math.abs(x - y));
   return gap;
+}
+
+/**
+ * Trees with the same leaves: every value equal (`Object.is`, so NaN matches NaN) when
+ * `rtol` is 0, else within `rtol` times the leaf's largest magnitude (a reordered float32
+ * sum errs relative to its summands, not to its possibly cancelled result).
+ */
+export function assertTreeClose(actual: unknown, expected: unknown, what: string, rtol = 0): void {
+  const a = treeLeaves(actual), e = treeLeaves(expected);
+  assert.is(a.length, e.length, `${what}: ${a.length} leaves vs ${e.length}`);
+  a.forEach((x, i) => {
+    const y = e[i]!;
+    assert.equal(x.shape, y.shape, `${what}: leaf ${i} shape`);
+    let scale = 0;
+    for (let k = 0; k < y.size; k++) scale = Math.max(scale, Math.abs(y.data[k]!));
+    for (let k = 0; k < x.size; k++) {
+      const u = x.data[k]!, v = y.data[k]!;
+      if (!(Object.is(u, v) || Math.abs(u - v) <= rtol * scale)) assert.unreachable(`${what}: leaf ${i} differs at ${k}: ${u} vs expected ${v} (rtol ${rtol}, scale ${scale})`);
+    }
+  });
 }

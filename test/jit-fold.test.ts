@@ -27,30 +27,12 @@ import { trace } from '../src/jit/trace.ts';
 import { optimize, type OptimizeOptions } from '../src/jit/passes.ts';
 import { Program } from '../src/jit/program.ts';
 import { formatGraph } from '../src/jit/graph.ts';
-import { assertGrads, eachBackend } from './engine-helpers.ts';
+import { assertGrads, assertTreeClose, eachBackend } from './engine-helpers.ts';
 
 const maybeWasm = await initWasm();
 if (!maybeWasm) throw new Error('jit-fold: this runtime lacks WebAssembly SIMD; the suite cannot run');
 const wasm: WasmBackend = maybeWasm;
 
-/**
- * Every leaf of `actual` equals `expected`'s in shape and value: bit for bit when
- * `rtol` is 0, else within `rtol` times the leaf's largest magnitude.
- */
-function assertClose(actual: unknown, expected: unknown, what: string, rtol = 0): void {
-  const a = treeLeaves(actual), e = treeLeaves(expected);
-  assert.is(a.length, e.length, `${what}: ${a.length} leaves vs ${e.length}`);
-  a.forEach((x, i) => {
-    const y = e[i]!;
-    assert.equal(x.shape, y.shape, `${what}: leaf ${i} shape`);
-    let scale = 0;
-    for (let k = 0; k < y.size; k++) scale = Math.max(scale, Math.abs(y.data[k]!));
-    for (let k = 0; k < x.size; k++) {
-      const u = x.data[k]!, v = y.data[k]!;
-      if (!(Object.is(u, v) || Math.abs(u - v) <= rtol * scale)) assert.unreachable(`${what}: leaf ${i} differs at ${k}: ${u} vs ${v} (rtol ${rtol}, scale ${scale})`);
-    }
-  });
-}
 
 /** `f` traced, optimised with `options` and run once as a compiled program, as `jit` does. */
 function compiled<A extends unknown[]>(f: (...args: A) => unknown, args: A, options: OptimizeOptions): { out: unknown; listing: string } {
@@ -87,7 +69,7 @@ eachBackend('jit-fold: MAML 1- and 5-step meta-gradients, jit (shared-θ gemm) e
     assert.not.ok(/addScaled\(.*: f32\[25,40,40\]/.test(low.listing), `no addScaled pass over [25,40,40]:\n${low.listing}`);
     const got = jitted.metaGradient(meta, tasks), want = metaGradient(meta, taskTensors(tasks));
     assert.ok(Object.is(got.loss, want[0].item()), `${steps} steps: loss ${got.loss} vs ${want[0].item()}`);
-    assertClose(got.grads, want[1], `maml ${steps} steps`);
+    assertTreeClose(got.grads, want[1], `maml ${steps} steps`);
   }
 });
 
@@ -105,7 +87,7 @@ eachBackend('jit-fold: addScaled(θ, product) and add(broadcastTo(θ), product) 
     const low = jf.lower(a, b1, b2, b3, theta);
     assert.is(low.opCounts['gemm'], 3, `[${m},${k},${n}]:\n${low.listing}`);
     assert.is((low.opCounts['addScaled'] ?? 0) + (low.opCounts['add'] ?? 0) + (low.opCounts['broadcastTo'] ?? 0), 0, low.listing);
-    assertClose(jf(a, b1, b2, b3, theta), f(a, b1, b2, b3, theta), `[${m},${k},${n}]`);
+    assertTreeClose(jf(a, b1, b2, b3, theta), f(a, b1, b2, b3, theta), `[${m},${k},${n}]`);
   }
 });
 
@@ -126,14 +108,14 @@ eachBackend('jit-fold: no shared-addend gemm where the addend is not one matrix 
   assert.is(low.opCounts['gemm'] ?? 0, 0, low.listing);
   assert.is(low.opCounts['addScaled'], 2, low.listing);
   assert.is(low.opCounts['add'], 1, low.listing);
-  assertClose(jit(f)(...args), f(...args), 'not fused');
+  assertTreeClose(jit(f)(...args), f(...args), 'not fused');
 });
 
 eachBackend('jit-fold: gemm with a broadcast addend, eager: the bits of add(C, mul(P, α)), and dC sums over the batch', () => {
   const rng = new Rng(8);
   const a = randomNormal(rng, [5, 17, 9]), b = randomNormal(rng, [5, 9, 3]);
   for (const c of [randomNormal(rng, [17, 3]), randomNormal(rng, [1, 17, 3]), randomNormal(rng, [5, 1, 3]), randomNormal(rng, [3])]) {
-    assertClose(gemm(a, b, c, -0.25), add(c, mul(matmul(a, b), -0.25)), `addend ${c.shape.join('x')}`);
+    assertTreeClose(gemm(a, b, c, -0.25), add(c, mul(matmul(a, b), -0.25)), `addend ${c.shape.join('x')}`);
   }
   assert.throws(() => gemm(a, b, randomNormal(rng, [2, 17, 3])), /gemm: addend \[2, 17, 3\] must have the product's shape \[5, 17, 3\] or broadcast to it/);
   const a64 = randomNormal(rng, [3, 4, 5], 0, 1, 'float64'), b64 = randomNormal(rng, [3, 5, 2], 0, 1, 'float64'), c64 = randomNormal(rng, [4, 2], 0, 1, 'float64');
@@ -233,7 +215,7 @@ eachBackend('jit-fold: dense with a product scale: act(α·x·W + b), its rule c
   const x = randomNormal(rng, [2, 3, 4], 0, 1, 'float64'), w = randomNormal(rng, [2, 4, 5], 0, 1, 'float64'), b = randomNormal(rng, [5], 0, 1, 'float64');
   for (const act of ['identity', 'tanh'] as const) {
     const scaled = (x: Tensor, w: Tensor, b: Tensor) => bind(densePrim, [x, w, b], { act, alpha: -0.5 });
-    assertClose(scaled(x, w, b), dense(x, mul(w, -0.5), b, act), `${act} value`, 1e-15);
+    assertTreeClose(scaled(x, w, b), dense(x, mul(w, -0.5), b, act), `${act} value`, 1e-15);
     assertGrads(`dense α ${act}`, (x, w, b) => sum(square(scaled(x, w, b))), [x, w, b]);
   }
 });
@@ -258,11 +240,11 @@ eachBackend('jit-fold: MAML 1- and 5-step meta-gradients with foldScales equal e
     assert.not.ok(/ = mul\(.*: f32\[25,40,(40|1)\]/.test(folded.listing), folded.listing);
     assert.ok(/dense\(.*\{\{act:"identity",alpha:-0\.0099/.test(folded.listing), folded.listing);
     const want = metaGradient(...args);
-    assertClose(folded.out, want, `maml ${steps} steps folded`, FOLD_RTOL);
+    assertTreeClose(folded.out, want, `maml ${steps} steps folded`, FOLD_RTOL);
     // Without the option: the mul stays and the bits are eager's.
     const exact = compiled(metaGradient, args, {});
     assert.ok(/ = mul\(.*: f32\[25,40,40\]/.test(exact.listing), exact.listing);
-    assertClose(exact.out, want, `maml ${steps} steps exact`);
+    assertTreeClose(exact.out, want, `maml ${steps} steps exact`);
   }
 });
 
@@ -272,8 +254,8 @@ eachBackend('jit-fold: jit(f, { foldScales: true }) compiles the folded program 
   const exact = jit(metaGradient), folded = jit(metaGradient, { foldScales: true });
   assert.ok(folded.lower(...args).ops < exact.lower(...args).ops, 'the folded program has fewer ops');
   const want = metaGradient(...args);
-  assertClose(folded(...args), want, 'jit foldScales', FOLD_RTOL);
-  assertClose(exact(...args), want, 'jit default');
+  assertTreeClose(folded(...args), want, 'jit foldScales', FOLD_RTOL);
+  assertTreeClose(exact(...args), want, 'jit default');
   assert.throws(() => jit(metaGradient, { foldScales: 'yes' as unknown as boolean }), /foldScales must be true or false, got "yes"/);
 });
 
@@ -290,7 +272,7 @@ eachBackend('jit-fold: foldScales moves a scale read by dense and gemm/matmul in
   assert.not.ok(/ = mul\(/.test(f.listing), f.listing);
   assert.ok(/gemm\(.*\{\{alpha:-0\.0099\d*,transA:false,transB:true\}\}/.test(f.listing), f.listing);
   assert.ok(/gemm\(%\d+, %\d+\) \{\{alpha:-0\.0099\d*,transA:false,transB:false\}\}/.test(f.listing), f.listing);
-  assertClose(f.out, shared(...args), 'folded', FOLD_RTOL);
+  assertTreeClose(f.out, shared(...args), 'folded', FOLD_RTOL);
   const cases: Record<string, (x: Tensor, h: Tensor, bias: Tensor, c: Tensor) => Tensor[]> = {
     // also an elementwise operand
     'read by add': (x, h, bias) => { const p = matmulT(x, h, true, false), sp = mul(p, -0.01); return [p, dense(x, sp, bias), add(sp, 1)]; },
@@ -308,7 +290,7 @@ eachBackend('jit-fold: foldScales moves a scale read by dense and gemm/matmul in
   for (const [what, g] of Object.entries(cases)) {
     const r = compiled(g, [...args], { foldScales: true });
     assert.ok(/ = mul\(/.test(r.listing), `${what}: the mul stays:\n${r.listing}`);
-    assertClose(r.out, g(...args), what);
+    assertTreeClose(r.out, g(...args), what);
   }
 });
 

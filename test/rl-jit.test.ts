@@ -33,7 +33,7 @@ import {
 } from '../src/rl/mamlrl.ts';
 import { jitTraceCounts } from '../src/rl/mamlrl-jit.ts';
 import { RlError } from '../src/rl/errors.ts';
-import { eachBackend, throwsWith } from './engine-helpers.ts';
+import { assertTreeClose, eachBackend, throwsWith } from './engine-helpers.ts';
 
 const SIZE = 5;
 const family = goalFamily({ size: SIZE, seed: 1 });
@@ -64,21 +64,6 @@ function assertSameTraining(what: string, o: MetaStepOptions<unknown> & { seed: 
   }
 }
 
-/** Same values to within `rtol` of each leaf's largest magnitude (reordered float32 sums). */
-function assertClose(actual: unknown, expected: unknown, what: string, rtol: number): void {
-  const a = treeLeaves(actual), e = treeLeaves(expected);
-  assert.is(a.length, e.length, `${what}: leaves`);
-  a.forEach((x: Tensor, i) => {
-    const y = e[i]!;
-    assert.equal(x.shape, y.shape, `${what}: leaf ${i} shape`);
-    let scale = 0;
-    for (let k = 0; k < y.size; k++) scale = Math.max(scale, Math.abs(y.data[k]!));
-    for (let k = 0; k < x.size; k++) {
-      const u = x.data[k]!, v = y.data[k]!;
-      if (!(Object.is(u, v) || Math.abs(u - v) <= rtol * scale)) assert.unreachable(`${what}: leaf ${i} differs at ${k}: jit ${u} vs eager ${v} (scale ${scale})`);
-    }
-  });
-}
 
 const mlp = mlpPolicy({ obsSize: SIZE * SIZE, numActions: 4, hidden: [8], outputScale: 1 }) as Policy;
 
@@ -97,7 +82,7 @@ function assertCloseGradients(what: string, o: MetaStepOptions<unknown> & { seed
   let state = metaTrainInit(o);
   for (let i = 0; i < 2; i++) {
     const e = estimateMetaGradient(o, state), j = estimateMetaGradient({ ...o, jit: true }, state);
-    assertClose(j.gradient, e.gradient, `${what}, iteration ${i}`, rtol);
+    assertTreeClose(j.gradient, e.gradient, `${what}, iteration ${i}`, rtol);
     assert.equal([j.preReturn, j.postReturn], [e.preReturn, e.postReturn], `${what}, iteration ${i}: returns`);
     state = metaTrainStep(o, state).state;
   }
