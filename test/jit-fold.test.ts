@@ -11,7 +11,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  Rng, Tensor, jit, randomNormal, treeLeaves, valueAndGrad, add, mul, matmul, matmulT, dense, addScaled, reshape, broadcastTo,
+  Rng, Tensor, jit, randomNormal, valueAndGrad, add, mul, matmul, matmulT, dense, addScaled, reshape, broadcastTo,
   sum, square, getBackend, relu,
 } from '../src/index.ts';
 import { MLP } from '../src/nn/index.ts';
