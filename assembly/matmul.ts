@@ -448,7 +448,8 @@ const DIRECT_KN_MAX: i32 = 4096;
 // One row strip of C (R = 4, 3, 2 or 1 rows) across all n columns (n a multiple of 4):
 // the widest tile with ≤ 8 accumulators, then one narrower tile for the remaining columns.
 
-function directStrip4(a: usize, aR: usize, aP: usize, b: usize, bP: usize, kc: i32, n: i32, c: usize, ldc: usize, epi: i32, alpha: v128, c0Delta: usize): void {
+// @ts-ignore: decorator
+@inline function directStrip4(a: usize, aR: usize, aP: usize, b: usize, bP: usize, kc: i32, n: i32, c: usize, ldc: usize, epi: i32, alpha: v128, c0Delta: usize): void {
   let j = 0;
   for (; j + 8 <= n; j += 8) {
     const off = <usize>j << 2;
@@ -457,7 +458,8 @@ function directStrip4(a: usize, aR: usize, aP: usize, b: usize, bP: usize, kc: i
   if (j < n) directTile(4, 1, a, aR, aP, b + (<usize>j << 2), bP, kc, c + (<usize>j << 2), ldc, epi, alpha, c0Delta);
 }
 
-function directStrip3(a: usize, aR: usize, aP: usize, b: usize, bP: usize, kc: i32, n: i32, c: usize, ldc: usize, epi: i32, alpha: v128, c0Delta: usize): void {
+// @ts-ignore: decorator
+@inline function directStrip3(a: usize, aR: usize, aP: usize, b: usize, bP: usize, kc: i32, n: i32, c: usize, ldc: usize, epi: i32, alpha: v128, c0Delta: usize): void {
   let j = 0;
   for (; j + 8 <= n; j += 8) {
     const off = <usize>j << 2;
@@ -466,7 +468,8 @@ function directStrip3(a: usize, aR: usize, aP: usize, b: usize, bP: usize, kc: i
   if (j < n) directTile(3, 1, a, aR, aP, b + (<usize>j << 2), bP, kc, c + (<usize>j << 2), ldc, epi, alpha, c0Delta);
 }
 
-function directStrip2(a: usize, aR: usize, aP: usize, b: usize, bP: usize, kc: i32, n: i32, c: usize, ldc: usize, epi: i32, alpha: v128, c0Delta: usize): void {
+// @ts-ignore: decorator
+@inline function directStrip2(a: usize, aR: usize, aP: usize, b: usize, bP: usize, kc: i32, n: i32, c: usize, ldc: usize, epi: i32, alpha: v128, c0Delta: usize): void {
   let j = 0;
   for (; j + 16 <= n; j += 16) {
     const off = <usize>j << 2;
@@ -479,7 +482,8 @@ function directStrip2(a: usize, aR: usize, aP: usize, b: usize, bP: usize, kc: i
   else if (rest == 4) directTile(2, 1, a, aR, aP, b + off, bP, kc, c + off, ldc, epi, alpha, c0Delta);
 }
 
-function directStrip1(a: usize, aR: usize, aP: usize, b: usize, bP: usize, kc: i32, n: i32, c: usize, ldc: usize, epi: i32, alpha: v128, c0Delta: usize): void {
+// @ts-ignore: decorator
+@inline function directStrip1(a: usize, aR: usize, aP: usize, b: usize, bP: usize, kc: i32, n: i32, c: usize, ldc: usize, epi: i32, alpha: v128, c0Delta: usize): void {
   let j = 0;
   for (; j + 16 <= n; j += 16) {
     const off = <usize>j << 2;
@@ -492,17 +496,33 @@ function directStrip1(a: usize, aR: usize, aP: usize, b: usize, bP: usize, kc: i
   else if (rest == 4) directTile(1, 1, a, aR, aP, b + off, bP, kc, c + off, ldc, epi, alpha, c0Delta);
 }
 
-/** C (m×n, n a multiple of 4) = op(A)·B with B row-major (pitch n) and op(A)(i, p) at `a + 4(i·ars + p·acs)`. */
-function directProduct(a: usize, ars: i32, acs: i32, b: usize, m: i32, k: i32, n: i32, c: usize, epi: i32, alpha: v128, c0Delta: usize): void {
+/**
+ * C[t] (m×n, n a multiple of 4) = op(A[t])·B[t] for t < batch, with B[t] row-major (pitch n)
+ * at `b + 4t·bStride` and op(A[t])(i, p) at `a + 4(t·aStride + i·ars + p·acs)`; C0 at
+ * `c0` shared by the batch or contiguous like C. The batch, row-strip, column-tile and
+ * depth loops are one nest in one function: V8 unrolls an inner loop more the deeper it
+ * is nested (TurboFan's loop unrolling, Node 20: up to 5× at depth ≥ 4, 2× at depth 1),
+ * and the 4×8 tile's depth loop runs ≈ 15% faster unrolled.
+ */
+function directProduct(
+  a: usize, aStride: i32, ars: i32, acs: i32, b: usize, bStride: i32, batch: i32, m: i32, k: i32, n: i32,
+  c: usize, c0: usize, shared: bool, epi: i32, alpha: v128,
+): void {
   const aR = <usize>ars << 2, aP = <usize>acs << 2;
   const ldc = <usize>n << 2;
-  let i = 0;
-  for (; i + 4 <= m; i += 4) directStrip4(a + <usize>i * aR, aR, aP, b, ldc, k, n, c + <usize>i * ldc, ldc, epi, alpha, c0Delta);
-  const rest = m - i;
-  const ai = a + <usize>i * aR, ci = c + <usize>i * ldc;
-  if (rest == 3) directStrip3(ai, aR, aP, b, ldc, k, n, ci, ldc, epi, alpha, c0Delta);
-  else if (rest == 2) directStrip2(ai, aR, aP, b, ldc, k, n, ci, ldc, epi, alpha, c0Delta);
-  else if (rest == 1) directStrip1(ai, aR, aP, b, ldc, k, n, ci, ldc, epi, alpha, c0Delta);
+  const mn = <usize>m * <usize>n;
+  for (let t = 0; t < batch; t++) {
+    const at = a + (<usize>t * <usize>aStride << 2), bt = b + (<usize>t * <usize>bStride << 2);
+    const ct = c + (<usize>t * mn << 2);
+    const c0Delta: usize = shared ? c0 - ct : c0 - c;
+    let i = 0;
+    for (; i + 4 <= m; i += 4) directStrip4(at + <usize>i * aR, aR, aP, bt, ldc, k, n, ct + <usize>i * ldc, ldc, epi, alpha, c0Delta);
+    const rest = m - i;
+    const ai = at + <usize>i * aR, ci = ct + <usize>i * ldc;
+    if (rest == 3) directStrip3(ai, aR, aP, bt, ldc, k, n, ci, ldc, epi, alpha, c0Delta);
+    else if (rest == 2) directStrip2(ai, aR, aP, bt, ldc, k, n, ci, ldc, epi, alpha, c0Delta);
+    else if (rest == 1) directStrip1(ai, aR, aP, bt, ldc, k, n, ci, ldc, epi, alpha, c0Delta);
+  }
 }
 
 /** dst (k×n row-major, n a multiple of 4) = the transpose of src (n×k row-major). */
@@ -570,20 +590,19 @@ export function matmulF32(
     return;
   }
   if (k <= KC && (n & 3) == 0 && k * n <= DIRECT_KN_MAX) {
-    let haveT: usize = 0;
-    for (let t = 0; t < batch; t++) {
-      let bt = b + (<usize>t * <usize>bBatchStride << 2);
-      if (transB) {
-        // Bᵀ stored: transpose it into scratch once per distinct B (a broadcast B once per call).
-        if (t == 0 || bt != haveT) transposeInto(bt, k, n, packedB);
-        haveT = bt;
-        bt = packedB;
+    if (!transB) {
+      directProduct(a, aBatchStride, ars, acs, b, bBatchStride, batch, m, k, n, c, c0, shared, epi, alphaV);
+    } else if (bBatchStride == 0) {
+      // Bᵀ stored and shared by the batch: transposed into scratch once.
+      transposeInto(b, k, n, packedB);
+      directProduct(a, aBatchStride, ars, acs, packedB, 0, batch, m, k, n, c, c0, shared, epi, alphaV);
+    } else {
+      // One Bᵀ per batch element: each transposed into scratch before its product.
+      for (let t = 0; t < batch; t++) {
+        transposeInto(b + (<usize>t * <usize>bBatchStride << 2), k, n, packedB);
+        const ct = c + (<usize>t * mn << 2);
+        directProduct(a + (<usize>t * <usize>aBatchStride << 2), 0, ars, acs, packedB, 0, 1, m, k, n, ct, shared ? c0 : c0 + (ct - c), shared, epi, alphaV);
       }
-      const ct = c + (<usize>t * mn << 2);
-      directProduct(
-        a + (<usize>t * <usize>aBatchStride << 2), ars, acs, bt, m, k, n,
-        ct, epi, alphaV, shared ? c0 - ct : c0Delta,
-      );
     }
     return;
   }
