@@ -188,7 +188,14 @@ const EPI_SHARED: i32 = 4;
 /** The epilogue as its own pass over `count` products already in C (thin and empty products). */
 function epiloguePass(c: usize, count: i32, epi: i32, alpha: f32, c0Delta: usize): void {
   if (epi == 0) return;
-  for (let i = 0; i < count; i++) {
+  // Four lanes at a time (each lane rounds as the scalar code does), then the tail.
+  const alphaV = f32x4.splat(alpha);
+  let i = 0;
+  for (; i + 4 <= count; i += 4) {
+    const d = c + (<usize>i << 2);
+    storeVec(d, v128.load(d), epi, alphaV, c0Delta);
+  }
+  for (; i < count; i++) {
     const d = c + (<usize>i << 2);
     store<f32>(d, epilogueScalar(load<f32>(d), epi, alpha, d + c0Delta));
   }
