@@ -6,13 +6,15 @@
  *   small graphs, with the kernel's epilogue checked against the TypeScript reference;
  * - `mul(X, s)` read only as a product operand folds into the products' α
  *   (`optimize(g, { foldScales: true })`): NOT eager's bits (s·(x·W) against x·(s·W)),
- *   so it is checked to float32 rounding, with the bound justified where it is used.
+ *   so it is checked to float32 rounding, with the bound justified where it is used;
+ * - a batch of products Aₜᵀ·Bₜ summed over the batch becomes one product over the
+ *   concatenated rows (`mergeBatchSums`), again to float32 rounding; `fastMath` runs both.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
   Rng, Tensor, jit, randomNormal, valueAndGrad, add, mul, matmul, matmulT, dense, addScaled, reshape, broadcastTo,
-  sum, square, getBackend, relu,
+  sum, square, getBackend, relu, JitError,
 } from '../src/index.ts';
 import { MLP } from '../src/nn/index.ts';
 import { maml, sinusoidTasks, taskTensors, type TaskBatch } from '../src/meta/index.ts';
@@ -292,6 +294,93 @@ eachBackend('jit-fold: foldScales moves a scale read by dense and gemm/matmul in
     assert.ok(/ = mul\(/.test(r.listing), `${what}: the mul stays:\n${r.listing}`);
     assertTreeClose(r.out, g(...args), what);
   }
+});
+
+/*
+ * Tolerance of the merged programs: an output of a merged product is the same sum of
+ * T·K = 250 products (25 tasks × 10 points) added in another order, which moves it by at
+ * most 2·249·2⁻²⁴ of Σ|terms| in the worst case; the terms here are of the leaf's scale or
+ * below, and the deviations measured on these workloads are ≤ 4.1·2⁻²⁴ of it. Allowed:
+ * 250·2⁻²⁴ (one rounding per merged term) of the leaf's largest element.
+ */
+const MERGE_RTOL = 250 * 2 ** -24;
+
+eachBackend('jit-fold: mergeBatchSums turns the MAML meta-gradients\' task sums of weight gradients into one product each (eager to float32 rounding)', () => {
+  for (const steps of [1, 5]) {
+    const { meta, tasks, metaGradient } = mamlCase(steps);
+    const args: [typeof meta, ReturnType<typeof taskTensors>] = [meta, taskTensors(tasks)];
+    const exact = compiled(metaGradient, args, {});
+    const merged = compiled(metaGradient, args, { mergeBatchSums: true });
+    // The hidden layer's weight gradient: a product with 250 rows of depth (25 tasks × 10), no per-task [25,40,40] to sum.
+    const mergedProducts = (listing: string) => (listing.match(/gemm\([^)]*\) \{\{alpha:1,transA:true,transB:false\}\} : f32\[1,40,40\]/g) ?? []).length;
+    assert.ok(mergedProducts(merged.listing) >= 2, merged.listing);
+    assert.is(mergedProducts(exact.listing), 0, exact.listing);
+    const perTaskSums = (listing: string) => (listing.match(/ = sum\(%\d+\) \{\{axes:\[0\],keepDims:true\}\} : f32\[1,40,40\]/g) ?? []).length;
+    assert.ok(perTaskSums(merged.listing) < perTaskSums(exact.listing) || perTaskSums(merged.listing) <= 1, merged.listing);
+    const want = metaGradient(...args);
+    assertTreeClose(merged.out, want, `maml ${steps} steps merged`, MERGE_RTOL);
+    const fast = compiled(metaGradient, args, { mergeBatchSums: true, foldScales: true });
+    assertTreeClose(fast.out, want, `maml ${steps} steps merged and folded`, MERGE_RTOL + FOLD_RTOL);
+  }
+});
+
+eachBackend('jit-fold: mergeBatchSums merges Σₜ Aₜᵀ·Bₜ (matmul or gemm chain) and keeps every sum it cannot', () => {
+  const rng = new Rng(31);
+  const x = randomNormal(rng, [6, 5, 7]), y = randomNormal(rng, [6, 5, 3]), z = randomNormal(rng, [6, 5, 7]), w = randomNormal(rng, [6, 5, 3]);
+  const merges: Record<string, (x: Tensor, y: Tensor, z: Tensor, w: Tensor) => Tensor[]> = {
+    'matmul, keepDims': (x, y) => [sum(matmulT(x, y, true, false), 0, true)],
+    'matmul, no keepDims': (x, y) => [sum(matmulT(x, y, true, false), 0)],
+    'gemm chain': (x, y, z, w) => [sum(add(matmulT(z, w, true, false), mul(matmulT(x, y, true, false), -0.5)), 0, true)],
+  };
+  for (const [what, g] of Object.entries(merges)) {
+    const r = compiled(g, [x, y, z, w], { mergeBatchSums: true });
+    assert.not.ok(/ = sum\(/.test(r.listing), `${what}: no sum left:\n${r.listing}`);
+    assert.ok(/gemm\(.*transA:true.*: f32\[1,7,3\]/.test(r.listing), `${what}: one merged product:\n${r.listing}`);
+    assertTreeClose(r.out, g(x, y, z, w), what, 30 * 2 ** -24);
+  }
+  const kept: Record<string, (x: Tensor, y: Tensor, z: Tensor, w: Tensor) => Tensor[]> = {
+    // the per-task products are returned too
+    'product also returned': (x, y) => { const p = matmulT(x, y, true, false); return [p, sum(p, 0, true)]; },
+    // Bᵀ stored: the rows of the depth axis are not contiguous across tasks
+    transB: (x, _y, _z, w) => [sum(matmulT(x, reshape(w, [6, 3, 5]), true, true), 0, true)],
+    // not transA: the batch does not concatenate along the depth
+    'no transA': (x, _y, z) => [sum(matmulT(x, z, false, true), 0, true)],
+    // summed over another axis
+    'axis 1': (x, y) => [sum(matmulT(x, y, true, false), 1, true)],
+  };
+  for (const [what, g] of Object.entries(kept)) {
+    const r = compiled(g, [x, y, z, w], { mergeBatchSums: true });
+    assert.ok(/ = sum\(/.test(r.listing), `${what}: the sum stays:\n${r.listing}`);
+    assertTreeClose(r.out, g(x, y, z, w), what);
+  }
+  // A shared operand (batch 1, broadcast by the product) is not concatenated either.
+  const shared = (a: Tensor, b: Tensor) => [sum(matmulT(broadcastTo(a, [6, 5, 7]), b, true, false), 0, true)];
+  const a1 = randomNormal(rng, [1, 5, 7]);
+  const r = compiled(shared, [a1, y], { mergeBatchSums: true });
+  assertTreeClose(r.out, shared(a1, y), 'shared operand');
+});
+
+eachBackend('jit-fold: jit(f, { fastMath }) runs both rewrites, a learner\'s fastMath reaches them, bad flags are named', () => {
+  const { meta, tasks, metaGradient, jitted } = mamlCase(1);
+  const args: [typeof meta, ReturnType<typeof taskTensors>] = [meta, taskTensors(tasks)];
+  const want = metaGradient(...args);
+  const fast = jit(metaGradient, { fastMath: true }), exact = jit(metaGradient);
+  const fastOps = fast.lower(...args), exactOps = exact.lower(...args);
+  assert.ok(fastOps.ops < exactOps.ops, `fastMath: ${fastOps.ops} ops against ${exactOps.ops}`);
+  assert.ok(/f32\[1,40,40\]/.test(fastOps.listing) && !/ = mul\(.*: f32\[25,40,40\]/.test(fastOps.listing), fastOps.listing);
+  assertTreeClose(fast(...args), want, 'jit fastMath', MERGE_RTOL + FOLD_RTOL);
+  // Each pass can still be switched off on its own.
+  const noMerge = jit(metaGradient, { fastMath: true, mergeBatchSums: false }).lower(...args).listing;
+  assert.not.ok(/gemm\([^)]*\) \{\{alpha:1,transA:true,transB:false\}\} : f32\[1,40,40\]/.test(noMerge), noMerge);
+  // The learner option: the same program, the same loss and gradients as the compiled function.
+  const fastLearner = maml({ model: MLP({ sizes: [1, 40, 40, 1], activation: 'relu' }), innerLr: 0.01, jit: true, fastMath: true });
+  assert.is(fastLearner.lower!(meta, tasks).ops, fastOps.ops);
+  const viaLearner = fastLearner.metaGradient(meta, tasks);
+  assertTreeClose(viaLearner.grads, want[1], 'learner fastMath', MERGE_RTOL + FOLD_RTOL);
+  assert.ok(Math.abs(viaLearner.loss - (want[0] as Tensor).item()) <= 1e-6 * Math.abs(viaLearner.loss));
+  assert.is(jitted.lower!(meta, tasks).ops, exactOps.ops, 'without fastMath the learner compiles the exact program');
+  assert.throws(() => jit(metaGradient, { mergeBatchSums: 1 as unknown as boolean }), (e: unknown) => e instanceof JitError && /mergeBatchSums must be true or false, got 1/.test((e as Error).message));
+  assert.throws(() => jit(metaGradient, { fastMath: 'on' as unknown as boolean }), /fastMath must be true or false, got "on"/);
 });
 
 test.run();

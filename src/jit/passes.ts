@@ -2,14 +2,16 @@
  * Graph-to-graph rewrites run before memory planning, each a pure function:
  * algebraic simplification (identities, size-1 broadcasts an elementwise op can
  * splat, batch broadcasts a matmul shares instead, transposes folded into matmul's flags), common-subexpression elimination,
- * product epilogues and elementwise chains (all keeping eager's bits; the one pass that
- * does not, scale folding, runs only on request) and dead-code elimination. Constant folding needs no pass: an op on constants only
+ * product epilogues and elementwise chains (all keeping eager's bits; the two passes that
+ * do not, scale folding and merged batch sums, run only on request) and dead-code elimination. Constant folding needs no pass: an op on constants only
  * is never staged, so tracing already computed it.
  */
 import type { PrimitiveDef } from '../autodiff/primitive.ts';
 import { densePrim } from '../ops/dense.ts';
 import type { PrimitiveName } from '../ops/primitives.ts';
 import { gemmPrim, isSharedMatrix, type GemmParams } from '../ops/gemm.ts';
+import { sumPrim } from '../ops/reduce.ts';
+import { reshapePrim } from '../ops/movement.ts';
 import { chainPrim, type ChainParams, type ChainStep } from './chain.ts';
 import { sizeOfValue, stableKey, type ConstValue, type Graph, type OpValue, type Value } from './graph.ts';
 
@@ -330,6 +332,56 @@ export function foldScalarIntoProducts(g: Graph): Graph {
   });
 }
 
+/**
+ * `sum(P, axis 0)` of a batch of products P_t = C_t + α·A_tᵀ·B_t (a `matmul` or `gemm`
+ * with transA and not transB, rank 3, each read only by the next link of the chain):
+ * the batch's products summed are one product over the concatenated reduction axis,
+ * Σ_t A_tᵀ B_t = [A_1; …; A_T]ᵀ [B_1; …; B_T] — a reshape of A and B, no copy — plus
+ * the summed addends, merged the same way while they are such products. The meta-
+ * gradient of a weight shared by every task is such a sum (per task 40×10·10×40, summed
+ * over 25 tasks: one 40×250·250×40 product instead of 25 short ones and a pass over
+ * all of them). NOT the same bits: the terms are added in another order (equal to
+ * float32 rounding of Σ|terms|; test/jit-fold.test.ts bounds it), so {@link optimize}
+ * runs it only when asked (`mergeBatchSums`).
+ */
+export function mergeBatchSums(g: Graph): Graph {
+  const uses = useCounts(g);
+  return rebuild(g, (v, values, id) => {
+    if (v.kind !== 'op') return v;
+    const inputs = v.inputs.map(id);
+    const plain = { ...v, inputs };
+    const p = v.params as { axes?: readonly number[]; keepDims?: boolean };
+    if (v.prim.name !== 'sum' || v.dtype !== 'float32' || p.axes?.length !== 1 || p.axes[0] !== 0) return plain;
+    const push = (x: Value): number => { values.push(x); return values.length - 1; };
+    // The merged form of sum(x) over axis 0 (x an old id), or null when x is not a mergeable product.
+    const merged = (x: number): Value | null => {
+      const u = g.values[x]!;
+      if (u.kind !== 'op' || uses[x] !== 1 || u.dtype !== 'float32' || u.shape.length !== 3) return null;
+      const isProduct = u.prim.name === 'matmul' || (u.prim.name === 'gemm' && u.inputs.length <= 3);
+      const q = u.params as { transA: boolean; transB: boolean; alpha?: number };
+      if (!isProduct || !q.transA || q.transB) return null;
+      const [T, m, n] = u.shape as [number, number, number];
+      const [a, b] = [g.values[u.inputs[0]!]!, g.values[u.inputs[1]!]!];
+      if (a.shape.length !== 3 || b.shape.length !== 3 || a.shape[0] !== T || b.shape[0] !== T) return null;
+      const c = u.inputs[2];
+      if (c !== undefined && !sameShape(g.values[c]!.shape, u.shape)) return null;
+      const flat = (old: number, cols: number): number =>
+        push({ kind: 'op', prim: reshapePrim as PrimitiveDef<unknown>, params: [1, T * a.shape[1]!, cols], inputs: [id(old)], shape: [1, T * a.shape[1]!, cols], dtype: 'float32' });
+      const ins = [flat(u.inputs[0]!, m), flat(u.inputs[1]!, n)];
+      if (c !== undefined) ins.push(push(merged(c) ?? { kind: 'op', prim: sumPrim as PrimitiveDef<unknown>, params: { axes: [0], keepDims: true }, inputs: [id(c)], shape: [1, m, n], dtype: 'float32' }));
+      return {
+        kind: 'op', prim: gemmPrim as PrimitiveDef<unknown>, params: { transA: true, transB: false, alpha: q.alpha ?? 1 }, inputs: ins,
+        shape: [1, m, n], dtype: 'float32', fusedFrom: [...(u.fusedFrom ?? [u.prim.name]), 'sum'],
+      };
+    };
+    const m = merged(v.inputs[0]!);
+    if (m === null) return plain;
+    if (p.keepDims) return m;
+    const mid = push(m);
+    return { kind: 'op', prim: reshapePrim as PrimitiveDef<unknown>, params: v.shape, inputs: [mid], shape: v.shape, dtype: 'float32' };
+  });
+}
+
 /** Elementwise primitives a chain may hold: one output element from the same element of each operand (or a scalar). */
 const CHAINABLE: ReadonlySet<string> = new Set<PrimitiveName>([
   ...BINARY_NAMES, 'neg', 'exp', 'log', 'sin', 'cos', 'tanh', 'sqrt', 'abs', 'sign', 'sigmoid', 'relu', 'step', 'square', 'reciprocal',
@@ -415,11 +467,14 @@ export interface OptimizeOptions {
    * (equal to float32 rounding), so off by default — `jit` promises eager's bits.
    */
   readonly foldScales?: boolean;
+  /** Run {@link mergeBatchSums}: faster, equal to float32 rounding (another summation order), so off by default. */
+  readonly mergeBatchSums?: boolean;
 }
 
 /** The standard pipeline: simplify, merge duplicates, fuse, drop the dead. */
 export function optimize(g: Graph, options: OptimizeOptions = {}): Graph {
   let fused = eliminateDeadCode(fuseMatmulEpilogue(fuseBiasAdd(eliminateCommonSubexpressions(simplify(g)))));
+  if (options.mergeBatchSums) fused = eliminateDeadCode(mergeBatchSums(fused));
   // After the epilogues: a scale that one product reads alone is fused there, bit for bit.
   if (options.foldScales) fused = eliminateDeadCode(foldScalarIntoProducts(fused));
   return eliminateDeadCode(fuseElementwiseChains(fused));
