@@ -86,4 +86,18 @@ test('sinusoid script: --outer-clip clips the meta-gradient (a tiny norm changes
   assert.is.not(b.result.curve[1], a.result.curve[1]);
 });
 
+
+test('sinusoid script: --fast-math compiles with fastMath (recorded; the curve equal to the exact run to float32 rounding) and needs jit', () => {
+  const exact = runScript(tiny), fast = runScript([...tiny, '--fast-math']);
+  assert.is(exact.status, 0, exact.stderr);
+  assert.is(fast.status, 0, fast.stderr);
+  const a = JSON.parse(exact.stdout), b = JSON.parse(fast.stdout);
+  assert.equal([a.jit, a.fastMath, b.jit, b.fastMath], [true, false, true, true]);
+  // Four Adam steps from the same start: the rounding differences stay at float32 size.
+  a.result.curve.forEach((v: number, i: number) => assert.ok(Math.abs(b.result.curve[i] - v) <= 1e-5 * Math.abs(v), `curve[${i}]: ${b.result.curve[i]} vs ${v}`));
+  const refused = runScript([...tiny, '--fast-math', '--no-jit']);
+  assert.is(refused.status, 2, refused.stderr);
+  assert.match(refused.stderr, /--fast-math needs jit/);
+});
+
 test.run();
