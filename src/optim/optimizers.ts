@@ -121,6 +121,30 @@ export interface AdamState extends OptimizerState {
   readonly slots: { readonly m: readonly (readonly number[])[]; readonly v: readonly (readonly number[])[] };
 }
 
+/** One Adam step's constants: the L2 term added to the gradient (Adam) and the decoupled decay factor (AdamW, else 1). */
+interface AdamStep { beta1: number; beta2: number; rate: number; correction1: number; correction2: number; epsilon: number; l2: number | null; keep: number }
+
+/**
+ * The Adam update of one leaf, in place in the moments m, v (fresh copies) and into out.
+ * Module level, so one optimised loop serves every leaf and step. The arithmetic is the
+ * per-element formula in double precision, operation for operation (Adam adds l2·p to
+ * the gradient even when l2 is 0, as before; AdamW's factor `keep` is 1 for Adam, and a
+ * product with 1 is exact).
+ */
+function adamLeaf(p: Storage, g: Storage, m: number[], v: number[], out: Storage, s: AdamStep): void {
+  const { beta1, beta2, rate, correction1, correction2, epsilon, l2, keep } = s;
+  const b1 = 1 - beta1, b2 = 1 - beta2;
+  for (let j = 0; j < p.length; j++) {
+    const pj = p[j]! * keep;
+    const gj = l2 === null ? g[j]! : g[j]! + l2 * p[j]!;
+    const mj = beta1 * m[j]! + b1 * gj;
+    const vj = beta2 * v[j]! + b2 * gj * gj;
+    m[j] = mj;
+    v[j] = vj;
+    out[j] = pj - rate * (mj / correction1) / (Math.sqrt(vj / correction2) + epsilon);
+  }
+}
+
 function adamFamily(kind: 'adam' | 'adamw', options: AdamOptions): Optimizer<AdamState> {
   const { lr, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8, weightDecay = kind === 'adamw' ? 0.01 : 0 } = options;
   return {
@@ -130,17 +154,10 @@ function adamFamily(kind: 'adam' | 'adamw', options: AdamOptions): Optimizer<Ada
       const rate = rateAt(lr, step);
       const correction1 = 1 - beta1 ** step, correction2 = 1 - beta2 ** step;
       const ms: number[][] = [], vs: number[][] = [];
+      const step1: AdamStep = { beta1, beta2, rate, correction1, correction2, epsilon, l2: kind === 'adam' ? weightDecay : null, keep: kind === 'adam' ? 1 : 1 - rate * weightDecay };
       const next = mapLeaves(kind, grads, params, (leaf, p, g, out) => {
         const m = state.slots.m[leaf]!.slice(), v = state.slots.v[leaf]!.slice();
-        for (let j = 0; j < p.length; j++) {
-          let pj = p[j]!;
-          let gj = g[j]!;
-          if (kind === 'adam') gj += weightDecay * pj;
-          else pj *= 1 - rate * weightDecay;
-          m[j] = beta1 * m[j]! + (1 - beta1) * gj;
-          v[j] = beta2 * v[j]! + (1 - beta2) * gj * gj;
-          out[j] = pj - rate * (m[j]! / correction1) / (Math.sqrt(v[j]! / correction2) + epsilon);
-        }
+        adamLeaf(p, g, m, v, out, step1);
         ms.push(m);
         vs.push(v);
       });
