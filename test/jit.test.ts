@@ -355,6 +355,29 @@ eachBackend('jit: 10,000 calls of a compiled meta-gradient leave the heap and wa
   if (getBackend().name === 'wasm') assert.is(wasmMemoryBytes(), wasm1000, 'wasm memory grew');
 });
 
+test('jit: compiled functions that become garbage give their wasm arenas back (200 learners, wasm memory flat)', async () => {
+  if (getBackend().name !== 'wasm') return;
+  const model = MLP({ sizes: [1, 40, 40, 1], activation: 'relu' });
+  const tasks = sinusoidTasks(new Rng(3), { numTasks: 25, K: 10, queryK: 10 });
+  const theta = model.init(new Rng(0));
+  // A fresh learner (so fresh jitted functions and arenas) per call, dropped right after.
+  const once = (): number => maml({ model, innerLr: 0.01, jit: true }).metaGradient(theta, tasks).loss;
+  // Finalization callbacks run in a task of their own after a collection finds the functions dead.
+  const collect = async (): Promise<void> => { for (let i = 0; i < 3; i++) { settledHeap(); await new Promise((r) => setTimeout(r, 0)); } };
+  const arena = maml({ model, innerLr: 0.01, jit: true }).lower!(theta, tasks).arenaBytes;
+  for (let i = 0; i < 10; i++) once();
+  await collect();
+  const before = wasmMemoryBytes();
+  for (let i = 0; i < 200; i++) {
+    once();
+    if (i % 10 === 9) await collect();
+  }
+  await collect();
+  const grown = wasmMemoryBytes() - before;
+  // Kept, 200 programs would hold 200 arenas (${arena} bytes each); freed, the blocks are reused.
+  assert.ok(grown <= 10 * arena, `wasm memory grew by ${grown} bytes over 200 dropped learners (one arena: ${arena} bytes)`);
+});
+
 eachBackend('jit: with reuseOutputs a call allocates next to nothing and returns the same result tree', () => {
   const model = MLP({ sizes: [1, 16, 16, 1], activation: 'relu' });
   const tasks = sinusoidTasks(new Rng(2), { numTasks: 5, K: 5, queryK: 5 });

@@ -298,5 +298,16 @@ export function jit<A extends unknown[], R>(f: (...args: A) => R, options: JitOp
     latest = undefined;
     vjps.clear();
   };
+  unreachableJits.register(jitted, cache);
   return jitted;
 }
+
+/**
+ * Gives a compiled function's arenas back once the function itself is garbage: without
+ * it, every learner or study that builds its own jitted functions would keep their wasm
+ * memory for good. Results never alias an arena (they are copied out), so nothing a
+ * caller still holds is freed.
+ */
+const unreachableJits = new FinalizationRegistry<Map<string, Entry>>((cache) => {
+  for (const e of cache.values()) e.program.release();
+});
