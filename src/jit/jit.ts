@@ -50,8 +50,8 @@ export interface JitOptions {
   readonly mergeBatchSums?: boolean;
   /**
    * Every rewrite that changes rounding: `foldScales` and `mergeBatchSums` (each can still
-   * be set on its own). 10–20% off a compiled second-order MAML meta-gradient
-   * (BENCHMARKS.md); results equal eager execution to float32 rounding. Default false.
+   * be set on its own). 12–24% off a compiled second-order MAML meta-gradient
+   * measured alone, 2% end to end on the sinusoid run (BENCHMARKS.md); results equal eager execution to float32 rounding. Default false.
    */
   readonly fastMath?: boolean;
 }

@@ -63,8 +63,8 @@ export interface RecycleOptions {
   readonly jit?: boolean;
   /**
    * With `jit`, compile with {@link JitOptions.fastMath}: constant scales folded into the
-   * products and the tasks' weight-gradient sums merged into one product each — 10–20%
-   * faster second-order meta-gradients (BENCHMARKS.md), results equal to float32 rounding
+   * products and the tasks' weight-gradient sums merged into one product each — faster
+   * second-order meta-gradients measured alone, 2% end to end on the sinusoid run (BENCHMARKS.md), results equal to float32 rounding
    * instead of bit for bit. Ignored without `jit`. Default false.
    */
   readonly fastMath?: boolean;
