@@ -10,6 +10,8 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { assertUsageError, inProcess, start, tempDir, waitFor } from './cli-helpers.ts';
 import { readResults, runOk } from './study-helpers.ts';
+import { OOD_FAMILY_SETTINGS } from '../src/cli/jobs/ood-config.ts';
+import { entropyOf, type OodGridRunConfig } from '../src/cli/jobs/ood-grid.ts';
 
 const dir = tempDir('cli-ood');
 const out = (name: string): string => join(dir, name);
@@ -21,6 +23,21 @@ test('--help lists the options and points to the full study; the overview lists 
   for (const flag of ['--families F,F', '--archs A,A', '--sign-heads H,H', '--seeds N', '--scale', '--quick', '--workers N', '--shard I/N', '--out DIR']) assert.ok(help.stdout.includes(flag), flag);
   assert.match(help.stdout, /scripts\/ood\.ts/);
   assert.match(overview.stdout, /^ {2}ood +Out-of-distribution study/m);
+});
+
+test('layout9 defaults: horizon 40 and an entropy floor for the networks; the other families have none; overrides win', () => {
+  assert.equal(OOD_FAMILY_SETTINGS.layout9, { family: 'layout', size: 9, horizon: 40, episodes: 40, iterations: 100, entropyBonus: 0.2, weightDecay: 0, networkEntropy: { bonus: 0.1, target: 1 } });
+  for (const family of ['goal5', 'goal8', 'start5', 'start8'] as const) assert.is(OOD_FAMILY_SETTINGS[family].networkEntropy, undefined, family);
+  const run = (arch: OodGridRunConfig['arch'], family: OodGridRunConfig['family'], extra: Partial<OodGridRunConfig> = {}): OodGridRunConfig =>
+    ({ kind: 'grid', family, arch, seed: 0, iterations: 1, episodes: 2, evalTasks: 1, steps: 1, draws: 1, jit: false, ...extra });
+  const of = (c: OodGridRunConfig) => entropyOf(c, OOD_FAMILY_SETTINGS[c.family]);
+  assert.equal(of(run('conv', 'layout9')), { entropyBonus: 0.1, entropyTarget: 1 });
+  assert.equal(of(run('egocentric', 'layout9')), { entropyBonus: 0.1, entropyTarget: 1 });
+  assert.equal(of(run('tabular', 'layout9')), { entropyBonus: 0.2, entropyTarget: undefined });
+  assert.equal(of(run('egocentric', 'goal8')), { entropyBonus: 0, entropyTarget: undefined });
+  assert.equal(of(run('tabular', 'goal8')), { entropyBonus: 0.4, entropyTarget: undefined });
+  assert.equal(of(run('conv', 'layout9', { entropyBonus: 0 })), { entropyBonus: 0, entropyTarget: undefined });
+  assert.equal(of(run('conv', 'layout9', { entropyTarget: 0.5 })), { entropyBonus: 0.1, entropyTarget: 0.5 });
 });
 
 test('bad options exit 2 with one line and create nothing', async () => {

@@ -40,22 +40,32 @@ export interface OodFamilySettings {
   /** Episodes per inner step and per outer batch. */
   readonly episodes: number;
   readonly iterations: number;
-  /** On the tabular policy's pre-adaptation entropy (chosen for it); the networks take none (see RESULTS.md). */
+  /** On the tabular policy's pre-adaptation entropy (chosen for it); the networks take none unless `networkEntropy` (see RESULTS.md). */
   readonly entropyBonus: number;
   readonly weightDecay: number;
+  /**
+   * The networks' entropy floor on this family: MAML-RL's `entropyBonus` with an
+   * `entropyTarget` (`−bonus · max(0, target − H)`: no pull toward uniform above the
+   * target, which keeps a network from collapsing to a deterministic policy that never
+   * reaches the goal). Absent: no bonus for the networks.
+   */
+  readonly networkEntropy?: { readonly bonus: number; readonly target: number };
 }
 
 /**
  * The grid-world study's settings (scripts/gridworld.ts, chosen there for the tabular
  * policy on seeds 0–14): Meta-SGD, DiCE, meta-batch 10, a state baseline. The layout
- * family had no study; its settings here are a first guess, not tuned.
+ * family had no study: its horizon (40; at the first guess, 24, a uniform episode enters
+ * the goal with p = 3.2e-5, so learning hung on the seed) and the networks' entropy floor
+ * (0.1 below H = 1) were chosen for the egocentric and conv policies on pilot seeds
+ * 100–102 (RESULTS.md, issue 17, lists every pilot).
  */
 export const OOD_FAMILY_SETTINGS: Readonly<Record<OodFamily, OodFamilySettings>> = {
   goal5: { family: 'goal', size: 5, horizon: 14, episodes: 60, iterations: 100, entropyBonus: 0.4, weightDecay: 0.1 },
   goal8: { family: 'goal', size: 8, horizon: 20, episodes: 160, iterations: 150, entropyBonus: 0.4, weightDecay: 0 },
   start5: { family: 'start', size: 5, horizon: 14, episodes: 20, iterations: 100, entropyBonus: 0, weightDecay: 0 },
   start8: { family: 'start', size: 8, horizon: 20, episodes: 20, iterations: 150, entropyBonus: 0, weightDecay: 0 },
-  layout9: { family: 'layout', size: 9, horizon: 24, episodes: 40, iterations: 100, entropyBonus: 0.2, weightDecay: 0 },
+  layout9: { family: 'layout', size: 9, horizon: 40, episodes: 40, iterations: 100, entropyBonus: 0.2, weightDecay: 0, networkEntropy: { bonus: 0.1, target: 1 } },
 };
 
 /**

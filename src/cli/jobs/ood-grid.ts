@@ -28,7 +28,7 @@ import { expectedReturn, optimalReturn } from '../../rl/oracle.ts';
 import { subsampleTasks } from '../../rl/evaluate.ts';
 import { exp } from '../../ops/index.ts';
 import { treeMap } from '../../autodiff/tree.ts';
-import { OOD_FAMILY_SETTINGS, OOD_INNER_LR, OOD_OUTER_LR, type OodArch, type OodFamily } from './ood-config.ts';
+import { OOD_FAMILY_SETTINGS, OOD_INNER_LR, OOD_OUTER_LR, type OodArch, type OodFamily, type OodFamilySettings } from './ood-config.ts';
 
 /** The evaluation splits. */
 export const OOD_SPLITS = ['test', 'ood'] as const;
@@ -187,6 +187,17 @@ function convPatch(rows: Float32Array, offset: number, model: TabularModel, stat
 }
 
 /**
+ * The entropy bonus (and floor) a run trains with: the config's overrides, else tabular
+ * takes the family's `entropyBonus` and a network the family's `networkEntropy` (or none).
+ */
+export function entropyOf(config: OodGridRunConfig, settings: OodFamilySettings): { entropyBonus: number; entropyTarget: number | undefined } {
+  if (config.entropyBonus !== undefined) return { entropyBonus: config.entropyBonus, entropyTarget: config.entropyTarget };
+  if (config.arch === 'tabular') return { entropyBonus: settings.entropyBonus, entropyTarget: config.entropyTarget };
+  const floor = settings.networkEntropy;
+  return floor ? { entropyBonus: floor.bonus, entropyTarget: config.entropyTarget ?? floor.target } : { entropyBonus: 0, entropyTarget: config.entropyTarget };
+}
+
+/**
  * Meta-trains, evaluates and diagnoses one (family, architecture, seed). `onIteration` runs
  * after each meta-iteration and is awaited (the CLI yields to the event loop there, so a
  * Ctrl-C reaches a run in the calling thread; it may throw to stop the run).
@@ -204,7 +215,7 @@ export async function runOodGrid(config: OodGridRunConfig, onIteration: (i: numb
   const innerLr = config.innerLr ?? OOD_INNER_LR[config.arch][settings.family];
   const options = {
     policy, env, tasks: family.train, innerLr, estimator: 'dice' as const, baseline: 'state' as const,
-    metaBatchSize: Math.min(10, family.train.length), outerLr: config.outerLr ?? OOD_OUTER_LR[config.arch], entropyBonus: config.entropyBonus ?? (config.arch === 'tabular' ? settings.entropyBonus : 0), entropyTarget: config.entropyTarget, weightDecay: settings.weightDecay,
+    metaBatchSize: Math.min(10, family.train.length), outerLr: config.outerLr ?? OOD_OUTER_LR[config.arch], ...entropyOf(config, settings), weightDecay: settings.weightDecay,
     learnInnerLr: true, jit: config.jit, recycleMemory: !config.jit, seed: config.seed,
   };
   let state: MetaTrainState<unknown> = metaTrainInit(options);
