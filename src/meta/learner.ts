@@ -8,7 +8,7 @@ import type { Rng } from '../random/rng.ts';
 import { valueAndGrad } from '../autodiff/transforms.ts';
 import { recycling } from '../autodiff/recycle.ts';
 import { treeCopy } from '../autodiff/tree.ts';
-import { jit, type Jitted, type JitOptions, type Lowered } from '../jit/jit.ts';
+import { jit, type Jitted, type Lowered } from '../jit/jit.ts';
 import { taskTensors, type TaskBatch } from './tasks.ts';
 
 /**
@@ -63,9 +63,10 @@ export interface RecycleOptions {
   readonly jit?: boolean;
   /**
    * With `jit`, compile with {@link JitOptions.fastMath}: constant scales folded into the
-   * products and the tasks' weight-gradient sums merged into one product each — faster
-   * second-order meta-gradients measured alone, 2% end to end on the sinusoid run (BENCHMARKS.md), results equal to float32 rounding
-   * instead of bit for bit. Ignored without `jit`. Default false.
+   * products and the tasks' weight-gradient sums merged into one product each (faster
+   * meta-gradients measured alone, 2% end to end on the sinusoid run: BENCHMARKS.md),
+   * results equal to float32 rounding instead of bit for bit. Ignored without `jit`.
+   * Default false.
    */
   readonly fastMath?: boolean;
 }
@@ -108,11 +109,11 @@ export function learnerFrom<M>(parts: LearnerParts<M>, options: RecycleOptions =
   // functions see only the batch's tensors: other fields (a sinusoid batch's amplitudes)
   // would be static arguments, so every fresh batch would retrace.
   let compiled: Jitted<[M, TaskBatch], { loss: Tensor; grads: M }> | undefined;
-  const fastMath: Pick<JitOptions, 'fastMath'> = options.fastMath === true ? { fastMath: true } : {};
-  const compiledGradient = () => compiled ??= jit(parts.metaGradient, { name: `${parts.name}.metaGradient`, ...fastMath });
+  const fastMath = options.fastMath === true;
+  const compiledGradient = () => compiled ??= jit(parts.metaGradient, { name: `${parts.name}.metaGradient`, fastMath });
   const lower = (meta: M, tasks: TaskBatch) => compiledGradient().lower(meta, taskTensors(tasks));
   if (options.jit === true) {
-    const g = compiledGradient(), c = jit(parts.adaptationCurve, { name: `${parts.name}.adaptationCurve`, ...fastMath });
+    const g = compiledGradient(), c = jit(parts.adaptationCurve, { name: `${parts.name}.adaptationCurve`, fastMath });
     gradient = (meta, tasks) => g(meta, taskTensors(tasks));
     curve = (meta, tasks, steps) => c(meta, taskTensors(tasks), steps);
   } else if (options.recycleMemory === true) {

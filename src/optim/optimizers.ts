@@ -154,10 +154,10 @@ function adamFamily(kind: 'adam' | 'adamw', options: AdamOptions): Optimizer<Ada
       const rate = rateAt(lr, step);
       const correction1 = 1 - beta1 ** step, correction2 = 1 - beta2 ** step;
       const ms: number[][] = [], vs: number[][] = [];
-      const step1: AdamStep = { beta1, beta2, rate, correction1, correction2, epsilon, l2: kind === 'adam' ? weightDecay : null, keep: kind === 'adam' ? 1 : 1 - rate * weightDecay };
+      const constants: AdamStep = { beta1, beta2, rate, correction1, correction2, epsilon, l2: kind === 'adam' ? weightDecay : null, keep: kind === 'adam' ? 1 : 1 - rate * weightDecay };
       const next = mapLeaves(kind, grads, params, (leaf, p, g, out) => {
         const m = state.slots.m[leaf]!.slice(), v = state.slots.v[leaf]!.slice();
-        adamLeaf(p, g, m, v, out, step1);
+        adamLeaf(p, g, m, v, out, constants);
         ms.push(m);
         vs.push(v);
       });
