@@ -69,6 +69,13 @@ test('2 and 3 shards merged equal the unsharded run', async () => {
     assert.is(partial.config.seeds, 3, 'the partial file names the full config');
     await runOk(['merge', dir, '--out', join(root, `merged${n}`)]);
     assert.equal(readResults(join(root, `merged${n}`)), reference, `${n} shards`);
+    // The merged wall time spans the shards' own runs, not the moment of the merge.
+    const parts = Array.from({ length: n }, (_, i) => JSON.parse(readFileSync(join(dir, `results-shard-${i}-of-${n}.json`), 'utf8')) as { startedAt: string; finishedAt: string });
+    const merged = JSON.parse(readFileSync(join(root, `merged${n}`, 'results.json'), 'utf8')) as { startedAt: string; finishedAt: string; runtimeSeconds: number };
+    const first = Math.min(...parts.map((p) => Date.parse(p.startedAt))), last = Math.max(...parts.map((p) => Date.parse(p.finishedAt)));
+    assert.is(merged.startedAt, new Date(first).toISOString());
+    assert.is(merged.finishedAt, new Date(last).toISOString());
+    assert.is(merged.runtimeSeconds, (last - first) / 1000);
   }
 });
 

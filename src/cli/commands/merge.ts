@@ -48,8 +48,10 @@ export const mergeCommand: Command = {
       if (e instanceof IoError) throw new UsageError(e.message);
       throw e;
     }
+    // The study's wall time: from the first shard's start to the last shard's finish (not to
+    // this merge, which may run hours later).
     const startedAt = Math.min(...shards.map((s) => Date.parse(s.startedAt)));
-    const finishedAt = Date.now();
+    const finishedAt = Math.max(...shards.map((s) => Date.parse(s.finishedAt)));
     const results = studyResults(def, first.config, units, first.totalUnits, {
       command: first.command, interrupted: false, runtimeSeconds: (finishedAt - startedAt) / 1000,
       startedAt: new Date(startedAt).toISOString(), finishedAt: new Date(finishedAt).toISOString(),
